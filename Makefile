@@ -1,0 +1,40 @@
+# vnfil: `make dev` runs the embedded stack; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install dev test test-sqlite test-postgresql bench demo lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+dev: install
+	$(BIN)/python infra/dev.py
+
+test: install
+	$(BIN)/python -m pytest
+
+test-sqlite: install
+	$(BIN)/python -m pytest --db sqlite
+
+test-postgresql: install
+	$(BIN)/python -m pytest --db postgresql
+
+bench: install
+	$(BIN)/python -m bench.run
+
+demo: install
+	$(BIN)/vnfil demo
+
+lint: install
+	$(BIN)/ruff check vnfil workflows activities api tests infra bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache *.egg-info

@@ -1,0 +1,1 @@
+"""Side effects of a case: stores, rendering, notifications. Idempotent, retry-safe."""

@@ -1,0 +1,114 @@
+"""Activities of a validation case: each writes to S3 and the DB, safe to retry.
+
+Every write is keyed by something the workflow fixed (case id, stage, evidence id,
+credential id), so a retry after a crash overwrites the same object and upserts the
+same row instead of adding another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from vnfil.credentials import build_credential
+from vnfil.evidence import EvidenceStore
+from vnfil.models import Case, CaseAssignment, Credential, Evidence, Role, StageRecord, utcnow
+from vnfil.schemas import (
+    AssignmentInput,
+    CredentialInput,
+    CredentialRef,
+    EvidenceRecordInput,
+    StageRecordInput,
+    StageRecordRef,
+)
+from vnfil.settings import Settings
+
+
+class CaseActivities:
+    def __init__(
+        self,
+        store: EvidenceStore,
+        session_factory: async_sessionmaker[AsyncSession],
+        settings: Settings,
+    ) -> None:
+        self.store = store
+        self.sessions = session_factory
+        self.settings = settings
+
+    @activity.defn
+    async def record_stage(self, inp: StageRecordInput) -> StageRecordRef:
+        """The stage record: who ended the stage, when, with what inputs and evidence."""
+        key = f"cases/{inp.case_id}/stages/{inp.stage.value}.json"
+        record = inp.model_dump(mode="json")
+        stored = await asyncio.to_thread(self.store.put_json, key, record)
+        async with self.sessions.begin() as session:
+            row = await session.scalar(
+                select(StageRecord).where(
+                    StageRecord.case_id == inp.case_id, StageRecord.stage == inp.stage.value
+                )
+            )
+            if row is None:
+                row = StageRecord(case_id=inp.case_id, stage=inp.stage.value)
+                session.add(row)
+            row.object_key, row.sha256, row.record = key, stored.sha256, record
+            case = await session.get(Case, inp.case_id)
+            if case is not None:
+                case.stage = inp.next_stage.value
+                case.result = inp.inputs.get("result", case.result)
+                case.updated_at = utcnow()
+        return StageRecordRef(object_key=key, sha256=stored.sha256)
+
+    @activity.defn
+    async def record_evidence(self, inp: EvidenceRecordInput) -> None:
+        ev = inp.evidence
+        async with self.sessions.begin() as session:
+            if await session.get(Evidence, ev.evidence_id) is not None:
+                return
+            session.add(
+                Evidence(
+                    id=ev.evidence_id,
+                    case_id=inp.case_id,
+                    object_key=ev.object_key,
+                    filename=ev.filename,
+                    media_type=ev.media_type,
+                    size=ev.size,
+                    sha256=ev.sha256,
+                    kind=ev.kind.value,
+                    lo_ids=list(ev.lo_ids),
+                    uploaded_by=inp.uploaded_by,
+                    created_at=inp.at,
+                )
+            )
+
+    @activity.defn
+    async def record_assignments(self, inp: AssignmentInput) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(delete(CaseAssignment).where(CaseAssignment.case_id == inp.case_id))
+            for user_id in inp.assessor_ids:
+                session.add(CaseAssignment(case_id=inp.case_id, user_id=user_id, role=Role.assessor))
+            if inp.supervisor_id:
+                session.add(
+                    CaseAssignment(case_id=inp.case_id, user_id=inp.supervisor_id, role=Role.supervisor)
+                )
+
+    @activity.defn
+    async def issue_credential(self, inp: CredentialInput) -> CredentialRef:
+        document = build_credential(inp, self.settings.public_base_url)
+        key = f"credentials/{inp.credential_id}.json"
+        stored = await asyncio.to_thread(self.store.put_json, key, document)
+        async with self.sessions.begin() as session:
+            row = await session.get(Credential, inp.credential_id)
+            if row is None:
+                row = Credential(
+                    id=inp.credential_id,
+                    case_id=inp.case_id,
+                    standard_id=inp.standard.standard_id,
+                    awarding_body_id=inp.standard.issuer.id,
+                    issued_at=inp.issued_at,
+                )
+                session.add(row)
+            row.object_key, row.sha256, row.document = key, stored.sha256, document
+        return CredentialRef(credential_id=inp.credential_id, object_key=key, sha256=stored.sha256)

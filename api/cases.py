@@ -1,0 +1,102 @@
+"""Starting cases and sending human steps to their workflows.
+
+Routes stay thin: they resolve who is asking and which case, then call these. A
+step refused by the workflow's validator comes back as the matching 4xx, chosen by
+the refusal's type (``vnfil.errors.Refusal``), never by its text.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import HTTPException, status
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from vnfil.errors import HTTP_STATUS, Refusal
+from vnfil.models import Case, Centre, Stage, Standard, User
+from vnfil.schemas import Actor, CandidateRef, CaseInput, CaseStatus
+from vnfil.settings import Settings
+from vnfil.standards import snapshot
+from vnfil.temporal import CENTRE, STAGE, STANDARD, workflow_id
+from workflows.case import ValidationCase
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user_id=user.id, role=user.role, name=user.name)  # type: ignore[arg-type]
+
+
+async def open_case(
+    session: AsyncSession, temporal: Client, settings: Settings, candidate: User,
+    standard_id: str, centre_id: str,
+) -> Case:
+    standard = await session.get(Standard, standard_id)
+    if standard is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"no standard {standard_id}")
+    if await session.get(Centre, centre_id) is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"no centre {centre_id}")
+    case_id = str(uuid.uuid4())
+    case = Case(
+        id=case_id, workflow_id=workflow_id(case_id), centre_id=centre_id,
+        standard_id=standard.id, candidate_id=candidate.id,
+    )
+    session.add(case)
+    inp = CaseInput(
+        case_id=case.id,
+        centre_id=centre_id,
+        candidate=CandidateRef(id=candidate.id, name=candidate.name, email=candidate.email),
+        standard=await snapshot(session, standard),
+    )
+    await session.commit()
+    try:
+        await temporal.start_workflow(
+            ValidationCase.run,
+            inp,
+            id=case.workflow_id,
+            task_queue=settings.task_queue,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(STAGE, Stage.identification.value),
+                    SearchAttributePair(CENTRE, centre_id),
+                    SearchAttributePair(STANDARD, standard.code),
+                ]
+            ),
+        )
+    except BaseException:
+        # The row must not outlive a workflow that never started.
+        await session.delete(case)
+        await session.commit()
+        raise
+    return case
+
+
+async def run_step(call: Callable[[], Awaitable[Any]]) -> CaseStatus:
+    """Execute one update; turn a refusal into its HTTP answer."""
+    try:
+        return await call()
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type in Refusal._value2member_map_:
+            raise HTTPException(HTTP_STATUS[Refusal(cause.type)], cause.message) from None
+        raise
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "this case's workflow has ended; it takes no more steps"
+            ) from None
+        raise
+
+
+async def case_status(temporal: Client, case: Case) -> CaseStatus:
+    handle = temporal.get_workflow_handle_for(ValidationCase.run, case.workflow_id)
+    return await handle.query(ValidationCase.status)
+
+
+def handle_of(temporal: Client, case: Case):  # type: ignore[no-untyped-def]
+    return temporal.get_workflow_handle_for(ValidationCase.run, case.workflow_id)

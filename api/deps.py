@@ -1,0 +1,121 @@
+"""Typed dependencies: the session, the Temporal client, the current user, permissions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from vnfil.accounts import user_by_token
+from vnfil.evidence import EvidenceStore
+from vnfil.models import Case, CaseAssignment, Role, User
+from vnfil.settings import Settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_temporal(request: Request) -> Client:
+    return request.app.state.temporal
+
+
+def get_store(request: Request) -> EvidenceStore:
+    return request.app.state.store
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+StoreDep = Annotated[EvidenceStore, Depends(get_store)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_user(
+    session: SessionDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token: send 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    user = await user_by_token(session, creds.credentials)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "unknown or revoked token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
+    """A router/route dependency: only these roles may call."""
+    allowed = {r.value for r in roles}
+
+    async def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"a {user.role} may not do this; allowed: {', '.join(sorted(allowed))}",
+            )
+        return user
+
+    return Depends(check)
+
+
+CASE_SCOPE = {
+    Role.candidate: "candidates see only their own cases",
+    Role.assessor: "assessors see only cases whose panel they sit on",
+    Role.supervisor: "supervisors see only cases they supervise",
+    Role.counsellor: "centre staff see only their centre's cases",
+    Role.centre_admin: "centre staff see only their centre's cases",
+    Role.issuer: "issuers see credentials of their standards, not cases",
+}
+
+
+async def can_see_case(session: AsyncSession, user: User, case: Case) -> bool:
+    """The access rule for cases, in one place."""
+    if user.role == Role.candidate:
+        return case.candidate_id == user.id
+    if user.role in (Role.assessor, Role.supervisor):
+        assigned = await session.scalar(
+            select(CaseAssignment.user_id).where(
+                CaseAssignment.case_id == case.id, CaseAssignment.user_id == user.id
+            )
+        )
+        return assigned is not None
+    if user.role in (Role.counsellor, Role.centre_admin):
+        return case.centre_id == user.centre_id
+    return False
+
+
+async def visible_case(case_id: str, session: SessionDep, user: CurrentUser) -> Case:
+    case = await session.get(Case, case_id)
+    if case is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")
+    if not await can_see_case(session, user, case):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"case {case_id} is not yours to see: {CASE_SCOPE[Role(user.role)]}",
+        )
+    return case
+
+
+VisibleCase = Annotated[Case, Depends(visible_case)]

@@ -1,0 +1,54 @@
+"""The FastAPI application: clients built once in the lifespan, handed out by dependencies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api.routes import cases, credentials, evidence, health, standards, users
+from vnfil.db import make_engine, make_session_factory
+from vnfil.evidence import EvidenceStore
+from vnfil.settings import Settings, get_settings
+from vnfil.temporal import connect
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.settings = settings
+        app.state.sessions = make_session_factory(engine)
+        app.state.store = EvidenceStore(settings)
+        await asyncio.to_thread(app.state.store.ensure_bucket)
+        app.state.temporal = await connect(settings)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="vnfil",
+        description="Validation of non-formal and informal learning, as durable workflows.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
+
+    for module in (health, users, standards, cases, evidence, credentials):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,145 @@
+"""A case's life over HTTP: open it, then one route per human step."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import select
+
+from api.cases import actor_of, case_status, handle_of, open_case, run_step
+from api.deps import (
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+    VisibleCase,
+    require_roles,
+)
+from vnfil.models import Case, CaseAssignment, Role, StageRecord, User
+from vnfil.schemas import (
+    CaseCreate,
+    CaseRead,
+    CaseStatus,
+    DecisionInput,
+    IdentificationInput,
+    IdentityCheckInput,
+    PanelInput,
+)
+from workflows.case import ValidationCase
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+@router.post("", status_code=201, dependencies=[require_roles(Role.candidate)])
+async def create_case(
+    body: CaseCreate, session: SessionDep, temporal: TemporalDep, settings: SettingsDep,
+    user: CurrentUser,
+) -> CaseRead:
+    case = await open_case(session, temporal, settings, user, body.standard_id, body.centre_id)
+    return CaseRead.model_validate(case)
+
+
+@router.get("")
+async def list_cases(
+    session: SessionDep,
+    user: CurrentUser,
+    stage: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> list[CaseRead]:
+    """The cases this person may see, newest first."""
+    q = select(Case)
+    if user.role == Role.candidate:
+        q = q.where(Case.candidate_id == user.id)
+    elif user.role in (Role.assessor, Role.supervisor):
+        q = q.join(CaseAssignment, CaseAssignment.case_id == Case.id).where(
+            CaseAssignment.user_id == user.id
+        ).distinct()
+    elif user.role in (Role.counsellor, Role.centre_admin):
+        q = q.where(Case.centre_id == user.centre_id)
+    else:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "issuers see credentials, not cases")
+    if stage:
+        q = q.where(Case.stage == stage)
+    rows = await session.scalars(q.order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset))
+    return [CaseRead.model_validate(r) for r in rows]
+
+
+@router.get("/{case_id}")
+async def get_case(case: VisibleCase) -> CaseRead:
+    return CaseRead.model_validate(case)
+
+
+@router.get("/{case_id}/status")
+async def get_status(case: VisibleCase, temporal: TemporalDep) -> CaseStatus:
+    """The live state held by the case's workflow."""
+    return await case_status(temporal, case)
+
+
+@router.get("/{case_id}/stage-records")
+async def stage_records(case: VisibleCase, session: SessionDep) -> list[dict]:
+    rows = await session.scalars(
+        select(StageRecord).where(StageRecord.case_id == case.id).order_by(StageRecord.created_at)
+    )
+    return [
+        {"stage": r.stage, "object_key": r.object_key, "sha256": r.sha256, "record": r.record}
+        for r in rows
+    ]
+
+
+@router.post("/{case_id}/identification", dependencies=[require_roles(Role.candidate, Role.counsellor, Role.centre_admin)])
+async def complete_identification(
+    case: VisibleCase, body: IdentificationInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    h = handle_of(temporal, case)
+    return await run_step(lambda: h.execute_update(ValidationCase.complete_identification, args=[actor_of(user), body]))
+
+
+@router.post("/{case_id}/submission", dependencies=[require_roles(Role.candidate)])
+async def submit_portfolio(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseStatus:
+    h = handle_of(temporal, case)
+    return await run_step(lambda: h.execute_update(ValidationCase.submit_portfolio, actor_of(user)))
+
+
+@router.put("/{case_id}/panel", dependencies=[require_roles(Role.centre_admin)])
+async def assign_panel(
+    case: VisibleCase, body: PanelInput, temporal: TemporalDep, session: SessionDep,
+    user: CurrentUser,
+) -> CaseStatus:
+    """Name the assessors (and the supervisor) of the case's panel."""
+    wanted = {uid: Role.assessor for uid in body.assessor_ids}
+    if body.supervisor_id:
+        wanted[body.supervisor_id] = Role.supervisor
+    people = {
+        u.id: u for u in await session.scalars(select(User).where(User.id.in_(list(wanted))))
+    }
+    for uid, role in wanted.items():
+        person = people.get(uid)
+        if person is None or person.role != role or person.centre_id != case.centre_id:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                f"{uid} is not a {role.value} of this case's centre",
+            )
+    h = handle_of(temporal, case)
+    return await run_step(lambda: h.execute_update(ValidationCase.assign_panel, args=[actor_of(user), body]))
+
+
+@router.post("/{case_id}/identity", dependencies=[require_roles(Role.supervisor)])
+async def verify_identity(
+    case: VisibleCase, body: IdentityCheckInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    h = handle_of(temporal, case)
+    return await run_step(lambda: h.execute_update(ValidationCase.verify_identity, args=[actor_of(user), body]))
+
+
+@router.post("/{case_id}/decisions", dependencies=[require_roles(Role.assessor)])
+async def record_decision(
+    case: VisibleCase, body: DecisionInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    h = handle_of(temporal, case)
+    return await run_step(lambda: h.execute_update(ValidationCase.record_decision, args=[actor_of(user), body]))
+
+
+@router.post("/{case_id}/certification", dependencies=[require_roles(Role.centre_admin)])
+async def certify(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseStatus:
+    h = handle_of(temporal, case)
+    return await run_step(lambda: h.execute_update(ValidationCase.certify, actor_of(user)))

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+
+from api.deps import CurrentUser, SessionDep, require_roles
+from vnfil.accounts import create_user, email_taken
+from vnfil.models import Role
+from vnfil.schemas import UserCreate, UserRead, UserRegister, UserWithToken
+
+router = APIRouter(tags=["people"])
+
+
+@router.post("/users/register", status_code=201)
+async def register(body: UserRegister, session: SessionDep) -> UserWithToken:
+    """A candidate registers; the token is shown this once."""
+    if await email_taken(session, body.email):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{body.email} is already registered")
+    user, token = await create_user(session, name=body.name, email=body.email, role=Role.candidate)
+    await session.commit()
+    return UserWithToken(**UserRead.model_validate(user).model_dump(), token=token)
+
+
+@router.post("/users", status_code=201, dependencies=[require_roles(Role.centre_admin)])
+async def add_staff(body: UserCreate, session: SessionDep, admin: CurrentUser) -> UserWithToken:
+    """A centre admin adds counsellors, assessors and supervisors to their centre."""
+    staff = (Role.counsellor, Role.assessor, Role.supervisor, Role.centre_admin)
+    if body.role not in staff:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"a centre adds only {', '.join(r.value for r in staff)}",
+        )
+    if await email_taken(session, body.email):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{body.email} is already registered")
+    user, token = await create_user(
+        session, name=body.name, email=body.email, role=body.role, centre_id=admin.centre_id
+    )
+    await session.commit()
+    return UserWithToken(**UserRead.model_validate(user).model_dump(), token=token)
+
+
+@router.get("/me")
+async def me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)

@@ -1,0 +1,147 @@
+"""The suite's real services: dev Temporal, SeaweedFS S3, SQLite and PostgreSQL.
+
+Each is started once per run on free ports in a temp dir. Database-backed fixtures
+are parametrised over both databases, so every such test runs on each; PostgreSQL
+runs are isolated in a schema of their own, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.worker import build_worker
+from api.main import create_app
+from vnfil.db import make_engine, make_session_factory
+from vnfil.embedded import Service, WeedPorts, venv_bin, wait_for, weed_service
+from vnfil.evidence import EvidenceStore
+from vnfil.migrations import upgrade
+from vnfil.settings import Settings
+from vnfil.temporal import SEARCH_ATTRIBUTES
+
+PG_DSN = os.environ.get("VNFIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+S3_KEY, S3_SECRET = "vnfil-test", "vnfil-test-secret"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        default="sqlite,postgresql",
+        help="comma-separated databases to run database tests on",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_kind" in metafunc.fixturenames:
+        kinds = metafunc.config.getoption("--db").split(",")
+        metafunc.parametrize("db_kind", kinds, scope="session")
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeedPorts]:
+    root = tmp_path_factory.mktemp("s3")
+    ports = WeedPorts.free()
+    svc = weed_service(root / "data", ports, S3_KEY, S3_SECRET, "unused", root / "weed.log").start()
+    probe = Settings(s3_endpoint=f"127.0.0.1:{ports.s3}", s3_access_key=S3_KEY, s3_secret_key=S3_SECRET)
+    try:
+        wait_for(lambda: EvidenceStore(probe).client.list_buckets() is not None, "SeaweedFS S3", 90, svc)
+        yield ports
+    finally:
+        svc.stop()
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=venv_bin("temporal"),
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=pydantic_data_converter,
+        ui=False,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+def _pg_admin(sql: str) -> None:
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def database(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A migrated, empty database of the kind under test."""
+    if db_kind == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "vnfil.db"
+        db = {"database_url": f"sqlite+aiosqlite:///{path}", "database_schema": ""}
+        upgrade(Settings(**db))
+        yield db
+        return
+    schema = f"vnfil_test_{uuid.uuid4().hex[:12]}"
+    url = PG_DSN.replace("postgresql://", "postgresql+psycopg://", 1)
+    db = {"database_url": url, "database_schema": schema}
+    upgrade(Settings(**db))
+    try:
+        yield db
+    finally:
+        _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def make_settings(
+    database: dict[str, str], s3: WeedPorts, temporal: WorkflowEnvironment, tmp: Path, **extra: object
+) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp,
+        temporal_address=temporal.client.service_client.config.target_host,
+        task_queue=f"vnfil-test-{uuid.uuid4()}",
+        s3_endpoint=f"127.0.0.1:{s3.s3}",
+        s3_access_key=S3_KEY,
+        s3_secret_key=S3_SECRET,
+        s3_bucket=f"evidence-{uuid.uuid4().hex[:10]}",
+        public_base_url="http://testserver",
+        **database,  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@dataclass
+class Stack:
+    """One running vnfil: API client, worker, stores, on one database kind."""
+
+    settings: Settings
+    client: Client
+    http: httpx.AsyncClient
+    store: EvidenceStore
+    sessions: object
+
+
+@pytest.fixture(scope="session")
+async def stack(
+    database: dict[str, str], s3_server: WeedPorts, temporal_env: WorkflowEnvironment,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Stack]:
+    settings = make_settings(
+        database, s3_server, temporal_env, tmp_path_factory.mktemp("data"),
+        max_upload_bytes=8 * 1024 * 1024,
+    )
+    app = create_app(settings)
+    worker = build_worker(temporal_env.client, settings)
+    async with worker, app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http:
+            engine = make_engine(settings)
+            yield Stack(settings, temporal_env.client, http, app.state.store, make_session_factory(engine))
+            await engine.dispose()
+

@@ -1,0 +1,190 @@
+"""Test data through the real paths: the DB for the world, the API for everything else."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from vnfil.accounts import create_user
+from vnfil.models import AwardingBody, Centre, Role
+from vnfil.schemas import StandardDocument
+from vnfil.standards import import_standard, sample_documents
+
+PDF = b"%PDF-1.7\n% vnfil test certificate\n" + b"0" * 2000 + b"\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+
+@dataclass
+class Person:
+    id: str
+    token: str
+    role: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class World:
+    """A centre with its staff, an awarding body with its issuer, and a standard."""
+
+    http: httpx.AsyncClient
+    centre_id: str
+    standard_id: str
+    standard: StandardDocument
+    admin: Person
+    issuer: Person
+    staff: dict[str, Person] = field(default_factory=dict)
+
+    async def person(self, role: Role) -> Person:
+        email = f"{role.value}-{uuid.uuid4().hex[:10]}@test.example"
+        if role == Role.candidate:
+            r = await self.http.post("/users/register", json={"name": "Test Candidate", "email": email})
+        else:
+            r = await self.http.post(
+                "/users", json={"name": f"Test {role.value}", "email": email, "role": role.value},
+                headers=self.admin.auth,
+            )
+        assert r.status_code == 201, r.text
+        body = r.json()
+        return Person(body["id"], body["token"], role.value)
+
+    async def open_case(self, candidate: Person) -> str:
+        r = await self.http.post(
+            "/cases", json={"standard_id": self.standard_id, "centre_id": self.centre_id},
+            headers=candidate.auth,
+        )
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+
+async def make_world(stack: Any, standard: StandardDocument | None = None) -> World:
+    doc = standard or sample_documents()[0]
+    if standard is None:
+        # A code of its own, so worlds in one database never share a standard row.
+        doc = doc.model_copy(update={"code": f"{doc.code}-{uuid.uuid4().hex[:8]}"})
+    async with stack.sessions.begin() as session:
+        centre = Centre(name=f"Centre {uuid.uuid4().hex[:6]}", country="PL")
+        body = AwardingBody(name=f"Body {uuid.uuid4().hex[:6]}", country="PL")
+        session.add_all([centre, body])
+        await session.flush()
+        std = await import_standard(session, doc, body.id)
+        admin, admin_token = await create_user(
+            session, name="Admin", email=f"admin-{uuid.uuid4().hex[:10]}@test.example",
+            role=Role.centre_admin, centre_id=centre.id,
+        )
+        issuer, issuer_token = await create_user(
+            session, name="Issuer", email=f"issuer-{uuid.uuid4().hex[:10]}@test.example",
+            role=Role.issuer, awarding_body_id=body.id,
+        )
+        ids = (centre.id, std.id, admin.id, issuer.id)
+    return World(
+        http=stack.http,
+        centre_id=ids[0],
+        standard_id=ids[1],
+        standard=doc,
+        admin=Person(ids[2], admin_token, Role.centre_admin),
+        issuer=Person(ids[3], issuer_token, Role.issuer),
+    )
+
+
+async def upload(
+    w: World, case_id: str, who: Person, data: bytes, *, filename: str = "certificate.pdf",
+    media_type: str = "application/pdf", los: list[str], kind: str = "certificate",
+    multipart: bool = True,
+) -> httpx.Response:
+    params: list[tuple[str, str]] = [("kind", kind)] + [("lo", lo) for lo in los]
+    if multipart:
+        return await w.http.post(
+            f"/cases/{case_id}/evidence", params=params, headers=who.auth,
+            files={"file": (filename, data, media_type)},
+        )
+    params.append(("filename", filename))
+    return await w.http.post(
+        f"/cases/{case_id}/evidence", params=params, content=data,
+        headers={**who.auth, "Content-Type": media_type},
+    )
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class CaseRun:
+    """One case driven stage by stage, with the people it needs."""
+
+    w: World
+    candidate: Person
+    case_id: str
+    assessors: list[Person] = field(default_factory=list)
+    supervisor: Person | None = None
+
+    @property
+    def url(self) -> str:
+        return f"/cases/{self.case_id}"
+
+    async def identify(self, los: list[str] | None = None) -> httpx.Response:
+        los = los or [lo.id for lo in self.w.standard.learning_outcomes]
+        return await self.w.http.post(
+            f"{self.url}/identification", json={"selected_lo_ids": los, "self_assessment": {los[0]: 4}},
+            headers=self.candidate.auth,
+        )
+
+    async def add_default_evidence(self) -> list[dict[str, Any]]:
+        los = [lo.id for lo in self.w.standard.learning_outcomes]
+        half = len(los) // 2
+        out = []
+        for data, name, mt, part in ((PDF, "cert.pdf", "application/pdf", los[:half]), (PNG, "board.png", "image/png", los[half:])):
+            r = await upload(self.w, self.case_id, self.candidate, data, filename=name, media_type=mt, los=part)
+            assert r.status_code == 201, r.text
+            out.append(r.json())
+        return out
+
+    async def submit(self) -> httpx.Response:
+        return await self.w.http.post(f"{self.url}/submission", headers=self.candidate.auth)
+
+    async def assign(self, n: int = 2) -> httpx.Response:
+        self.assessors = [await self.w.person(Role.assessor) for _ in range(n)]
+        self.supervisor = await self.w.person(Role.supervisor)
+        return await self.w.http.put(
+            f"{self.url}/panel",
+            json={"assessor_ids": [a.id for a in self.assessors], "supervisor_id": self.supervisor.id},
+            headers=self.w.admin.auth,
+        )
+
+    async def verify_identity(self) -> httpx.Response:
+        assert self.supervisor is not None
+        return await self.w.http.post(
+            f"{self.url}/identity",
+            json={"method": "online", "document_type": "id-card", "result": "verified"},
+            headers=self.supervisor.auth,
+        )
+
+    async def decide(self, assessor: Person, achieved: dict[str, bool] | None = None) -> httpx.Response:
+        status = (await self.w.http.get(f"{self.url}/status", headers=self.candidate.auth)).json()
+        decisions = [
+            {"lo_id": lo, "achieved": (achieved or {}).get(lo, True), "rationale": f"evidence shows {lo}"}
+            for lo in status["selected_lo_ids"]
+        ]
+        return await self.w.http.post(
+            f"{self.url}/decisions", json={"decisions": decisions}, headers=assessor.auth
+        )
+
+    async def certify(self) -> httpx.Response:
+        return await self.w.http.post(f"{self.url}/certification", headers=self.w.admin.auth)
+
+
+async def new_case(w: World) -> CaseRun:
+    candidate = await w.person(Role.candidate)
+    return CaseRun(w, candidate, await w.open_case(candidate))
+
+
+def ok(r: httpx.Response, code: int = 200) -> Any:
+    assert r.status_code == code, f"{r.status_code}: {r.text}"
+    return r.json()

@@ -1,0 +1,67 @@
+"""One case from registration to a credential, on real Temporal, S3 and database."""
+
+from __future__ import annotations
+
+import json
+
+from temporalio.client import WorkflowExecutionStatus
+
+from tests.factories import PDF, PNG, make_world, new_case, ok, sha256
+from vnfil.models import Stage
+from vnfil.schemas import CaseStatus
+from vnfil.temporal import workflow_id
+from workflows.case import ValidationCase
+
+EU_MANDATORY = (
+    "learnerIdentification", "title", "issuerCountry", "awardingBody", "dateOfIssuing",
+    "learningOutcomes", "notionalWorkload", "level", "typeOfAssessment",
+    "formOfParticipation", "typeOfQualityAssurance",
+)
+
+
+async def test_case_runs_through_four_stages_to_a_credential(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    assert ok(await run.identify())["stage"] == Stage.documentation
+    evidence = await run.add_default_evidence()
+    ok(await run.assign())
+    assert ok(await run.submit())["stage"] == Stage.assessment
+    ok(await run.verify_identity())
+    ok(await run.decide(run.assessors[0]))
+    status = ok(await run.decide(run.assessors[1]))
+    assert status["stage"] == Stage.certification and status["result"] == "full"
+    status = ok(await run.certify())
+    assert status["stage"] == Stage.completed
+
+    # The workflow completed and returned the final state.
+    handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
+    desc = await handle.describe()
+    assert desc.status == WorkflowExecutionStatus.COMPLETED
+    final: CaseStatus = await handle.result()
+    assert final.credential_id == status["credential_id"]
+
+    # A stage record per stage, in S3 and in the DB, with the same digest.
+    records = ok(await w.http.get(f"{run.url}/stage-records", headers=w.admin.auth))
+    assert [r["stage"] for r in records] == ["identification", "documentation", "assessment", "certification"]
+    for r in records:
+        raw = stack.store.get_bytes(r["object_key"])
+        assert sha256(raw) == r["sha256"]
+        assert json.loads(raw)["actor"]["user_id"]
+    documentation = json.loads(stack.store.get_bytes(records[1]["object_key"]))
+    assert {e["sha256"] for e in documentation["evidence"]} == {sha256(PDF), sha256(PNG)}
+    assert {e["sha256"] for e in documentation["evidence"]} == {e["sha256"] for e in evidence}
+
+    # The credential JSON in S3 carries every EU mandatory element.
+    cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
+    doc = json.loads(stack.store.get_bytes(status["credential_key"]))
+    assert doc == cred["document"]
+    assert "OpenBadgeCredential" in doc["type"]
+    eu = doc["euMicroCredential"]
+    for element in EU_MANDATORY:
+        assert eu[element] not in (None, "", []), element
+    assert eu["supervisionAndIdentityVerification"] == "supervised-online-identity-verification"
+    assert len(eu["learningOutcomes"]) == len(w.standard.learning_outcomes)
+
+    # The DB read model followed the workflow.
+    case = ok(await w.http.get(run.url, headers=run.candidate.auth))
+    assert case["stage"] == "completed" and case["result"] == "full"

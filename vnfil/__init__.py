@@ -1,0 +1,1 @@
+"""vnfil: the domain model of validating non-formal and informal learning."""

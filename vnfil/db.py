@@ -1,0 +1,43 @@
+"""Engines and sessions. Async everywhere: the API and the activities share one style."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from vnfil.settings import Settings
+
+
+def _connect_args(settings: Settings) -> dict[str, Any]:
+    if settings.database_url.startswith("postgresql") and settings.database_schema:
+        return {"options": f"-csearch_path={settings.database_schema}"}
+    return {}
+
+
+def make_engine(settings: Settings) -> AsyncEngine:
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # API and worker write the same file: WAL lets readers and one writer coexist.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_async_engine(url, connect_args=_connect_args(settings), pool_pre_ping=True)
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def sync_url(settings: Settings) -> str:
+    """The URL Alembic uses: same database, synchronous driver."""
+    return settings.database_url.replace("+aiosqlite", "")

@@ -1,0 +1,147 @@
+"""ORM models (SQLAlchemy 2 typed). Pydantic contracts live in ``vnfil.schemas``."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Role(enum.StrEnum):
+    candidate = "candidate"
+    counsellor = "counsellor"
+    assessor = "assessor"
+    supervisor = "supervisor"
+    centre_admin = "centre_admin"
+    issuer = "issuer"
+
+
+class Stage(enum.StrEnum):
+    identification = "identification"
+    documentation = "documentation"
+    assessment = "assessment"
+    certification = "certification"
+    completed = "completed"
+
+
+class Centre(Base):
+    __tablename__ = "centres"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(100))
+
+
+class AwardingBody(Base):
+    __tablename__ = "awarding_bodies"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    url: Mapped[str | None] = mapped_column(String(300))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    centre_id: Mapped[str | None] = mapped_column(ForeignKey("centres.id"))
+    awarding_body_id: Mapped[str | None] = mapped_column(ForeignKey("awarding_bodies.id"))
+    # SHA-256 of the bearer token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Standard(Base):
+    """A qualification or micro-credential, one row per version; cases keep their version."""
+
+    __tablename__ = "standards"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    code: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(String(300))
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"))
+    document: Mapped[dict[str, Any]] = mapped_column()
+
+
+class Case(Base):
+    """The read model of a case; the workflow ``case-{id}`` is the source of truth."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_centre_stage", "centre_id", "stage"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    workflow_id: Mapped[str] = mapped_column(String(64), unique=True)
+    centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id"), index=True)
+    standard_id: Mapped[str] = mapped_column(ForeignKey("standards.id"), index=True)
+    candidate_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    counsellor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    stage: Mapped[str] = mapped_column(String(20), default=Stage.identification)
+    result: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseAssignment(Base):
+    """Who sits on a case's panel (assessors) or supervises it; drives access rules."""
+
+    __tablename__ = "case_assignments"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    object_key: Mapped[str] = mapped_column(String(300), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    lo_ids: Mapped[list[Any]] = mapped_column()
+    uploaded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StageRecord(Base):
+    __tablename__ = "stage_records"
+    __table_args__ = (UniqueConstraint("case_id", "stage"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    object_key: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    record: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    standard_id: Mapped[str] = mapped_column(ForeignKey("standards.id"), index=True)
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    object_key: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column()
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,219 @@
+"""The rules of each stage, as pure functions over a case's state.
+
+The workflow's update validators call these before a step enters history, and the
+handlers call them again under the case lock; nothing here does I/O, so the same
+rule holds whichever path a step takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from vnfil.errors import Refusal
+from vnfil.models import Role, Stage
+from vnfil.schemas import (
+    Actor,
+    AssessorDecision,
+    CaseStatus,
+    DecisionInput,
+    EvidenceRef,
+    IdentificationInput,
+    IdentityCheckInput,
+    PanelInput,
+    Result,
+    StandardDocument,
+)
+
+
+class RuleBroken(Exception):
+    def __init__(self, refusal: Refusal, message: str) -> None:
+        super().__init__(message)
+        self.refusal = refusal
+        self.message = message
+
+
+def _require(cond: bool, refusal: Refusal, message: str) -> None:
+    if not cond:
+        raise RuleBroken(refusal, message)
+
+
+def require_stage(state: CaseStatus, *stages: Stage) -> None:
+    _require(
+        state.stage in stages and not state.withdrawn,
+        Refusal.wrong_stage,
+        f"the case is in {state.stage.value}; this step belongs to {', '.join(s.value for s in stages)}",
+    )
+
+
+def _unknown(ids: Iterable[str], known: Iterable[str]) -> list[str]:
+    known_set = set(known)
+    return sorted({i for i in ids if i not in known_set})
+
+
+def check_identification(
+    state: CaseStatus, std: StandardDocument, actor: Actor, step: IdentificationInput
+) -> None:
+    require_stage(state, Stage.identification)
+    _require(
+        actor.user_id == state.candidate_id or actor.role in (Role.counsellor, Role.centre_admin),
+        Refusal.forbidden,
+        "only the candidate, a counsellor or the centre may complete identification",
+    )
+    all_ids = [lo.id for lo in std.learning_outcomes]
+    unknown = _unknown(step.selected_lo_ids, all_ids)
+    _require(not unknown, Refusal.invalid, f"unknown learning outcomes: {', '.join(unknown)}")
+    _require(
+        len(set(step.selected_lo_ids)) == len(step.selected_lo_ids),
+        Refusal.invalid,
+        "a learning outcome is selected twice",
+    )
+    if not std.partial_allowed:
+        missing = _unknown(all_ids, step.selected_lo_ids)
+        _require(
+            not missing,
+            Refusal.invalid,
+            f"this standard validates all outcomes together; missing: {', '.join(missing)}",
+        )
+    off_plan = _unknown(step.self_assessment, step.selected_lo_ids)
+    _require(
+        not off_plan,
+        Refusal.invalid,
+        f"self-assessment names outcomes not selected: {', '.join(off_plan)}",
+    )
+
+
+def check_evidence(state: CaseStatus, actor: Actor, ev: EvidenceRef) -> None:
+    require_stage(state, Stage.documentation)
+    _require(not state.submitted, Refusal.wrong_stage, "the portfolio is already submitted")
+    _require(
+        actor.user_id == state.candidate_id,
+        Refusal.forbidden,
+        "only the candidate adds evidence to the portfolio",
+    )
+    unknown = _unknown(ev.lo_ids, state.selected_lo_ids)
+    _require(
+        not unknown, Refusal.invalid, f"evidence maps to outcomes not selected: {', '.join(unknown)}"
+    )
+    _require(
+        all(e.evidence_id != ev.evidence_id for e in state.evidence),
+        Refusal.invalid,
+        "this evidence is already in the portfolio",
+    )
+
+
+def uncovered_outcomes(state: CaseStatus) -> list[str]:
+    covered = {lo for ev in state.evidence for lo in ev.lo_ids}
+    return [lo for lo in state.selected_lo_ids if lo not in covered]
+
+
+def check_submission(state: CaseStatus, actor: Actor) -> None:
+    require_stage(state, Stage.documentation)
+    _require(
+        actor.user_id == state.candidate_id, Refusal.forbidden, "only the candidate submits"
+    )
+    uncovered = uncovered_outcomes(state)
+    _require(
+        not uncovered, Refusal.invalid, f"no evidence yet for outcomes: {', '.join(uncovered)}"
+    )
+
+
+def check_panel(
+    state: CaseStatus, std: StandardDocument, actor: Actor, step: PanelInput,
+    counsellor_id: str | None,
+) -> None:
+    require_stage(state, Stage.identification, Stage.documentation, Stage.assessment)
+    _require(not state.decisions, Refusal.wrong_stage, "the panel has already started deciding")
+    _require(actor.role == Role.centre_admin, Refusal.forbidden, "only the centre assigns a panel")
+    _require(
+        len(set(step.assessor_ids)) == len(step.assessor_ids),
+        Refusal.invalid,
+        "an assessor is listed twice",
+    )
+    _require(
+        len(step.assessor_ids) >= std.min_panel_size,
+        Refusal.invalid,
+        f"the panel needs at least {std.min_panel_size} assessors",
+    )
+    conflicted = {state.candidate_id, counsellor_id} & set(step.assessor_ids)
+    _require(
+        not conflicted,
+        Refusal.invalid,
+        "the candidate or the case's counsellor cannot assess the case",
+    )
+    if std.requires_identity_check:
+        _require(
+            step.supervisor_id is not None,
+            Refusal.invalid,
+            "this standard requires identity supervision: name a supervisor",
+        )
+    _require(
+        step.supervisor_id not in (state.candidate_id,),
+        Refusal.invalid,
+        "the candidate cannot supervise their own assessment",
+    )
+
+
+def check_identity(state: CaseStatus, actor: Actor, step: IdentityCheckInput) -> None:
+    require_stage(state, Stage.assessment)
+    _require(
+        state.supervisor_id is not None and actor.user_id == state.supervisor_id,
+        Refusal.forbidden,
+        "only the case's supervisor verifies identity",
+    )
+    _require(not state.decisions, Refusal.wrong_stage, "decisions have already been recorded")
+
+
+def check_decision(
+    state: CaseStatus, std: StandardDocument, actor: Actor, step: DecisionInput
+) -> None:
+    require_stage(state, Stage.assessment)
+    _require(
+        actor.user_id in state.assessor_ids,
+        Refusal.forbidden,
+        "only an assessor assigned to this case's panel decides",
+    )
+    _require(
+        all(d.assessor_id != actor.user_id for d in state.decisions),
+        Refusal.invalid,
+        "this assessor has already decided",
+    )
+    if std.requires_identity_check:
+        _require(
+            state.identity is not None and state.identity.result == "verified",
+            Refusal.wrong_stage,
+            "the candidate's identity must be verified by the supervisor before any decision",
+        )
+    ids = [d.lo_id for d in step.decisions]
+    _require(len(set(ids)) == len(ids), Refusal.invalid, "an outcome is decided twice")
+    unknown = _unknown(ids, state.selected_lo_ids)
+    _require(not unknown, Refusal.invalid, f"outcomes not under assessment: {', '.join(unknown)}")
+    missing = _unknown(state.selected_lo_ids, ids)
+    _require(not missing, Refusal.invalid, f"no decision for outcomes: {', '.join(missing)}")
+    known_evidence = {e.evidence_id for e in state.evidence}
+    bad_refs = sorted({r for d in step.decisions for r in d.evidence_ids} - known_evidence)
+    _require(not bad_refs, Refusal.invalid, f"unknown evidence: {', '.join(bad_refs)}")
+
+
+def panel_result(
+    selected: list[str], decisions: list[AssessorDecision]
+) -> tuple[Result, list[str]]:
+    """An outcome is achieved when every assessor says so (chair rule arrives later)."""
+    achieved = [
+        lo
+        for lo in selected
+        if all(any(d.lo_id == lo and d.achieved for d in ad.decisions) for ad in decisions)
+    ]
+    if len(achieved) == len(selected):
+        return Result.full, achieved
+    if achieved:
+        return Result.partial, achieved
+    return Result.not_validated, achieved
+
+
+def check_certification(state: CaseStatus, actor: Actor) -> None:
+    require_stage(state, Stage.certification)
+    _require(
+        actor.role == Role.centre_admin,
+        Refusal.forbidden,
+        "only the centre certifies, on behalf of the awarding body",
+    )

@@ -1,0 +1,353 @@
+"""Pydantic contracts: what crosses the API, Temporal and the stores.
+
+These are the only types workflows, activities and routes exchange, so each is
+serialisable by ``pydantic_data_converter`` and free of I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from vnfil.models import Role, Stage
+
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class SupervisionLevel(StrEnum):
+    """The four values of the EU 2022 optional element."""
+
+    unsupervised_no_id = "unsupervised-no-identity-verification"
+    supervised_no_id = "supervised-no-identity-verification"
+    supervised_online_id = "supervised-online-identity-verification"
+    onsite_id = "onsite-identity-verification"
+
+
+class LOType(StrEnum):
+    knowledge = "knowledge"
+    skill = "skill"
+    responsibility_autonomy = "responsibility-autonomy"
+
+
+class Result(StrEnum):
+    full = "full"
+    partial = "partial"
+    not_validated = "not-validated"
+
+
+# --- standards -------------------------------------------------------------
+
+
+class LearningOutcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
+    set: NonBlank
+    type: LOType
+    statement: NonBlank
+    criteria: list[NonBlank] = Field(min_length=1)
+    methods: list[NonBlank] = Field(min_length=1)
+
+
+class StandardDocument(BaseModel):
+    """A standard as imported; the full schema grows with the catalogue (issue 3)."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,99}$")]
+    version: int = Field(ge=1)
+    title: NonBlank
+    description: NonBlank
+    language: str = "en"
+    eqf_level: int | None = Field(default=None, ge=1, le=8)
+    national_level: str | None = None
+    workload_hours: int = Field(ge=1)
+    ects: float | None = Field(default=None, ge=0)
+    prerequisites: list[NonBlank] = []
+    assessment_type: NonBlank
+    form_of_participation: Literal["online", "onsite", "blended"]
+    quality_assurance: NonBlank
+    supervision: SupervisionLevel
+    min_panel_size: int = Field(default=2, ge=1)
+    partial_allowed: bool = True
+    stackability: NonBlank = "stand-alone"
+    learning_outcomes: list[LearningOutcome] = Field(min_length=1)
+
+    @field_validator("learning_outcomes")
+    @classmethod
+    def _unique_ids(cls, los: list[LearningOutcome]) -> list[LearningOutcome]:
+        ids = [lo.id for lo in los]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate learning outcome ids: {', '.join(dupes)}")
+        return los
+
+    @property
+    def requires_identity_check(self) -> bool:
+        return self.supervision in (
+            SupervisionLevel.supervised_online_id,
+            SupervisionLevel.onsite_id,
+        )
+
+
+class Issuer(BaseModel):
+    id: str
+    name: str
+    country: str
+    url: str | None = None
+
+
+class StandardSnapshot(BaseModel):
+    """What a case carries of its standard: the exact version it started on."""
+
+    standard_id: str
+    issuer: Issuer
+    document: StandardDocument
+
+
+class StandardRead(BaseModel):
+    id: str
+    code: str
+    version: int
+    title: str
+    awarding_body_id: str
+    document: StandardDocument
+
+
+# --- people -----------------------------------------------------------------
+
+
+class Actor(BaseModel):
+    """Who performs a human step; set by the API from the bearer token, never by the body."""
+
+    user_id: str
+    role: Role
+    name: str = ""
+
+
+class CandidateRef(BaseModel):
+    id: str
+    name: str
+    email: str
+
+
+class UserRegister(BaseModel):
+    name: NonBlank
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+
+
+class UserCreate(UserRegister):
+    role: Role
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    email: str
+    role: Role
+    centre_id: str | None
+    awarding_body_id: str | None
+
+
+class UserWithToken(UserRead):
+    token: str
+
+
+# --- workflow contracts -------------------------------------------------------
+
+
+class CaseInput(BaseModel):
+    case_id: str
+    centre_id: str
+    candidate: CandidateRef
+    counsellor_id: str | None = None
+    standard: StandardSnapshot
+
+
+class IdentificationInput(BaseModel):
+    selected_lo_ids: list[str] = Field(min_length=1)
+    self_assessment: dict[str, Annotated[int, Field(ge=1, le=5)]] = {}
+    plan: str = ""
+
+
+class EvidenceKind(StrEnum):
+    certificate = "certificate"
+    work_sample = "work-sample"
+    reference = "reference"
+    media = "media"
+    self_description = "self-description"
+    other = "other"
+
+
+class EvidenceRef(BaseModel):
+    """Evidence moves by reference: object key and digest, never bytes."""
+
+    evidence_id: str
+    object_key: str
+    sha256: Sha256
+    size: int = Field(gt=0)
+    filename: str
+    media_type: str
+    kind: EvidenceKind
+    lo_ids: list[str] = Field(min_length=1)
+
+
+class PanelInput(BaseModel):
+    assessor_ids: list[str] = Field(min_length=1)
+    supervisor_id: str | None = None
+
+
+class IdentityCheckInput(BaseModel):
+    method: Literal["onsite", "online"]
+    document_type: Literal["id-card", "passport", "residence-permit", "driving-licence"]
+    result: Literal["verified", "failed"]
+    note: str = ""
+
+
+class IdentityRecord(IdentityCheckInput):
+    supervisor_id: str
+    at: datetime
+
+    @property
+    def supervision_level(self) -> SupervisionLevel:
+        if self.method == "onsite":
+            return SupervisionLevel.onsite_id
+        return SupervisionLevel.supervised_online_id
+
+
+class LODecision(BaseModel):
+    lo_id: str
+    achieved: bool
+    rationale: NonBlank
+    evidence_ids: list[str] = []
+
+
+class DecisionInput(BaseModel):
+    decisions: list[LODecision] = Field(min_length=1)
+    grade: str | None = None
+
+
+class AssessorDecision(DecisionInput):
+    assessor_id: str
+    at: datetime
+
+
+class CaseStatus(BaseModel):
+    case_id: str
+    centre_id: str
+    standard_id: str
+    candidate_id: str
+    stage: Stage
+    withdrawn: bool = False
+    selected_lo_ids: list[str] = []
+    evidence: list[EvidenceRef] = []
+    submitted: bool = False
+    manifest: list[dict[str, str]] = []
+    assessor_ids: list[str] = []
+    supervisor_id: str | None = None
+    identity: IdentityRecord | None = None
+    decisions: list[AssessorDecision] = []
+    result: Result | None = None
+    achieved_lo_ids: list[str] = []
+    credential_id: str | None = None
+    credential_key: str | None = None
+
+
+# --- activity contracts -------------------------------------------------------
+
+
+class StageRecordInput(BaseModel):
+    case_id: str
+    stage: Stage
+    next_stage: Stage
+    actor: Actor
+    at: datetime
+    inputs: dict[str, Any] = {}
+    evidence: list[dict[str, str]] = []
+
+
+class StageRecordRef(BaseModel):
+    object_key: str
+    sha256: Sha256
+
+
+class EvidenceRecordInput(BaseModel):
+    case_id: str
+    evidence: EvidenceRef
+    uploaded_by: str
+    at: datetime
+
+
+class AssignmentInput(BaseModel):
+    case_id: str
+    assessor_ids: list[str]
+    supervisor_id: str | None
+
+
+class CredentialInput(BaseModel):
+    credential_id: str
+    case_id: str
+    candidate: CandidateRef
+    standard: StandardSnapshot
+    result: Result
+    achieved_lo_ids: list[str]
+    identity: IdentityRecord | None
+    evidence: list[EvidenceRef]
+    grade: str | None
+    issued_at: datetime
+    certified_by: Actor
+
+
+class CredentialRef(BaseModel):
+    credential_id: str
+    object_key: str
+    sha256: Sha256
+
+
+# --- API reads ----------------------------------------------------------------
+
+
+class CaseCreate(BaseModel):
+    standard_id: str
+    centre_id: str
+
+
+class CaseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    workflow_id: str
+    centre_id: str
+    standard_id: str
+    candidate_id: str
+    counsellor_id: str | None
+    stage: Stage
+    result: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EvidenceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    case_id: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    kind: str
+    lo_ids: list[str]
+    created_at: datetime
+
+
+class CredentialRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    case_id: str
+    standard_id: str
+    awarding_body_id: str
+    sha256: str
+    issued_at: datetime
+    document: dict[str, Any]

@@ -1,0 +1,86 @@
+"""Demo data: one centre, one awarding body, the sample standards and one user per role.
+
+Idempotent: running it again keeps what exists. Tokens are written once to
+``<data_dir>/demo.json`` (mode 0600); if that file is lost, the demo users get new
+tokens so the demo still works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vnfil.accounts import create_user, hash_token, new_token
+from vnfil.models import AwardingBody, Centre, Role, User
+from vnfil.settings import Settings
+from vnfil.standards import import_standard, sample_documents
+
+CENTRE_NAME = "Centrum Walidacji Kompetencji Cyfrowych (demo)"
+BODY_NAME = "Fundacja Rozwoju Kwalifikacji (demo awarding body)"
+
+DEMO_STAFF: list[tuple[str, str, Role]] = [
+    ("admin", "Anna Kowalska", Role.centre_admin),
+    ("counsellor", "Piotr Nowak", Role.counsellor),
+    ("assessor1", "Maria Wiśniewska", Role.assessor),
+    ("assessor2", "Tomasz Wójcik", Role.assessor),
+    ("assessor3", "Ewa Kamińska", Role.assessor),
+    ("supervisor", "Jan Lewandowski", Role.supervisor),
+    ("issuer", "Katarzyna Zielińska", Role.issuer),
+    ("candidate", "Zofia Dąbrowska", Role.candidate),
+]
+
+
+async def _one(session: AsyncSession, model: Any, **where: Any) -> Any:
+    return await session.scalar(select(model).filter_by(**where))
+
+
+async def seed_demo(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> dict[str, Any]:
+    path = settings.data_dir / "demo.json"
+    known: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    async with sessions.begin() as session:
+        centre = await _one(session, Centre, name=CENTRE_NAME)
+        if centre is None:
+            centre = Centre(name=CENTRE_NAME, country="PL", region="Mazowieckie")
+            session.add(centre)
+        body = await _one(session, AwardingBody, name=BODY_NAME)
+        if body is None:
+            body = AwardingBody(name=BODY_NAME, country="PL", url="https://example.org/frk")
+            session.add(body)
+        await session.flush()
+        standards = [await import_standard(session, doc, body.id) for doc in sample_documents()]
+        tokens: dict[str, str] = {}
+        users: dict[str, str] = {}
+        for key, name, role in DEMO_STAFF:
+            email = f"{key}@demo.vnfil.example"
+            user = await _one(session, User, email=email)
+            token = known.get("tokens", {}).get(key)
+            if user is None:
+                user, token = await create_user(
+                    session,
+                    name=name,
+                    email=email,
+                    role=role,
+                    centre_id=centre.id if role not in (Role.issuer, Role.candidate) else None,
+                    awarding_body_id=body.id if role == Role.issuer else None,
+                )
+            elif token is None or user.token_hash != hash_token(token):
+                token = new_token()
+                user.token_hash = hash_token(token)
+            tokens[key] = token
+            users[key] = user.id
+    demo = {
+        "centre_id": centre.id,
+        "awarding_body_id": body.id,
+        "standards": {s.code: s.id for s in standards},
+        "users": users,
+        "tokens": tokens,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(demo, fh, indent=2)
+    return demo

@@ -1,0 +1,70 @@
+"""One settings class, read from the environment (prefix ``VNFIL_``).
+
+The same code runs on the embedded stack (SQLite, SeaweedFS, dev Temporal) and in
+production (PostgreSQL, MinIO/S3, a Temporal cluster); only these values change.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_S3_SECRET = "vnfil-dev-secret"
+DEFAULT_ALLOWED_MEDIA_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "video/mp4",
+    "video/webm",
+    "audio/mpeg",
+    "text/plain",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.oasis.opendocument.text",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VNFIL_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".vnfil")
+
+    database_url: str = "sqlite+aiosqlite:///.vnfil/vnfil.db"
+    # PostgreSQL schema to use (set by tests to isolate runs); empty means the default.
+    database_schema: str = ""
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "vnfil-cases"
+
+    s3_endpoint: str = "127.0.0.1:8333"
+    s3_access_key: str = "vnfil"
+    s3_secret_key: str = DEV_S3_SECRET
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "vnfil-evidence"
+    s3_part_size: int = 8 * 1024 * 1024
+
+    max_upload_bytes: int = 512 * 1024 * 1024
+    allowed_media_types: tuple[str, ...] = DEFAULT_ALLOWED_MEDIA_TYPES
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production" and self.s3_secret_key == DEV_S3_SECRET:
+            raise ValueError("VNFIL_S3_SECRET_KEY still has the development default")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,266 @@
+"""``ValidationCase``: one candidate's case through the four stages of the 2012 recommendation.
+
+Human steps are validated updates: each validator runs the stage rule from
+``vnfil.rules`` so a refused step never enters history, and each handler re-checks it
+under the case lock (another step may have landed while it waited), changes state,
+and, when a stage ends, has an activity write the stage record before answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.cases import CaseActivities
+    from vnfil import rules
+    from vnfil.models import Stage
+    from vnfil.rules import RuleBroken
+    from vnfil.schemas import (
+        Actor,
+        AssessorDecision,
+        AssignmentInput,
+        CaseInput,
+        CaseStatus,
+        CredentialInput,
+        DecisionInput,
+        EvidenceRecordInput,
+        EvidenceRef,
+        IdentificationInput,
+        IdentityCheckInput,
+        IdentityRecord,
+        PanelInput,
+        Result,
+        StageRecordInput,
+    )
+    from vnfil.temporal import STAGE
+
+ACTIVITY_OPTS = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+}
+
+
+def _refuse(exc: RuleBroken) -> ApplicationError:
+    return ApplicationError(exc.message, type=exc.refusal.value, non_retryable=True)
+
+
+@workflow.defn
+class ValidationCase:
+    @workflow.init
+    def __init__(self, case: CaseInput) -> None:
+        self._case = case
+        self._std = case.standard.document
+        self._lock = asyncio.Lock()
+        self._state = CaseStatus(
+            case_id=case.case_id,
+            centre_id=case.centre_id,
+            standard_id=case.standard.standard_id,
+            candidate_id=case.candidate.id,
+            stage=Stage.identification,
+        )
+
+    @workflow.run
+    async def run(self, case: CaseInput) -> CaseStatus:
+        await workflow.wait_condition(lambda: self._state.stage == Stage.completed)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    @workflow.query
+    def status(self) -> CaseStatus:
+        return self._state
+
+    # --- helpers ---------------------------------------------------------------
+
+    def _check(self, rule, *args) -> None:  # type: ignore[no-untyped-def]
+        try:
+            rule(self._state, *args)
+        except RuleBroken as exc:
+            raise _refuse(exc) from None
+
+    async def _end_stage(
+        self, actor: Actor, next_stage: Stage, inputs: dict, evidence: list[dict[str, str]] | None = None
+    ) -> None:
+        """Write the stage record (S3 + DB), then move the case on."""
+        await workflow.execute_activity_method(
+            CaseActivities.record_stage,
+            StageRecordInput(
+                case_id=self._case.case_id,
+                stage=self._state.stage,
+                next_stage=next_stage,
+                actor=actor,
+                at=workflow.now(),
+                inputs=inputs,
+                evidence=evidence or [],
+            ),
+            **ACTIVITY_OPTS,
+        )
+        self._state.stage = next_stage
+        workflow.upsert_search_attributes([STAGE.value_set(next_stage.value)])
+
+    # --- identification ----------------------------------------------------------
+
+    @workflow.update
+    async def complete_identification(self, actor: Actor, step: IdentificationInput) -> CaseStatus:
+        async with self._lock:
+            self._check(rules.check_identification, self._std, actor, step)
+            self._state.selected_lo_ids = list(step.selected_lo_ids)
+            await self._end_stage(actor, Stage.documentation, step.model_dump(mode="json"))
+        return self._state
+
+    @complete_identification.validator
+    def _validate_identification(self, actor: Actor, step: IdentificationInput) -> None:
+        self._check(rules.check_identification, self._std, actor, step)
+
+    # --- documentation ---------------------------------------------------------------
+
+    @workflow.update
+    async def add_evidence(self, actor: Actor, evidence: EvidenceRef) -> CaseStatus:
+        async with self._lock:
+            self._check(rules.check_evidence, actor, evidence)
+            # Reserve the place first so a concurrent submission sees it.
+            self._state.evidence.append(evidence)
+            await workflow.execute_activity_method(
+                CaseActivities.record_evidence,
+                EvidenceRecordInput(
+                    case_id=self._case.case_id, evidence=evidence,
+                    uploaded_by=actor.user_id, at=workflow.now(),
+                ),
+                **ACTIVITY_OPTS,
+            )
+        return self._state
+
+    @add_evidence.validator
+    def _validate_evidence(self, actor: Actor, evidence: EvidenceRef) -> None:
+        self._check(rules.check_evidence, actor, evidence)
+
+    @workflow.update
+    async def submit_portfolio(self, actor: Actor) -> CaseStatus:
+        async with self._lock:
+            self._check(rules.check_submission, actor)
+            self._state.submitted = True
+            self._state.manifest = [
+                {"evidence_id": e.evidence_id, "object_key": e.object_key, "sha256": e.sha256}
+                for e in self._state.evidence
+            ]
+            await self._end_stage(
+                actor,
+                Stage.assessment,
+                {"evidence_count": len(self._state.evidence)},
+                self._state.manifest,
+            )
+        return self._state
+
+    @submit_portfolio.validator
+    def _validate_submission(self, actor: Actor) -> None:
+        self._check(rules.check_submission, actor)
+
+    # --- assessment --------------------------------------------------------------------
+
+    @workflow.update
+    async def assign_panel(self, actor: Actor, step: PanelInput) -> CaseStatus:
+        async with self._lock:
+            self._check(rules.check_panel, self._std, actor, step, self._case.counsellor_id)
+            await workflow.execute_activity_method(
+                CaseActivities.record_assignments,
+                AssignmentInput(
+                    case_id=self._case.case_id,
+                    assessor_ids=step.assessor_ids,
+                    supervisor_id=step.supervisor_id,
+                ),
+                **ACTIVITY_OPTS,
+            )
+            self._state.assessor_ids = list(step.assessor_ids)
+            self._state.supervisor_id = step.supervisor_id
+        return self._state
+
+    @assign_panel.validator
+    def _validate_panel(self, actor: Actor, step: PanelInput) -> None:
+        self._check(rules.check_panel, self._std, actor, step, self._case.counsellor_id)
+
+    @workflow.update
+    async def verify_identity(self, actor: Actor, step: IdentityCheckInput) -> CaseStatus:
+        async with self._lock:
+            self._check(rules.check_identity, actor, step)
+            self._state.identity = IdentityRecord(
+                **step.model_dump(), supervisor_id=actor.user_id, at=workflow.now()
+            )
+        return self._state
+
+    @verify_identity.validator
+    def _validate_identity(self, actor: Actor, step: IdentityCheckInput) -> None:
+        self._check(rules.check_identity, actor, step)
+
+    @workflow.update
+    async def record_decision(self, actor: Actor, step: DecisionInput) -> CaseStatus:
+        async with self._lock:
+            self._check(rules.check_decision, self._std, actor, step)
+            self._state.decisions.append(
+                AssessorDecision(**step.model_dump(), assessor_id=actor.user_id, at=workflow.now())
+            )
+            if len(self._state.decisions) == len(self._state.assessor_ids):
+                result, achieved = rules.panel_result(self._state.selected_lo_ids, self._state.decisions)
+                self._state.result = result
+                self._state.achieved_lo_ids = achieved
+                next_stage = Stage.completed if result == Result.not_validated else Stage.certification
+                await self._end_stage(
+                    actor,
+                    next_stage,
+                    {
+                        "result": result.value,
+                        "achieved_lo_ids": achieved,
+                        "identity": self._state.identity.model_dump(mode="json")
+                        if self._state.identity
+                        else None,
+                        "decisions": [d.model_dump(mode="json") for d in self._state.decisions],
+                    },
+                    self._state.manifest,
+                )
+        return self._state
+
+    @record_decision.validator
+    def _validate_decision(self, actor: Actor, step: DecisionInput) -> None:
+        self._check(rules.check_decision, self._std, actor, step)
+
+    # --- certification -------------------------------------------------------------------
+
+    @workflow.update
+    async def certify(self, actor: Actor) -> CaseStatus:
+        async with self._lock:
+            self._check(rules.check_certification, actor)
+            assert self._state.result is not None
+            grades = [d.grade for d in self._state.decisions if d.grade]
+            ref = await workflow.execute_activity_method(
+                CaseActivities.issue_credential,
+                CredentialInput(
+                    credential_id=str(workflow.uuid4()),
+                    case_id=self._case.case_id,
+                    candidate=self._case.candidate,
+                    standard=self._case.standard,
+                    result=self._state.result,
+                    achieved_lo_ids=self._state.achieved_lo_ids,
+                    identity=self._state.identity,
+                    evidence=self._state.evidence,
+                    grade=grades[0] if grades and len(set(grades)) == 1 else None,
+                    issued_at=workflow.now(),
+                    certified_by=actor,
+                ),
+                **ACTIVITY_OPTS,
+            )
+            self._state.credential_id = ref.credential_id
+            self._state.credential_key = ref.object_key
+            await self._end_stage(
+                actor,
+                Stage.completed,
+                {"credential_id": ref.credential_id, "credential_sha256": ref.sha256},
+                [{"object_key": ref.object_key, "sha256": ref.sha256}],
+            )
+        return self._state
+
+    @certify.validator
+    def _validate_certify(self, actor: Actor) -> None:
+        self._check(rules.check_certification, actor)
