@@ -1,0 +1,155 @@
+"""The ``vnfil`` command: migrate, seed and the demo that walks one case over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vnfil.settings import get_settings
+
+app = typer.Typer(help="vnfil: validation of non-formal and informal learning", no_args_is_help=True)
+console = Console()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (Alembic) to the configured database."""
+    from vnfil.migrations import upgrade
+
+    upgrade(get_settings())
+    console.print("[green]database is at the latest revision[/]")
+
+
+@app.command()
+def seed() -> None:
+    """Create the demo centre, awarding body, standards and one user per role."""
+    from vnfil.db import make_engine, make_session_factory
+    from vnfil.seed import seed_demo
+
+    settings = get_settings()
+
+    async def go() -> dict[str, Any]:
+        engine = make_engine(settings)
+        try:
+            return await seed_demo(make_session_factory(engine), settings)
+        finally:
+            await engine.dispose()
+
+    demo = asyncio.run(go())
+    console.print(f"demo data ready; tokens in {settings.data_dir / 'demo.json'}")
+    for key, token in demo["tokens"].items():
+        console.print(f"  {key:<11} {token}")
+
+
+class DemoFailed(Exception):
+    pass
+
+
+class _Api:
+    def __init__(self, base: str) -> None:
+        self.http = httpx.Client(base_url=base, timeout=60)
+
+    def call(self, what: str, method: str, path: str, token: str | None, expect: int = 200, **kw: Any) -> Any:
+        headers = kw.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        r = self.http.request(method, path, headers=headers, **kw)
+        if r.status_code != expect:
+            raise DemoFailed(f"{what}: HTTP {r.status_code} {r.text}")
+        return r.json()
+
+
+def _demo_files() -> list[tuple[str, str, bytes, list[str], str]]:
+    pdf = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    notes = (
+        "Self-description: since 2023 I have coordinated a team of 12 volunteers in a food bank.\n"
+        "I set up our shared drive and the weekly task board; I removed access for people who left.\n"
+    ).encode()
+    return [
+        ("volunteer-certificate.pdf", "application/pdf", pdf, ["DC1", "DC2"], "certificate"),
+        ("self-description.txt", "text/plain", notes, ["DC3", "DC4"], "self-description"),
+    ]
+
+
+@app.command()
+def demo(
+    api: str = typer.Option(None, help="API base URL (default: the configured public URL)"),
+    tokens: Path = typer.Option(None, help="demo.json written by 'make dev' / 'vnfil seed'"),
+) -> None:
+    """Drive one case through the public HTTP API, as its real users would."""
+    settings = get_settings()
+    base = api or settings.public_base_url
+    path = tokens or settings.data_dir / "demo.json"
+    if not path.exists():
+        console.print(f"[red]{path} not found: start the stack with 'make dev' first[/]")
+        raise typer.Exit(2)
+    d = json.loads(path.read_text())
+    t, u = d["tokens"], d["users"]
+    a = _Api(base)
+    try:
+        health = a.http.get("/health")
+        if health.status_code != 200:
+            raise DemoFailed(f"the stack at {base} is not healthy: {health.text}")
+        stamp = int(time.time())
+        me = a.call("register", "POST", "/users/register", None, 201,
+                    json={"name": "Zofia Demo", "email": f"zofia.{stamp}@demo.vnfil.example"})
+        ct = me["token"]
+        std_id = d["standards"]["digital-collaboration"]
+        case = a.call("open case", "POST", "/cases", ct, 201,
+                      json={"standard_id": std_id, "centre_id": d["centre_id"]})
+        cid = case["id"]
+        console.rule(f"case {cid} (workflow {case['workflow_id']})")
+        los = ["DC1", "DC2", "DC3", "DC4"]
+        st = a.call("identification", "POST", f"/cases/{cid}/identification", ct,
+                    json={"selected_lo_ids": los, "self_assessment": {"DC1": 4, "DC2": 4, "DC3": 3, "DC4": 5},
+                          "plan": "Portfolio by next week, interview after."})
+        console.print(f"1. identification done → stage [bold]{st['stage']}[/]")
+        for name, mt, data, lo_ids, kind in _demo_files():
+            ev = a.call(f"upload {name}", "POST", f"/cases/{cid}/evidence", ct, 201,
+                        params=[("filename", name), ("kind", kind)] + [("lo", x) for x in lo_ids],
+                        content=data, headers={"Content-Type": mt})
+            console.print(f"   evidence {name}: {ev['size']} bytes, sha256 {ev['sha256'][:16]}…")
+        a.call("panel", "PUT", f"/cases/{cid}/panel", t["admin"],
+               json={"assessor_ids": [u["assessor1"], u["assessor2"]], "supervisor_id": u["supervisor"]})
+        console.print("   centre assigned a panel of 2 assessors and a supervisor")
+        st = a.call("submit", "POST", f"/cases/{cid}/submission", ct)
+        console.print(f"2. portfolio submitted ({len(st['manifest'])} files frozen) → stage [bold]{st['stage']}[/]")
+        a.call("identity", "POST", f"/cases/{cid}/identity", t["supervisor"],
+               json={"method": "online", "document_type": "id-card", "result": "verified"})
+        console.print("   supervisor verified the candidate's identity (online, ID card)")
+        for who in ("assessor1", "assessor2"):
+            st = a.call(f"decision {who}", "POST", f"/cases/{cid}/decisions", t[who], json={
+                "decisions": [{"lo_id": lo, "achieved": True, "rationale": f"{lo} shown by the portfolio and interview"} for lo in los]})
+            console.print(f"   {who} decided")
+        console.print(f"3. assessment result [bold]{st['result']}[/] → stage [bold]{st['stage']}[/]")
+        st = a.call("certify", "POST", f"/cases/{cid}/certification", t["admin"])
+        console.print(f"4. certified → stage [bold]{st['stage']}[/]")
+        cred = a.call("credential", "GET", f"/credentials/{st['credential_id']}", t["issuer"])
+    except (DemoFailed, httpx.HTTPError) as exc:
+        console.print(f"[red]demo failed: {exc}[/]")
+        raise typer.Exit(1) from None
+    table = Table(title="EU micro-credential elements")
+    table.add_column("element")
+    table.add_column("value")
+    for k, v in cred["document"]["euMicroCredential"].items():
+        table.add_row(k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
+    console.print(table)
+    console.print_json(json.dumps(cred["document"], ensure_ascii=False))
+    console.print(f"[green]case {cid} completed with credential {cred['id']}[/]")
+    console.print(f"see it in Temporal: temporal workflow describe -w case-{cid}")
+
+
+if __name__ == "__main__":
+    sys.exit(app())
