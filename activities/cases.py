@@ -86,12 +86,18 @@ class CaseActivities:
     @activity.defn
     async def record_assignments(self, inp: AssignmentInput) -> None:
         async with self.sessions.begin() as session:
-            await session.execute(delete(CaseAssignment).where(CaseAssignment.case_id == inp.case_id))
+            await session.execute(
+                delete(CaseAssignment).where(CaseAssignment.case_id == inp.case_id)
+            )
             for user_id in inp.assessor_ids:
-                session.add(CaseAssignment(case_id=inp.case_id, user_id=user_id, role=Role.assessor))
+                session.add(
+                    CaseAssignment(case_id=inp.case_id, user_id=user_id, role=Role.assessor)
+                )
             if inp.supervisor_id:
                 session.add(
-                    CaseAssignment(case_id=inp.case_id, user_id=inp.supervisor_id, role=Role.supervisor)
+                    CaseAssignment(
+                        case_id=inp.case_id, user_id=inp.supervisor_id, role=Role.supervisor
+                    )
                 )
 
     @activity.defn

@@ -25,7 +25,12 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[ValidationCase],
-        activities=[acts.record_stage, acts.record_evidence, acts.record_assignments, acts.issue_credential],
+        activities=[
+            acts.record_stage,
+            acts.record_evidence,
+            acts.record_assignments,
+            acts.issue_credential,
+        ],
     )
 
 

@@ -8,7 +8,6 @@ the refusal's type (``vnfil.errors.Refusal``), never by its text.
 from __future__ import annotations
 
 import uuid
-
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,18 +32,25 @@ def actor_of(user: User) -> Actor:
 
 
 async def open_case(
-    session: AsyncSession, temporal: Client, settings: Settings, candidate: User,
-    standard_id: str, centre_id: str,
+    session: AsyncSession,
+    temporal: Client,
+    settings: Settings,
+    candidate: User,
+    standard_id: str,
+    centre_id: str,
 ) -> Case:
     standard = await session.get(Standard, standard_id)
     if standard is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"no standard {standard_id}")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no standard {standard_id}")
     if await session.get(Centre, centre_id) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"no centre {centre_id}")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no centre {centre_id}")
     case_id = str(uuid.uuid4())
     case = Case(
-        id=case_id, workflow_id=workflow_id(case_id), centre_id=centre_id,
-        standard_id=standard.id, candidate_id=candidate.id,
+        id=case_id,
+        workflow_id=workflow_id(case_id),
+        centre_id=centre_id,
+        standard_id=standard.id,
+        candidate_id=candidate.id,
     )
     session.add(case)
     inp = CaseInput(
@@ -82,8 +88,8 @@ async def run_step(call: Callable[[], Awaitable[Any]]) -> CaseStatus:
         return await call()
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type in Refusal._value2member_map_:
-            raise HTTPException(HTTP_STATUS[Refusal(cause.type)], cause.message) from None
+        if isinstance(cause, ApplicationError) and cause.type in set(Refusal):
+            raise HTTPException(HTTP_STATUS[Refusal(str(cause.type))], cause.message) from None
         raise
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,8 @@ from vnfil.evidence import EvidenceStore
 from vnfil.settings import Settings, get_settings
 from vnfil.temporal import connect
 
+log = logging.getLogger("vnfil.api")
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -26,8 +29,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.sessions = make_session_factory(engine)
         app.state.store = EvidenceStore(settings)
-        await asyncio.to_thread(app.state.store.ensure_bucket)
-        app.state.temporal = await connect(settings)
+        try:
+            await asyncio.to_thread(app.state.store.ensure_bucket)
+        except Exception as exc:  # noqa: BLE001 - /health reports it; uploads fail with 503
+            log.warning("evidence store unreachable at start: %s", exc)
+        # Lazy: the API starts (and /health answers) even while Temporal is down.
+        app.state.temporal = await connect(settings, lazy=True)
         yield
         await engine.dispose()
 

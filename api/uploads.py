@@ -7,7 +7,6 @@ MiB of memory and no disk.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -48,7 +47,7 @@ async def incoming_file(request: Request, filename: str | None) -> IncomingFile:
     if content_type != b"multipart/form-data":
         if not filename:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
                 "a raw upload needs ?filename=...; or send multipart/form-data with a 'file' part",
             )
         media_type = content_type.decode("latin-1") or "application/octet-stream"
@@ -107,14 +106,15 @@ async def incoming_file(request: Request, filename: str | None) -> IncomingFile:
         if st.headers_done:
             break
     if not st.headers_done:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "the form has no 'file' part")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the form has no 'file' part")
     name = clean_filename(st.headers[b"__filename"].decode("utf-8", "replace")) or filename or ""
     if not name:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "the 'file' part has no filename")
-    media_type = (
-        parse_options_header(st.headers.get(b"content-type", b"application/octet-stream"))[0]
-        .decode("latin-1")
-    )
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "the 'file' part has no filename"
+        )
+    media_type = parse_options_header(st.headers.get(b"content-type", b"application/octet-stream"))[
+        0
+    ].decode("latin-1")
 
     async def chunks() -> AsyncIterator[bytes]:
         while True:

@@ -44,7 +44,11 @@ def say(msg: str) -> None:
 
 
 def check_ports(api_port: int, weed: WeedPorts) -> None:
-    wanted = {TEMPORAL_PORT: "Temporal gRPC", TEMPORAL_UI_PORT: "Temporal Web UI", api_port: "vnfil API"}
+    wanted = {
+        TEMPORAL_PORT: "Temporal gRPC",
+        TEMPORAL_UI_PORT: "Temporal Web UI",
+        api_port: "vnfil API",
+    }
     wanted.update({p: f"SeaweedFS {n}" for p, n in weed.all().items()})
     busy = [f"{port} ({what})" for port, what in sorted(wanted.items()) if not port_free(port)]
     if busy:
@@ -78,15 +82,26 @@ def main() -> int:
     try:
         say("starting Temporal dev server (persistent: .vnfil/temporal.db)")
         data.mkdir(parents=True, exist_ok=True)
-        services.append(temporal_service(
-            data / "temporal.db", TEMPORAL_PORT, TEMPORAL_UI_PORT, logs / "temporal.log",
-            [sa.name for sa in SEARCH_ATTRIBUTES],
-        ).start())
+        services.append(
+            temporal_service(
+                data / "temporal.db",
+                TEMPORAL_PORT,
+                TEMPORAL_UI_PORT,
+                logs / "temporal.log",
+                [sa.name for sa in SEARCH_ATTRIBUTES],
+            ).start()
+        )
         say("starting SeaweedFS S3 (data: .vnfil/s3)")
-        services.append(weed_service(
-            data / "s3", weed_ports, settings.s3_access_key, settings.s3_secret_key,
-            settings.s3_bucket, logs / "s3.log",
-        ).start())
+        services.append(
+            weed_service(
+                data / "s3",
+                weed_ports,
+                settings.s3_access_key,
+                settings.s3_secret_key,
+                settings.s3_bucket,
+                logs / "s3.log",
+            ).start()
+        )
         wait_for(lambda: tcp_open(TEMPORAL_PORT), "Temporal", 90, services[0])
         store = EvidenceStore(settings)
         wait_for(lambda: store.ensure_bucket() is None, "SeaweedFS S3", 90, services[1])
@@ -103,10 +118,23 @@ def main() -> int:
         demo = asyncio.run(seed())
         say("starting the worker and the API")
         services.append(Service("worker", [venv_bin("vnfil-worker")], logs / "worker.log").start())
-        services.append(Service("api", [
-            sys.executable, "-m", "uvicorn", "api.main:app",
-            "--host", settings.api_host, "--port", str(settings.api_port), "--no-access-log",
-        ], logs / "api.log").start())
+        services.append(
+            Service(
+                "api",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.main:app",
+                    "--host",
+                    settings.api_host,
+                    "--port",
+                    str(settings.api_port),
+                    "--no-access-log",
+                ],
+                logs / "api.log",
+            ).start()
+        )
         base = f"http://{settings.api_host}:{settings.api_port}"
         wait_for(lambda: http_ok(f"{base}/health"), "the API", 90, services[-1])
         print(
@@ -117,7 +145,7 @@ vnfil is running (logs in {logs}):
   S3 (SeaweedFS) http://127.0.0.1:{weed_ports.s3}   bucket {settings.s3_bucket}
   Database       {settings.database_url}
 
-Demo tokens (also in {data / 'demo.json'}):""",
+Demo tokens (also in {data / "demo.json"}):""",
             flush=True,
         )
         for key, token in demo["tokens"].items():

@@ -23,7 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.worker import build_worker
 from api.main import create_app
 from vnfil.db import make_engine, make_session_factory
-from vnfil.embedded import Service, WeedPorts, venv_bin, wait_for, weed_service
+from vnfil.embedded import WeedPorts, venv_bin, wait_for, weed_service
 from vnfil.evidence import EvidenceStore
 from vnfil.migrations import upgrade
 from vnfil.settings import Settings
@@ -52,9 +52,13 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeedPorts]:
     root = tmp_path_factory.mktemp("s3")
     ports = WeedPorts.free()
     svc = weed_service(root / "data", ports, S3_KEY, S3_SECRET, "unused", root / "weed.log").start()
-    probe = Settings(s3_endpoint=f"127.0.0.1:{ports.s3}", s3_access_key=S3_KEY, s3_secret_key=S3_SECRET)
+    probe = Settings(
+        s3_endpoint=f"127.0.0.1:{ports.s3}", s3_access_key=S3_KEY, s3_secret_key=S3_SECRET
+    )
     try:
-        wait_for(lambda: EvidenceStore(probe).client.list_buckets() is not None, "SeaweedFS S3", 90, svc)
+        wait_for(
+            lambda: EvidenceStore(probe).client.list_buckets() is not None, "SeaweedFS S3", 90, svc
+        )
         yield ports
     finally:
         svc.stop()
@@ -99,9 +103,13 @@ def database(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 def make_settings(
-    database: dict[str, str], s3: WeedPorts, temporal: WorkflowEnvironment, tmp: Path, **extra: object
+    database: dict[str, str],
+    s3: WeedPorts,
+    temporal: WorkflowEnvironment,
+    tmp: Path,
+    **extra: object,
 ) -> Settings:
-    return Settings(
+    values: dict[str, object] = dict(
         environment="test",
         data_dir=tmp,
         temporal_address=temporal.client.service_client.config.target_host,
@@ -111,9 +119,8 @@ def make_settings(
         s3_secret_key=S3_SECRET,
         s3_bucket=f"evidence-{uuid.uuid4().hex[:10]}",
         public_base_url="http://testserver",
-        **database,  # type: ignore[arg-type]
-        **extra,  # type: ignore[arg-type]
     )
+    return Settings(**{**values, **database, **extra})  # type: ignore[arg-type]
 
 
 @dataclass
@@ -129,19 +136,27 @@ class Stack:
 
 @pytest.fixture(scope="session")
 async def stack(
-    database: dict[str, str], s3_server: WeedPorts, temporal_env: WorkflowEnvironment,
+    database: dict[str, str],
+    s3_server: WeedPorts,
+    temporal_env: WorkflowEnvironment,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Stack]:
     settings = make_settings(
-        database, s3_server, temporal_env, tmp_path_factory.mktemp("data"),
+        database,
+        s3_server,
+        temporal_env,
+        tmp_path_factory.mktemp("data"),
         max_upload_bytes=8 * 1024 * 1024,
     )
     app = create_app(settings)
     worker = build_worker(temporal_env.client, settings)
     async with worker, app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", timeout=60
+        ) as http:
             engine = make_engine(settings)
-            yield Stack(settings, temporal_env.client, http, app.state.store, make_session_factory(engine))
+            yield Stack(
+                settings, temporal_env.client, http, app.state.store, make_session_factory(engine)
+            )
             await engine.dispose()
-

@@ -44,10 +44,13 @@ class World:
     async def person(self, role: Role) -> Person:
         email = f"{role.value}-{uuid.uuid4().hex[:10]}@test.example"
         if role == Role.candidate:
-            r = await self.http.post("/users/register", json={"name": "Test Candidate", "email": email})
+            r = await self.http.post(
+                "/users/register", json={"name": "Test Candidate", "email": email}
+            )
         else:
             r = await self.http.post(
-                "/users", json={"name": f"Test {role.value}", "email": email, "role": role.value},
+                "/users",
+                json={"name": f"Test {role.value}", "email": email, "role": role.value},
                 headers=self.admin.auth,
             )
         assert r.status_code == 201, r.text
@@ -56,7 +59,8 @@ class World:
 
     async def open_case(self, candidate: Person) -> str:
         r = await self.http.post(
-            "/cases", json={"standard_id": self.standard_id, "centre_id": self.centre_id},
+            "/cases",
+            json={"standard_id": self.standard_id, "centre_id": self.centre_id},
             headers=candidate.auth,
         )
         assert r.status_code == 201, r.text
@@ -75,12 +79,18 @@ async def make_world(stack: Any, standard: StandardDocument | None = None) -> Wo
         await session.flush()
         std = await import_standard(session, doc, body.id)
         admin, admin_token = await create_user(
-            session, name="Admin", email=f"admin-{uuid.uuid4().hex[:10]}@test.example",
-            role=Role.centre_admin, centre_id=centre.id,
+            session,
+            name="Admin",
+            email=f"admin-{uuid.uuid4().hex[:10]}@test.example",
+            role=Role.centre_admin,
+            centre_id=centre.id,
         )
         issuer, issuer_token = await create_user(
-            session, name="Issuer", email=f"issuer-{uuid.uuid4().hex[:10]}@test.example",
-            role=Role.issuer, awarding_body_id=body.id,
+            session,
+            name="Issuer",
+            email=f"issuer-{uuid.uuid4().hex[:10]}@test.example",
+            role=Role.issuer,
+            awarding_body_id=body.id,
         )
         ids = (centre.id, std.id, admin.id, issuer.id)
     return World(
@@ -94,19 +104,30 @@ async def make_world(stack: Any, standard: StandardDocument | None = None) -> Wo
 
 
 async def upload(
-    w: World, case_id: str, who: Person, data: bytes, *, filename: str = "certificate.pdf",
-    media_type: str = "application/pdf", los: list[str], kind: str = "certificate",
+    w: World,
+    case_id: str,
+    who: Person,
+    data: bytes,
+    *,
+    filename: str = "certificate.pdf",
+    media_type: str = "application/pdf",
+    los: list[str],
+    kind: str = "certificate",
     multipart: bool = True,
 ) -> httpx.Response:
     params: list[tuple[str, str]] = [("kind", kind)] + [("lo", lo) for lo in los]
     if multipart:
         return await w.http.post(
-            f"/cases/{case_id}/evidence", params=params, headers=who.auth,
+            f"/cases/{case_id}/evidence",
+            params=params,
+            headers=who.auth,
             files={"file": (filename, data, media_type)},
         )
     params.append(("filename", filename))
     return await w.http.post(
-        f"/cases/{case_id}/evidence", params=params, content=data,
+        f"/cases/{case_id}/evidence",
+        params=params,
+        content=data,
         headers={**who.auth, "Content-Type": media_type},
     )
 
@@ -132,7 +153,8 @@ class CaseRun:
     async def identify(self, los: list[str] | None = None) -> httpx.Response:
         los = los or [lo.id for lo in self.w.standard.learning_outcomes]
         return await self.w.http.post(
-            f"{self.url}/identification", json={"selected_lo_ids": los, "self_assessment": {los[0]: 4}},
+            f"{self.url}/identification",
+            json={"selected_lo_ids": los, "self_assessment": {los[0]: 4}},
             headers=self.candidate.auth,
         )
 
@@ -140,8 +162,13 @@ class CaseRun:
         los = [lo.id for lo in self.w.standard.learning_outcomes]
         half = len(los) // 2
         out = []
-        for data, name, mt, part in ((PDF, "cert.pdf", "application/pdf", los[:half]), (PNG, "board.png", "image/png", los[half:])):
-            r = await upload(self.w, self.case_id, self.candidate, data, filename=name, media_type=mt, los=part)
+        for data, name, mt, part in (
+            (PDF, "cert.pdf", "application/pdf", los[:half]),
+            (PNG, "board.png", "image/png", los[half:]),
+        ):
+            r = await upload(
+                self.w, self.case_id, self.candidate, data, filename=name, media_type=mt, los=part
+            )
             assert r.status_code == 201, r.text
             out.append(r.json())
         return out
@@ -154,7 +181,10 @@ class CaseRun:
         self.supervisor = await self.w.person(Role.supervisor)
         return await self.w.http.put(
             f"{self.url}/panel",
-            json={"assessor_ids": [a.id for a in self.assessors], "supervisor_id": self.supervisor.id},
+            json={
+                "assessor_ids": [a.id for a in self.assessors],
+                "supervisor_id": self.supervisor.id,
+            },
             headers=self.w.admin.auth,
         )
 
@@ -166,10 +196,16 @@ class CaseRun:
             headers=self.supervisor.auth,
         )
 
-    async def decide(self, assessor: Person, achieved: dict[str, bool] | None = None) -> httpx.Response:
+    async def decide(
+        self, assessor: Person, achieved: dict[str, bool] | None = None
+    ) -> httpx.Response:
         status = (await self.w.http.get(f"{self.url}/status", headers=self.candidate.auth)).json()
         decisions = [
-            {"lo_id": lo, "achieved": (achieved or {}).get(lo, True), "rationale": f"evidence shows {lo}"}
+            {
+                "lo_id": lo,
+                "achieved": (achieved or {}).get(lo, True),
+                "rationale": f"evidence shows {lo}",
+            }
             for lo in status["selected_lo_ids"]
         ]
         return await self.w.http.post(

@@ -13,9 +13,17 @@ from vnfil.temporal import workflow_id
 from workflows.case import ValidationCase
 
 EU_MANDATORY = (
-    "learnerIdentification", "title", "issuerCountry", "awardingBody", "dateOfIssuing",
-    "learningOutcomes", "notionalWorkload", "level", "typeOfAssessment",
-    "formOfParticipation", "typeOfQualityAssurance",
+    "learnerIdentification",
+    "title",
+    "issuerCountry",
+    "awardingBody",
+    "dateOfIssuing",
+    "learningOutcomes",
+    "notionalWorkload",
+    "level",
+    "typeOfAssessment",
+    "formOfParticipation",
+    "typeOfQualityAssurance",
 )
 
 
@@ -42,7 +50,12 @@ async def test_case_runs_through_four_stages_to_a_credential(stack) -> None:
 
     # A stage record per stage, in S3 and in the DB, with the same digest.
     records = ok(await w.http.get(f"{run.url}/stage-records", headers=w.admin.auth))
-    assert [r["stage"] for r in records] == ["identification", "documentation", "assessment", "certification"]
+    assert [r["stage"] for r in records] == [
+        "identification",
+        "documentation",
+        "assessment",
+        "certification",
+    ]
     for r in records:
         raw = stack.store.get_bytes(r["object_key"])
         assert sha256(raw) == r["sha256"]

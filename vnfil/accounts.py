@@ -49,4 +49,6 @@ async def create_user(
 
 
 async def email_taken(session: AsyncSession, email: str) -> bool:
-    return await session.scalar(select(User.id).where(User.email == email.strip().lower())) is not None
+    return (
+        await session.scalar(select(User.id).where(User.email == email.strip().lower())) is not None
+    )

@@ -16,7 +16,9 @@ from rich.table import Table
 
 from vnfil.settings import get_settings
 
-app = typer.Typer(help="vnfil: validation of non-formal and informal learning", no_args_is_help=True)
+app = typer.Typer(
+    help="vnfil: validation of non-formal and informal learning", no_args_is_help=True
+)
 console = Console()
 
 
@@ -58,7 +60,9 @@ class _Api:
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(base_url=base, timeout=60)
 
-    def call(self, what: str, method: str, path: str, token: str | None, expect: int = 200, **kw: Any) -> Any:
+    def call(
+        self, what: str, method: str, path: str, token: str | None, expect: int = 200, **kw: Any
+    ) -> Any:
         headers = kw.pop("headers", {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -74,9 +78,9 @@ def _demo_files() -> list[tuple[str, str, bytes, list[str], str]]:
         b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
     )
     notes = (
-        "Self-description: since 2023 I have coordinated a team of 12 volunteers in a food bank.\n"
-        "I set up our shared drive and the weekly task board; I removed access for people who left.\n"
-    ).encode()
+        b"Self-description: since 2023 I have coordinated a team of 12 volunteers in a food bank.\n"
+        b"I set up our shared drive and the weekly task board; I removed access for people who left.\n"
+    )
     return [
         ("volunteer-certificate.pdf", "application/pdf", pdf, ["DC1", "DC2"], "certificate"),
         ("self-description.txt", "text/plain", notes, ["DC3", "DC4"], "self-description"),
@@ -103,37 +107,95 @@ def demo(
         if health.status_code != 200:
             raise DemoFailed(f"the stack at {base} is not healthy: {health.text}")
         stamp = int(time.time())
-        me = a.call("register", "POST", "/users/register", None, 201,
-                    json={"name": "Zofia Demo", "email": f"zofia.{stamp}@demo.vnfil.example"})
+        me = a.call(
+            "register",
+            "POST",
+            "/users/register",
+            None,
+            201,
+            json={"name": "Zofia Demo", "email": f"zofia.{stamp}@demo.vnfil.example"},
+        )
         ct = me["token"]
         std_id = d["standards"]["digital-collaboration"]
-        case = a.call("open case", "POST", "/cases", ct, 201,
-                      json={"standard_id": std_id, "centre_id": d["centre_id"]})
+        case = a.call(
+            "open case",
+            "POST",
+            "/cases",
+            ct,
+            201,
+            json={"standard_id": std_id, "centre_id": d["centre_id"]},
+        )
         cid = case["id"]
         console.rule(f"case {cid} (workflow {case['workflow_id']})")
         los = ["DC1", "DC2", "DC3", "DC4"]
-        st = a.call("identification", "POST", f"/cases/{cid}/identification", ct,
-                    json={"selected_lo_ids": los, "self_assessment": {"DC1": 4, "DC2": 4, "DC3": 3, "DC4": 5},
-                          "plan": "Portfolio by next week, interview after."})
+        st = a.call(
+            "identification",
+            "POST",
+            f"/cases/{cid}/identification",
+            ct,
+            json={
+                "selected_lo_ids": los,
+                "self_assessment": {"DC1": 4, "DC2": 4, "DC3": 3, "DC4": 5},
+                "plan": "Portfolio by next week, interview after.",
+            },
+        )
         console.print(f"1. identification done → stage [bold]{st['stage']}[/]")
         for name, mt, data, lo_ids, kind in _demo_files():
-            ev = a.call(f"upload {name}", "POST", f"/cases/{cid}/evidence", ct, 201,
-                        params=[("filename", name), ("kind", kind)] + [("lo", x) for x in lo_ids],
-                        content=data, headers={"Content-Type": mt})
+            ev = a.call(
+                f"upload {name}",
+                "POST",
+                f"/cases/{cid}/evidence",
+                ct,
+                201,
+                params=[("filename", name), ("kind", kind)] + [("lo", x) for x in lo_ids],
+                content=data,
+                headers={"Content-Type": mt},
+            )
             console.print(f"   evidence {name}: {ev['size']} bytes, sha256 {ev['sha256'][:16]}…")
-        a.call("panel", "PUT", f"/cases/{cid}/panel", t["admin"],
-               json={"assessor_ids": [u["assessor1"], u["assessor2"]], "supervisor_id": u["supervisor"]})
+        a.call(
+            "panel",
+            "PUT",
+            f"/cases/{cid}/panel",
+            t["admin"],
+            json={
+                "assessor_ids": [u["assessor1"], u["assessor2"]],
+                "supervisor_id": u["supervisor"],
+            },
+        )
         console.print("   centre assigned a panel of 2 assessors and a supervisor")
         st = a.call("submit", "POST", f"/cases/{cid}/submission", ct)
-        console.print(f"2. portfolio submitted ({len(st['manifest'])} files frozen) → stage [bold]{st['stage']}[/]")
-        a.call("identity", "POST", f"/cases/{cid}/identity", t["supervisor"],
-               json={"method": "online", "document_type": "id-card", "result": "verified"})
+        console.print(
+            f"2. portfolio submitted ({len(st['manifest'])} files frozen) → stage [bold]{st['stage']}[/]"
+        )
+        a.call(
+            "identity",
+            "POST",
+            f"/cases/{cid}/identity",
+            t["supervisor"],
+            json={"method": "online", "document_type": "id-card", "result": "verified"},
+        )
         console.print("   supervisor verified the candidate's identity (online, ID card)")
         for who in ("assessor1", "assessor2"):
-            st = a.call(f"decision {who}", "POST", f"/cases/{cid}/decisions", t[who], json={
-                "decisions": [{"lo_id": lo, "achieved": True, "rationale": f"{lo} shown by the portfolio and interview"} for lo in los]})
+            st = a.call(
+                f"decision {who}",
+                "POST",
+                f"/cases/{cid}/decisions",
+                t[who],
+                json={
+                    "decisions": [
+                        {
+                            "lo_id": lo,
+                            "achieved": True,
+                            "rationale": f"{lo} shown by the portfolio and interview",
+                        }
+                        for lo in los
+                    ]
+                },
+            )
             console.print(f"   {who} decided")
-        console.print(f"3. assessment result [bold]{st['result']}[/] → stage [bold]{st['stage']}[/]")
+        console.print(
+            f"3. assessment result [bold]{st['result']}[/] → stage [bold]{st['stage']}[/]"
+        )
         st = a.call("certify", "POST", f"/cases/{cid}/certification", t["admin"])
         console.print(f"4. certified → stage [bold]{st['stage']}[/]")
         cred = a.call("credential", "GET", f"/credentials/{st['credential_id']}", t["issuer"])

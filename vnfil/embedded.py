@@ -48,7 +48,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 60.0, proc: "Service | None" = None) -> None:
+def wait_for(
+    check: Callable[[], bool], what: str, timeout: float = 60.0, proc: Service | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and not proc.alive():
@@ -142,7 +144,9 @@ class WeedPorts:
 
     def all(self) -> dict[int, str]:
         names = ("S3", "master", "volume", "filer", "admin")
-        out = dict(zip((self.s3, self.master, self.volume, self.filer, self.admin), names, strict=True))
+        out = dict(
+            zip((self.s3, self.master, self.volume, self.filer, self.admin), names, strict=True)
+        )
         out.update({g: f"{n} gRPC" for g, n in zip(self.grpc, names, strict=True)})
         return out
 
@@ -153,24 +157,48 @@ def weed_service(
     data_dir.mkdir(parents=True, exist_ok=True)
     g = ports.grpc
     argv = [
-        venv_bin("weed"), "mini", f"-dir={data_dir}",
-        "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        f"-s3.port={ports.s3}", f"-s3.port.grpc={g[0]}",
-        f"-master.port={ports.master}", f"-master.port.grpc={g[1]}",
-        f"-volume.port={ports.volume}", f"-volume.port.grpc={g[2]}",
-        f"-filer.port={ports.filer}", f"-filer.port.grpc={g[3]}",
-        f"-admin.port={ports.admin}", f"-admin.port.grpc={g[4]}",
-        "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+        venv_bin("weed"),
+        "mini",
+        f"-dir={data_dir}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-s3.port={ports.s3}",
+        f"-s3.port.grpc={g[0]}",
+        f"-master.port={ports.master}",
+        f"-master.port.grpc={g[1]}",
+        f"-volume.port={ports.volume}",
+        f"-volume.port.grpc={g[2]}",
+        f"-filer.port={ports.filer}",
+        f"-filer.port.grpc={g[3]}",
+        f"-admin.port={ports.admin}",
+        f"-admin.port.grpc={g[4]}",
+        "-webdav=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
     ]
-    env = {"AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key, "S3_BUCKET": bucket}
+    env = {
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": secret_key,
+        "S3_BUCKET": bucket,
+    }
     return Service("s3", argv, log_path, env)
 
 
-def temporal_service(db_file: Path, port: int, ui_port: int | None, log_path: Path, search_attributes: Sequence[str]) -> Service:
+def temporal_service(
+    db_file: Path, port: int, ui_port: int | None, log_path: Path, search_attributes: Sequence[str]
+) -> Service:
     argv = [
-        venv_bin("temporal"), "server", "start-dev",
-        "--db-filename", str(db_file), "--ip", "127.0.0.1", "--port", str(port),
-        "--log-level", "warn",
+        venv_bin("temporal"),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(db_file),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warn",
     ]
     argv += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
     for sa in search_attributes:

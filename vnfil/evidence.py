@@ -48,7 +48,9 @@ _SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
     "video/mp4": ((4, b"ftyp"),),
     "video/webm": ((0, b"\x1a\x45\xdf\xa3"),),
     "audio/mpeg": ((0, b"ID3"), (0, b"\xff\xfb"), (0, b"\xff\xf3"), (0, b"\xff\xf2")),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ((0, b"PK\x03\x04"),),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (
+        (0, b"PK\x03\x04"),
+    ),
     "application/vnd.oasis.opendocument.text": ((0, b"PK\x03\x04"),),
 }
 SNIFF_BYTES = 16
@@ -195,7 +197,9 @@ class EvidenceStore:
         return StoredObject(key=key, sha256=sha.hexdigest(), size=size)
 
     def put_bytes(self, key: str, data: bytes, media_type: str) -> StoredObject:
-        self.client.put_object(self.bucket, key, io.BytesIO(data), len(data), content_type=media_type)
+        self.client.put_object(
+            self.bucket, key, io.BytesIO(data), len(data), content_type=media_type
+        )
         return StoredObject(key=key, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
     def put_json(self, key: str, document: Any) -> StoredObject:

@@ -92,7 +92,9 @@ def check_evidence(state: CaseStatus, actor: Actor, ev: EvidenceRef) -> None:
     )
     unknown = _unknown(ev.lo_ids, state.selected_lo_ids)
     _require(
-        not unknown, Refusal.invalid, f"evidence maps to outcomes not selected: {', '.join(unknown)}"
+        not unknown,
+        Refusal.invalid,
+        f"evidence maps to outcomes not selected: {', '.join(unknown)}",
     )
     _require(
         all(e.evidence_id != ev.evidence_id for e in state.evidence),
@@ -108,9 +110,7 @@ def uncovered_outcomes(state: CaseStatus) -> list[str]:
 
 def check_submission(state: CaseStatus, actor: Actor) -> None:
     require_stage(state, Stage.documentation)
-    _require(
-        actor.user_id == state.candidate_id, Refusal.forbidden, "only the candidate submits"
-    )
+    _require(actor.user_id == state.candidate_id, Refusal.forbidden, "only the candidate submits")
     uncovered = uncovered_outcomes(state)
     _require(
         not uncovered, Refusal.invalid, f"no evidence yet for outcomes: {', '.join(uncovered)}"
@@ -118,7 +118,10 @@ def check_submission(state: CaseStatus, actor: Actor) -> None:
 
 
 def check_panel(
-    state: CaseStatus, std: StandardDocument, actor: Actor, step: PanelInput,
+    state: CaseStatus,
+    std: StandardDocument,
+    actor: Actor,
+    step: PanelInput,
     counsellor_id: str | None,
 ) -> None:
     require_stage(state, Stage.identification, Stage.documentation, Stage.assessment)

@@ -38,7 +38,9 @@ async def _one(session: AsyncSession, model: Any, **where: Any) -> Any:
     return await session.scalar(select(model).filter_by(**where))
 
 
-async def seed_demo(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> dict[str, Any]:
+async def seed_demo(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> dict[str, Any]:
     path = settings.data_dir / "demo.json"
     known: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     async with sessions.begin() as session:

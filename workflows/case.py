@@ -39,10 +39,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from vnfil.temporal import STAGE
 
-ACTIVITY_OPTS = {
-    "start_to_close_timeout": timedelta(seconds=60),
-    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
-}
+TIMEOUT = timedelta(seconds=60)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
 def _refuse(exc: RuleBroken) -> ApplicationError:
@@ -83,7 +81,11 @@ class ValidationCase:
             raise _refuse(exc) from None
 
     async def _end_stage(
-        self, actor: Actor, next_stage: Stage, inputs: dict, evidence: list[dict[str, str]] | None = None
+        self,
+        actor: Actor,
+        next_stage: Stage,
+        inputs: dict,
+        evidence: list[dict[str, str]] | None = None,
     ) -> None:
         """Write the stage record (S3 + DB), then move the case on."""
         await workflow.execute_activity_method(
@@ -97,7 +99,8 @@ class ValidationCase:
                 inputs=inputs,
                 evidence=evidence or [],
             ),
-            **ACTIVITY_OPTS,
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
         )
         self._state.stage = next_stage
         workflow.upsert_search_attributes([STAGE.value_set(next_stage.value)])
@@ -127,10 +130,13 @@ class ValidationCase:
             await workflow.execute_activity_method(
                 CaseActivities.record_evidence,
                 EvidenceRecordInput(
-                    case_id=self._case.case_id, evidence=evidence,
-                    uploaded_by=actor.user_id, at=workflow.now(),
+                    case_id=self._case.case_id,
+                    evidence=evidence,
+                    uploaded_by=actor.user_id,
+                    at=workflow.now(),
                 ),
-                **ACTIVITY_OPTS,
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
             )
         return self._state
 
@@ -172,7 +178,8 @@ class ValidationCase:
                     assessor_ids=step.assessor_ids,
                     supervisor_id=step.supervisor_id,
                 ),
-                **ACTIVITY_OPTS,
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
             )
             self._state.assessor_ids = list(step.assessor_ids)
             self._state.supervisor_id = step.supervisor_id
@@ -203,10 +210,14 @@ class ValidationCase:
                 AssessorDecision(**step.model_dump(), assessor_id=actor.user_id, at=workflow.now())
             )
             if len(self._state.decisions) == len(self._state.assessor_ids):
-                result, achieved = rules.panel_result(self._state.selected_lo_ids, self._state.decisions)
+                result, achieved = rules.panel_result(
+                    self._state.selected_lo_ids, self._state.decisions
+                )
                 self._state.result = result
                 self._state.achieved_lo_ids = achieved
-                next_stage = Stage.completed if result == Result.not_validated else Stage.certification
+                next_stage = (
+                    Stage.completed if result == Result.not_validated else Stage.certification
+                )
                 await self._end_stage(
                     actor,
                     next_stage,
@@ -249,7 +260,8 @@ class ValidationCase:
                     issued_at=workflow.now(),
                     certified_by=actor,
                 ),
-                **ACTIVITY_OPTS,
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
             )
             self._state.credential_id = ref.credential_id
             self._state.credential_key = ref.object_key

@@ -31,7 +31,10 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 @router.post("", status_code=201, dependencies=[require_roles(Role.candidate)])
 async def create_case(
-    body: CaseCreate, session: SessionDep, temporal: TemporalDep, settings: SettingsDep,
+    body: CaseCreate,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
     user: CurrentUser,
 ) -> CaseRead:
     case = await open_case(session, temporal, settings, user, body.standard_id, body.centre_id)
@@ -51,16 +54,20 @@ async def list_cases(
     if user.role == Role.candidate:
         q = q.where(Case.candidate_id == user.id)
     elif user.role in (Role.assessor, Role.supervisor):
-        q = q.join(CaseAssignment, CaseAssignment.case_id == Case.id).where(
-            CaseAssignment.user_id == user.id
-        ).distinct()
+        q = (
+            q.join(CaseAssignment, CaseAssignment.case_id == Case.id)
+            .where(CaseAssignment.user_id == user.id)
+            .distinct()
+        )
     elif user.role in (Role.counsellor, Role.centre_admin):
         q = q.where(Case.centre_id == user.centre_id)
     else:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "issuers see credentials, not cases")
     if stage:
         q = q.where(Case.stage == stage)
-    rows = await session.scalars(q.order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset))
+    rows = await session.scalars(
+        q.order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset)
+    )
     return [CaseRead.model_validate(r) for r in rows]
 
 
@@ -86,41 +93,53 @@ async def stage_records(case: VisibleCase, session: SessionDep) -> list[dict]:
     ]
 
 
-@router.post("/{case_id}/identification", dependencies=[require_roles(Role.candidate, Role.counsellor, Role.centre_admin)])
+@router.post(
+    "/{case_id}/identification",
+    dependencies=[require_roles(Role.candidate, Role.counsellor, Role.centre_admin)],
+)
 async def complete_identification(
     case: VisibleCase, body: IdentificationInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
     h = handle_of(temporal, case)
-    return await run_step(lambda: h.execute_update(ValidationCase.complete_identification, args=[actor_of(user), body]))
+    return await run_step(
+        lambda: h.execute_update(
+            ValidationCase.complete_identification, args=[actor_of(user), body]
+        )
+    )
 
 
 @router.post("/{case_id}/submission", dependencies=[require_roles(Role.candidate)])
-async def submit_portfolio(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseStatus:
+async def submit_portfolio(
+    case: VisibleCase, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
     h = handle_of(temporal, case)
     return await run_step(lambda: h.execute_update(ValidationCase.submit_portfolio, actor_of(user)))
 
 
 @router.put("/{case_id}/panel", dependencies=[require_roles(Role.centre_admin)])
 async def assign_panel(
-    case: VisibleCase, body: PanelInput, temporal: TemporalDep, session: SessionDep,
+    case: VisibleCase,
+    body: PanelInput,
+    temporal: TemporalDep,
+    session: SessionDep,
     user: CurrentUser,
 ) -> CaseStatus:
     """Name the assessors (and the supervisor) of the case's panel."""
     wanted = {uid: Role.assessor for uid in body.assessor_ids}
     if body.supervisor_id:
         wanted[body.supervisor_id] = Role.supervisor
-    people = {
-        u.id: u for u in await session.scalars(select(User).where(User.id.in_(list(wanted))))
-    }
+    people = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(list(wanted))))}
     for uid, role in wanted.items():
         person = people.get(uid)
         if person is None or person.role != role or person.centre_id != case.centre_id:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
                 f"{uid} is not a {role.value} of this case's centre",
             )
     h = handle_of(temporal, case)
-    return await run_step(lambda: h.execute_update(ValidationCase.assign_panel, args=[actor_of(user), body]))
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.assign_panel, args=[actor_of(user), body])
+    )
 
 
 @router.post("/{case_id}/identity", dependencies=[require_roles(Role.supervisor)])
@@ -128,7 +147,9 @@ async def verify_identity(
     case: VisibleCase, body: IdentityCheckInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
     h = handle_of(temporal, case)
-    return await run_step(lambda: h.execute_update(ValidationCase.verify_identity, args=[actor_of(user), body]))
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.verify_identity, args=[actor_of(user), body])
+    )
 
 
 @router.post("/{case_id}/decisions", dependencies=[require_roles(Role.assessor)])
@@ -136,7 +157,9 @@ async def record_decision(
     case: VisibleCase, body: DecisionInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
     h = handle_of(temporal, case)
-    return await run_step(lambda: h.execute_update(ValidationCase.record_decision, args=[actor_of(user), body]))
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.record_decision, args=[actor_of(user), body])
+    )
 
 
 @router.post("/{case_id}/certification", dependencies=[require_roles(Role.centre_admin)])

@@ -33,12 +33,16 @@ async def list_credentials(
         q = q.join(Case, Case.id == Credential.case_id).where(Case.centre_id == user.centre_id)
     else:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"a {user.role} does not list credentials")
-    rows = await session.scalars(q.order_by(Credential.issued_at.desc()).limit(limit).offset(offset))
+    rows = await session.scalars(
+        q.order_by(Credential.issued_at.desc()).limit(limit).offset(offset)
+    )
     return [CredentialRead.model_validate(r) for r in rows]
 
 
 @router.get("/{credential_id}")
-async def get_credential(credential_id: str, session: SessionDep, user: CurrentUser) -> CredentialRead:
+async def get_credential(
+    credential_id: str, session: SessionDep, user: CurrentUser
+) -> CredentialRead:
     cred = await session.get(Credential, credential_id)
     if cred is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no credential {credential_id}")

@@ -13,7 +13,15 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from api.cases import actor_of, case_status, handle_of, run_step
-from api.deps import CurrentUser, SessionDep, SettingsDep, StoreDep, TemporalDep, VisibleCase, require_roles
+from api.deps import (
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    StoreDep,
+    TemporalDep,
+    VisibleCase,
+    require_roles,
+)
 from api.uploads import incoming_file
 from vnfil.evidence import UploadRejected
 from vnfil.models import Evidence, Role, Stage
@@ -39,7 +47,7 @@ async def upload_evidence(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + 64 * 1024:
         raise HTTPException(
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            status.HTTP_413_CONTENT_TOO_LARGE,
             f"file is larger than the limit of {settings.max_upload_bytes} bytes",
         )
     # Cheap early refusals, so nobody streams a gigabyte into a closed portfolio.
@@ -53,7 +61,7 @@ async def upload_evidence(
     unknown = sorted(set(lo) - set(state.selected_lo_ids))
     if unknown:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"evidence maps to outcomes not selected: {', '.join(unknown)}",
         )
     incoming = await incoming_file(request, filename)
@@ -86,14 +94,22 @@ async def upload_evidence(
     )
     h = handle_of(temporal, case)
     try:
-        await run_step(lambda: h.execute_update(ValidationCase.add_evidence, args=[actor_of(user), ref]))
+        await run_step(
+            lambda: h.execute_update(ValidationCase.add_evidence, args=[actor_of(user), ref])
+        )
     except BaseException:
         # The portfolio refused it (e.g. submitted meanwhile): leave nothing behind.
         await asyncio.to_thread(store.remove, key)
         raise
     return EvidenceRead(
-        id=evidence_id, case_id=case.id, filename=ref.filename, media_type=ref.media_type,
-        size=ref.size, sha256=ref.sha256, kind=kind.value, lo_ids=lo,
+        id=evidence_id,
+        case_id=case.id,
+        filename=ref.filename,
+        media_type=ref.media_type,
+        size=ref.size,
+        sha256=ref.sha256,
+        kind=kind.value,
+        lo_ids=lo,
         created_at=datetime.now(UTC),
     )
 

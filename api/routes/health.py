@@ -33,4 +33,6 @@ async def health(request: Request) -> JSONResponse:
         except Exception as exc:  # noqa: BLE001 - health reports any failure
             checks[name] = f"unreachable: {type(exc).__name__}: {exc}"[:300]
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503
+    )

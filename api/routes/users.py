@@ -26,7 +26,7 @@ async def add_staff(body: UserCreate, session: SessionDep, admin: CurrentUser) -
     staff = (Role.counsellor, Role.assessor, Role.supervisor, Role.centre_admin)
     if body.role not in staff:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"a centre adds only {', '.join(r.value for r in staff)}",
         )
     if await email_taken(session, body.email):

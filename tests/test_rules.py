@@ -1,0 +1,209 @@
+"""Each refused human step: the workflow's validator keeps it out of history."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from tests.factories import PDF, make_world, new_case, ok, upload
+from vnfil.errors import Refusal
+from vnfil.models import Role
+from vnfil.schemas import Actor, IdentificationInput
+from vnfil.temporal import workflow_id
+from workflows.case import ValidationCase
+
+
+async def test_identification_refuses_unknown_outcome(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    r = await run.identify(["DC1", "NOPE"])
+    assert r.status_code == 422 and "NOPE" in r.json()["detail"]
+    # Nothing moved: still identification, and a correct step still works.
+    assert (
+        ok(await w.http.get(f"{run.url}/status", headers=run.candidate.auth))["stage"]
+        == "identification"
+    )
+    assert ok(await run.identify())["stage"] == "documentation"
+
+
+async def test_refused_update_never_enters_history(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
+    actor = Actor(user_id=run.candidate.id, role=Role.candidate)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(
+            ValidationCase.complete_identification,
+            args=[actor, IdentificationInput(selected_lo_ids=["XX"])],
+        )
+    assert isinstance(err.value.cause, ApplicationError)
+    assert err.value.cause.type == Refusal.invalid
+    events = [e async for e in handle.fetch_history_events()]
+    assert not any(
+        e.HasField("workflow_execution_update_accepted_event_attributes") for e in events
+    )
+
+
+async def test_step_in_wrong_stage_is_409(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    # Submitting before identification.
+    r = await run.submit()
+    assert r.status_code == 409 and "identification" in r.json()["detail"]
+    ok(await run.identify())
+    r = await run.identify()
+    assert r.status_code == 409
+
+
+async def test_submission_lists_uncovered_outcomes(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    ok(await upload(w, run.case_id, run.candidate, PDF, los=["DC1"]), 201)
+    r = await run.submit()
+    assert r.status_code == 422
+    for lo in ("DC2", "DC3", "DC4"):
+        assert lo in r.json()["detail"]
+
+
+async def test_evidence_after_submission_is_refused(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.submit())
+    r = await upload(w, run.case_id, run.candidate, PDF, los=["DC1"])
+    assert r.status_code == 409
+    evidence = ok(await w.http.get(f"{run.url}/evidence", headers=run.candidate.auth))
+    assert len(evidence) == 2
+    # The workflow refuses it too, whatever the API checked first.
+    handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
+    ref = (
+        (await handle.query(ValidationCase.status))
+        .evidence[0]
+        .model_copy(update={"evidence_id": "x"})
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(
+            ValidationCase.add_evidence,
+            args=[Actor(user_id=run.candidate.id, role=Role.candidate), ref],
+        )
+    assert err.value.cause.type == Refusal.wrong_stage  # type: ignore[union-attr]
+
+
+async def test_decision_by_unassigned_assessor_is_refused(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    outsider = await w.person(Role.assessor)
+    # Not on the panel: the API hides the case from them ...
+    r = await run.decide(outsider)
+    assert r.status_code == 403
+    # ... and the workflow refuses them even if a request got that far.
+    handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
+    from vnfil.schemas import DecisionInput, LODecision
+
+    step = DecisionInput(
+        decisions=[
+            LODecision(lo_id=lo.id, achieved=True, rationale="x")
+            for lo in w.standard.learning_outcomes
+        ]
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(
+            ValidationCase.record_decision,
+            args=[Actor(user_id=outsider.id, role=Role.assessor), step],
+        )
+    assert err.value.cause.type == Refusal.forbidden  # type: ignore[union-attr]
+    assert (await handle.query(ValidationCase.status)).decisions == []
+
+
+async def test_decision_needs_identity_verification_first(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    ok(await run.submit())
+    r = await run.decide(run.assessors[0])
+    assert r.status_code == 409 and "identity" in r.json()["detail"]
+    ok(await run.verify_identity())
+    ok(await run.decide(run.assessors[0]))
+    # The same assessor cannot decide twice.
+    assert (await run.decide(run.assessors[0])).status_code == 422
+
+
+async def test_decision_must_cover_every_selected_outcome(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    r = await w.http.post(
+        f"{run.url}/decisions",
+        json={"decisions": [{"lo_id": "DC1", "achieved": True, "rationale": "ok"}]},
+        headers=run.assessors[0].auth,
+    )
+    assert r.status_code == 422 and "DC2" in r.json()["detail"]
+
+
+async def test_panel_below_minimum_size_is_refused(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    r = await run.assign(n=1)
+    assert r.status_code == 422 and "at least 2" in r.json()["detail"]
+
+
+async def test_panel_members_must_be_assessors_of_the_centre(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    other = await make_world(stack)
+    foreign = await other.person(Role.assessor)
+    mine = await w.person(Role.assessor)
+    r = await w.http.put(
+        f"{run.url}/panel", json={"assessor_ids": [mine.id, foreign.id]}, headers=w.admin.auth
+    )
+    assert r.status_code == 422 and foreign.id in r.json()["detail"]
+
+
+async def test_partial_result_certifies_only_achieved_outcomes(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    ok(await run.decide(run.assessors[0], {"DC4": False}))
+    status = ok(await run.decide(run.assessors[1]))
+    assert status["result"] == "partial"
+    assert status["achieved_lo_ids"] == ["DC1", "DC2", "DC3"]
+    status = ok(await run.certify())
+    cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
+    codes = [
+        a["targetCode"] for a in cred["document"]["credentialSubject"]["achievement"]["alignment"]
+    ]
+    assert codes == ["DC1", "DC2", "DC3"]
+
+
+async def test_not_validated_ends_without_credential(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    none = {lo.id: False for lo in w.standard.learning_outcomes}
+    ok(await run.decide(run.assessors[0], none))
+    status = ok(await run.decide(run.assessors[1], none))
+    assert status["result"] == "not-validated" and status["stage"] == "completed"
+    assert status["credential_id"] is None
+    assert (await run.certify()).status_code == 409
