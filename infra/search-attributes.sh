@@ -1,0 +1,8 @@
+#!/bin/sh
+# Register vnfil's custom search attributes on a Temporal cluster (idempotent).
+# `make dev` and the tests pass the same names to the dev server (vnfil/temporal.py).
+set -e
+for sa in VnfilStage VnfilCentre VnfilStandard; do
+  temporal operator search-attribute create --name "$sa" --type Keyword 2>/dev/null \
+    || echo "$sa already registered"
+done
