@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from temporalio.client import WorkflowExecutionStatus
@@ -78,3 +79,22 @@ async def test_case_runs_through_four_stages_to_a_credential(stack) -> None:
     # The DB read model followed the workflow.
     case = ok(await w.http.get(run.url, headers=run.candidate.auth))
     assert case["stage"] == "completed" and case["result"] == "full"
+
+
+async def test_search_attributes_filter_cases_by_stage_and_centre(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    query = f"VnfilCentre = '{w.centre_id}' AND VnfilStage = 'documentation'"
+    for _ in range(50):  # visibility is eventually consistent
+        found = [wf.id async for wf in stack.client.list_workflows(query)]
+        if found:
+            break
+        await asyncio.sleep(0.2)
+    assert found == [workflow_id(run.case_id)]
+    assert [
+        wf.id
+        async for wf in stack.client.list_workflows(
+            f"VnfilCentre = '{w.centre_id}' AND VnfilStage = 'assessment'"
+        )
+    ] == []

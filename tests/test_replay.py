@@ -20,7 +20,9 @@ HISTORIES = Path(__file__).parent / "histories"
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_committed_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    await Replayer(workflows=[ValidationCase], data_converter=pydantic_data_converter).replay_workflow(history)
+    await Replayer(
+        workflows=[ValidationCase], data_converter=pydantic_data_converter
+    ).replay_workflow(history)
 
 
 async def test_fresh_full_case_replays(stack) -> None:
@@ -38,6 +40,8 @@ async def test_fresh_full_case_replays(stack) -> None:
     handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
     await handle.result()
     history = await handle.fetch_history()
-    await Replayer(workflows=[ValidationCase], data_converter=pydantic_data_converter).replay_workflow(history)
+    await Replayer(
+        workflows=[ValidationCase], data_converter=pydantic_data_converter
+    ).replay_workflow(history)
     if os.environ.get("VNFIL_RECORD_HISTORY"):
         (HISTORIES / "v1-partial-certified.json").write_text(history.to_json())
