@@ -12,7 +12,7 @@ import httpx
 from vnfil.accounts import create_user
 from vnfil.models import AwardingBody, Centre, Role
 from vnfil.schemas import StandardDocument
-from vnfil.standards import import_standard, sample_documents
+from vnfil.standards import import_standard, sample_document
 
 PDF = b"%PDF-1.7\n% vnfil test certificate\n" + b"0" * 2000 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
@@ -68,7 +68,7 @@ class World:
 
 
 async def make_world(stack: Any, standard: StandardDocument | None = None) -> World:
-    doc = standard or sample_documents()[0]
+    doc = standard or sample_document("digital-collaboration")
     if standard is None:
         # A code of its own, so worlds in one database never share a standard row.
         doc = doc.model_copy(update={"code": f"{doc.code}-{uuid.uuid4().hex[:8]}"})

@@ -52,7 +52,76 @@ def seed() -> None:
         console.print(f"  {key:<11} {token}")
 
 
-class DemoFailed(Exception):
+standards_app = typer.Typer(help="The standards catalogue: validate, import, export, schema")
+app.add_typer(standards_app, name="standards")
+
+
+@standards_app.command("validate")
+def standards_validate(files: list[Path]) -> None:
+    """Check standard files; every problem is named with its field and line."""
+    from vnfil.standards import StandardFileError, parse_standard
+
+    failed = False
+    for f in files:
+        try:
+            doc = parse_standard(f.read_text(encoding="utf-8"))
+            console.print(
+                f"[green]{f}: ok[/] ({doc.code} v{doc.version}, {len(doc.learning_outcomes)} outcomes)"
+            )
+        except StandardFileError as exc:
+            failed = True
+            for p in exc.problems:
+                console.print(f"[red]{f}:{p.line or ''}[/] {p.field or '(document)'}: {p.message}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@standards_app.command("import")
+def standards_import(
+    file: Path,
+    awarding_body: str = typer.Option(..., help="id of the awarding body that publishes it"),
+) -> None:
+    """Import a standard version into the configured database."""
+    from vnfil.db import make_engine, make_session_factory
+    from vnfil.models import AwardingBody
+    from vnfil.standards import StandardFileError, find_version, import_standard, parse_standard
+
+    try:
+        doc = parse_standard(file.read_text(encoding="utf-8"))
+    except StandardFileError as exc:
+        for p in exc.problems:
+            console.print(f"[red]{file}:{p.line or ''}[/] {p.field or '(document)'}: {p.message}")
+        raise typer.Exit(1) from None
+    settings = get_settings()
+
+    async def go() -> str:
+        engine = make_engine(settings)
+        try:
+            async with make_session_factory(engine).begin() as session:
+                if await session.get(AwardingBody, awarding_body) is None:
+                    raise CliError(f"no awarding body {awarding_body}")
+                if await find_version(session, doc.code, doc.version) is not None:
+                    raise CliError(f"{doc.code} v{doc.version} already exists; bump the version")
+                return (await import_standard(session, doc, awarding_body)).id
+        finally:
+            await engine.dispose()
+
+    try:
+        console.print(f"imported {doc.code} v{doc.version} as {asyncio.run(go())}")
+    except CliError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+
+
+@standards_app.command("schema")
+def standards_schema() -> None:
+    """Print the JSON Schema of a standard file."""
+    from vnfil.standards import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+
+
+class CliError(Exception):
     pass
 
 
@@ -68,7 +137,7 @@ class _Api:
             headers["Authorization"] = f"Bearer {token}"
         r = self.http.request(method, path, headers=headers, **kw)
         if r.status_code != expect:
-            raise DemoFailed(f"{what}: HTTP {r.status_code} {r.text}")
+            raise CliError(f"{what}: HTTP {r.status_code} {r.text}")
         return r.json()
 
 
@@ -105,7 +174,7 @@ def demo(
     try:
         health = a.http.get("/health")
         if health.status_code != 200:
-            raise DemoFailed(f"the stack at {base} is not healthy: {health.text}")
+            raise CliError(f"the stack at {base} is not healthy: {health.text}")
         stamp = int(time.time())
         me = a.call(
             "register",
@@ -199,7 +268,7 @@ def demo(
         st = a.call("certify", "POST", f"/cases/{cid}/certification", t["admin"])
         console.print(f"4. certified → stage [bold]{st['stage']}[/]")
         cred = a.call("credential", "GET", f"/credentials/{st['credential_id']}", t["issuer"])
-    except (DemoFailed, httpx.HTTPError) as exc:
+    except (CliError, httpx.HTTPError) as exc:
         console.print(f"[red]demo failed: {exc}[/]")
         raise typer.Exit(1) from None
     table = Table(title="EU micro-credential elements")

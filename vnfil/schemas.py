@@ -33,6 +33,15 @@ class LOType(StrEnum):
     responsibility_autonomy = "responsibility-autonomy"
 
 
+class AssessmentMethod(StrEnum):
+    portfolio_review = "portfolio-review"
+    interview = "interview"
+    observation = "observation"
+    practical_test = "practical-test"
+    written_test = "written-test"
+    simulation = "simulation"
+
+
 class Result(StrEnum):
     full = "full"
     partial = "partial"
@@ -43,17 +52,39 @@ class Result(StrEnum):
 
 
 class LearningOutcome(BaseModel):
+    """One learning outcome: a knowledge, skill or responsibility-and-autonomy statement."""
+
     model_config = ConfigDict(extra="forbid")
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
-    set: NonBlank
+    set: NonBlank = Field(description="the set (unit) of learning outcomes it belongs to")
     type: LOType
     statement: NonBlank
-    criteria: list[NonBlank] = Field(min_length=1)
-    methods: list[NonBlank] = Field(min_length=1)
+    criteria: list[NonBlank] = Field(min_length=1, description="assessment criteria")
+    methods: list[AssessmentMethod] = Field(
+        min_length=1, description="methods allowed to assess it"
+    )
+
+    @field_validator("methods", mode="before")
+    @classmethod
+    def _spaced_methods(cls, v: object) -> object:
+        # "practical test" and "practical-test" are the same method.
+        if isinstance(v, list):
+            return [m.strip().lower().replace(" ", "-") if isinstance(m, str) else m for m in v]
+        return v
+
+
+class StageDeadlines(BaseModel):
+    """Days each stage may take before reminders and, in the end, expiry."""
+
+    model_config = ConfigDict(extra="forbid")
+    identification: int = Field(default=30, ge=1, le=3650)
+    documentation: int = Field(default=60, ge=1, le=3650)
+    assessment: int = Field(default=45, ge=1, le=3650)
+    certification: int = Field(default=14, ge=1, le=3650)
 
 
 class StandardDocument(BaseModel):
-    """A standard as imported; the full schema grows with the catalogue (issue 3)."""
+    """A standard version as published by its awarding body (see docs/standards.md)."""
 
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,99}$")]
@@ -70,7 +101,9 @@ class StandardDocument(BaseModel):
     form_of_participation: Literal["online", "onsite", "blended"]
     quality_assurance: NonBlank
     supervision: SupervisionLevel
-    min_panel_size: int = Field(default=2, ge=1)
+    min_panel_size: int = Field(default=2, ge=1, le=15)
+    deadlines: StageDeadlines = StageDeadlines()
+    appeal_window_days: int = Field(default=14, ge=0, le=365)
     partial_allowed: bool = True
     stackability: NonBlank = "stand-alone"
     learning_outcomes: list[LearningOutcome] = Field(min_length=1)

@@ -1,10 +1,19 @@
-"""The standards catalogue: load, validate and import standard versions."""
+"""The standards catalogue: parse, validate, import and export standard versions.
+
+Standards arrive as YAML or JSON (schema: ``docs/standards.md`` and
+``docs/standard.schema.json``). A bad file is refused with every problem named by
+field path and line, so an awarding body can fix it without guessing.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
+import yaml
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,22 +21,107 @@ from vnfil.models import AwardingBody, Standard
 from vnfil.schemas import Issuer, StandardDocument, StandardSnapshot
 
 CATALOGUE = Path(__file__).parent / "catalogue"
+Format = Literal["yaml", "json"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.field or '(document)'}: {self.message}"
+
+
+class StandardFileError(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest node along ``loc`` (1-based)."""
+    if node is None:
+        return None
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if getattr(k, "value", None) == str(part)), None)
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1
+
+
+def parse_standard(text: str) -> StandardDocument:
+    """A standard from YAML or JSON text, or StandardFileError naming each problem."""
+    is_json = text.lstrip().startswith("{")
+    try:
+        data = json.loads(text) if is_json else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise StandardFileError([Problem("", exc.lineno, f"not valid JSON: {exc.msg}")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        msg = getattr(exc, "problem", None) or str(exc)
+        raise StandardFileError([Problem("", line, f"not valid YAML: {msg}")]) from None
+    if not isinstance(data, dict):
+        raise StandardFileError([Problem("", 1, "a standard must be a mapping of fields")])
+    try:
+        return StandardDocument.model_validate(data)
+    except ValidationError as exc:
+        try:
+            root = yaml.compose(text)
+        except yaml.YAMLError:  # JSON that YAML 1.1 cannot read: no line numbers
+            root = None
+        problems = [
+            Problem(
+                ".".join(str(p) for p in err["loc"]),
+                _line_of(root, tuple(err["loc"])),
+                err["msg"],
+            )
+            for err in exc.errors()
+        ]
+        raise StandardFileError(problems) from None
+
+
+def dump_standard(doc: StandardDocument, fmt: Format = "yaml") -> str:
+    data = doc.model_dump(mode="json")
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def sample_documents() -> list[StandardDocument]:
-    return [
-        StandardDocument.model_validate(json.loads(p.read_text()))
-        for p in sorted(CATALOGUE.glob("*.json"))
-    ]
+    files = sorted([*CATALOGUE.glob("*.json"), *CATALOGUE.glob("*.yaml")])
+    return [parse_standard(p.read_text()) for p in files]
+
+
+def sample_document(code: str) -> StandardDocument:
+    return next(d for d in sample_documents() if d.code == code)
+
+
+def json_schema() -> dict[str, Any]:
+    return StandardDocument.model_json_schema()
+
+
+async def find_version(session: AsyncSession, code: str, version: int) -> Standard | None:
+    return await session.scalar(
+        select(Standard).where(Standard.code == code, Standard.version == version)
+    )
 
 
 async def import_standard(
     session: AsyncSession, doc: StandardDocument, awarding_body_id: str
 ) -> Standard:
     """Add a standard version; an existing (code, version) is left as it is."""
-    existing = await session.scalar(
-        select(Standard).where(Standard.code == doc.code, Standard.version == doc.version)
-    )
+    existing = await find_version(session, doc.code, doc.version)
     if existing is not None:
         return existing
     row = Standard(
