@@ -13,11 +13,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from vnfil.audit import append_entry
 from vnfil.credentials import build_credential
 from vnfil.evidence import EvidenceStore
 from vnfil.models import Case, CaseAssignment, Credential, Evidence, Role, StageRecord, utcnow
 from vnfil.schemas import (
     AssignmentInput,
+    AuditInput,
     CredentialInput,
     CredentialRef,
     EvidenceRecordInput,
@@ -60,6 +62,21 @@ class CaseActivities:
                 case.result = inp.inputs.get("result", case.result)
                 case.updated_at = utcnow()
         return StageRecordRef(object_key=key, sha256=stored.sha256)
+
+    @activity.defn
+    async def append_audit(self, inp: AuditInput) -> None:
+        """One link of the case's audit chain; the workflow fixes its sequence number."""
+        async with self.sessions.begin() as session:
+            await append_entry(
+                session,
+                case_id=inp.case_id,
+                seq=inp.seq,
+                at=inp.at,
+                actor_id=inp.actor.user_id,
+                actor_role=inp.actor.role.value,
+                action=inp.action,
+                details=inp.details,
+            )
 
     @activity.defn
     async def record_evidence(self, inp: EvidenceRecordInput) -> None:

@@ -30,6 +30,7 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
             acts.record_evidence,
             acts.record_assignments,
             acts.issue_credential,
+            acts.append_audit,
         ],
     )
 

@@ -12,14 +12,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import HTTPException, status
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from vnfil.audit import append_entry
 from vnfil.errors import HTTP_STATUS, Refusal
-from vnfil.models import Case, Centre, Stage, Standard, User
+from vnfil.models import AuditEntry, Case, Centre, Stage, Standard, User, utcnow
 from vnfil.schemas import Actor, CandidateRef, CaseInput, CaseStatus
 from vnfil.settings import Settings
 from vnfil.standards import snapshot
@@ -53,6 +55,17 @@ async def open_case(
         candidate_id=candidate.id,
     )
     session.add(case)
+    await session.flush()
+    await append_entry(
+        session,
+        case_id=case_id,
+        seq=0,
+        at=utcnow(),
+        actor_id=candidate.id,
+        actor_role=candidate.role,
+        action="case.opened",
+        details={"standard": f"{standard.code}@{standard.version}", "centre_id": centre_id},
+    )
     inp = CaseInput(
         case_id=case.id,
         centre_id=centre_id,
@@ -75,8 +88,9 @@ async def open_case(
             ),
         )
     except BaseException:
-        # The row must not outlive a workflow that never started.
-        await session.delete(case)
+        # The rows must not outlive a workflow that never started.
+        await session.execute(delete(AuditEntry).where(AuditEntry.case_id == case_id))
+        await session.execute(delete(Case).where(Case.id == case_id))
         await session.commit()
         raise
     return case

@@ -26,7 +26,7 @@ async def test_committed_history_replays(path: Path) -> None:
 
 
 async def test_fresh_full_case_replays(stack) -> None:
-    """A case just run replays too; with VNFIL_RECORD_HISTORY=1 it is saved for the future."""
+    """A case just run replays too; with VNFIL_RECORD_HISTORY=<name> it is kept for the future."""
     w = await make_world(stack)
     run = await new_case(w)
     ok(await run.identify())
@@ -43,5 +43,6 @@ async def test_fresh_full_case_replays(stack) -> None:
     await Replayer(
         workflows=[ValidationCase], data_converter=pydantic_data_converter
     ).replay_workflow(history)
-    if os.environ.get("VNFIL_RECORD_HISTORY"):
-        (HISTORIES / "v1-partial-certified.json").write_text(history.to_json())
+    name = os.environ.get("VNFIL_RECORD_HISTORY")
+    if name:  # e.g. VNFIL_RECORD_HISTORY=v2-audit-trail
+        (HISTORIES / f"{name}.json").write_text(history.to_json())

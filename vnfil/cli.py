@@ -121,6 +121,38 @@ def standards_schema() -> None:
     print(json.dumps(json_schema(), indent=2))
 
 
+audit_app = typer.Typer(help="The hash-chained audit trail of cases")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(case_id: str) -> None:
+    """Check every link of a case's audit chain; name the first broken one."""
+    from vnfil.audit import chain_of, verify_chain
+    from vnfil.db import make_engine, make_session_factory
+
+    settings = get_settings()
+
+    async def go():  # type: ignore[no-untyped-def]
+        engine = make_engine(settings)
+        try:
+            async with make_session_factory(engine)() as session:
+                return verify_chain(await chain_of(session, case_id))
+        finally:
+            await engine.dispose()
+
+    check = asyncio.run(go())
+    if check.entries == 0:
+        console.print(f"[red]no audit trail for case {case_id}[/]")
+        raise typer.Exit(2)
+    if not check.valid:
+        console.print(
+            f"[red]broken at entry {check.first_broken_seq}: {check.reason}[/] ({check.entries} entries)"
+        )
+        raise typer.Exit(1)
+    console.print(f"[green]audit chain intact[/]: {check.entries} entries")
+
+
 class CliError(Exception):
     pass
 

@@ -302,6 +302,15 @@ class StageRecordInput(BaseModel):
     evidence: list[dict[str, str]] = []
 
 
+class AuditInput(BaseModel):
+    case_id: str
+    seq: int
+    at: datetime
+    actor: Actor
+    action: str
+    details: dict[str, Any] = {}
+
+
 class StageRecordRef(BaseModel):
     object_key: str
     sha256: Sha256

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         Actor,
         AssessorDecision,
         AssignmentInput,
+        AuditInput,
         CaseInput,
         CaseStatus,
         CredentialInput,
@@ -61,6 +62,8 @@ class ValidationCase:
             candidate_id=case.candidate.id,
             stage=Stage.identification,
         )
+        # Entry 0 of the audit chain ("case.opened") is written by the API with the case row.
+        self._audit_seq = 1
 
     @workflow.run
     async def run(self, case: CaseInput) -> CaseStatus:
@@ -79,6 +82,25 @@ class ValidationCase:
             rule(self._state, *args)
         except RuleBroken as exc:
             raise _refuse(exc) from None
+
+    async def _audit(self, actor: Actor, action: str, details: dict) -> None:
+        """Append one link to the case's hash-chained audit trail."""
+        if not workflow.patched("audit-trail"):
+            return
+        await workflow.execute_activity_method(
+            CaseActivities.append_audit,
+            AuditInput(
+                case_id=self._case.case_id,
+                seq=self._audit_seq,
+                at=workflow.now(),
+                actor=actor,
+                action=action,
+                details=details,
+            ),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._audit_seq += 1
 
     async def _end_stage(
         self,
@@ -112,6 +134,9 @@ class ValidationCase:
         async with self._lock:
             self._check(rules.check_identification, self._std, actor, step)
             self._state.selected_lo_ids = list(step.selected_lo_ids)
+            await self._audit(
+                actor, "identification.completed", {"selected_lo_ids": step.selected_lo_ids}
+            )
             await self._end_stage(actor, Stage.documentation, step.model_dump(mode="json"))
         return self._state
 
@@ -138,6 +163,16 @@ class ValidationCase:
                 start_to_close_timeout=TIMEOUT,
                 retry_policy=RETRY,
             )
+            await self._audit(
+                actor,
+                "evidence.added",
+                {
+                    "evidence_id": evidence.evidence_id,
+                    "sha256": evidence.sha256,
+                    "filename": evidence.filename,
+                    "lo_ids": evidence.lo_ids,
+                },
+            )
         return self._state
 
     @add_evidence.validator
@@ -153,6 +188,7 @@ class ValidationCase:
                 {"evidence_id": e.evidence_id, "object_key": e.object_key, "sha256": e.sha256}
                 for e in self._state.evidence
             ]
+            await self._audit(actor, "portfolio.submitted", {"manifest": self._state.manifest})
             await self._end_stage(
                 actor,
                 Stage.assessment,
@@ -183,6 +219,7 @@ class ValidationCase:
             )
             self._state.assessor_ids = list(step.assessor_ids)
             self._state.supervisor_id = step.supervisor_id
+            await self._audit(actor, "panel.assigned", step.model_dump(mode="json"))
         return self._state
 
     @assign_panel.validator
@@ -196,6 +233,7 @@ class ValidationCase:
             self._state.identity = IdentityRecord(
                 **step.model_dump(), supervisor_id=actor.user_id, at=workflow.now()
             )
+            await self._audit(actor, "identity.checked", step.model_dump(mode="json"))
         return self._state
 
     @verify_identity.validator
@@ -209,6 +247,7 @@ class ValidationCase:
             self._state.decisions.append(
                 AssessorDecision(**step.model_dump(), assessor_id=actor.user_id, at=workflow.now())
             )
+            await self._audit(actor, "decision.recorded", step.model_dump(mode="json"))
             if len(self._state.decisions) == len(self._state.assessor_ids):
                 result, achieved = rules.panel_result(
                     self._state.selected_lo_ids, self._state.decisions
@@ -217,6 +256,11 @@ class ValidationCase:
                 self._state.achieved_lo_ids = achieved
                 next_stage = (
                     Stage.completed if result == Result.not_validated else Stage.certification
+                )
+                await self._audit(
+                    actor,
+                    "assessment.concluded",
+                    {"result": result.value, "achieved_lo_ids": achieved},
                 )
                 await self._end_stage(
                     actor,
@@ -265,6 +309,11 @@ class ValidationCase:
             )
             self._state.credential_id = ref.credential_id
             self._state.credential_key = ref.object_key
+            await self._audit(
+                actor,
+                "credential.issued",
+                {"credential_id": ref.credential_id, "sha256": ref.sha256},
+            )
             await self._end_stage(
                 actor,
                 Stage.completed,

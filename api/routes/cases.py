@@ -14,6 +14,7 @@ from api.deps import (
     VisibleCase,
     require_roles,
 )
+from vnfil.audit import chain_of, verify_chain
 from vnfil.models import Case, CaseAssignment, Role, StageRecord, User
 from vnfil.schemas import (
     CaseCreate,
@@ -91,6 +92,31 @@ async def stage_records(case: VisibleCase, session: SessionDep) -> list[dict]:
         {"stage": r.stage, "object_key": r.object_key, "sha256": r.sha256, "record": r.record}
         for r in rows
     ]
+
+
+@router.get("/{case_id}/audit")
+async def audit_trail(case: VisibleCase, session: SessionDep) -> dict:
+    """The case's hash-chained audit trail and whether every link holds."""
+    rows = await chain_of(session, case.id)
+    check = verify_chain(rows)
+    return {
+        "valid": check.valid,
+        "first_broken_seq": check.first_broken_seq,
+        "reason": check.reason,
+        "entries": [
+            {
+                "seq": r.seq,
+                "at": r.at,
+                "actor_id": r.actor_id,
+                "actor_role": r.actor_role,
+                "action": r.action,
+                "details": r.details,
+                "prev_hash": r.prev_hash,
+                "hash": r.hash,
+            }
+            for r in rows
+        ],
+    }
 
 
 @router.post(
