@@ -8,6 +8,8 @@ same row instead of adding another.
 from __future__ import annotations
 
 import asyncio
+import smtplib
+from email.message import EmailMessage
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,13 +18,26 @@ from temporalio import activity
 from vnfil.audit import append_entry
 from vnfil.credentials import build_credential
 from vnfil.evidence import EvidenceStore
-from vnfil.models import Case, CaseAssignment, Credential, Evidence, Role, StageRecord, utcnow
+from vnfil.models import (
+    Case,
+    CaseAssignment,
+    Credential,
+    Evidence,
+    Notification,
+    Role,
+    StageRecord,
+    User,
+    utcnow,
+)
+from vnfil.rendering import render_message
 from vnfil.schemas import (
     AssignmentInput,
     AuditInput,
     CredentialInput,
     CredentialRef,
+    DeadlineInput,
     EvidenceRecordInput,
+    NotificationInput,
     StageRecordInput,
     StageRecordRef,
 )
@@ -60,6 +75,8 @@ class CaseActivities:
             if case is not None:
                 case.stage = inp.next_stage.value
                 case.result = inp.inputs.get("result", case.result)
+                case.status = inp.status.value if inp.status else case.status
+                case.deadline = inp.deadline
                 case.updated_at = utcnow()
         return StageRecordRef(object_key=key, sha256=stored.sha256)
 
@@ -77,6 +94,69 @@ class CaseActivities:
                 action=inp.action,
                 details=inp.details,
             )
+
+    @activity.defn
+    async def record_deadline(self, inp: DeadlineInput) -> None:
+        async with self.sessions.begin() as session:
+            case = await session.get(Case, inp.case_id)
+            if case is not None:
+                case.deadline = inp.deadline
+                case.updated_at = utcnow()
+
+    @activity.defn
+    async def notify(self, inp: NotificationInput) -> int:
+        """Render a message per recipient into the outbox (once per key), then e-mail it."""
+        written = 0
+        async with self.sessions.begin() as session:
+            ids = set(inp.audience)
+            if inp.centre_admins_of:
+                ids |= set(
+                    await session.scalars(
+                        select(User.id).where(
+                            User.centre_id == inp.centre_admins_of, User.role == Role.centre_admin
+                        )
+                    )
+                )
+            people = list(await session.scalars(select(User).where(User.id.in_(sorted(ids)))))
+            for person in people:
+                key = f"{inp.key}:{person.id}"
+                if await session.get(Notification, key) is not None:
+                    continue
+                subject, body = render_message(inp.template, name=person.name, **inp.context)
+                session.add(
+                    Notification(
+                        id=key,
+                        case_id=inp.case_id,
+                        recipient_id=person.id,
+                        template=inp.template,
+                        subject=subject,
+                        body=body,
+                    )
+                )
+                written += 1
+        if self.settings.smtp_host:
+            await self._deliver(
+                [f"{inp.key}:{p.id}" for p in people], {p.id: p.email for p in people}
+            )
+        return written
+
+    async def _deliver(self, keys: list[str], emails: dict[str, str]) -> None:
+        """E-mail what is still unsent; a failure retries the activity, sent rows stay sent."""
+        async with self.sessions() as session:
+            for key in keys:
+                row = await session.get(Notification, key)
+                if row is None or row.sent_at is not None:
+                    continue
+                await asyncio.to_thread(self._send_mail, emails[row.recipient_id], row)
+                row.sent_at = utcnow()
+                await session.commit()
+
+    def _send_mail(self, to: str, row: Notification) -> None:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = self.settings.smtp_from, to, row.subject
+        msg.set_content(row.body)
+        with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=30) as smtp:
+            smtp.send_message(msg)
 
     @activity.defn
     async def record_evidence(self, inp: EvidenceRecordInput) -> None:

@@ -31,6 +31,8 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
             acts.record_assignments,
             acts.issue_credential,
             acts.append_audit,
+            acts.record_deadline,
+            acts.notify,
         ],
     )
 

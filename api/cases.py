@@ -22,10 +22,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from vnfil.audit import append_entry
 from vnfil.errors import HTTP_STATUS, Refusal
 from vnfil.models import AuditEntry, Case, Centre, Stage, Standard, User, utcnow
-from vnfil.schemas import Actor, CandidateRef, CaseInput, CaseStatus
+from vnfil.schemas import Actor, CandidateRef, CaseInput, CaseState, CaseStatus
 from vnfil.settings import Settings
 from vnfil.standards import snapshot
-from vnfil.temporal import CENTRE, STAGE, STANDARD, workflow_id
+from vnfil.temporal import CENTRE, STAGE, STANDARD, STATUS, workflow_id
 from workflows.case import ValidationCase
 
 
@@ -84,6 +84,7 @@ async def open_case(
                     SearchAttributePair(STAGE, Stage.identification.value),
                     SearchAttributePair(CENTRE, centre_id),
                     SearchAttributePair(STANDARD, standard.code),
+                    SearchAttributePair(STATUS, CaseState.open.value),
                 ]
             ),
         )

@@ -30,6 +30,7 @@ class Role(enum.StrEnum):
     supervisor = "supervisor"
     centre_admin = "centre_admin"
     issuer = "issuer"
+    system = "system"  # vnfil itself: timers, expiry; never a user's role
 
 
 class Stage(enum.StrEnum):
@@ -94,6 +95,8 @@ class Case(Base):
     candidate_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     counsellor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     stage: Mapped[str] = mapped_column(String(20), default=Stage.identification)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     result: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -162,3 +165,17 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column()
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Notification(Base):
+    """The outbox: rendered messages, delivered by SMTP when configured."""
+
+    __tablename__ = "notifications"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # idempotency key
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    template: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(String(20000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

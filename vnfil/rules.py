@@ -14,9 +14,11 @@ from vnfil.models import Role, Stage
 from vnfil.schemas import (
     Actor,
     AssessorDecision,
+    CaseState,
     CaseStatus,
     DecisionInput,
     EvidenceRef,
+    ExtensionInput,
     IdentificationInput,
     IdentityCheckInput,
     PanelInput,
@@ -39,7 +41,12 @@ def _require(cond: bool, refusal: Refusal, message: str) -> None:
 
 def require_stage(state: CaseStatus, *stages: Stage) -> None:
     _require(
-        state.stage in stages and not state.withdrawn,
+        state.status == CaseState.open,
+        Refusal.wrong_stage,
+        f"the case is closed ({state.status.value}); it takes no more steps",
+    )
+    _require(
+        state.stage in stages,
         Refusal.wrong_stage,
         f"the case is in {state.stage.value}; this step belongs to {', '.join(s.value for s in stages)}",
     )
@@ -219,4 +226,28 @@ def check_certification(state: CaseStatus, actor: Actor) -> None:
         actor.role == Role.centre_admin,
         Refusal.forbidden,
         "only the centre certifies, on behalf of the awarding body",
+    )
+
+
+def check_withdrawal(state: CaseStatus, actor: Actor) -> None:
+    _require(
+        state.status == CaseState.open and state.stage != Stage.completed,
+        Refusal.wrong_stage,
+        f"the case is already closed ({state.status.value})",
+    )
+    _require(
+        actor.user_id == state.candidate_id,
+        Refusal.forbidden,
+        "only the candidate withdraws their case",
+    )
+
+
+def check_extension(state: CaseStatus, actor: Actor, step: ExtensionInput) -> None:
+    _require(
+        state.status == CaseState.open and state.stage != Stage.completed,
+        Refusal.wrong_stage,
+        f"the case is closed ({state.status.value}); there is no deadline to extend",
+    )
+    _require(
+        actor.role == Role.centre_admin, Refusal.forbidden, "only the centre extends a deadline"
     )

@@ -268,13 +268,34 @@ class AssessorDecision(DecisionInput):
     at: datetime
 
 
+class CaseState(StrEnum):
+    """Whether a case is still running, and how it ended."""
+
+    open = "open"
+    completed = "completed"
+    withdrawn = "withdrawn"
+    expired = "expired"
+
+
+class WithdrawInput(BaseModel):
+    reason: NonBlank
+
+
+class ExtensionInput(BaseModel):
+    days: int = Field(ge=1, le=365)
+    reason: NonBlank
+
+
 class CaseStatus(BaseModel):
     case_id: str
     centre_id: str
     standard_id: str
     candidate_id: str
     stage: Stage
-    withdrawn: bool = False
+    status: CaseState = CaseState.open
+    closed_reason: str | None = None
+    deadline: datetime | None = None
+    reminders_sent: list[str] = []
     selected_lo_ids: list[str] = []
     evidence: list[EvidenceRef] = []
     submitted: bool = False
@@ -296,6 +317,8 @@ class StageRecordInput(BaseModel):
     case_id: str
     stage: Stage
     next_stage: Stage
+    status: CaseState | None = None
+    deadline: datetime | None = None
     actor: Actor
     at: datetime
     inputs: dict[str, Any] = {}
@@ -309,6 +332,27 @@ class AuditInput(BaseModel):
     actor: Actor
     action: str
     details: dict[str, Any] = {}
+
+
+MessageTemplate = Literal[
+    "deadline-reminder", "case-expired", "case-withdrawn", "deadline-extended"
+]
+
+
+class NotificationInput(BaseModel):
+    """A message to render into the outbox; ``key`` makes a retry write it once."""
+
+    key: str
+    case_id: str
+    template: MessageTemplate
+    audience: list[str]
+    centre_admins_of: str | None = None
+    context: dict[str, Any] = {}
+
+
+class DeadlineInput(BaseModel):
+    case_id: str
+    deadline: datetime
 
 
 class StageRecordRef(BaseModel):
@@ -366,6 +410,8 @@ class CaseRead(BaseModel):
     candidate_id: str
     counsellor_id: str | None
     stage: Stage
+    status: str
+    deadline: datetime | None
     result: str | None
     created_at: datetime
     updated_at: datetime
@@ -393,3 +439,14 @@ class CredentialRead(BaseModel):
     sha256: str
     issued_at: datetime
     document: dict[str, Any]
+
+
+class NotificationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    case_id: str
+    template: str
+    subject: str
+    body: str
+    created_at: datetime
+    sent_at: datetime | None

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 512 * 1024 * 1024
     allowed_media_types: tuple[str, ...] = DEFAULT_ALLOWED_MEDIA_TYPES
 
+    # Notifications land in the outbox table; with an SMTP host they are also e-mailed.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "vnfil@localhost"
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_base_url: str = "http://127.0.0.1:8000"

@@ -11,7 +11,8 @@ from vnfil.settings import Settings
 STAGE = SearchAttributeKey.for_keyword("VnfilStage")
 CENTRE = SearchAttributeKey.for_keyword("VnfilCentre")
 STANDARD = SearchAttributeKey.for_keyword("VnfilStandard")
-SEARCH_ATTRIBUTES = (STAGE, CENTRE, STANDARD)
+STATUS = SearchAttributeKey.for_keyword("VnfilStatus")
+SEARCH_ATTRIBUTES = (STAGE, CENTRE, STANDARD, STATUS)
 
 
 def workflow_id(case_id: str) -> str:

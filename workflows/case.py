@@ -9,7 +9,8 @@ and, when a stage ends, has an activity write the stage record before answering.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -18,7 +19,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from vnfil import rules
-    from vnfil.models import Stage
+    from vnfil.models import Role, Stage
     from vnfil.rules import RuleBroken
     from vnfil.schemas import (
         Actor,
@@ -26,21 +27,29 @@ with workflow.unsafe.imports_passed_through():
         AssignmentInput,
         AuditInput,
         CaseInput,
+        CaseState,
         CaseStatus,
         CredentialInput,
+        DeadlineInput,
         DecisionInput,
         EvidenceRecordInput,
         EvidenceRef,
+        ExtensionInput,
         IdentificationInput,
         IdentityCheckInput,
         IdentityRecord,
+        MessageTemplate,
+        NotificationInput,
         PanelInput,
         Result,
         StageRecordInput,
+        WithdrawInput,
     )
-    from vnfil.temporal import STAGE
+    from vnfil.temporal import STAGE, STATUS
 
 TIMEOUT = timedelta(seconds=60)
+REMINDER_DAYS = (7, 1)
+SYSTEM = Actor(user_id="system", role=Role.system, name="vnfil")
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
@@ -64,12 +73,209 @@ class ValidationCase:
         )
         # Entry 0 of the audit chain ("case.opened") is written by the API with the case row.
         self._audit_seq = 1
+        # Deadlines, reminders and expiry: on for every case started since they exist.
+        self._tracking = False
 
     @workflow.run
     async def run(self, case: CaseInput) -> CaseStatus:
-        await workflow.wait_condition(lambda: self._state.stage == Stage.completed)
+        if workflow.patched("deadlines"):
+            self._tracking = True
+            self._state.deadline = self._deadline_for(Stage.identification)
+            await self._watch_deadlines()
+        await workflow.wait_condition(lambda: not self._open())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
+
+    def _open(self) -> bool:
+        return self._state.status == CaseState.open
+
+    def _deadline_for(self, stage: Stage) -> datetime | None:
+        if stage == Stage.completed:
+            return None
+        days = getattr(self._std.deadlines, stage.value)
+        return workflow.now() + timedelta(days=days)
+
+    def _reminders(self, deadline: datetime) -> list[tuple[datetime, int]]:
+        """When to remind before a deadline: a week and a day before, if still ahead."""
+        now = workflow.now()
+        return [
+            (deadline - timedelta(days=d), d)
+            for d in REMINDER_DAYS
+            if deadline - timedelta(days=d) > now
+            and f"{self._state.stage.value}:{deadline.isoformat()}:{d}"
+            not in self._state.reminders_sent
+        ]
+
+    async def _watch_deadlines(self) -> None:
+        """Remind before each stage's deadline; close the case when one passes."""
+        while self._open():
+            stage, deadline = self._state.stage, self._state.deadline
+            if deadline is None:
+                return
+            upcoming = self._reminders(deadline)
+            wake = min([t for t, _ in upcoming] + [deadline])
+            try:
+                await workflow.wait_condition(
+                    self._moved_on(stage, deadline),
+                    timeout=max(wake - workflow.now(), timedelta(0)),
+                )
+                continue  # something changed: look again
+            except TimeoutError:
+                pass
+            async with self._lock:
+                if (
+                    not self._open()
+                    or self._state.stage != stage
+                    or self._state.deadline != deadline
+                ):
+                    continue
+                if workflow.now() >= deadline:
+                    await self._close(SYSTEM, CaseState.expired, "the stage deadline passed")
+                    return
+                days = next(d for t, d in upcoming if t == wake)
+                await self._remind(deadline, days)
+
+    def _moved_on(self, stage: Stage, deadline: datetime) -> Callable[[], bool]:
+        return lambda: (
+            not self._open() or self._state.stage != stage or self._state.deadline != deadline
+        )
+
+    def _audience(self) -> list[str]:
+        stage = self._state.stage
+        if stage in (Stage.identification, Stage.documentation):
+            return [self._state.candidate_id] + (
+                [self._case.counsellor_id] if self._case.counsellor_id else []
+            )
+        if stage == Stage.assessment:
+            decided = {d.assessor_id for d in self._state.decisions}
+            return [a for a in self._state.assessor_ids if a not in decided]
+        return []
+
+    def _message_context(self, **extra: object) -> dict:
+        return {
+            "case_id": self._case.case_id,
+            "title": self._std.title,
+            "stage": self._state.stage.value,
+            "deadline": self._state.deadline.strftime("%Y-%m-%d %H:%M UTC")
+            if self._state.deadline
+            else "",
+            **extra,
+        }
+
+    async def _remind(self, deadline: datetime, days: int) -> None:
+        key = f"{self._state.stage.value}:{deadline.isoformat()}:{days}"
+        await workflow.execute_activity_method(
+            CaseActivities.notify,
+            NotificationInput(
+                key=f"{self._case.case_id}:reminder:{key}",
+                case_id=self._case.case_id,
+                template="deadline-reminder",
+                audience=self._audience(),
+                centre_admins_of=self._case.centre_id
+                if self._state.stage == Stage.certification
+                else None,
+                context=self._message_context(days_left=days),
+            ),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._state.reminders_sent.append(key)
+
+    async def _close(self, actor: Actor, status: CaseState, reason: str) -> None:
+        """A clean end before completion: recorded, audited, announced; data kept."""
+        action = "case.expired" if status == CaseState.expired else "case.withdrawn"
+        await self._audit(actor, action, {"stage": self._state.stage.value, "reason": reason})
+        await workflow.execute_activity_method(
+            CaseActivities.record_stage,
+            StageRecordInput(
+                case_id=self._case.case_id,
+                stage=self._state.stage,
+                next_stage=self._state.stage,
+                status=status,
+                actor=actor,
+                at=workflow.now(),
+                inputs={"closed": status.value, "reason": reason},
+                evidence=self._state.manifest
+                or [
+                    {"evidence_id": e.evidence_id, "object_key": e.object_key, "sha256": e.sha256}
+                    for e in self._state.evidence
+                ],
+            ),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        template: MessageTemplate = (
+            "case-expired" if status == CaseState.expired else "case-withdrawn"
+        )
+        await workflow.execute_activity_method(
+            CaseActivities.notify,
+            NotificationInput(
+                key=f"{self._case.case_id}:{template}",
+                case_id=self._case.case_id,
+                template=template,
+                audience=[self._state.candidate_id, *self._state.assessor_ids],
+                centre_admins_of=self._case.centre_id,
+                context=self._message_context(reason=reason),
+            ),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._state.status = status
+        self._state.closed_reason = reason
+        workflow.upsert_search_attributes([STATUS.value_set(status.value)])
+
+    # --- at any stage ------------------------------------------------------------
+
+    @workflow.update
+    async def withdraw(self, actor: Actor, step: WithdrawInput) -> CaseStatus:
+        async with self._lock:
+            self._check(rules.check_withdrawal, actor)
+            await self._close(actor, CaseState.withdrawn, step.reason)
+        return self._state
+
+    @withdraw.validator
+    def _validate_withdraw(self, actor: Actor, step: WithdrawInput) -> None:
+        self._check(rules.check_withdrawal, actor)
+
+    @workflow.update
+    async def extend_deadline(self, actor: Actor, step: ExtensionInput) -> CaseStatus:
+        async with self._lock:
+            self._check(rules.check_extension, actor, step)
+            current = self._state.deadline or workflow.now()
+            self._state.deadline = max(current, workflow.now()) + timedelta(days=step.days)
+            await self._audit(
+                actor,
+                "deadline.extended",
+                {
+                    "stage": self._state.stage.value,
+                    "days": step.days,
+                    "reason": step.reason,
+                    "deadline": self._state.deadline.isoformat(),
+                },
+            )
+            await workflow.execute_activity_method(
+                CaseActivities.record_deadline,
+                DeadlineInput(case_id=self._case.case_id, deadline=self._state.deadline),
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
+            await workflow.execute_activity_method(
+                CaseActivities.notify,
+                NotificationInput(
+                    key=f"{self._case.case_id}:extended:{self._state.deadline.isoformat()}",
+                    case_id=self._case.case_id,
+                    template="deadline-extended",
+                    audience=[self._state.candidate_id, *self._audience()],
+                    context=self._message_context(days=step.days, reason=step.reason),
+                ),
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
+        return self._state
+
+    @extend_deadline.validator
+    def _validate_extend(self, actor: Actor, step: ExtensionInput) -> None:
+        self._check(rules.check_extension, actor, step)
 
     @workflow.query
     def status(self) -> CaseStatus:
@@ -120,12 +326,22 @@ class ValidationCase:
                 at=workflow.now(),
                 inputs=inputs,
                 evidence=evidence or [],
+                status=CaseState.completed if next_stage == Stage.completed else None,
+                deadline=self._deadline_for(next_stage) if self._tracking else None,
             ),
             start_to_close_timeout=TIMEOUT,
             retry_policy=RETRY,
         )
         self._state.stage = next_stage
-        workflow.upsert_search_attributes([STAGE.value_set(next_stage.value)])
+        if next_stage == Stage.completed:
+            self._state.status = CaseState.completed
+        if not self._tracking:  # cases started before deadlines existed
+            workflow.upsert_search_attributes([STAGE.value_set(next_stage.value)])
+            return
+        self._state.deadline = self._deadline_for(next_stage)
+        workflow.upsert_search_attributes(
+            [STAGE.value_set(next_stage.value), STATUS.value_set(self._state.status.value)]
+        )
 
     # --- identification ----------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 
@@ -15,15 +17,17 @@ from api.deps import (
     require_roles,
 )
 from vnfil.audit import chain_of, verify_chain
-from vnfil.models import Case, CaseAssignment, Role, StageRecord, User
+from vnfil.models import Case, CaseAssignment, Role, StageRecord, User, utcnow
 from vnfil.schemas import (
     CaseCreate,
     CaseRead,
     CaseStatus,
     DecisionInput,
+    ExtensionInput,
     IdentificationInput,
     IdentityCheckInput,
     PanelInput,
+    WithdrawInput,
 )
 from workflows.case import ValidationCase
 
@@ -47,6 +51,8 @@ async def list_cases(
     session: SessionDep,
     user: CurrentUser,
     stage: str | None = None,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    overdue: bool = False,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> list[CaseRead]:
@@ -66,6 +72,10 @@ async def list_cases(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "issuers see credentials, not cases")
     if stage:
         q = q.where(Case.stage == stage)
+    if status_:
+        q = q.where(Case.status == status_)
+    if overdue:
+        q = q.where(Case.status == "open", Case.deadline < utcnow())
     rows = await session.scalars(
         q.order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset)
     )
@@ -192,3 +202,24 @@ async def record_decision(
 async def certify(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseStatus:
     h = handle_of(temporal, case)
     return await run_step(lambda: h.execute_update(ValidationCase.certify, actor_of(user)))
+
+
+@router.post("/{case_id}/withdrawal", dependencies=[require_roles(Role.candidate)])
+async def withdraw(
+    case: VisibleCase, body: WithdrawInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    """The candidate ends the case at any stage; everything recorded is kept."""
+    h = handle_of(temporal, case)
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.withdraw, args=[actor_of(user), body])
+    )
+
+
+@router.post("/{case_id}/deadline-extension", dependencies=[require_roles(Role.centre_admin)])
+async def extend_deadline(
+    case: VisibleCase, body: ExtensionInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    h = handle_of(temporal, case)
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.extend_deadline, args=[actor_of(user), body])
+    )

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import select
 
 from api.deps import CurrentUser, SessionDep, require_roles
 from vnfil.accounts import create_user, email_taken
-from vnfil.models import Role
-from vnfil.schemas import UserCreate, UserRead, UserRegister, UserWithToken
+from vnfil.models import Notification, Role
+from vnfil.schemas import NotificationRead, UserCreate, UserRead, UserRegister, UserWithToken
 
 router = APIRouter(tags=["people"])
 
@@ -41,3 +42,17 @@ async def add_staff(body: UserCreate, session: SessionDep, admin: CurrentUser) -
 @router.get("/me")
 async def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
+
+
+@router.get("/me/notifications")
+async def my_notifications(
+    session: SessionDep, user: CurrentUser, limit: int = Query(50, ge=1, le=500)
+) -> list[NotificationRead]:
+    """The caller's messages from the outbox, newest first."""
+    rows = await session.scalars(
+        select(Notification)
+        .where(Notification.recipient_id == user.id)
+        .order_by(Notification.created_at.desc())
+        .limit(limit)
+    )
+    return [NotificationRead.model_validate(r) for r in rows]

@@ -1,0 +1,26 @@
+"""Jinja2 for every text vnfil renders: one environment, templates in vnfil/templates."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+
+@lru_cache
+def environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("vnfil", "templates"),
+        autoescape=select_autoescape(["html", "xml", "html.j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_message(template: str, **context: Any) -> tuple[str, str]:
+    """A message template's subject (its first line) and body (the rest)."""
+    text = environment().get_template(f"{template}.txt.j2").render(**context)
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.strip() + "\n"
