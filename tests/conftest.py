@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -160,3 +162,46 @@ async def stack(
                 settings, temporal_env.client, http, app.state.store, make_session_factory(engine)
             )
             await engine.dispose()
+
+
+@pytest.fixture
+async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    # One server per test: a case left open by another test would hold its timers
+    # (and so the skipping of time) with no worker left to serve them.
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=venv_bin("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={
+                sa.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for sa in SEARCH_ATTRIBUTES
+            },
+        )
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+async def timed(
+    stack: Stack,
+    database: dict[str, str],
+    s3_server: WeedPorts,
+    skipping_env: WorkflowEnvironment,
+    tmp_path: Path,
+) -> AsyncIterator[tuple[Stack, WorkflowEnvironment]]:
+    """The same API, worker and stores, on the time-skipping server."""
+    settings = make_settings(database, s3_server, skipping_env, tmp_path)
+    settings.s3_bucket = stack.settings.s3_bucket
+    app = create_app(settings)
+    async with build_worker(skipping_env.client, settings), app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as http:
+            yield (
+                Stack(settings, skipping_env.client, http, stack.store, stack.sessions),
+                skipping_env,
+            )

@@ -212,6 +212,16 @@ class CaseRun:
             f"{self.url}/decisions", json={"decisions": decisions}, headers=assessor.auth
         )
 
+    async def accept(self) -> httpx.Response:
+        return await self.w.http.post(f"{self.url}/result-acceptance", headers=self.candidate.auth)
+
+    async def appeal(
+        self, reason: str = "the panel overlooked my reference letter"
+    ) -> httpx.Response:
+        return await self.w.http.post(
+            f"{self.url}/appeal", json={"reason": reason}, headers=self.candidate.auth
+        )
+
     async def certify(self) -> httpx.Response:
         return await self.w.http.post(f"{self.url}/certification", headers=self.w.admin.auth)
 

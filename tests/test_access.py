@@ -60,6 +60,7 @@ async def test_issuers_see_only_credentials_of_their_standards(stack) -> None:
     ok(await run.verify_identity())
     for a in run.assessors:
         ok(await run.decide(a))
+    ok(await run.accept())
     cred_id = ok(await run.certify())["credential_id"]
     assert [c["id"] for c in ok(await w.http.get("/credentials", headers=w.issuer.auth))] == [
         cred_id

@@ -23,6 +23,7 @@ ACTIONS = [
     "decision.recorded",
     "decision.recorded",
     "assessment.concluded",
+    "result.accepted",
     "credential.issued",
 ]
 
@@ -37,6 +38,7 @@ async def _finished_case(stack):  # type: ignore[no-untyped-def]
     ok(await run.verify_identity())
     for a in run.assessors:
         ok(await run.decide(a))
+    ok(await run.accept())
     ok(await run.certify())
     return w, run
 

@@ -76,6 +76,7 @@ async def test_worker_killed_mid_case_resumes(
                     ok(await run.decide(a))
                 proc.kill()
                 proc = worker()
+                ok(await run.accept())
                 status = ok(await run.certify())
                 assert status["stage"] == "completed" and status["credential_id"]
                 records = ok(await http.get(f"{run.url}/stage-records", headers=w.admin.auth))

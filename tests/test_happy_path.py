@@ -38,7 +38,12 @@ async def test_case_runs_through_four_stages_to_a_credential(stack) -> None:
     ok(await run.verify_identity())
     ok(await run.decide(run.assessors[0]))
     status = ok(await run.decide(run.assessors[1]))
-    assert status["stage"] == Stage.certification and status["result"] == "full"
+    assert status["stage"] == Stage.assessment and status["result"] == "full"
+    assert status["result_final"] is False and status["appeal_window_ends"]
+    # Not final yet: the candidate may still appeal.
+    assert (await run.certify()).status_code == 409
+    status = ok(await run.accept())
+    assert status["stage"] == Stage.certification and status["result_final"] is True
     status = ok(await run.certify())
     assert status["stage"] == Stage.completed
 

@@ -185,6 +185,7 @@ async def test_partial_result_certifies_only_achieved_outcomes(stack) -> None:
     status = ok(await run.decide(run.assessors[1]))
     assert status["result"] == "partial"
     assert status["achieved_lo_ids"] == ["DC1", "DC2", "DC3"]
+    ok(await run.accept())
     status = ok(await run.certify())
     cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
     codes = [
@@ -204,6 +205,8 @@ async def test_not_validated_ends_without_credential(stack) -> None:
     none = {lo.id: False for lo in w.standard.learning_outcomes}
     ok(await run.decide(run.assessors[0], none))
     status = ok(await run.decide(run.assessors[1], none))
-    assert status["result"] == "not-validated" and status["stage"] == "completed"
+    assert status["result"] == "not-validated" and status["stage"] == "assessment"
+    status = ok(await run.accept())
+    assert status["stage"] == "completed" and status["status"] == "completed"
     assert status["credential_id"] is None
     assert (await run.certify()).status_code == 409

@@ -94,6 +94,7 @@ async def test_a_case_keeps_the_version_it_started_on(stack) -> None:
     ok(await run.verify_identity())
     for a in run.assessors:
         ok(await run.decide(a))
+    ok(await run.accept())
     status = ok(await run.certify())
     assert status["standard_id"] == w.standard_id
     cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))

@@ -276,26 +276,58 @@ def demo(
             json={"method": "online", "document_type": "id-card", "result": "verified"},
         )
         console.print("   supervisor verified the candidate's identity (online, ID card)")
-        for who in ("assessor1", "assessor2"):
+
+        def decide(who: str, not_achieved: set[str]) -> Any:
+            decisions = [
+                {
+                    "lo_id": lo,
+                    "achieved": lo not in not_achieved,
+                    "rationale": f"{lo}: {'not ' if lo in not_achieved else ''}shown by the portfolio and interview",
+                }
+                for lo in los
+            ]
             st = a.call(
                 f"decision {who}",
                 "POST",
                 f"/cases/{cid}/decisions",
                 t[who],
-                json={
-                    "decisions": [
-                        {
-                            "lo_id": lo,
-                            "achieved": True,
-                            "rationale": f"{lo} shown by the portfolio and interview",
-                        }
-                        for lo in los
-                    ]
-                },
+                json={"decisions": decisions},
             )
-            console.print(f"   {who} decided")
+            console.print(
+                f"   {who} decided"
+                + (f" ({', '.join(sorted(not_achieved))} not achieved)" if not_achieved else "")
+            )
+            return st
+
+        decide("assessor1", set())
+        st = decide("assessor2", {"DC3"})
         console.print(
-            f"3. assessment result [bold]{st['result']}[/] → stage [bold]{st['stage']}[/]"
+            f"3. assessment result [bold]{st['result']}[/] (achieved {', '.join(st['achieved_lo_ids'])}); "
+            f"appeal window open until {st['appeal_window_ends']}"
+        )
+        st = a.call(
+            "appeal",
+            "POST",
+            f"/cases/{cid}/appeal",
+            ct,
+            json={"reason": "My reference letter from the food bank documents DC3."},
+        )
+        console.print("   candidate appealed; the first panel is stood down")
+        a.call(
+            "appeal panel",
+            "PUT",
+            f"/cases/{cid}/panel",
+            t["admin"],
+            json={
+                "assessor_ids": [u["assessor3"], u["assessor4"]],
+                "supervisor_id": u["supervisor"],
+            },
+        )
+        console.print("   centre assigned a new panel (assessor3, assessor4) with no overlap")
+        decide("assessor3", set())
+        st = decide("assessor4", set())
+        console.print(
+            f"   after appeal: result [bold]{st['result']}[/] (final) → stage [bold]{st['stage']}[/]"
         )
         st = a.call("certify", "POST", f"/cases/{cid}/certification", t["admin"])
         console.print(f"4. certified → stage [bold]{st['stage']}[/]")

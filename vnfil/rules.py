@@ -8,6 +8,7 @@ rule holds whichever path a step takes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from vnfil.errors import Refusal
 from vnfil.models import Role, Stage
@@ -161,6 +162,13 @@ def check_panel(
         Refusal.invalid,
         "the candidate cannot supervise their own assessment",
     )
+    if state.appealed:
+        overlap = sorted(set(step.assessor_ids) & set(state.first_panel))
+        _require(
+            not overlap,
+            Refusal.invalid,
+            f"the appeal panel must not include the first panel's assessors: {', '.join(overlap)}",
+        )
 
 
 def check_identity(state: CaseStatus, actor: Actor, step: IdentityCheckInput) -> None:
@@ -218,6 +226,35 @@ def panel_result(
     if achieved:
         return Result.partial, achieved
     return Result.not_validated, achieved
+
+
+def _pending_result(state: CaseStatus) -> None:
+    require_stage(state, Stage.assessment)
+    _require(
+        state.result is not None and not state.result_final,
+        Refusal.wrong_stage,
+        "there is no result waiting for the candidate's answer",
+    )
+
+
+def check_appeal(state: CaseStatus, actor: Actor, now: datetime) -> None:
+    _pending_result(state)
+    _require(actor.user_id == state.candidate_id, Refusal.forbidden, "only the candidate appeals")
+    _require(not state.appealed, Refusal.wrong_stage, "the result after an appeal is final")
+    _require(
+        state.appeal_window_ends is not None and now < state.appeal_window_ends,
+        Refusal.wrong_stage,
+        "the appeal window has closed",
+    )
+
+
+def check_acceptance(state: CaseStatus, actor: Actor) -> None:
+    _pending_result(state)
+    _require(
+        actor.user_id == state.candidate_id,
+        Refusal.forbidden,
+        "only the candidate accepts the result (and so waives the appeal)",
+    )
 
 
 def check_certification(state: CaseStatus, actor: Actor) -> None:

@@ -277,6 +277,10 @@ class CaseState(StrEnum):
     expired = "expired"
 
 
+class AppealInput(BaseModel):
+    reason: NonBlank
+
+
 class WithdrawInput(BaseModel):
     reason: NonBlank
 
@@ -306,6 +310,15 @@ class CaseStatus(BaseModel):
     decisions: list[AssessorDecision] = []
     result: Result | None = None
     achieved_lo_ids: list[str] = []
+    # A result becomes final when the candidate accepts it, the appeal window passes,
+    # or the appeal panel decides; only a final result is certified.
+    result_final: bool = False
+    appeal_window_ends: datetime | None = None
+    appealed: bool = False
+    appeal_reason: str | None = None
+    first_panel: list[str] = []
+    first_decisions: list[AssessorDecision] = []
+    first_result: Result | None = None
     credential_id: str | None = None
     credential_key: str | None = None
 
@@ -335,7 +348,7 @@ class AuditInput(BaseModel):
 
 
 MessageTemplate = Literal[
-    "deadline-reminder", "case-expired", "case-withdrawn", "deadline-extended"
+    "deadline-reminder", "case-expired", "case-withdrawn", "deadline-extended", "appeal-lodged"
 ]
 
 

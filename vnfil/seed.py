@@ -28,6 +28,7 @@ DEMO_STAFF: list[tuple[str, str, Role]] = [
     ("assessor1", "Maria Wiśniewska", Role.assessor),
     ("assessor2", "Tomasz Wójcik", Role.assessor),
     ("assessor3", "Ewa Kamińska", Role.assessor),
+    ("assessor4", "Krzysztof Szymański", Role.assessor),
     ("supervisor", "Jan Lewandowski", Role.supervisor),
     ("issuer", "Katarzyna Zielińska", Role.issuer),
     ("candidate", "Zofia Dąbrowska", Role.candidate),

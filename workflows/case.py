@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from vnfil.rules import RuleBroken
     from vnfil.schemas import (
         Actor,
+        AppealInput,
         AssessorDecision,
         AssignmentInput,
         AuditInput,
@@ -75,9 +76,12 @@ class ValidationCase:
         self._audit_seq = 1
         # Deadlines, reminders and expiry: on for every case started since they exist.
         self._tracking = False
+        # Results wait for the candidate's appeal or acceptance (cases started since appeals).
+        self._appeals = False
 
     @workflow.run
     async def run(self, case: CaseInput) -> CaseStatus:
+        self._appeals = workflow.patched("appeals")
         if workflow.patched("deadlines"):
             self._tracking = True
             self._state.deadline = self._deadline_for(Stage.identification)
@@ -128,6 +132,10 @@ class ValidationCase:
                     or self._state.stage != stage
                     or self._state.deadline != deadline
                 ):
+                    continue
+                if workflow.now() >= deadline and self._result_pending():
+                    await self._audit(SYSTEM, "appeal.window-closed", {})
+                    await self._finalize(SYSTEM)
                     continue
                 if workflow.now() >= deadline:
                     await self._close(SYSTEM, CaseState.expired, "the stage deadline passed")
@@ -470,28 +478,100 @@ class ValidationCase:
                 )
                 self._state.result = result
                 self._state.achieved_lo_ids = achieved
-                next_stage = (
-                    Stage.completed if result == Result.not_validated else Stage.certification
-                )
+                window = self._std.appeal_window_days
+                pending = self._appeals and not self._state.appealed and window > 0
                 await self._audit(
                     actor,
                     "assessment.concluded",
-                    {"result": result.value, "achieved_lo_ids": achieved},
+                    {"result": result.value, "achieved_lo_ids": achieved, "final": not pending},
                 )
-                await self._end_stage(
-                    actor,
-                    next_stage,
-                    {
-                        "result": result.value,
-                        "achieved_lo_ids": achieved,
-                        "identity": self._state.identity.model_dump(mode="json")
-                        if self._state.identity
-                        else None,
-                        "decisions": [d.model_dump(mode="json") for d in self._state.decisions],
-                    },
-                    self._state.manifest,
-                )
+                if pending:
+                    # The candidate may appeal until the window closes (or accept at once).
+                    self._state.appeal_window_ends = workflow.now() + timedelta(days=window)
+                    if self._tracking:
+                        self._state.deadline = self._state.appeal_window_ends
+                else:
+                    await self._finalize(actor)
         return self._state
+
+    def _result_pending(self) -> bool:
+        return self._state.result is not None and not self._state.result_final
+
+    async def _finalize(self, actor: Actor) -> None:
+        """The result is final: on to certification, or the end if nothing was validated."""
+        assert self._state.result is not None
+        self._state.result_final = True
+        result = self._state.result
+        next_stage = Stage.completed if result == Result.not_validated else Stage.certification
+        inputs: dict = {
+            "result": result.value,
+            "achieved_lo_ids": self._state.achieved_lo_ids,
+            "identity": self._state.identity.model_dump(mode="json")
+            if self._state.identity
+            else None,
+            "decisions": [d.model_dump(mode="json") for d in self._state.decisions],
+        }
+        if self._state.appealed:
+            inputs["appeal"] = {
+                "reason": self._state.appeal_reason,
+                "first_panel": self._state.first_panel,
+                "first_result": self._state.first_result,
+                "first_decisions": [d.model_dump(mode="json") for d in self._state.first_decisions],
+            }
+        await self._end_stage(actor, next_stage, inputs, self._state.manifest)
+
+    @workflow.update
+    async def appeal(self, actor: Actor, step: AppealInput) -> CaseStatus:
+        """The candidate contests the result; a new panel with no overlap reassesses."""
+        async with self._lock:
+            self._check(rules.check_appeal, actor, workflow.now())
+            s = self._state
+            s.appealed, s.appeal_reason = True, step.reason
+            s.first_panel, s.first_decisions, s.first_result = s.assessor_ids, s.decisions, s.result
+            s.assessor_ids, s.decisions, s.result, s.achieved_lo_ids = [], [], None, []
+            s.appeal_window_ends = None
+            if self._tracking:
+                s.deadline = self._deadline_for(Stage.assessment)
+            await self._audit(actor, "appeal.lodged", {"reason": step.reason})
+            await workflow.execute_activity_method(
+                CaseActivities.record_assignments,
+                AssignmentInput(
+                    case_id=self._case.case_id, assessor_ids=[], supervisor_id=s.supervisor_id
+                ),
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
+            await workflow.execute_activity_method(
+                CaseActivities.notify,
+                NotificationInput(
+                    key=f"{self._case.case_id}:appeal",
+                    case_id=self._case.case_id,
+                    template="appeal-lodged",
+                    audience=[],
+                    centre_admins_of=self._case.centre_id,
+                    context=self._message_context(reason=step.reason),
+                ),
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
+        return self._state
+
+    @appeal.validator
+    def _validate_appeal(self, actor: Actor, step: AppealInput) -> None:
+        self._check(rules.check_appeal, actor, workflow.now())
+
+    @workflow.update
+    async def accept_result(self, actor: Actor) -> CaseStatus:
+        """The candidate accepts the result and waives the appeal."""
+        async with self._lock:
+            self._check(rules.check_acceptance, actor)
+            await self._audit(actor, "result.accepted", {"result": self._state.result})
+            await self._finalize(actor)
+        return self._state
+
+    @accept_result.validator
+    def _validate_accept(self, actor: Actor) -> None:
+        self._check(rules.check_acceptance, actor)
 
     @record_decision.validator
     def _validate_decision(self, actor: Actor, step: DecisionInput) -> None:

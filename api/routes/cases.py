@@ -19,6 +19,7 @@ from api.deps import (
 from vnfil.audit import chain_of, verify_chain
 from vnfil.models import Case, CaseAssignment, Role, StageRecord, User, utcnow
 from vnfil.schemas import (
+    AppealInput,
     CaseCreate,
     CaseRead,
     CaseStatus,
@@ -223,3 +224,21 @@ async def extend_deadline(
     return await run_step(
         lambda: h.execute_update(ValidationCase.extend_deadline, args=[actor_of(user), body])
     )
+
+
+@router.post("/{case_id}/appeal", dependencies=[require_roles(Role.candidate)])
+async def appeal(
+    case: VisibleCase, body: AppealInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    """Contest the result within the standard's appeal window; a new panel reassesses."""
+    h = handle_of(temporal, case)
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.appeal, args=[actor_of(user), body])
+    )
+
+
+@router.post("/{case_id}/result-acceptance", dependencies=[require_roles(Role.candidate)])
+async def accept_result(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseStatus:
+    """Accept the result now, waiving the appeal, so it can be certified."""
+    h = handle_of(temporal, case)
+    return await run_step(lambda: h.execute_update(ValidationCase.accept_result, actor_of(user)))
