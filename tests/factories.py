@@ -212,6 +212,16 @@ class CaseRun:
             f"{self.url}/decisions", json={"decisions": decisions}, headers=assessor.auth
         )
 
+    async def resolve(self, achieved: dict[str, bool]) -> httpx.Response:
+        """The chair (first assessor) resolves the disputed outcomes."""
+        decisions = [
+            {"lo_id": lo, "achieved": ok_, "rationale": f"chair: {lo} weighed on the evidence"}
+            for lo, ok_ in achieved.items()
+        ]
+        return await self.w.http.post(
+            f"{self.url}/resolution", json={"decisions": decisions}, headers=self.assessors[0].auth
+        )
+
     async def accept(self) -> httpx.Response:
         return await self.w.http.post(f"{self.url}/result-acceptance", headers=self.candidate.auth)
 

@@ -19,7 +19,7 @@ async def _partial(stack) -> CaseRun:  # type: ignore[no-untyped-def]
     ok(await run.submit())
     ok(await run.verify_identity())
     ok(await run.decide(run.assessors[0], {"DC3": False}))
-    status = ok(await run.decide(run.assessors[1]))
+    status = ok(await run.decide(run.assessors[1], {"DC3": False}))
     assert status["result"] == "partial" and not status["result_final"]
     return run
 

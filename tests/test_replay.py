@@ -36,6 +36,7 @@ async def test_fresh_full_case_replays(stack) -> None:
     ok(await run.verify_identity())
     ok(await run.decide(run.assessors[0], {"DC4": False}))
     ok(await run.decide(run.assessors[1]))
+    ok(await run.resolve({"DC4": False}))
     ok(await run.accept())
     ok(await run.certify())
     handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))

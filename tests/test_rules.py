@@ -182,7 +182,7 @@ async def test_partial_result_certifies_only_achieved_outcomes(stack) -> None:
     ok(await run.submit())
     ok(await run.verify_identity())
     ok(await run.decide(run.assessors[0], {"DC4": False}))
-    status = ok(await run.decide(run.assessors[1]))
+    status = ok(await run.decide(run.assessors[1], {"DC4": False}))
     assert status["result"] == "partial"
     assert status["achieved_lo_ids"] == ["DC1", "DC2", "DC3"]
     ok(await run.accept())
@@ -210,3 +210,89 @@ async def test_not_validated_ends_without_credential(stack) -> None:
     assert status["stage"] == "completed" and status["status"] == "completed"
     assert status["credential_id"] is None
     assert (await run.certify()).status_code == 409
+
+
+async def _all_decided(stack, first: dict[str, bool], second: dict[str, bool]):  # type: ignore[no-untyped-def]
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign(n=3))
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    ok(await run.decide(run.assessors[0], first))
+    ok(await run.decide(run.assessors[1], second))
+    return w, run
+
+
+async def test_disagreement_goes_to_the_chair(stack) -> None:
+    w, run = await _all_decided(stack, {"DC2": False}, {"DC3": False})
+    status = ok(await run.decide(run.assessors[2]))
+    assert status["disputed_lo_ids"] == ["DC2", "DC3"] and status["result"] is None
+    # Nobody but the chair resolves, and only the disputed outcomes.
+    r = await w.http.post(
+        f"{run.url}/resolution",
+        json={
+            "decisions": [
+                {"lo_id": "DC2", "achieved": True, "rationale": "x"},
+                {"lo_id": "DC3", "achieved": True, "rationale": "x"},
+            ]
+        },
+        headers=run.assessors[1].auth,
+    )
+    assert r.status_code == 403
+    assert (await run.resolve({"DC2": True})).status_code == 422
+    status = ok(await run.resolve({"DC2": True, "DC3": False}))
+    assert status["result"] == "partial" and status["achieved_lo_ids"] == ["DC1", "DC2", "DC4"]
+    assert (await run.resolve({"DC2": True, "DC3": True})).status_code == 409
+
+
+async def test_conflict_of_interest_keeps_a_person_off_the_panel(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.assign())
+    conflicted = run.assessors[1]
+    ok(
+        await w.http.post(
+            f"{run.url}/conflicts",
+            json={"reason": "she is my sister-in-law"},
+            headers=conflicted.auth,
+        )
+    )
+    status = ok(await w.http.get(f"{run.url}/status", headers=w.admin.auth))
+    assert conflicted.id not in status["assessor_ids"]
+    # They can no longer be put on this panel.
+    r = await w.http.put(
+        f"{run.url}/panel",
+        json={
+            "assessor_ids": [run.assessors[0].id, conflicted.id],
+            "supervisor_id": run.supervisor.id,
+        },  # type: ignore[union-attr]
+        headers=w.admin.auth,
+    )
+    assert r.status_code == 422 and "conflict" in r.json()["detail"]
+    # Until the centre completes the panel, nobody decides.
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    r = await run.decide(run.assessors[0])
+    assert r.status_code == 409 and "short" in r.json()["detail"]
+    # The centre records a conflict for someone else too (the counsellor cannot sit).
+    outsider = await w.person(Role.assessor)
+    ok(
+        await w.http.post(
+            f"{run.url}/conflicts",
+            json={"user_id": outsider.id, "reason": "trained the candidate"},
+            headers=w.admin.auth,
+        )
+    )
+    r = await w.http.put(
+        f"{run.url}/panel",
+        json={
+            "assessor_ids": [run.assessors[0].id, outsider.id],
+            "supervisor_id": run.supervisor.id,
+        },  # type: ignore[union-attr]
+        headers=w.admin.auth,
+    )
+    assert r.status_code == 422

@@ -302,6 +302,24 @@ def demo(
         decide("assessor1", set())
         st = decide("assessor2", {"DC3"})
         console.print(
+            f"   the assessors disagree on {', '.join(st['disputed_lo_ids'])}: the chair decides"
+        )
+        st = a.call(
+            "chair",
+            "POST",
+            f"/cases/{cid}/resolution",
+            t["assessor1"],
+            json={
+                "decisions": [
+                    {
+                        "lo_id": "DC3",
+                        "achieved": False,
+                        "rationale": "The portfolio shows no GDPR practice.",
+                    }
+                ]
+            },
+        )
+        console.print(
             f"3. assessment result [bold]{st['result']}[/] (achieved {', '.join(st['achieved_lo_ids'])}); "
             f"appeal window open until {st['appeal_window_ends']}"
         )

@@ -17,11 +17,14 @@ from vnfil.schemas import (
     AssessorDecision,
     CaseState,
     CaseStatus,
+    ChairResolution,
+    ConflictInput,
     DecisionInput,
     EvidenceRef,
     ExtensionInput,
     IdentificationInput,
     IdentityCheckInput,
+    LODecision,
     PanelInput,
     Result,
     StandardDocument,
@@ -151,6 +154,16 @@ def check_panel(
         Refusal.invalid,
         "the candidate or the case's counsellor cannot assess the case",
     )
+    chair = step.chair_id or step.assessor_ids[0]
+    _require(chair in step.assessor_ids, Refusal.invalid, "the chair must be one of the assessors")
+    declared = sorted(
+        {c["user_id"] for c in state.conflicts} & {*step.assessor_ids, step.supervisor_id}
+    )
+    _require(
+        not declared,
+        Refusal.invalid,
+        f"declared a conflict of interest with this case: {', '.join(declared)}",
+    )
     if std.requires_identity_check:
         _require(
             step.supervisor_id is not None,
@@ -195,6 +208,16 @@ def check_decision(
         Refusal.invalid,
         "this assessor has already decided",
     )
+    _require(
+        len(state.assessor_ids) >= std.min_panel_size,
+        Refusal.wrong_stage,
+        f"the panel is short of {std.min_panel_size} assessors; the centre must assign a replacement",
+    )
+    _require(
+        not state.disputed_lo_ids,
+        Refusal.wrong_stage,
+        "the panel has decided; the chair resolves the disagreement",
+    )
     if std.requires_identity_check:
         _require(
             state.identity is not None and state.identity.result == "verified",
@@ -212,20 +235,68 @@ def check_decision(
     _require(not bad_refs, Refusal.invalid, f"unknown evidence: {', '.join(bad_refs)}")
 
 
+def _verdicts(lo: str, decisions: list[AssessorDecision]) -> set[bool]:
+    return {d.achieved for ad in decisions for d in ad.decisions if d.lo_id == lo}
+
+
+def disputed_outcomes(selected: list[str], decisions: list[AssessorDecision]) -> list[str]:
+    """Outcomes on which the assessors do not all agree: the chair decides them."""
+    return [lo for lo in selected if len(_verdicts(lo, decisions)) > 1]
+
+
 def panel_result(
-    selected: list[str], decisions: list[AssessorDecision]
+    selected: list[str],
+    decisions: list[AssessorDecision],
+    resolutions: list[LODecision] | None = None,
 ) -> tuple[Result, list[str]]:
-    """An outcome is achieved when every assessor says so (chair rule arrives later)."""
-    achieved = [
-        lo
-        for lo in selected
-        if all(any(d.lo_id == lo and d.achieved for d in ad.decisions) for ad in decisions)
-    ]
+    """An outcome is achieved when the assessors agree it is, or the chair resolves it so."""
+    chair = {r.lo_id: r.achieved for r in resolutions or []}
+    achieved = [lo for lo in selected if chair.get(lo, _verdicts(lo, decisions) == {True})]
     if len(achieved) == len(selected):
         return Result.full, achieved
     if achieved:
         return Result.partial, achieved
     return Result.not_validated, achieved
+
+
+def check_resolution(state: CaseStatus, actor: Actor, step: ChairResolution) -> None:
+    require_stage(state, Stage.assessment)
+    _require(
+        bool(state.disputed_lo_ids) and not state.chair_resolutions,
+        Refusal.wrong_stage,
+        "there is no disagreement for the chair to resolve",
+    )
+    _require(actor.user_id == state.chair_id, Refusal.forbidden, "only the panel's chair resolves")
+    ids = [r.lo_id for r in step.decisions]
+    _require(
+        sorted(ids) == sorted(state.disputed_lo_ids),
+        Refusal.invalid,
+        f"resolve exactly the disputed outcomes: {', '.join(state.disputed_lo_ids)}",
+    )
+
+
+def check_conflict(state: CaseStatus, actor: Actor, step: ConflictInput) -> None:
+    _require(
+        state.status == CaseState.open and state.stage != Stage.completed,
+        Refusal.wrong_stage,
+        "the case is closed",
+    )
+    who = step.user_id or actor.user_id
+    _require(
+        who == actor.user_id or actor.role == Role.centre_admin,
+        Refusal.forbidden,
+        "staff declare their own conflicts; the centre records anyone's",
+    )
+    _require(
+        all(d.assessor_id != who for d in state.decisions),
+        Refusal.wrong_stage,
+        "this assessor has already decided; the decision stands in the audit trail",
+    )
+    _require(
+        all(c["user_id"] != who for c in state.conflicts),
+        Refusal.invalid,
+        "this conflict is already declared",
+    )
 
 
 def _pending_result(state: CaseStatus) -> None:

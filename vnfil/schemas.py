@@ -231,6 +231,16 @@ class EvidenceRef(BaseModel):
 class PanelInput(BaseModel):
     assessor_ids: list[str] = Field(min_length=1)
     supervisor_id: str | None = None
+    chair_id: str | None = Field(
+        default=None, description="resolves disagreements; default: first assessor"
+    )
+
+
+class ConflictInput(BaseModel):
+    """A declared conflict of interest; staff declare for themselves, the centre for anyone."""
+
+    user_id: str | None = None
+    reason: NonBlank
 
 
 class IdentityCheckInput(BaseModel):
@@ -256,6 +266,12 @@ class LODecision(BaseModel):
     achieved: bool
     rationale: NonBlank
     evidence_ids: list[str] = []
+
+
+class ChairResolution(BaseModel):
+    """The chair's decision on each outcome the assessors disagreed on."""
+
+    decisions: list[LODecision] = Field(min_length=1)
 
 
 class DecisionInput(BaseModel):
@@ -306,6 +322,10 @@ class CaseStatus(BaseModel):
     manifest: list[dict[str, str]] = []
     assessor_ids: list[str] = []
     supervisor_id: str | None = None
+    chair_id: str | None = None
+    conflicts: list[dict[str, str]] = []
+    disputed_lo_ids: list[str] = []
+    chair_resolutions: list[LODecision] = []
     identity: IdentityRecord | None = None
     decisions: list[AssessorDecision] = []
     result: Result | None = None

@@ -30,6 +30,8 @@ with workflow.unsafe.imports_passed_through():
         CaseInput,
         CaseState,
         CaseStatus,
+        ChairResolution,
+        ConflictInput,
         CredentialInput,
         DeadlineInput,
         DecisionInput,
@@ -78,10 +80,13 @@ class ValidationCase:
         self._tracking = False
         # Results wait for the candidate's appeal or acceptance (cases started since appeals).
         self._appeals = False
+        # Disagreements go to the panel's chair (cases started since the chair rule).
+        self._chair = False
 
     @workflow.run
     async def run(self, case: CaseInput) -> CaseStatus:
         self._appeals = workflow.patched("appeals")
+        self._chair = workflow.patched("chair-resolution")
         if workflow.patched("deadlines"):
             self._tracking = True
             self._state.deadline = self._deadline_for(Stage.identification)
@@ -443,6 +448,7 @@ class ValidationCase:
             )
             self._state.assessor_ids = list(step.assessor_ids)
             self._state.supervisor_id = step.supervisor_id
+            self._state.chair_id = step.chair_id or step.assessor_ids[0]
             await self._audit(actor, "panel.assigned", step.model_dump(mode="json"))
         return self._state
 
@@ -472,27 +478,91 @@ class ValidationCase:
                 AssessorDecision(**step.model_dump(), assessor_id=actor.user_id, at=workflow.now())
             )
             await self._audit(actor, "decision.recorded", step.model_dump(mode="json"))
-            if len(self._state.decisions) == len(self._state.assessor_ids):
-                result, achieved = rules.panel_result(
-                    self._state.selected_lo_ids, self._state.decisions
-                )
-                self._state.result = result
-                self._state.achieved_lo_ids = achieved
-                window = self._std.appeal_window_days
-                pending = self._appeals and not self._state.appealed and window > 0
+            disputed = (
+                rules.disputed_outcomes(self._state.selected_lo_ids, self._state.decisions)
+                if self._chair
+                else []
+            )
+            if len(self._state.decisions) < len(self._state.assessor_ids):
+                pass
+            elif disputed:
+                self._state.disputed_lo_ids = disputed
                 await self._audit(
-                    actor,
-                    "assessment.concluded",
-                    {"result": result.value, "achieved_lo_ids": achieved, "final": not pending},
+                    actor, "panel.disagreed", {"lo_ids": disputed, "chair_id": self._state.chair_id}
                 )
-                if pending:
-                    # The candidate may appeal until the window closes (or accept at once).
-                    self._state.appeal_window_ends = workflow.now() + timedelta(days=window)
-                    if self._tracking:
-                        self._state.deadline = self._state.appeal_window_ends
-                else:
-                    await self._finalize(actor)
+            else:
+                await self._conclude(actor)
         return self._state
+
+    @workflow.update
+    async def resolve_disagreement(self, actor: Actor, step: ChairResolution) -> CaseStatus:
+        """The chair decides each outcome the assessors disagreed on, with a rationale."""
+        async with self._lock:
+            self._check(rules.check_resolution, actor, step)
+            self._state.chair_resolutions = list(step.decisions)
+            await self._audit(actor, "disagreement.resolved", step.model_dump(mode="json"))
+            await self._conclude(actor)
+        return self._state
+
+    @resolve_disagreement.validator
+    def _validate_resolution(self, actor: Actor, step: ChairResolution) -> None:
+        self._check(rules.check_resolution, actor, step)
+
+    @workflow.update
+    async def declare_conflict(self, actor: Actor, step: ConflictInput) -> CaseStatus:
+        """A conflict of interest takes the person off this case's panel for good."""
+        async with self._lock:
+            self._check(rules.check_conflict, actor, step)
+            s = self._state
+            who = step.user_id or actor.user_id
+            s.conflicts.append(
+                {"user_id": who, "reason": step.reason, "declared_by": actor.user_id}
+            )
+            if who in s.assessor_ids or who == s.supervisor_id:
+                s.assessor_ids = [a for a in s.assessor_ids if a != who]
+                s.supervisor_id = None if s.supervisor_id == who else s.supervisor_id
+                if s.chair_id == who:
+                    s.chair_id = s.assessor_ids[0] if s.assessor_ids else None
+                await workflow.execute_activity_method(
+                    CaseActivities.record_assignments,
+                    AssignmentInput(
+                        case_id=self._case.case_id,
+                        assessor_ids=s.assessor_ids,
+                        supervisor_id=s.supervisor_id,
+                    ),
+                    start_to_close_timeout=TIMEOUT,
+                    retry_policy=RETRY,
+                )
+            await self._audit(actor, "conflict.declared", {"user_id": who, "reason": step.reason})
+        return self._state
+
+    @declare_conflict.validator
+    def _validate_conflict(self, actor: Actor, step: ConflictInput) -> None:
+        self._check(rules.check_conflict, actor, step)
+
+    async def _conclude(self, actor: Actor) -> None:
+        """Every assessor has decided (and the chair, if they disagreed): the result."""
+        result, achieved = rules.panel_result(
+            self._state.selected_lo_ids,
+            self._state.decisions,
+            self._state.chair_resolutions,
+        )
+        self._state.result = result
+        self._state.achieved_lo_ids = achieved
+        window = self._std.appeal_window_days
+        pending = self._appeals and not self._state.appealed and window > 0
+        await self._audit(
+            actor,
+            "assessment.concluded",
+            {"result": result.value, "achieved_lo_ids": achieved, "final": not pending},
+        )
+        if pending:
+            # The candidate may appeal until the window closes (or accept at once).
+            self._state.appeal_window_ends = workflow.now() + timedelta(days=window)
+            if self._tracking:
+                self._state.deadline = self._state.appeal_window_ends
+        else:
+            await self._finalize(actor)
 
     def _result_pending(self) -> bool:
         return self._state.result is not None and not self._state.result_final
@@ -506,6 +576,7 @@ class ValidationCase:
         inputs: dict = {
             "result": result.value,
             "achieved_lo_ids": self._state.achieved_lo_ids,
+            "chair_resolutions": [r.model_dump(mode="json") for r in self._state.chair_resolutions],
             "identity": self._state.identity.model_dump(mode="json")
             if self._state.identity
             else None,
@@ -529,6 +600,7 @@ class ValidationCase:
             s.appealed, s.appeal_reason = True, step.reason
             s.first_panel, s.first_decisions, s.first_result = s.assessor_ids, s.decisions, s.result
             s.assessor_ids, s.decisions, s.result, s.achieved_lo_ids = [], [], None, []
+            s.chair_id, s.disputed_lo_ids, s.chair_resolutions = None, [], []
             s.appeal_window_ends = None
             if self._tracking:
                 s.deadline = self._deadline_for(Stage.assessment)

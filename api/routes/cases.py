@@ -23,6 +23,8 @@ from vnfil.schemas import (
     CaseCreate,
     CaseRead,
     CaseStatus,
+    ChairResolution,
+    ConflictInput,
     DecisionInput,
     ExtensionInput,
     IdentificationInput,
@@ -242,3 +244,30 @@ async def accept_result(case: VisibleCase, temporal: TemporalDep, user: CurrentU
     """Accept the result now, waiving the appeal, so it can be certified."""
     h = handle_of(temporal, case)
     return await run_step(lambda: h.execute_update(ValidationCase.accept_result, actor_of(user)))
+
+
+@router.post("/{case_id}/resolution", dependencies=[require_roles(Role.assessor)])
+async def resolve_disagreement(
+    case: VisibleCase, body: ChairResolution, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    """The panel's chair decides the outcomes the assessors disagreed on."""
+    h = handle_of(temporal, case)
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.resolve_disagreement, args=[actor_of(user), body])
+    )
+
+
+@router.post(
+    "/{case_id}/conflicts",
+    dependencies=[
+        require_roles(Role.assessor, Role.supervisor, Role.counsellor, Role.centre_admin)
+    ],
+)
+async def declare_conflict(
+    case: VisibleCase, body: ConflictInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    """Declare a conflict of interest: the person cannot sit on this case's panel."""
+    h = handle_of(temporal, case)
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.declare_conflict, args=[actor_of(user), body])
+    )
