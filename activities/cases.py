@@ -17,7 +17,7 @@ from temporalio import activity
 
 from vnfil.audit import append_entry
 from vnfil.credentials import build_credential
-from vnfil.evidence import EvidenceStore
+from vnfil.evidence import EvidenceStore, StoredObject
 from vnfil.models import (
     Case,
     CaseAssignment,
@@ -25,11 +25,13 @@ from vnfil.models import (
     Evidence,
     Notification,
     Role,
+    Stage,
     StageRecord,
+    Standard,
     User,
     utcnow,
 )
-from vnfil.rendering import render_message
+from vnfil.rendering import environment, render_message
 from vnfil.schemas import (
     AssignmentInput,
     AuditInput,
@@ -40,6 +42,7 @@ from vnfil.schemas import (
     NotificationInput,
     StageRecordInput,
     StageRecordRef,
+    StandardDocument,
 )
 from vnfil.settings import Settings
 
@@ -60,6 +63,9 @@ class CaseActivities:
         """The stage record: who ended the stage, when, with what inputs and evidence."""
         key = f"cases/{inp.case_id}/stages/{inp.stage.value}.json"
         record = inp.model_dump(mode="json")
+        if inp.stage == Stage.identification and inp.status is None:
+            report = await self._identification_report(inp)
+            record["report"] = {"object_key": report.key, "sha256": report.sha256}
         stored = await asyncio.to_thread(self.store.put_json, key, record)
         async with self.sessions.begin() as session:
             row = await session.scalar(
@@ -79,6 +85,36 @@ class CaseActivities:
                 case.deadline = inp.deadline
                 case.updated_at = utcnow()
         return StageRecordRef(object_key=key, sha256=stored.sha256)
+
+    async def _identification_report(self, inp: StageRecordInput) -> StoredObject:
+        """The identification report, rendered with Jinja2 and stored beside the record."""
+        async with self.sessions() as session:
+            case = await session.get(Case, inp.case_id)
+            assert case is not None
+            standard = await session.get(Standard, case.standard_id)
+            candidate = await session.get(User, case.candidate_id)
+            assert standard is not None and candidate is not None
+        doc = StandardDocument.model_validate(standard.document)
+        chosen = set(inp.inputs.get("selected_lo_ids", []))
+        html = (
+            environment()
+            .get_template("identification-report.html.j2")
+            .render(
+                case_id=inp.case_id,
+                candidate=candidate.name,
+                at=inp.at.strftime("%Y-%m-%d %H:%M UTC"),
+                standard=doc,
+                selected=[lo for lo in doc.learning_outcomes if lo.id in chosen],
+                self_assessment=inp.inputs.get("self_assessment", {}),
+                plan=inp.inputs.get("plan", ""),
+                counselling=inp.inputs.get("counselling", []),
+                actor=inp.actor,
+            )
+        )
+        key = f"cases/{inp.case_id}/stages/identification.html"
+        return await asyncio.to_thread(
+            self.store.put_bytes, key, html.encode(), "text/html; charset=utf-8"
+        )
 
     @activity.defn
     async def append_audit(self, inp: AuditInput) -> None:

@@ -145,13 +145,29 @@ class CaseRun:
     case_id: str
     assessors: list[Person] = field(default_factory=list)
     supervisor: Person | None = None
+    counsellor: Person | None = None
 
     @property
     def url(self) -> str:
         return f"/cases/{self.case_id}"
 
-    async def identify(self, los: list[str] | None = None) -> httpx.Response:
+    async def counsel(self, met: bool = True) -> httpx.Response:
+        self.counsellor = self.counsellor or await self.w.person(Role.counsellor)
+        return await self.w.http.post(
+            f"{self.url}/counselling",
+            json={
+                "held_on": "2026-11-20",
+                "mode": "online",
+                "notes": "Went through the standard and the candidate's volunteering.",
+                "prerequisites_met": [met] * len(self.w.standard.prerequisites),
+            },
+            headers=self.counsellor.auth,
+        )
+
+    async def identify(self, los: list[str] | None = None, counsel: bool = True) -> httpx.Response:
         los = los or [lo.id for lo in self.w.standard.learning_outcomes]
+        if counsel and self.counsellor is None:
+            ok(await self.counsel())
         return await self.w.http.post(
             f"{self.url}/identification",
             json={"selected_lo_ids": los, "self_assessment": {los[0]: 4}},

@@ -14,6 +14,7 @@ from vnfil.models import AuditEntry
 
 ACTIONS = [
     "case.opened",
+    "counselling.recorded",
     "identification.completed",
     "evidence.added",
     "evidence.added",
@@ -61,11 +62,11 @@ async def test_tampered_entry_is_named(stack, tmp_path: Path) -> None:
     async with stack.sessions.begin() as session:
         await session.execute(
             update(AuditEntry)
-            .where(AuditEntry.case_id == run.case_id, AuditEntry.seq == 7)
+            .where(AuditEntry.case_id == run.case_id, AuditEntry.seq == 8)
             .values(details={"decisions": "all achieved, honestly"})
         )
     trail = ok(await w.http.get(f"{run.url}/audit", headers=w.admin.auth))
-    assert trail["valid"] is False and trail["first_broken_seq"] == 7
+    assert trail["valid"] is False and trail["first_broken_seq"] == 8
     assert "hash" in trail["reason"]
     # The CLI says the same, against the same database.
     env = {
@@ -82,7 +83,7 @@ async def test_tampered_entry_is_named(stack, tmp_path: Path) -> None:
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 1, result.output
-    assert "broken at entry 7" in result.output
+    assert "broken at entry 8" in result.output
 
 
 async def test_removed_entry_breaks_the_chain(stack) -> None:

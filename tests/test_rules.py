@@ -30,7 +30,15 @@ async def test_identification_refuses_unknown_outcome(stack) -> None:
 async def test_refused_update_never_enters_history(stack) -> None:
     w = await make_world(stack)
     run = await new_case(w)
+    ok(await run.counsel())
     handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
+
+    async def accepted() -> int:
+        events = [e async for e in handle.fetch_history_events()]
+        return sum(e.HasField("workflow_execution_update_accepted_event_attributes") for e in events)
+
+    before = await accepted()
+    assert before == 1  # the counselling session
     actor = Actor(user_id=run.candidate.id, role=Role.candidate)
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await handle.execute_update(
@@ -39,10 +47,7 @@ async def test_refused_update_never_enters_history(stack) -> None:
         )
     assert isinstance(err.value.cause, ApplicationError)
     assert err.value.cause.type == Refusal.invalid
-    events = [e async for e in handle.fetch_history_events()]
-    assert not any(
-        e.HasField("workflow_execution_update_accepted_event_attributes") for e in events
-    )
+    assert await accepted() == before
 
 
 async def test_step_in_wrong_stage_is_409(stack) -> None:
@@ -296,3 +301,77 @@ async def test_conflict_of_interest_keeps_a_person_off_the_panel(stack) -> None:
         headers=w.admin.auth,
     )
     assert r.status_code == 422
+
+
+async def test_identification_needs_confirmed_prerequisites_and_yields_a_report(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    r = await run.identify(counsel=False)
+    assert r.status_code == 409 and "prerequisites" in r.json()["detail"]
+    ok(await run.counsel(met=False))
+    r = await run.identify()
+    assert r.status_code == 422 and "not eligible" in r.json()["detail"]
+    # A counsellor must answer every prerequisite.
+    r = await w.http.post(
+        f"{run.url}/counselling",
+        json={"held_on": "2026-11-21", "mode": "phone", "notes": "n", "prerequisites_met": []},
+        headers=run.counsellor.auth,  # type: ignore[union-attr]
+    )
+    assert r.status_code == 422
+    ok(await run.counsel(met=True))
+    ok(await run.identify(["DC1", "DC2"]))
+    records = ok(await w.http.get(f"{run.url}/stage-records", headers=w.admin.auth))
+    report = records[0]["record"]["report"]
+    html = stack.store.get_bytes(report["object_key"]).decode()
+    assert "Identification report" in html and "DC1" in html and "DC3" not in html
+    assert "confirmed" in html and w.standard.prerequisites[0] in html
+    # The case's counsellor cannot sit on its panel.
+    r = await w.http.put(
+        f"{run.url}/panel",
+        json={"assessor_ids": [run.counsellor.id, (await w.person(Role.assessor)).id]},  # type: ignore[union-attr]
+        headers=w.admin.auth,
+    )
+    assert r.status_code == 422
+
+
+async def test_counsellor_review_holds_submission_until_resubmitted(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    counsellor = run.counsellor
+    assert counsellor is not None
+    r = await w.http.post(
+        f"{run.url}/portfolio-review",
+        json={"verdict": "changes-requested", "comments": ["Add a reference letter for DC3."]},
+        headers=counsellor.auth,
+    )
+    ok(r)
+    completeness = ok(
+        await w.http.get(f"{run.url}/portfolio-completeness", headers=run.candidate.auth)
+    )
+    assert completeness["uncovered_lo_ids"] == []
+    r = await run.submit()
+    assert r.status_code == 422 and "requested changes" in r.json()["detail"]
+    ok(
+        await upload(
+            w,
+            run.case_id,
+            run.candidate,
+            PDF,
+            filename="reference.pdf",
+            los=["DC3"],
+            kind="reference",
+        ),
+        201,
+    )
+    ok(await run.assign())
+    assert ok(await run.submit())["stage"] == "assessment"
+    # Another counsellor cannot review this case's portfolio.
+    other = await w.person(Role.counsellor)
+    r = await w.http.post(
+        f"{run.url}/portfolio-review",
+        json={"verdict": "ready", "comments": ["ok"]},
+        headers=other.auth,
+    )
+    assert r.status_code == 409  # submitted: the portfolio is frozen

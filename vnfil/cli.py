@@ -229,6 +229,19 @@ def demo(
         cid = case["id"]
         console.rule(f"case {cid} (workflow {case['workflow_id']})")
         los = ["DC1", "DC2", "DC3", "DC4"]
+        a.call(
+            "counselling",
+            "POST",
+            f"/cases/{cid}/counselling",
+            t["counsellor"],
+            json={
+                "held_on": time.strftime("%Y-%m-%d"),
+                "mode": "online",
+                "notes": "Walked through the standard; two years coordinating food-bank volunteers.",
+                "prerequisites_met": [True],
+            },
+        )
+        console.print("   counsellor held a session and confirmed the prerequisites")
         st = a.call(
             "identification",
             "POST",

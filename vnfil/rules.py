@@ -19,6 +19,7 @@ from vnfil.schemas import (
     CaseStatus,
     ChairResolution,
     ConflictInput,
+    CounsellingInput,
     DecisionInput,
     EvidenceRef,
     ExtensionInput,
@@ -27,6 +28,7 @@ from vnfil.schemas import (
     LODecision,
     PanelInput,
     Result,
+    ReviewInput,
     StandardDocument,
 )
 
@@ -70,6 +72,17 @@ def check_identification(
         Refusal.forbidden,
         "only the candidate, a counsellor or the centre may complete identification",
     )
+    if state.eligibility_required and std.prerequisites:
+        _require(
+            bool(state.counselling),
+            Refusal.wrong_stage,
+            "a counsellor must first confirm the prerequisites: " + "; ".join(std.prerequisites),
+        )
+        confirmed = state.counselling[-1].prerequisites_met
+        unmet = [p for p, met in zip(std.prerequisites, confirmed, strict=True) if not met]
+        _require(
+            not unmet, Refusal.invalid, "not eligible; prerequisites not met: " + "; ".join(unmet)
+        )
     all_ids = [lo.id for lo in std.learning_outcomes]
     unknown = _unknown(step.selected_lo_ids, all_ids)
     _require(not unknown, Refusal.invalid, f"unknown learning outcomes: {', '.join(unknown)}")
@@ -90,6 +103,33 @@ def check_identification(
         not off_plan,
         Refusal.invalid,
         f"self-assessment names outcomes not selected: {', '.join(off_plan)}",
+    )
+
+
+def check_counselling(
+    state: CaseStatus, std: StandardDocument, actor: Actor, step: CounsellingInput
+) -> None:
+    require_stage(state, Stage.identification, Stage.documentation)
+    _require(
+        actor.role == Role.counsellor, Refusal.forbidden, "only a counsellor records counselling"
+    )
+    _require(
+        len(step.prerequisites_met) == len(std.prerequisites),
+        Refusal.invalid,
+        f"answer each of the standard's {len(std.prerequisites)} prerequisites, in order",
+    )
+
+
+def check_review(state: CaseStatus, actor: Actor, step: ReviewInput) -> None:
+    require_stage(state, Stage.documentation)
+    _require(not state.submitted, Refusal.wrong_stage, "the portfolio is already submitted")
+    _require(
+        actor.role == Role.counsellor, Refusal.forbidden, "only a counsellor reviews the portfolio"
+    )
+    _require(
+        state.counsellor_id in (None, actor.user_id),
+        Refusal.forbidden,
+        "only the case's own counsellor reviews its portfolio",
     )
 
 
@@ -126,6 +166,12 @@ def check_submission(state: CaseStatus, actor: Actor) -> None:
     _require(
         not uncovered, Refusal.invalid, f"no evidence yet for outcomes: {', '.join(uncovered)}"
     )
+    if state.reviews and state.reviews[-1].verdict == "changes-requested":
+        _require(
+            len(state.evidence) > state.reviews[-1].evidence_count,
+            Refusal.invalid,
+            "the counsellor requested changes: add evidence before resubmitting",
+        )
 
 
 def check_panel(

@@ -6,7 +6,7 @@ serialisable by ``pydantic_data_converter`` and free of I/O.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -200,6 +200,35 @@ class CaseInput(BaseModel):
     standard: StandardSnapshot
 
 
+class CounsellingInput(BaseModel):
+    """A counselling session: how it went, and which prerequisites the counsellor confirmed."""
+
+    held_on: date
+    mode: Literal["onsite", "online", "phone"]
+    notes: NonBlank
+    prerequisites_met: list[bool] = Field(
+        default=[], description="one answer per prerequisite of the standard, in its order"
+    )
+
+
+class CounsellingRecord(CounsellingInput):
+    counsellor_id: str
+    at: datetime
+
+
+class ReviewInput(BaseModel):
+    """The counsellor's review of the portfolio before submission."""
+
+    verdict: Literal["ready", "changes-requested"]
+    comments: list[NonBlank] = Field(min_length=1)
+
+
+class ReviewRecord(ReviewInput):
+    counsellor_id: str
+    at: datetime
+    evidence_count: int
+
+
 class IdentificationInput(BaseModel):
     selected_lo_ids: list[str] = Field(min_length=1)
     self_assessment: dict[str, Annotated[int, Field(ge=1, le=5)]] = {}
@@ -313,6 +342,11 @@ class CaseStatus(BaseModel):
     candidate_id: str
     stage: Stage
     status: CaseState = CaseState.open
+    counsellor_id: str | None = None
+    # Prerequisites confirmed by a counsellor before identification (cases since eligibility).
+    eligibility_required: bool = False
+    counselling: list[CounsellingRecord] = []
+    reviews: list[ReviewRecord] = []
     closed_reason: str | None = None
     deadline: datetime | None = None
     reminders_sent: list[str] = []

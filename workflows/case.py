@@ -32,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
         CaseStatus,
         ChairResolution,
         ConflictInput,
+        CounsellingInput,
+        CounsellingRecord,
         CredentialInput,
         DeadlineInput,
         DecisionInput,
@@ -45,6 +47,8 @@ with workflow.unsafe.imports_passed_through():
         NotificationInput,
         PanelInput,
         Result,
+        ReviewInput,
+        ReviewRecord,
         StageRecordInput,
         WithdrawInput,
     )
@@ -87,6 +91,7 @@ class ValidationCase:
     async def run(self, case: CaseInput) -> CaseStatus:
         self._appeals = workflow.patched("appeals")
         self._chair = workflow.patched("chair-resolution")
+        self._state.eligibility_required = workflow.patched("eligibility")
         if workflow.patched("deadlines"):
             self._tracking = True
             self._state.deadline = self._deadline_for(Stage.identification)
@@ -94,6 +99,9 @@ class ValidationCase:
         await workflow.wait_condition(lambda: not self._open())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
+
+    def _counsellor(self) -> str | None:
+        return self._state.counsellor_id or self._case.counsellor_id
 
     def _open(self) -> bool:
         return self._state.status == CaseState.open
@@ -366,14 +374,54 @@ class ValidationCase:
             await self._audit(
                 actor, "identification.completed", {"selected_lo_ids": step.selected_lo_ids}
             )
-            await self._end_stage(actor, Stage.documentation, step.model_dump(mode="json"))
+            inputs = step.model_dump(mode="json")
+            inputs["counselling"] = [c.model_dump(mode="json") for c in self._state.counselling]
+            await self._end_stage(actor, Stage.documentation, inputs)
         return self._state
 
     @complete_identification.validator
     def _validate_identification(self, actor: Actor, step: IdentificationInput) -> None:
         self._check(rules.check_identification, self._std, actor, step)
 
+    @workflow.update
+    async def record_counselling(self, actor: Actor, step: CounsellingInput) -> CaseStatus:
+        """A counselling session; the first counsellor to hold one becomes the case's."""
+        async with self._lock:
+            self._check(rules.check_counselling, self._std, actor, step)
+            self._state.counselling.append(
+                CounsellingRecord(
+                    **step.model_dump(), counsellor_id=actor.user_id, at=workflow.now()
+                )
+            )
+            self._state.counsellor_id = self._state.counsellor_id or actor.user_id
+            await self._audit(actor, "counselling.recorded", step.model_dump(mode="json"))
+        return self._state
+
+    @record_counselling.validator
+    def _validate_counselling(self, actor: Actor, step: CounsellingInput) -> None:
+        self._check(rules.check_counselling, self._std, actor, step)
+
     # --- documentation ---------------------------------------------------------------
+
+    @workflow.update
+    async def review_portfolio(self, actor: Actor, step: ReviewInput) -> CaseStatus:
+        """The counsellor's comments; 'changes-requested' holds submission until new evidence."""
+        async with self._lock:
+            self._check(rules.check_review, actor, step)
+            self._state.reviews.append(
+                ReviewRecord(
+                    **step.model_dump(),
+                    counsellor_id=actor.user_id,
+                    at=workflow.now(),
+                    evidence_count=len(self._state.evidence),
+                )
+            )
+            await self._audit(actor, "portfolio.reviewed", step.model_dump(mode="json"))
+        return self._state
+
+    @review_portfolio.validator
+    def _validate_review(self, actor: Actor, step: ReviewInput) -> None:
+        self._check(rules.check_review, actor, step)
 
     @workflow.update
     async def add_evidence(self, actor: Actor, evidence: EvidenceRef) -> CaseStatus:
@@ -435,7 +483,7 @@ class ValidationCase:
     @workflow.update
     async def assign_panel(self, actor: Actor, step: PanelInput) -> CaseStatus:
         async with self._lock:
-            self._check(rules.check_panel, self._std, actor, step, self._case.counsellor_id)
+            self._check(rules.check_panel, self._std, actor, step, self._counsellor())
             await workflow.execute_activity_method(
                 CaseActivities.record_assignments,
                 AssignmentInput(
@@ -454,7 +502,7 @@ class ValidationCase:
 
     @assign_panel.validator
     def _validate_panel(self, actor: Actor, step: PanelInput) -> None:
-        self._check(rules.check_panel, self._std, actor, step, self._case.counsellor_id)
+        self._check(rules.check_panel, self._std, actor, step, self._counsellor())
 
     @workflow.update
     async def verify_identity(self, actor: Actor, step: IdentityCheckInput) -> CaseStatus:

@@ -18,6 +18,7 @@ from api.deps import (
 )
 from vnfil.audit import chain_of, verify_chain
 from vnfil.models import Case, CaseAssignment, Role, StageRecord, User, utcnow
+from vnfil.rules import uncovered_outcomes
 from vnfil.schemas import (
     AppealInput,
     CaseCreate,
@@ -25,11 +26,13 @@ from vnfil.schemas import (
     CaseStatus,
     ChairResolution,
     ConflictInput,
+    CounsellingInput,
     DecisionInput,
     ExtensionInput,
     IdentificationInput,
     IdentityCheckInput,
     PanelInput,
+    ReviewInput,
     WithdrawInput,
 )
 from workflows.case import ValidationCase
@@ -271,3 +274,39 @@ async def declare_conflict(
     return await run_step(
         lambda: h.execute_update(ValidationCase.declare_conflict, args=[actor_of(user), body])
     )
+
+
+@router.post("/{case_id}/counselling", dependencies=[require_roles(Role.counsellor)])
+async def record_counselling(
+    case: VisibleCase, body: CounsellingInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    """A counselling session, confirming (or not) each prerequisite of the standard."""
+    h = handle_of(temporal, case)
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.record_counselling, args=[actor_of(user), body])
+    )
+
+
+@router.post("/{case_id}/portfolio-review", dependencies=[require_roles(Role.counsellor)])
+async def review_portfolio(
+    case: VisibleCase, body: ReviewInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    h = handle_of(temporal, case)
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.review_portfolio, args=[actor_of(user), body])
+    )
+
+
+@router.get("/{case_id}/portfolio-completeness")
+async def portfolio_completeness(case: VisibleCase, temporal: TemporalDep) -> dict:
+    """Which selected outcomes have evidence, and which do not yet."""
+    state = await case_status(temporal, case)
+    return {
+        "selected_lo_ids": state.selected_lo_ids,
+        "uncovered_lo_ids": uncovered_outcomes(state),
+        "evidence_by_lo": {
+            lo: [e.evidence_id for e in state.evidence if lo in e.lo_ids]
+            for lo in state.selected_lo_ids
+        },
+        "submitted": state.submitted,
+    }
