@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.routes import cases, credentials, evidence, health, standards, users
+from api.routes import cases, centres, credentials, evidence, health, standards, users
 from vnfil.db import make_engine, make_session_factory
 from vnfil.evidence import EvidenceStore
 from vnfil.settings import Settings, get_settings
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
 
-    for module in (health, users, standards, cases, evidence, credentials):
+    for module in (health, users, standards, cases, evidence, credentials, centres):
         app.include_router(module.router)
     return app
 

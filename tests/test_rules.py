@@ -35,7 +35,9 @@ async def test_refused_update_never_enters_history(stack) -> None:
 
     async def accepted() -> int:
         events = [e async for e in handle.fetch_history_events()]
-        return sum(e.HasField("workflow_execution_update_accepted_event_attributes") for e in events)
+        return sum(
+            e.HasField("workflow_execution_update_accepted_event_attributes") for e in events
+        )
 
     before = await accepted()
     assert before == 1  # the counselling session

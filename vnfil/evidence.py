@@ -91,9 +91,10 @@ class _PullReader(io.RawIOBase):
                 self._eof = True
         if size < 0 or size >= len(self._buf):
             out = bytes(self._buf)
-            self._buf.clear()
+            self._buf = bytearray()
         else:
-            out = bytes(self._buf[:size])
+            with memoryview(self._buf) as view:
+                out = bytes(view[:size])  # one copy, not two
             del self._buf[:size]
         return out
 

@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     s3_bucket: str = "vnfil-evidence"
-    s3_part_size: int = 8 * 1024 * 1024
+    # Each part is buffered once in memory while it uploads: this bounds the API's RSS.
+    s3_part_size: int = 5 * 1024 * 1024
 
     max_upload_bytes: int = 512 * 1024 * 1024
     allowed_media_types: tuple[str, ...] = DEFAULT_ALLOWED_MEDIA_TYPES

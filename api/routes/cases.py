@@ -59,6 +59,8 @@ async def list_cases(
     stage: str | None = None,
     status_: Annotated[str | None, Query(alias="status")] = None,
     overdue: bool = False,
+    standard_id: str | None = None,
+    assessor_id: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> list[CaseRead]:
@@ -82,6 +84,13 @@ async def list_cases(
         q = q.where(Case.status == status_)
     if overdue:
         q = q.where(Case.status == "open", Case.deadline < utcnow())
+    if standard_id:
+        q = q.where(Case.standard_id == standard_id)
+    if assessor_id:
+        on_panel = select(CaseAssignment.case_id).where(
+            CaseAssignment.user_id == assessor_id, CaseAssignment.role == Role.assessor
+        )
+        q = q.where(Case.id.in_(on_panel))
     rows = await session.scalars(
         q.order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset)
     )

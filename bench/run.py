@@ -1,0 +1,311 @@
+"""`make bench`: throughput and memory of the real stack, each beside its own ceiling.
+
+(a) validation cases completed per minute through the HTTP API with N concurrent
+    candidates, and the same number of bare workflows of the same shape (same updates,
+    no-op activities) on the same Temporal server: the ratio is what vnfil's own work costs.
+(b) evidence upload MB/s through the API ÷ a direct minio put_object to the same S3, and
+    the API process's RSS growth while one large file streams.
+
+Everything runs on real servers started here (Temporal dev server, SeaweedFS, SQLite),
+the API and the worker as separate processes, as in `make dev`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from bench.bare import UPDATES_PER_CASE, BareCase, noop
+from vnfil.db import make_engine, make_session_factory
+from vnfil.embedded import (
+    Service,
+    WeedPorts,
+    free_port,
+    http_ok,
+    tcp_open,
+    temporal_service,
+    venv_bin,
+    wait_for,
+    weed_service,
+)
+from vnfil.evidence import EvidenceStore
+from vnfil.migrations import upgrade
+from vnfil.seed import seed_demo
+from vnfil.settings import Settings
+from vnfil.temporal import SEARCH_ATTRIBUTES
+
+MiB = 1024 * 1024
+RESULTS = Path(__file__).parent / "results"
+
+
+def _env(s: Settings) -> dict[str, str]:
+    keys = ("database_url", "temporal_address", "task_queue", "s3_endpoint", "s3_access_key",
+            "s3_secret_key", "s3_bucket", "max_upload_bytes", "data_dir", "environment")
+    return {f"VNFIL_{k.upper()}": str(getattr(s, k)) for k in keys}
+
+
+class Api:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def call(self, method: str, path: str, token: str | None, expect: int = 200, **kw: Any) -> Any:
+        headers = kw.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        r = await self.http.request(method, path, headers=headers, **kw)
+        if r.status_code != expect:
+            raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:300]}")
+        return r.json()
+
+
+PDF = b"%PDF-1.4\n" + b"0" * 4000 + b"\n%%EOF\n"
+
+
+async def one_case(api: Api, demo: dict[str, Any], documentation_only: bool = False) -> str:
+    t, u = demo["tokens"], demo["users"]
+    me = await api.call("POST", "/users/register", None, 201,
+                        json={"name": "Bench Candidate", "email": f"b-{uuid.uuid4().hex}@bench.example"})
+    ct = me["token"]
+    case = await api.call("POST", "/cases", ct, 201, json={
+        "standard_id": demo["standards"]["digital-collaboration"], "centre_id": demo["centre_id"]})
+    url = f"/cases/{case['id']}"
+    los = ["DC1", "DC2", "DC3", "DC4"]
+    await api.call("POST", f"{url}/counselling", t["counsellor"], json={
+        "held_on": "2026-11-25", "mode": "online", "notes": "bench", "prerequisites_met": [True]})
+    await api.call("POST", f"{url}/identification", ct, json={"selected_lo_ids": los})
+    if documentation_only:
+        return case["id"]
+    for part in (los[:2], los[2:]):
+        await api.call("POST", f"{url}/evidence", ct, 201,
+                       params=[("filename", "e.pdf"), ("kind", "certificate")] + [("lo", x) for x in part],
+                       content=PDF, headers={"Content-Type": "application/pdf"})
+    await api.call("PUT", f"{url}/panel", t["admin"], json={
+        "assessor_ids": [u["assessor1"], u["assessor2"]], "supervisor_id": u["supervisor"]})
+    await api.call("POST", f"{url}/submission", ct)
+    await api.call("POST", f"{url}/identity", t["supervisor"],
+                   json={"method": "online", "document_type": "id-card", "result": "verified"})
+    for who in ("assessor1", "assessor2"):
+        await api.call("POST", f"{url}/decisions", t[who], json={"decisions": [
+            {"lo_id": lo, "achieved": True, "rationale": "bench"} for lo in los]})
+    await api.call("POST", f"{url}/result-acceptance", ct)
+    st = await api.call("POST", f"{url}/certification", t["admin"])
+    assert st["stage"] == "completed", st
+    return case["id"]
+
+
+async def bench_cases(base: str, demo: dict[str, Any], n: int) -> float:
+    async with httpx.AsyncClient(base_url=base, timeout=300) as http:
+        api = Api(http)
+        await one_case(api, demo)  # warm-up
+        start = time.perf_counter()
+        await asyncio.gather(*(one_case(api, demo) for _ in range(n)))
+        return n / ((time.perf_counter() - start) / 60)
+
+
+async def bench_bare(client: Client, n: int) -> float:
+    queue = f"bench-bare-{uuid.uuid4()}"
+    async with Worker(client, task_queue=queue, workflows=[BareCase], activities=[noop]):
+        async def one() -> None:
+            h = await client.start_workflow(BareCase.run, id=f"bare-{uuid.uuid4()}", task_queue=queue)
+            for i in range(UPDATES_PER_CASE):
+                await h.execute_update(BareCase.step, i)
+            await h.result()
+
+        await one()
+        start = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(n)))
+        return n / ((time.perf_counter() - start) / 60)
+
+
+class _Gen:
+    """A file of ``size`` bytes made on the fly (starts like a PDF), never held whole."""
+
+    def __init__(self, size: int, chunk: int = MiB) -> None:
+        self.size, self.chunk, self.sent = size, chunk, 0
+        self.block = os.urandom(chunk)
+
+    def chunks(self) -> Iterator[bytes]:
+        sent = 0
+        while sent < self.size:
+            n = min(self.chunk, self.size - sent)
+            data = self.block[:n]
+            if sent == 0:
+                data = b"%PDF-1.7\n" + data[9:]
+            sent += n
+            yield data
+
+    async def achunks(self) -> AsyncIterator[bytes]:
+        for c in self.chunks():
+            yield c
+
+    def read(self, n: int = -1) -> bytes:  # for minio
+        if not hasattr(self, "_it"):
+            self._it, self._buf = self.chunks(), b""
+        while n < 0 or len(self._buf) < n:
+            try:
+                self._buf += next(self._it)
+            except StopIteration:
+                break
+        out, self._buf = (self._buf, b"") if n < 0 else (self._buf[:n], self._buf[n:])
+        return out
+
+
+class RssPeak(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.proc = psutil.Process(pid)
+        self.base = self.proc.memory_info().rss
+        self.peak = self.base
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(0.05)
+
+
+async def bench_upload(base: str, demo: dict[str, Any], store: EvidenceStore, api_pid: int, size: int) -> dict[str, float]:
+    async with httpx.AsyncClient(base_url=base, timeout=3600) as http:
+        api = Api(http)
+        case_id = await one_case(api, demo, documentation_only=True)
+        # The candidate's token: the case's owner uploads.
+        owner = await api.call("POST", "/users/register", None, 201,
+                               json={"name": "x", "email": f"u-{uuid.uuid4().hex}@bench.example"})
+        del owner  # (uploads must come from the case's own candidate; see below)
+    # Open a fresh case whose candidate we hold the token of.
+    async with httpx.AsyncClient(base_url=base, timeout=3600) as http:
+        api = Api(http)
+        me = await api.call("POST", "/users/register", None, 201,
+                            json={"name": "Uploader", "email": f"up-{uuid.uuid4().hex}@bench.example"})
+        case = await api.call("POST", "/cases", me["token"], 201, json={
+            "standard_id": demo["standards"]["digital-collaboration"], "centre_id": demo["centre_id"]})
+        await api.call("POST", f"/cases/{case['id']}/counselling", demo["tokens"]["counsellor"], json={
+            "held_on": "2026-11-25", "mode": "online", "notes": "bench", "prerequisites_met": [True]})
+        await api.call("POST", f"/cases/{case['id']}/identification", me["token"], json={"selected_lo_ids": ["DC1"]})
+        sampler = RssPeak(api_pid)
+        sampler.start()
+        start = time.perf_counter()
+        r = await http.post(
+            f"/cases/{case['id']}/evidence",
+            params={"filename": "big.pdf", "kind": "media", "lo": "DC1"},
+            content=_Gen(size).achunks(),
+            headers={"Authorization": f"Bearer {me['token']}", "Content-Type": "application/pdf"},
+        )
+        api_s = time.perf_counter() - start
+        sampler.stop.set()
+        sampler.join()
+        if r.status_code != 201:
+            raise RuntimeError(f"upload: {r.status_code} {r.text[:300]}")
+    del case_id
+    start = time.perf_counter()
+    await asyncio.to_thread(
+        store.client.put_object, store.bucket, f"bench/direct-{uuid.uuid4()}", _Gen(size), -1,
+        part_size=store.part_size, content_type="application/pdf",
+    )
+    direct_s = time.perf_counter() - start
+    return {
+        "api_mb_s": size / MiB / api_s,
+        "direct_mb_s": size / MiB / direct_s,
+        "ratio": direct_s / api_s,
+        "rss_growth_mib": (sampler.peak - sampler.base) / MiB,
+    }
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix="vnfil-bench-"))
+    weed_ports, tport, api_port = WeedPorts.free(), free_port(), free_port()
+    settings = Settings(
+        environment="test", data_dir=root, database_url=f"sqlite+aiosqlite:///{root}/vnfil.db",
+        temporal_address=f"127.0.0.1:{tport}", task_queue="bench-cases",
+        s3_endpoint=f"127.0.0.1:{weed_ports.s3}", s3_access_key="bench", s3_secret_key="bench-secret",
+        s3_bucket="bench-evidence", max_upload_bytes=4 * 1024 * MiB,
+    )
+    services: list[Service] = []
+    try:
+        services.append(temporal_service(root / "temporal.db", tport, None, root / "temporal.log",
+                                         [sa.name for sa in SEARCH_ATTRIBUTES]).start())
+        services.append(weed_service(root / "s3", weed_ports, "bench", "bench-secret", "x",
+                                     root / "weed.log").start())
+        wait_for(lambda: tcp_open(tport), "Temporal", 90, services[0])
+        store = EvidenceStore(settings)
+        wait_for(lambda: store.ensure_bucket() is None, "S3", 90, services[1])
+        upgrade(settings)
+        engine = make_engine(settings)
+        demo = await seed_demo(make_session_factory(engine), settings)
+        await engine.dispose()
+        env = _env(settings)
+        services.append(Service("worker", [venv_bin("vnfil-worker")], root / "worker.log", env).start())
+        api = Service("api", [os.sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+                              "--port", str(api_port), "--no-access-log"], root / "api.log", env).start()
+        services.append(api)
+        base = f"http://127.0.0.1:{api_port}"
+        wait_for(lambda: http_ok(f"{base}/health"), "API", 90, api)
+        client = await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
+
+        print(f"(a) {args.cases} concurrent cases through the API …", flush=True)
+        api_rate = await bench_cases(base, demo, args.cases)
+        print(f"    {api_rate:.1f} cases/min; now {args.cases} bare workflows …", flush=True)
+        bare_rate = await bench_bare(client, args.cases)
+        size = args.file_mib * MiB
+        print(f"(b) one {args.file_mib} MiB upload through the API, then direct …", flush=True)
+        assert api.proc is not None
+        up = await bench_upload(base, demo, store, api.proc.pid, size)
+        return {
+            "cases": args.cases,
+            "api_cases_per_min": round(api_rate, 1),
+            "bare_cases_per_min": round(bare_rate, 1),
+            "cases_ratio": round(api_rate / bare_rate, 3),
+            "file_mib": args.file_mib,
+            "upload_api_mb_s": round(up["api_mb_s"], 1),
+            "upload_direct_mb_s": round(up["direct_mb_s"], 1),
+            "upload_ratio": round(up["ratio"], 3),
+            "api_rss_growth_mib": round(up["rss_growth_mib"], 1),
+        }
+    finally:
+        for svc in reversed(services):
+            svc.stop()
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument("--file-mib", type=int, default=1024)
+    parser.add_argument("--quick", action="store_true", help="4 cases and a 64 MiB file")
+    args = parser.parse_args()
+    if args.quick:
+        args.cases, args.file_mib = 4, 64
+    r = asyncio.run(main(args))
+    ok_ratio, ok_rss = r["upload_ratio"] >= 0.6, r["api_rss_growth_mib"] <= 64
+    print(f"""
+vnfil benchmark ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores)
+(a) cases completed per minute, {r['cases']} concurrent:
+      through the API      {r['api_cases_per_min']:8.1f}
+      bare workflow        {r['bare_cases_per_min']:8.1f}   (same updates, no-op activities)
+      ratio API/bare       {r['cases_ratio']:8.3f}
+(b) evidence upload, one {r['file_mib']} MiB file:
+      through the API      {r['upload_api_mb_s']:8.1f} MB/s
+      direct put_object    {r['upload_direct_mb_s']:8.1f} MB/s
+      ratio API/direct     {r['upload_ratio']:8.3f}   target >= 0.6   {'PASS' if ok_ratio else 'FAIL'}
+      API RSS growth       {r['api_rss_growth_mib']:8.1f} MiB  target <= 64  {'PASS' if ok_rss else 'FAIL'}
+""")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(r, indent=2))
+
+
+if __name__ == "__main__":
+    cli()
