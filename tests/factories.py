@@ -189,6 +189,14 @@ class CaseRun:
             out.append(r.json())
         return out
 
+    async def ready_for_decisions(self, assessors: int = 2) -> None:
+        """Identification, two files, a panel, submission and identity: ready to decide."""
+        ok(await self.identify())
+        await self.add_default_evidence()
+        ok(await self.assign(assessors))
+        ok(await self.submit())
+        ok(await self.verify_identity())
+
     async def submit(self) -> httpx.Response:
         return await self.w.http.post(f"{self.url}/submission", headers=self.candidate.auth)
 

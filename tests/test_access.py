@@ -53,11 +53,7 @@ async def test_centre_staff_see_only_their_centre(stack) -> None:
 async def test_issuers_see_only_credentials_of_their_standards(stack) -> None:
     w, other = await make_world(stack), await make_world(stack)
     run = await new_case(w)
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
+    await run.ready_for_decisions()
     for a in run.assessors:
         ok(await run.decide(a))
     ok(await run.accept())

@@ -13,11 +13,7 @@ from workflows.case import ValidationCase
 async def _partial(stack) -> CaseRun:  # type: ignore[no-untyped-def]
     w = await make_world(stack)
     run = await new_case(w)
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
+    await run.ready_for_decisions()
     ok(await run.decide(run.assessors[0], {"DC3": False}))
     status = ok(await run.decide(run.assessors[1], {"DC3": False}))
     assert status["result"] == "partial" and not status["result_final"]

@@ -32,11 +32,7 @@ ACTIONS = [
 async def _finished_case(stack):  # type: ignore[no-untyped-def]
     w = await make_world(stack)
     run = await new_case(w)
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
+    await run.ready_for_decisions()
     for a in run.assessors:
         ok(await run.decide(a))
     ok(await run.accept())

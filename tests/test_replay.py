@@ -29,11 +29,7 @@ async def test_fresh_full_case_replays(stack) -> None:
     """A case just run replays too; with VNFIL_RECORD_HISTORY=<name> it is kept for the future."""
     w = await make_world(stack)
     run = await new_case(w)
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
+    await run.ready_for_decisions()
     ok(await run.decide(run.assessors[0], {"DC4": False}))
     ok(await run.decide(run.assessors[1]))
     ok(await run.resolve({"DC4": False}))

@@ -102,11 +102,7 @@ async def test_evidence_after_submission_is_refused(stack) -> None:
 async def test_decision_by_unassigned_assessor_is_refused(stack) -> None:
     w = await make_world(stack)
     run = await new_case(w)
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
+    await run.ready_for_decisions()
     outsider = await w.person(Role.assessor)
     # Not on the panel: the API hides the case from them ...
     r = await run.decide(outsider)
@@ -148,11 +144,7 @@ async def test_decision_needs_identity_verification_first(stack) -> None:
 async def test_decision_must_cover_every_selected_outcome(stack) -> None:
     w = await make_world(stack)
     run = await new_case(w)
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
+    await run.ready_for_decisions()
     r = await w.http.post(
         f"{run.url}/decisions",
         json={"decisions": [{"lo_id": "DC1", "achieved": True, "rationale": "ok"}]},
@@ -183,11 +175,7 @@ async def test_panel_members_must_be_assessors_of_the_centre(stack) -> None:
 async def test_partial_result_certifies_only_achieved_outcomes(stack) -> None:
     w = await make_world(stack)
     run = await new_case(w)
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
+    await run.ready_for_decisions()
     ok(await run.decide(run.assessors[0], {"DC4": False}))
     status = ok(await run.decide(run.assessors[1], {"DC4": False}))
     assert status["result"] == "partial"
@@ -204,11 +192,7 @@ async def test_partial_result_certifies_only_achieved_outcomes(stack) -> None:
 async def test_not_validated_ends_without_credential(stack) -> None:
     w = await make_world(stack)
     run = await new_case(w)
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
+    await run.ready_for_decisions()
     none = {lo.id: False for lo in w.standard.learning_outcomes}
     ok(await run.decide(run.assessors[0], none))
     status = ok(await run.decide(run.assessors[1], none))

@@ -87,11 +87,7 @@ async def test_a_case_keeps_the_version_it_started_on(stack) -> None:
         "/standards", content=dump_standard(v2, "json").encode(), headers=w.issuer.auth
     )
     assert again.status_code == 409
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
+    await run.ready_for_decisions()
     for a in run.assessors:
         ok(await run.decide(a))
     ok(await run.accept())
