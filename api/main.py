@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (health, users, standards, cases, evidence, credentials, centres):
         app.include_router(module.router)
+    app.include_router(evidence.identity_router)
     return app
 
 

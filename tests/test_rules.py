@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from tests.factories import PDF, make_world, new_case, ok, upload
+from tests.factories import PDF, PNG, make_world, new_case, ok, upload
 from vnfil.errors import Refusal
 from vnfil.models import Role
 from vnfil.schemas import Actor, IdentificationInput
@@ -361,3 +363,74 @@ async def test_counsellor_review_holds_submission_until_resubmitted(stack) -> No
         headers=other.auth,
     )
     assert r.status_code == 409  # submitted: the portfolio is frozen
+
+
+async def test_sessions_use_methods_the_standard_allows(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    url = f"{run.url}/sessions"
+    body = {
+        "method": "interview",
+        "starts_at": "2026-12-10T10:00:00Z",
+        "online_url": "https://meet.example/x",
+        "lo_ids": ["DC2", "DC3"],
+    }
+    status = ok(await w.http.post(url, json=body, headers=w.admin.auth))
+    assert status["sessions"][0]["method"] == "interview" and status["sessions"][0]["session_id"]
+    # DC1 may not be assessed by interview in this standard.
+    r = await w.http.post(url, json={**body, "lo_ids": ["DC1"]}, headers=w.admin.auth)
+    assert r.status_code == 422 and "DC1" in r.json()["detail"]
+    r = await w.http.post(url, json={**body, "place": "Room 2"}, headers=w.admin.auth)
+    assert r.status_code == 422 and "either a place or an online link" in r.json()["detail"]
+    assert (await w.http.post(url, json=body, headers=run.candidate.auth)).status_code == 403
+
+
+async def test_identity_photo_is_stored_and_recorded(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    ok(await run.submit())
+    sup = run.supervisor
+    assert sup is not None
+    r = await w.http.post(
+        f"{run.url}/identity/photo", files={"file": ("me.png", PNG, "image/png")}, headers=sup.auth
+    )
+    photo = ok(r, 201)
+    assert stack.store.get_bytes(photo["object_key"]) == PNG
+    r = await w.http.post(
+        f"{run.url}/identity/photo",
+        files={"file": ("x.pdf", PDF, "application/pdf")},
+        headers=sup.auth,
+    )
+    assert r.status_code == 415
+    # A key from elsewhere is refused.
+    bad = {
+        "method": "online",
+        "document_type": "passport",
+        "result": "verified",
+        "photo": {"object_key": "cases/other/identity/x", "sha256": photo["sha256"]},
+    }
+    assert (await w.http.post(f"{run.url}/identity", json=bad, headers=sup.auth)).status_code == 422
+    good = {**bad, "photo": photo}
+    status = ok(await w.http.post(f"{run.url}/identity", json=good, headers=sup.auth))
+    assert status["identity"]["photo"] == photo
+
+
+async def test_onsite_standard_refuses_an_online_identity_check(stack) -> None:
+    from vnfil.standards import sample_document
+
+    w = await make_world(
+        stack,
+        sample_document("adult-training").model_copy(update={"code": f"at-{uuid4().hex[:8]}"}),
+    )
+    run = await new_case(w)
+    ok(await run.identify())
+    los = [lo.id for lo in w.standard.learning_outcomes]
+    ok(await upload(w, run.case_id, run.candidate, PDF, los=los), 201)
+    ok(await run.assign(n=3))
+    ok(await run.submit())
+    r = await run.verify_identity()  # online
+    assert r.status_code == 422 and "on site" in r.json()["detail"]

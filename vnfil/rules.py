@@ -29,7 +29,9 @@ from vnfil.schemas import (
     PanelInput,
     Result,
     ReviewInput,
+    SessionInput,
     StandardDocument,
+    SupervisionLevel,
 )
 
 
@@ -230,7 +232,9 @@ def check_panel(
         )
 
 
-def check_identity(state: CaseStatus, actor: Actor, step: IdentityCheckInput) -> None:
+def check_identity(
+    state: CaseStatus, std: StandardDocument, actor: Actor, step: IdentityCheckInput
+) -> None:
     require_stage(state, Stage.assessment)
     _require(
         state.supervisor_id is not None and actor.user_id == state.supervisor_id,
@@ -238,6 +242,39 @@ def check_identity(state: CaseStatus, actor: Actor, step: IdentityCheckInput) ->
         "only the case's supervisor verifies identity",
     )
     _require(not state.decisions, Refusal.wrong_stage, "decisions have already been recorded")
+    _require(
+        std.supervision != SupervisionLevel.onsite_id or step.method == "onsite",
+        Refusal.invalid,
+        "this standard requires identity verification on site",
+    )
+    _require(
+        step.photo is None or step.photo.object_key.startswith(f"cases/{state.case_id}/identity/"),
+        Refusal.invalid,
+        "the photo must be one uploaded for this case's identity check",
+    )
+
+
+def check_session(
+    state: CaseStatus, std: StandardDocument, actor: Actor, step: SessionInput
+) -> None:
+    require_stage(state, Stage.documentation, Stage.assessment)
+    _require(
+        actor.role == Role.centre_admin, Refusal.forbidden, "only the centre schedules sessions"
+    )
+    _require(
+        (step.place is None) != (step.online_url is None),
+        Refusal.invalid,
+        "give either a place or an online link",
+    )
+    unknown = _unknown(step.lo_ids, state.selected_lo_ids)
+    _require(not unknown, Refusal.invalid, f"outcomes not under validation: {', '.join(unknown)}")
+    allowed = {lo.id: lo.methods for lo in std.learning_outcomes}
+    wrong = [lo for lo in step.lo_ids if step.method not in allowed[lo]]
+    _require(
+        not wrong,
+        Refusal.invalid,
+        f"the standard does not allow {step.method.value} for: {', '.join(wrong)}",
+    )
 
 
 def check_decision(

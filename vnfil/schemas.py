@@ -272,11 +272,36 @@ class ConflictInput(BaseModel):
     reason: NonBlank
 
 
+class PhotoRef(BaseModel):
+    """A photo taken at the identity check, stored in S3 (see POST /cases/{id}/identity/photo)."""
+
+    object_key: str
+    sha256: Sha256
+
+
 class IdentityCheckInput(BaseModel):
     method: Literal["onsite", "online"]
     document_type: Literal["id-card", "passport", "residence-permit", "driving-licence"]
     result: Literal["verified", "failed"]
     note: str = ""
+    photo: PhotoRef | None = None
+
+
+class SessionInput(BaseModel):
+    """An assessment session: one method, at a time, in a place or online."""
+
+    method: AssessmentMethod
+    starts_at: datetime
+    place: str | None = Field(default=None, max_length=300)
+    online_url: (
+        Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=500)] | None
+    ) = None
+    lo_ids: list[str] = Field(min_length=1)
+
+
+class AssessmentSession(SessionInput):
+    session_id: str
+    scheduled_by: str
 
 
 class IdentityRecord(IdentityCheckInput):
@@ -358,6 +383,7 @@ class CaseStatus(BaseModel):
     supervisor_id: str | None = None
     chair_id: str | None = None
     conflicts: list[dict[str, str]] = []
+    sessions: list[AssessmentSession] = []
     disputed_lo_ids: list[str] = []
     chair_resolutions: list[LODecision] = []
     identity: IdentityRecord | None = None

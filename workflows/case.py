@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from vnfil.schemas import (
         Actor,
         AppealInput,
+        AssessmentSession,
         AssessorDecision,
         AssignmentInput,
         AuditInput,
@@ -49,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         Result,
         ReviewInput,
         ReviewRecord,
+        SessionInput,
         StageRecordInput,
         WithdrawInput,
     )
@@ -505,9 +507,25 @@ class ValidationCase:
         self._check(rules.check_panel, self._std, actor, step, self._counsellor())
 
     @workflow.update
+    async def schedule_session(self, actor: Actor, step: SessionInput) -> CaseStatus:
+        """An assessment session for some outcomes, by a method the standard allows for them."""
+        async with self._lock:
+            self._check(rules.check_session, self._std, actor, step)
+            session = AssessmentSession(
+                **step.model_dump(), session_id=str(workflow.uuid4()), scheduled_by=actor.user_id
+            )
+            self._state.sessions.append(session)
+            await self._audit(actor, "session.scheduled", session.model_dump(mode="json"))
+        return self._state
+
+    @schedule_session.validator
+    def _validate_session(self, actor: Actor, step: SessionInput) -> None:
+        self._check(rules.check_session, self._std, actor, step)
+
+    @workflow.update
     async def verify_identity(self, actor: Actor, step: IdentityCheckInput) -> CaseStatus:
         async with self._lock:
-            self._check(rules.check_identity, actor, step)
+            self._check(rules.check_identity, self._std, actor, step)
             self._state.identity = IdentityRecord(
                 **step.model_dump(), supervisor_id=actor.user_id, at=workflow.now()
             )
@@ -516,7 +534,7 @@ class ValidationCase:
 
     @verify_identity.validator
     def _validate_identity(self, actor: Actor, step: IdentityCheckInput) -> None:
-        self._check(rules.check_identity, actor, step)
+        self._check(rules.check_identity, self._std, actor, step)
 
     @workflow.update
     async def record_decision(self, actor: Actor, step: DecisionInput) -> CaseStatus:

@@ -33,6 +33,7 @@ from vnfil.schemas import (
     IdentityCheckInput,
     PanelInput,
     ReviewInput,
+    SessionInput,
     WithdrawInput,
 )
 from workflows.case import ValidationCase
@@ -319,3 +320,14 @@ async def portfolio_completeness(case: VisibleCase, temporal: TemporalDep) -> di
         },
         "submitted": state.submitted,
     }
+
+
+@router.post("/{case_id}/sessions", dependencies=[require_roles(Role.centre_admin)])
+async def schedule_session(
+    case: VisibleCase, body: SessionInput, temporal: TemporalDep, user: CurrentUser
+) -> CaseStatus:
+    """Schedule an assessment session (method, time, place or link) for some outcomes."""
+    h = handle_of(temporal, case)
+    return await run_step(
+        lambda: h.execute_update(ValidationCase.schedule_session, args=[actor_of(user), body])
+    )

@@ -25,7 +25,7 @@ from api.deps import (
 from api.uploads import incoming_file
 from vnfil.evidence import UploadRejected
 from vnfil.models import Evidence, Role, Stage
-from vnfil.schemas import EvidenceKind, EvidenceRead, EvidenceRef
+from vnfil.schemas import EvidenceKind, EvidenceRead, EvidenceRef, PhotoRef
 from workflows.case import ValidationCase
 
 router = APIRouter(prefix="/cases/{case_id}/evidence", tags=["evidence"])
@@ -140,3 +140,29 @@ async def download_evidence(
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+identity_router = APIRouter(prefix="/cases/{case_id}/identity", tags=["assessment"])
+PHOTO_TYPES = ("image/jpeg", "image/png")
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+
+
+@identity_router.post("/photo", status_code=201, dependencies=[require_roles(Role.supervisor)])
+async def upload_identity_photo(
+    request: Request, case: VisibleCase, store: StoreDep, filename: str | None = None
+) -> PhotoRef:
+    """A photo taken at the identity check; pass the answer as ``photo`` to POST /identity."""
+    incoming = await incoming_file(request, filename or "identity-photo")
+    if incoming.media_type not in PHOTO_TYPES:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"an identity photo is {' or '.join(PHOTO_TYPES)}, not {incoming.media_type}",
+        )
+    key = f"cases/{case.id}/identity/{uuid.uuid4()}"
+    try:
+        stored = await store.put_stream(
+            key, incoming.chunks, media_type=incoming.media_type, max_bytes=MAX_PHOTO_BYTES
+        )
+    except UploadRejected as exc:
+        raise HTTPException(exc.status, exc.message) from None
+    return PhotoRef(object_key=stored.key, sha256=stored.sha256)
