@@ -107,6 +107,7 @@ class CaseActivities:
                 selected=[lo for lo in doc.learning_outcomes if lo.id in chosen],
                 self_assessment=inp.inputs.get("self_assessment", {}),
                 plan=inp.inputs.get("plan", ""),
+                milestones=inp.inputs.get("milestones", []),
                 counselling=inp.inputs.get("counselling", []),
                 actor=inp.actor,
             )

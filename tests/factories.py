@@ -170,7 +170,15 @@ class CaseRun:
             ok(await self.counsel())
         return await self.w.http.post(
             f"{self.url}/identification",
-            json={"selected_lo_ids": los, "self_assessment": {los[0]: 4}},
+            json={
+                "selected_lo_ids": los,
+                "self_assessment": {los[0]: 4},
+                "plan": "Portfolio first, then the interview.",
+                "milestones": [
+                    {"what": "Portfolio submitted", "due": "2026-12-15"},
+                    {"what": "Interview", "due": "2027-01-10"},
+                ],
+            },
             headers=self.candidate.auth,
         )
 

@@ -312,6 +312,7 @@ async def test_identification_needs_confirmed_prerequisites_and_yields_a_report(
     report = records[0]["record"]["report"]
     html = stack.store.get_bytes(report["object_key"]).decode()
     assert "Identification report" in html and "DC1" in html and "DC3" not in html
+    assert "2026-12-15" in html and "Portfolio submitted" in html
     assert "confirmed" in html and w.standard.prerequisites[0] in html
     # The case's counsellor cannot sit on its panel.
     r = await w.http.put(
@@ -434,3 +435,43 @@ async def test_onsite_standard_refuses_an_online_identity_check(stack) -> None:
     ok(await run.submit())
     r = await run.verify_identity()  # online
     assert r.status_code == 422 and "on site" in r.json()["detail"]
+
+
+async def test_plan_milestones_must_be_in_date_order(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.counsel())
+    r = await w.http.post(
+        f"{run.url}/identification",
+        json={
+            "selected_lo_ids": ["DC1"],
+            "milestones": [
+                {"what": "Interview", "due": "2027-01-10"},
+                {"what": "Portfolio", "due": "2026-12-15"},
+            ],
+        },
+        headers=run.candidate.auth,
+    )
+    assert r.status_code == 422 and "date order" in r.json()["detail"]
+
+
+async def test_agreed_grade_is_carried_to_the_credential(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    await run.ready_for_decisions()
+    for a in run.assessors:
+        decisions = [
+            {"lo_id": lo.id, "achieved": True, "rationale": "ok"}
+            for lo in w.standard.learning_outcomes
+        ]
+        ok(
+            await w.http.post(
+                f"{run.url}/decisions",
+                json={"decisions": decisions, "grade": "very good"},
+                headers=a.auth,
+            )
+        )
+    ok(await run.accept())
+    status = ok(await run.certify())
+    cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
+    assert cred["document"]["euMicroCredential"]["gradeAchieved"] == "very good"

@@ -251,6 +251,16 @@ def demo(
                 "selected_lo_ids": los,
                 "self_assessment": {"DC1": 4, "DC2": 4, "DC3": 3, "DC4": 5},
                 "plan": "Portfolio by next week, interview after.",
+                "milestones": [
+                    {
+                        "what": "Portfolio submitted",
+                        "due": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 86400)),
+                    },
+                    {
+                        "what": "Interview",
+                        "due": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 21 * 86400)),
+                    },
+                ],
             },
         )
         console.print(f"1. identification done → stage [bold]{st['stage']}[/]")

@@ -100,6 +100,8 @@ def check_identification(
             Refusal.invalid,
             f"this standard validates all outcomes together; missing: {', '.join(missing)}",
         )
+    dues = [m.due for m in step.milestones]
+    _require(dues == sorted(dues), Refusal.invalid, "the plan's milestones must be in date order")
     off_plan = _unknown(step.self_assessment, step.selected_lo_ids)
     _require(
         not off_plan,

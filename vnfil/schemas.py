@@ -229,10 +229,16 @@ class ReviewRecord(ReviewInput):
     evidence_count: int
 
 
+class Milestone(BaseModel):
+    what: NonBlank
+    due: date
+
+
 class IdentificationInput(BaseModel):
     selected_lo_ids: list[str] = Field(min_length=1)
     self_assessment: dict[str, Annotated[int, Field(ge=1, le=5)]] = {}
     plan: str = ""
+    milestones: list[Milestone] = Field(default=[], description="the plan's dated steps")
 
 
 class EvidenceKind(StrEnum):
