@@ -475,3 +475,29 @@ async def test_agreed_grade_is_carried_to_the_credential(stack) -> None:
     status = ok(await run.certify())
     cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
     assert cred["document"]["euMicroCredential"]["gradeAchieved"] == "very good"
+
+
+async def test_workflow_itself_refuses_the_counsellor_on_the_panel_and_others_withdrawing(
+    stack,
+) -> None:
+    """Rules the API cannot reach (it refuses earlier) still hold in the workflow."""
+    from vnfil.schemas import PanelInput, WithdrawInput
+
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.counsel())
+    handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
+    admin = Actor(user_id=w.admin.id, role=Role.centre_admin)
+    other = await w.person(Role.assessor)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(
+            ValidationCase.assign_panel,
+            args=[admin, PanelInput(assessor_ids=[run.counsellor.id, other.id])],  # type: ignore[union-attr]
+        )
+    assert err.value.cause.type == Refusal.invalid  # type: ignore[union-attr]
+    assert "counsellor" in str(err.value.cause)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(
+            ValidationCase.withdraw, args=[admin, WithdrawInput(reason="x")]
+        )
+    assert err.value.cause.type == Refusal.forbidden  # type: ignore[union-attr]

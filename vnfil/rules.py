@@ -138,8 +138,8 @@ def check_review(state: CaseStatus, actor: Actor, step: ReviewInput) -> None:
 
 
 def check_evidence(state: CaseStatus, actor: Actor, ev: EvidenceRef) -> None:
+    # Submission ends documentation, so the stage check also refuses late evidence.
     require_stage(state, Stage.documentation)
-    _require(not state.submitted, Refusal.wrong_stage, "the portfolio is already submitted")
     _require(
         actor.user_id == state.candidate_id,
         Refusal.forbidden,
