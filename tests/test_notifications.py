@@ -1,0 +1,75 @@
+"""The outbox is delivered by SMTP when a server is configured (a real one, on loopback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
+from sqlalchemy import select
+
+from activities.worker import build_worker
+from api.main import create_app
+from tests.conftest import Stack, make_settings
+from tests.factories import make_world, new_case, ok
+from vnfil.embedded import free_port
+from vnfil.models import Notification
+
+
+class Inbox(Sink):
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+async def test_withdrawal_notices_are_emailed(
+    stack, database, s3_server, temporal_env, tmp_path: Path
+) -> None:
+    inbox = Inbox()
+    port = free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    settings = make_settings(
+        database,
+        s3_server,
+        temporal_env,
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_from="centre@vnfil.example",
+    )
+    settings.s3_bucket = stack.settings.s3_bucket
+    app = create_app(settings)
+    try:
+        async with build_worker(temporal_env.client, settings), app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://t", timeout=60
+            ) as http:
+                mailed = Stack(settings, temporal_env.client, http, stack.store, stack.sessions)
+                w = await make_world(mailed)
+                run = await new_case(w)
+                ok(
+                    await w.http.post(
+                        f"{run.url}/withdrawal",
+                        json={"reason": "new job abroad"},
+                        headers=run.candidate.auth,
+                    )
+                )
+    finally:
+        smtp.stop()
+    recipients = sorted(r for to, _ in inbox.messages for r in to)
+    assert len(recipients) == 2 and all(r.endswith("@test.example") for r in recipients)
+    body = inbox.messages[0][1].decode()
+    assert "was withdrawn" in body and "new job abroad" in body and "centre@vnfil.example" in body
+    async with stack.sessions() as session:  # type: ignore[operator]
+        sent = list(
+            await session.scalars(
+                select(Notification.sent_at).where(Notification.case_id == run.case_id)
+            )
+        )
+    assert len(sent) == 2 and all(sent)
