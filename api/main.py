@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from temporalio.service import RPCError
 
 from api.routes import cases, centres, credentials, evidence, health, standards, users
 from vnfil.db import make_engine, make_session_factory
@@ -52,6 +53,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
+
+    @app.exception_handler(RPCError)
+    async def _temporal_refused(_: Request, exc: RPCError) -> JSONResponse:
+        # The workflow service is down or misconfigured: say so, do not answer 500.
+        log.error("Temporal refused a call: %s", exc)
+        return JSONResponse(
+            {"detail": f"the workflow service did not accept the request: {exc.message}"},
+            status_code=503,
+        )
 
     for module in (health, users, standards, cases, evidence, credentials, centres):
         app.include_router(module.router)

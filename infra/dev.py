@@ -34,7 +34,7 @@ from vnfil.evidence import EvidenceStore  # noqa: E402
 from vnfil.migrations import upgrade  # noqa: E402
 from vnfil.seed import seed_demo  # noqa: E402
 from vnfil.settings import Settings  # noqa: E402
-from vnfil.temporal import SEARCH_ATTRIBUTES  # noqa: E402
+from vnfil.temporal import SEARCH_ATTRIBUTES, connect, ensure_search_attributes  # noqa: E402
 
 TEMPORAL_PORT, TEMPORAL_UI_PORT = 7233, 8233
 
@@ -55,6 +55,10 @@ def check_ports(api_port: int, weed: WeedPorts) -> None:
         say("cannot start: these ports are already in use on 127.0.0.1: " + ", ".join(busy))
         say("stop whatever holds them (is another 'make dev' running?) and try again")
         sys.exit(1)
+
+
+async def _search_attributes(settings: Settings) -> list[str]:
+    return await ensure_search_attributes(await connect(settings))
 
 
 def main() -> int:
@@ -105,6 +109,9 @@ def main() -> int:
         wait_for(lambda: tcp_open(TEMPORAL_PORT), "Temporal", 90, services[0])
         store = EvidenceStore(settings)
         wait_for(lambda: store.ensure_bucket() is None, "SeaweedFS S3", 90, services[1])
+        added = asyncio.run(_search_attributes(settings))
+        if added:
+            say("registered search attributes " + ", ".join(added))
         say("applying database migrations")
         upgrade(settings)
 

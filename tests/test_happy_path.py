@@ -103,3 +103,25 @@ async def test_search_attributes_filter_cases_by_stage_and_centre(stack) -> None
             f"VnfilCentre = '{w.centre_id}' AND VnfilStage = 'assessment'"
         )
     ] == []
+
+
+async def test_missing_search_attributes_are_registered() -> None:
+    """A Temporal server made by an older vnfil gets the newer search attributes."""
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    from vnfil.embedded import venv_bin
+    from vnfil.temporal import SEARCH_ATTRIBUTES, ensure_search_attributes
+
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=venv_bin("temporal"),
+        search_attributes=SEARCH_ATTRIBUTES[:2],
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        assert await ensure_search_attributes(env.client) == [
+            sa.name for sa in SEARCH_ATTRIBUTES[2:]
+        ]
+        assert await ensure_search_attributes(env.client) == []
+    finally:
+        await env.shutdown()

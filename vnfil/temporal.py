@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -13,6 +18,25 @@ CENTRE = SearchAttributeKey.for_keyword("VnfilCentre")
 STANDARD = SearchAttributeKey.for_keyword("VnfilStandard")
 STATUS = SearchAttributeKey.for_keyword("VnfilStatus")
 SEARCH_ATTRIBUTES = (STAGE, CENTRE, STANDARD, STATUS)
+
+
+async def ensure_search_attributes(client: Client) -> list[str]:
+    """Register any of vnfil's search attributes the namespace lacks; return those added.
+
+    A persistent dev server (or a cluster) created by an older vnfil lacks newer ones.
+    """
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    missing = [sa.name for sa in SEARCH_ATTRIBUTES if sa.name not in existing.custom_attributes]
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=client.namespace,
+                search_attributes={n: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for n in missing},
+            )
+        )
+    return missing
 
 
 def workflow_id(case_id: str) -> str:
