@@ -121,3 +121,9 @@ async def case_status(temporal: Client, case: Case) -> CaseStatus:
 
 def handle_of(temporal: Client, case: Case):  # type: ignore[no-untyped-def]
     return temporal.get_workflow_handle_for(ValidationCase.run, case.workflow_id)
+
+
+async def send_step(temporal: Client, case: Case, update: Any, *args: Any) -> CaseStatus:
+    """One human step: the update (a ValidationCase method) with the actor and its payload."""
+    h = handle_of(temporal, case)
+    return await run_step(lambda: h.execute_update(update, args=list(args)))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 
-from api.cases import actor_of, case_status, handle_of, open_case, run_step
+from api.cases import actor_of, case_status, open_case, send_step
 from api.deps import (
     CurrentUser,
     SessionDep,
@@ -152,11 +152,8 @@ async def audit_trail(case: VisibleCase, session: SessionDep) -> dict:
 async def complete_identification(
     case: VisibleCase, body: IdentificationInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(
-            ValidationCase.complete_identification, args=[actor_of(user), body]
-        )
+    return await send_step(
+        temporal, case, ValidationCase.complete_identification, actor_of(user), body
     )
 
 
@@ -164,8 +161,7 @@ async def complete_identification(
 async def submit_portfolio(
     case: VisibleCase, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
-    h = handle_of(temporal, case)
-    return await run_step(lambda: h.execute_update(ValidationCase.submit_portfolio, actor_of(user)))
+    return await send_step(temporal, case, ValidationCase.submit_portfolio, actor_of(user))
 
 
 @router.put("/{case_id}/panel", dependencies=[require_roles(Role.centre_admin)])
@@ -188,36 +184,26 @@ async def assign_panel(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 f"{uid} is not a {role.value} of this case's centre",
             )
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.assign_panel, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.assign_panel, actor_of(user), body)
 
 
 @router.post("/{case_id}/identity", dependencies=[require_roles(Role.supervisor)])
 async def verify_identity(
     case: VisibleCase, body: IdentityCheckInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.verify_identity, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.verify_identity, actor_of(user), body)
 
 
 @router.post("/{case_id}/decisions", dependencies=[require_roles(Role.assessor)])
 async def record_decision(
     case: VisibleCase, body: DecisionInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.record_decision, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.record_decision, actor_of(user), body)
 
 
 @router.post("/{case_id}/certification", dependencies=[require_roles(Role.centre_admin)])
 async def certify(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseStatus:
-    h = handle_of(temporal, case)
-    return await run_step(lambda: h.execute_update(ValidationCase.certify, actor_of(user)))
+    return await send_step(temporal, case, ValidationCase.certify, actor_of(user))
 
 
 @router.post("/{case_id}/withdrawal", dependencies=[require_roles(Role.candidate)])
@@ -225,20 +211,14 @@ async def withdraw(
     case: VisibleCase, body: WithdrawInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
     """The candidate ends the case at any stage; everything recorded is kept."""
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.withdraw, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.withdraw, actor_of(user), body)
 
 
 @router.post("/{case_id}/deadline-extension", dependencies=[require_roles(Role.centre_admin)])
 async def extend_deadline(
     case: VisibleCase, body: ExtensionInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.extend_deadline, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.extend_deadline, actor_of(user), body)
 
 
 @router.post("/{case_id}/appeal", dependencies=[require_roles(Role.candidate)])
@@ -246,17 +226,13 @@ async def appeal(
     case: VisibleCase, body: AppealInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
     """Contest the result within the standard's appeal window; a new panel reassesses."""
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.appeal, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.appeal, actor_of(user), body)
 
 
 @router.post("/{case_id}/result-acceptance", dependencies=[require_roles(Role.candidate)])
 async def accept_result(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseStatus:
     """Accept the result now, waiving the appeal, so it can be certified."""
-    h = handle_of(temporal, case)
-    return await run_step(lambda: h.execute_update(ValidationCase.accept_result, actor_of(user)))
+    return await send_step(temporal, case, ValidationCase.accept_result, actor_of(user))
 
 
 @router.post("/{case_id}/resolution", dependencies=[require_roles(Role.assessor)])
@@ -264,9 +240,8 @@ async def resolve_disagreement(
     case: VisibleCase, body: ChairResolution, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
     """The panel's chair decides the outcomes the assessors disagreed on."""
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.resolve_disagreement, args=[actor_of(user), body])
+    return await send_step(
+        temporal, case, ValidationCase.resolve_disagreement, actor_of(user), body
     )
 
 
@@ -280,10 +255,7 @@ async def declare_conflict(
     case: VisibleCase, body: ConflictInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
     """Declare a conflict of interest: the person cannot sit on this case's panel."""
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.declare_conflict, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.declare_conflict, actor_of(user), body)
 
 
 @router.post("/{case_id}/counselling", dependencies=[require_roles(Role.counsellor)])
@@ -291,20 +263,14 @@ async def record_counselling(
     case: VisibleCase, body: CounsellingInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
     """A counselling session, confirming (or not) each prerequisite of the standard."""
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.record_counselling, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.record_counselling, actor_of(user), body)
 
 
 @router.post("/{case_id}/portfolio-review", dependencies=[require_roles(Role.counsellor)])
 async def review_portfolio(
     case: VisibleCase, body: ReviewInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.review_portfolio, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.review_portfolio, actor_of(user), body)
 
 
 @router.get("/{case_id}/portfolio-completeness")
@@ -327,7 +293,4 @@ async def schedule_session(
     case: VisibleCase, body: SessionInput, temporal: TemporalDep, user: CurrentUser
 ) -> CaseStatus:
     """Schedule an assessment session (method, time, place or link) for some outcomes."""
-    h = handle_of(temporal, case)
-    return await run_step(
-        lambda: h.execute_update(ValidationCase.schedule_session, args=[actor_of(user), body])
-    )
+    return await send_step(temporal, case, ValidationCase.schedule_session, actor_of(user), body)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from api.cases import actor_of, case_status, handle_of, run_step
+from api.cases import actor_of, case_status, send_step
 from api.deps import (
     CurrentUser,
     SessionDep,
@@ -92,11 +92,8 @@ async def upload_evidence(
         kind=kind,
         lo_ids=lo,
     )
-    h = handle_of(temporal, case)
     try:
-        await run_step(
-            lambda: h.execute_update(ValidationCase.add_evidence, args=[actor_of(user), ref])
-        )
+        await send_step(temporal, case, ValidationCase.add_evidence, actor_of(user), ref)
     except BaseException:
         # The portfolio refused it (e.g. submitted meanwhile): leave nothing behind.
         await asyncio.to_thread(store.remove, key)
