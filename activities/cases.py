@@ -15,9 +15,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.events import dispatch
 from vnfil.audit import append_entry
 from vnfil.credentials import build_credential
+from vnfil.events import record_event
 from vnfil.evidence import EvidenceStore, StoredObject
+from vnfil.keys import active_key
 from vnfil.models import (
     Case,
     CaseAssignment,
@@ -45,6 +48,8 @@ from vnfil.schemas import (
     StandardDocument,
 )
 from vnfil.settings import Settings
+from vnfil.signing import sign
+from vnfil.status import allocate, entry
 
 
 class CaseActivities:
@@ -78,12 +83,35 @@ class CaseActivities:
                 session.add(row)
             row.object_key, row.sha256, row.record = key, stored.sha256, record
             case = await session.get(Case, inp.case_id)
+            events = []
             if case is not None:
                 case.stage = inp.next_stage.value
                 case.result = inp.inputs.get("result", case.result)
                 case.status = inp.status.value if inp.status else case.status
                 case.deadline = inp.deadline
                 case.updated_at = utcnow()
+                standard = await session.get(Standard, case.standard_id)
+                assert standard is not None
+                events.append(
+                    await record_event(
+                        session,
+                        type_="case.stage_changed",
+                        subject=inp.case_id,
+                        awarding_body_id=standard.awarding_body_id,
+                        time=inp.at,
+                        discriminator=f"{inp.stage.value}>{inp.next_stage.value}@{inp.at.isoformat()}",
+                        data={
+                            "case_id": inp.case_id,
+                            "centre_id": case.centre_id,
+                            "standard_id": case.standard_id,
+                            "from": inp.stage.value,
+                            "to": inp.next_stage.value,
+                            "status": case.status,
+                            "result": case.result,
+                        },
+                    )
+                )
+        await dispatch(self.sessions, self.settings, events)
         return StageRecordRef(object_key=key, sha256=stored.sha256)
 
     async def _identification_report(self, inp: StageRecordInput) -> StoredObject:
@@ -236,19 +264,68 @@ class CaseActivities:
 
     @activity.defn
     async def issue_credential(self, inp: CredentialInput) -> CredentialRef:
-        document = build_credential(inp, self.settings.public_base_url)
-        key = f"credentials/{inp.credential_id}.json"
-        stored = await asyncio.to_thread(self.store.put_json, key, document)
+        """Sign the credential with the awarding body's current key and give it a status slot.
+
+        Without a key the activity fails and retries until one is created; the API
+        refuses to certify before that, so this only happens if a key is removed.
+        """
+        base = self.settings.public_base_url
         async with self.sessions.begin() as session:
             row = await session.get(Credential, inp.credential_id)
-            if row is None:
-                row = Credential(
-                    id=inp.credential_id,
-                    case_id=inp.case_id,
-                    standard_id=inp.standard.standard_id,
-                    awarding_body_id=inp.standard.issuer.id,
-                    issued_at=inp.issued_at,
+            if row is None or "proof" not in row.document:
+                key = await active_key(session, self.settings.secret_key, inp.standard.issuer.id)
+                now = utcnow()
+                status_list, index = await allocate(session, key, base, now)
+                document = sign(
+                    build_credential(inp, base, entry(base, status_list.id, index)),
+                    key.private,
+                    key.method(base),
+                    now,
                 )
-                session.add(row)
-            row.object_key, row.sha256, row.document = key, stored.sha256, document
-        return CredentialRef(credential_id=inp.credential_id, object_key=key, sha256=stored.sha256)
+                key_name = f"credentials/{inp.credential_id}.json"
+                stored = await asyncio.to_thread(self.store.put_json, key_name, document)
+                if row is None:
+                    row = Credential(
+                        id=inp.credential_id,
+                        case_id=inp.case_id,
+                        standard_id=inp.standard.standard_id,
+                        awarding_body_id=inp.standard.issuer.id,
+                        issued_at=inp.issued_at,
+                    )
+                    session.add(row)
+                row.object_key, row.sha256, row.document = key_name, stored.sha256, document
+                row.key_id, row.status_list_id, row.status_index = key.row.id, status_list.id, index
+            events = [
+                await record_event(
+                    session,
+                    type_="credential.issued",
+                    subject=inp.credential_id,
+                    awarding_body_id=inp.standard.issuer.id,
+                    time=inp.issued_at,
+                    data={
+                        "credential_id": inp.credential_id,
+                        "case_id": inp.case_id,
+                        "standard_id": inp.standard.standard_id,
+                        "credential": row.document,
+                    },
+                ),
+                await record_event(
+                    session,
+                    type_="case.certified",
+                    subject=inp.case_id,
+                    awarding_body_id=inp.standard.issuer.id,
+                    time=inp.issued_at,
+                    data={
+                        "case_id": inp.case_id,
+                        "credential_id": inp.credential_id,
+                        "result": inp.result.value,
+                        "achieved_lo_ids": inp.achieved_lo_ids,
+                        "certified_by": inp.certified_by.user_id,
+                    },
+                ),
+            ]
+            ref = CredentialRef(
+                credential_id=inp.credential_id, object_key=row.object_key, sha256=row.sha256
+            )
+        await dispatch(self.sessions, self.settings, events)
+        return ref

@@ -12,7 +12,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError
 
-from api.routes import cases, centres, credentials, evidence, health, standards, users
+from api.routes import (
+    cases,
+    centres,
+    credentials,
+    events,
+    evidence,
+    health,
+    standards,
+    users,
+    verify,
+)
 from vnfil.db import make_engine, make_session_factory
 from vnfil.evidence import EvidenceStore
 from vnfil.settings import Settings, get_settings
@@ -63,7 +73,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=503,
         )
 
-    for module in (health, users, standards, cases, evidence, credentials, centres):
+    for module in (
+        health,
+        users,
+        standards,
+        cases,
+        evidence,
+        credentials,
+        centres,
+        verify,
+        events,
+    ):
         app.include_router(module.router)
     app.include_router(evidence.identity_router)
     return app

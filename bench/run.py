@@ -54,8 +54,18 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def _env(s: Settings) -> dict[str, str]:
-    keys = ("database_url", "temporal_address", "task_queue", "s3_endpoint", "s3_access_key",
-            "s3_secret_key", "s3_bucket", "max_upload_bytes", "data_dir", "environment")
+    keys = (
+        "database_url",
+        "temporal_address",
+        "task_queue",
+        "s3_endpoint",
+        "s3_access_key",
+        "s3_secret_key",
+        "s3_bucket",
+        "max_upload_bytes",
+        "data_dir",
+        "environment",
+    )
     return {f"VNFIL_{k.upper()}": str(getattr(s, k)) for k in keys}
 
 
@@ -63,7 +73,9 @@ class Api:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
 
-    async def call(self, method: str, path: str, token: str | None, expect: int = 200, **kw: Any) -> Any:
+    async def call(
+        self, method: str, path: str, token: str | None, expect: int = 200, **kw: Any
+    ) -> Any:
         headers = kw.pop("headers", {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -78,30 +90,72 @@ PDF = b"%PDF-1.4\n" + b"0" * 4000 + b"\n%%EOF\n"
 
 async def one_case(api: Api, demo: dict[str, Any], documentation_only: bool = False) -> str:
     t, u = demo["tokens"], demo["users"]
-    me = await api.call("POST", "/users/register", None, 201,
-                        json={"name": "Bench Candidate", "email": f"b-{uuid.uuid4().hex}@bench.example"})
+    me = await api.call(
+        "POST",
+        "/users/register",
+        None,
+        201,
+        json={"name": "Bench Candidate", "email": f"b-{uuid.uuid4().hex}@bench.example"},
+    )
     ct = me["token"]
-    case = await api.call("POST", "/cases", ct, 201, json={
-        "standard_id": demo["standards"]["digital-collaboration"], "centre_id": demo["centre_id"]})
+    case = await api.call(
+        "POST",
+        "/cases",
+        ct,
+        201,
+        json={
+            "standard_id": demo["standards"]["digital-collaboration"],
+            "centre_id": demo["centre_id"],
+        },
+    )
     url = f"/cases/{case['id']}"
     los = ["DC1", "DC2", "DC3", "DC4"]
-    await api.call("POST", f"{url}/counselling", t["counsellor"], json={
-        "held_on": "2026-11-25", "mode": "online", "notes": "bench", "prerequisites_met": [True]})
+    await api.call(
+        "POST",
+        f"{url}/counselling",
+        t["counsellor"],
+        json={
+            "held_on": "2026-11-25",
+            "mode": "online",
+            "notes": "bench",
+            "prerequisites_met": [True],
+        },
+    )
     await api.call("POST", f"{url}/identification", ct, json={"selected_lo_ids": los})
     if documentation_only:
         return case["id"]
     for part in (los[:2], los[2:]):
-        await api.call("POST", f"{url}/evidence", ct, 201,
-                       params=[("filename", "e.pdf"), ("kind", "certificate")] + [("lo", x) for x in part],
-                       content=PDF, headers={"Content-Type": "application/pdf"})
-    await api.call("PUT", f"{url}/panel", t["admin"], json={
-        "assessor_ids": [u["assessor1"], u["assessor2"]], "supervisor_id": u["supervisor"]})
+        await api.call(
+            "POST",
+            f"{url}/evidence",
+            ct,
+            201,
+            params=[("filename", "e.pdf"), ("kind", "certificate")] + [("lo", x) for x in part],
+            content=PDF,
+            headers={"Content-Type": "application/pdf"},
+        )
+    await api.call(
+        "PUT",
+        f"{url}/panel",
+        t["admin"],
+        json={"assessor_ids": [u["assessor1"], u["assessor2"]], "supervisor_id": u["supervisor"]},
+    )
     await api.call("POST", f"{url}/submission", ct)
-    await api.call("POST", f"{url}/identity", t["supervisor"],
-                   json={"method": "online", "document_type": "id-card", "result": "verified"})
+    await api.call(
+        "POST",
+        f"{url}/identity",
+        t["supervisor"],
+        json={"method": "online", "document_type": "id-card", "result": "verified"},
+    )
     for who in ("assessor1", "assessor2"):
-        await api.call("POST", f"{url}/decisions", t[who], json={"decisions": [
-            {"lo_id": lo, "achieved": True, "rationale": "bench"} for lo in los]})
+        await api.call(
+            "POST",
+            f"{url}/decisions",
+            t[who],
+            json={
+                "decisions": [{"lo_id": lo, "achieved": True, "rationale": "bench"} for lo in los]
+            },
+        )
     await api.call("POST", f"{url}/result-acceptance", ct)
     st = await api.call("POST", f"{url}/certification", t["admin"])
     assert st["stage"] == "completed", st
@@ -120,8 +174,11 @@ async def bench_cases(base: str, demo: dict[str, Any], n: int) -> float:
 async def bench_bare(client: Client, n: int) -> float:
     queue = f"bench-bare-{uuid.uuid4()}"
     async with Worker(client, task_queue=queue, workflows=[BareCase], activities=[noop]):
+
         async def one() -> None:
-            h = await client.start_workflow(BareCase.run, id=f"bare-{uuid.uuid4()}", task_queue=queue)
+            h = await client.start_workflow(
+                BareCase.run, id=f"bare-{uuid.uuid4()}", task_queue=queue
+            )
             for i in range(UPDATES_PER_CASE):
                 await h.execute_update(BareCase.step, i)
             await h.result()
@@ -179,24 +236,58 @@ class RssPeak(threading.Thread):
             time.sleep(0.05)
 
 
-async def bench_upload(base: str, demo: dict[str, Any], store: EvidenceStore, api_pid: int, size: int) -> dict[str, float]:
+async def bench_upload(
+    base: str, demo: dict[str, Any], store: EvidenceStore, api_pid: int, size: int
+) -> dict[str, float]:
     async with httpx.AsyncClient(base_url=base, timeout=3600) as http:
         api = Api(http)
         case_id = await one_case(api, demo, documentation_only=True)
         # The candidate's token: the case's owner uploads.
-        owner = await api.call("POST", "/users/register", None, 201,
-                               json={"name": "x", "email": f"u-{uuid.uuid4().hex}@bench.example"})
+        owner = await api.call(
+            "POST",
+            "/users/register",
+            None,
+            201,
+            json={"name": "x", "email": f"u-{uuid.uuid4().hex}@bench.example"},
+        )
         del owner  # (uploads must come from the case's own candidate; see below)
     # Open a fresh case whose candidate we hold the token of.
     async with httpx.AsyncClient(base_url=base, timeout=3600) as http:
         api = Api(http)
-        me = await api.call("POST", "/users/register", None, 201,
-                            json={"name": "Uploader", "email": f"up-{uuid.uuid4().hex}@bench.example"})
-        case = await api.call("POST", "/cases", me["token"], 201, json={
-            "standard_id": demo["standards"]["digital-collaboration"], "centre_id": demo["centre_id"]})
-        await api.call("POST", f"/cases/{case['id']}/counselling", demo["tokens"]["counsellor"], json={
-            "held_on": "2026-11-25", "mode": "online", "notes": "bench", "prerequisites_met": [True]})
-        await api.call("POST", f"/cases/{case['id']}/identification", me["token"], json={"selected_lo_ids": ["DC1"]})
+        me = await api.call(
+            "POST",
+            "/users/register",
+            None,
+            201,
+            json={"name": "Uploader", "email": f"up-{uuid.uuid4().hex}@bench.example"},
+        )
+        case = await api.call(
+            "POST",
+            "/cases",
+            me["token"],
+            201,
+            json={
+                "standard_id": demo["standards"]["digital-collaboration"],
+                "centre_id": demo["centre_id"],
+            },
+        )
+        await api.call(
+            "POST",
+            f"/cases/{case['id']}/counselling",
+            demo["tokens"]["counsellor"],
+            json={
+                "held_on": "2026-11-25",
+                "mode": "online",
+                "notes": "bench",
+                "prerequisites_met": [True],
+            },
+        )
+        await api.call(
+            "POST",
+            f"/cases/{case['id']}/identification",
+            me["token"],
+            json={"selected_lo_ids": ["DC1"]},
+        )
         sampler = RssPeak(api_pid)
         sampler.start()
         start = time.perf_counter()
@@ -214,8 +305,13 @@ async def bench_upload(base: str, demo: dict[str, Any], store: EvidenceStore, ap
     del case_id
     start = time.perf_counter()
     await asyncio.to_thread(
-        store.client.put_object, store.bucket, f"bench/direct-{uuid.uuid4()}", _Gen(size), -1,
-        part_size=store.part_size, content_type="application/pdf",
+        store.client.put_object,
+        store.bucket,
+        f"bench/direct-{uuid.uuid4()}",
+        _Gen(size),
+        -1,
+        part_size=store.part_size,
+        content_type="application/pdf",
     )
     direct_s = time.perf_counter() - start
     return {
@@ -230,17 +326,33 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="vnfil-bench-"))
     weed_ports, tport, api_port = WeedPorts.free(), free_port(), free_port()
     settings = Settings(
-        environment="test", data_dir=root, database_url=f"sqlite+aiosqlite:///{root}/vnfil.db",
-        temporal_address=f"127.0.0.1:{tport}", task_queue="bench-cases",
-        s3_endpoint=f"127.0.0.1:{weed_ports.s3}", s3_access_key="bench", s3_secret_key="bench-secret",
-        s3_bucket="bench-evidence", max_upload_bytes=4 * 1024 * MiB,
+        environment="test",
+        data_dir=root,
+        database_url=f"sqlite+aiosqlite:///{root}/vnfil.db",
+        temporal_address=f"127.0.0.1:{tport}",
+        task_queue="bench-cases",
+        s3_endpoint=f"127.0.0.1:{weed_ports.s3}",
+        s3_access_key="bench",
+        s3_secret_key="bench-secret",
+        s3_bucket="bench-evidence",
+        max_upload_bytes=4 * 1024 * MiB,
     )
     services: list[Service] = []
     try:
-        services.append(temporal_service(root / "temporal.db", tport, None, root / "temporal.log",
-                                         [sa.name for sa in SEARCH_ATTRIBUTES]).start())
-        services.append(weed_service(root / "s3", weed_ports, "bench", "bench-secret", "x",
-                                     root / "weed.log").start())
+        services.append(
+            temporal_service(
+                root / "temporal.db",
+                tport,
+                None,
+                root / "temporal.log",
+                [sa.name for sa in SEARCH_ATTRIBUTES],
+            ).start()
+        )
+        services.append(
+            weed_service(
+                root / "s3", weed_ports, "bench", "bench-secret", "x", root / "weed.log"
+            ).start()
+        )
         wait_for(lambda: tcp_open(tport), "Temporal", 90, services[0])
         store = EvidenceStore(settings)
         wait_for(lambda: store.ensure_bucket() is None, "S3", 90, services[1])
@@ -249,13 +361,31 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         demo = await seed_demo(make_session_factory(engine), settings)
         await engine.dispose()
         env = _env(settings)
-        services.append(Service("worker", [venv_bin("vnfil-worker")], root / "worker.log", env).start())
-        api = Service("api", [os.sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                              "--port", str(api_port), "--no-access-log"], root / "api.log", env).start()
+        services.append(
+            Service("worker", [venv_bin("vnfil-worker")], root / "worker.log", env).start()
+        )
+        api = Service(
+            "api",
+            [
+                os.sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+                "--no-access-log",
+            ],
+            root / "api.log",
+            env,
+        ).start()
         services.append(api)
         base = f"http://127.0.0.1:{api_port}"
         wait_for(lambda: http_ok(f"{base}/health"), "API", 90, api)
-        client = await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
+        client = await Client.connect(
+            settings.temporal_address, data_converter=pydantic_data_converter
+        )
 
         print(f"(a) {args.cases} concurrent cases through the API …", flush=True)
         api_rate = await bench_cases(base, demo, args.cases)
@@ -282,7 +412,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--file-mib", type=int, default=1024)
     parser.add_argument("--quick", action="store_true", help="4 cases and a 64 MiB file")
@@ -292,16 +424,16 @@ def cli() -> None:
     r = asyncio.run(main(args))
     ok_ratio, ok_rss = r["upload_ratio"] >= 0.6, r["api_rss_growth_mib"] <= 64
     print(f"""
-vnfil benchmark ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores)
-(a) cases completed per minute, {r['cases']} concurrent:
-      through the API      {r['api_cases_per_min']:8.1f}
-      bare workflow        {r['bare_cases_per_min']:8.1f}   (same updates, no-op activities)
-      ratio API/bare       {r['cases_ratio']:8.3f}
-(b) evidence upload, one {r['file_mib']} MiB file:
-      through the API      {r['upload_api_mb_s']:8.1f} MB/s
-      direct put_object    {r['upload_direct_mb_s']:8.1f} MB/s
-      ratio API/direct     {r['upload_ratio']:8.3f}   target >= 0.6   {'PASS' if ok_ratio else 'FAIL'}
-      API RSS growth       {r['api_rss_growth_mib']:8.1f} MiB  target <= 64  {'PASS' if ok_rss else 'FAIL'}
+vnfil benchmark ({time.strftime("%Y-%m-%d %H:%M")}, {os.cpu_count()} cores)
+(a) cases completed per minute, {r["cases"]} concurrent:
+      through the API      {r["api_cases_per_min"]:8.1f}
+      bare workflow        {r["bare_cases_per_min"]:8.1f}   (same updates, no-op activities)
+      ratio API/bare       {r["cases_ratio"]:8.3f}
+(b) evidence upload, one {r["file_mib"]} MiB file:
+      through the API      {r["upload_api_mb_s"]:8.1f} MB/s
+      direct put_object    {r["upload_direct_mb_s"]:8.1f} MB/s
+      ratio API/direct     {r["upload_ratio"]:8.3f}   target >= 0.6   {"PASS" if ok_ratio else "FAIL"}
+      API RSS growth       {r["api_rss_growth_mib"]:8.1f} MiB  target <= 64  {"PASS" if ok_rss else "FAIL"}
 """)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(r, indent=2))

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from vnfil.accounts import create_user
+from vnfil.keys import create_key
 from vnfil.models import AwardingBody, Centre, Role
 from vnfil.schemas import StandardDocument
 from vnfil.standards import import_standard, sample_document
@@ -77,6 +78,7 @@ async def make_world(stack: Any, standard: StandardDocument | None = None) -> Wo
         body = AwardingBody(name=f"Body {uuid.uuid4().hex[:6]}", country="PL")
         session.add_all([centre, body])
         await session.flush()
+        await create_key(session, stack.settings.secret_key, body.id)
         std = await import_standard(session, doc, body.id)
         admin, admin_token = await create_user(
             session,
@@ -276,3 +278,17 @@ async def new_case(w: World) -> CaseRun:
 def ok(r: httpx.Response, code: int = 200) -> Any:
     assert r.status_code == code, f"{r.status_code}: {r.text}"
     return r.json()
+
+
+async def certified_case(w: World) -> tuple[CaseRun, dict[str, Any]]:
+    """A case run to its signed credential; returns the run and the final status."""
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    ok(await run.decide(run.assessors[0]))
+    ok(await run.decide(run.assessors[1]))
+    ok(await run.accept())
+    return run, ok(await run.certify())

@@ -153,6 +153,119 @@ def audit_verify(case_id: str) -> None:
     console.print(f"[green]audit chain intact[/]: {check.entries} entries")
 
 
+keys_app = typer.Typer(help="Awarding bodies' signing keys (Ed25519, sealed at rest)")
+app.add_typer(keys_app, name="keys")
+
+
+def _with_session(fn: Any) -> Any:
+    """Run ``fn(session, settings)`` in one committed transaction on the configured DB."""
+    from vnfil.db import make_engine, make_session_factory
+
+    settings = get_settings()
+
+    async def go() -> Any:
+        engine = make_engine(settings)
+        try:
+            async with make_session_factory(engine).begin() as session:
+                return await fn(session, settings)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+@keys_app.command("create")
+def keys_create(awarding_body_id: str) -> None:
+    """Create the awarding body's signing key; an existing one is retired (rotation).
+
+    A retired key signs nothing more, but what it signed stays verifiable.
+    """
+    from vnfil.keys import KeyError_, create_key, method_id
+
+    async def go(session: Any, settings: Any) -> str:
+        return method_id(
+            settings.public_base_url,
+            await create_key(session, settings.secret_key, awarding_body_id),
+        )
+
+    try:
+        method = _with_session(go)
+    except KeyError_ as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"[green]new signing key[/] {method}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(awarding_body_id: str) -> None:
+    """The same as ``create``: a new key, the current one retired."""
+    keys_create(awarding_body_id)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every signing key, by awarding body, with when it was retired or revoked."""
+    from sqlalchemy import select
+
+    from vnfil.models import SigningKey
+
+    async def go(session: Any, settings: Any) -> list[Any]:
+        return list(await session.scalars(select(SigningKey).order_by(SigningKey.created_at)))
+
+    table = Table("awarding body", "key (Multikey)", "created", "retired", "revoked")
+    for k in _with_session(go):
+        table.add_row(
+            k.awarding_body_id,
+            k.public_multikey,
+            f"{k.created_at:%Y-%m-%d %H:%M}",
+            f"{k.retired_at:%Y-%m-%d %H:%M}" if k.retired_at else "",
+            f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "",
+        )
+    console.print(table)
+
+
+@app.command("verify")
+def verify_file(
+    file: Path,
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> None:
+    """Verify a credential file offline, against this installation's keys and status lists.
+
+    Exit 0 when valid, 1 when a check fails (named), 2 when the file cannot be read.
+    """
+    from vnfil.schemas import Check, VerificationResult
+    from vnfil.verification import DatabaseRegistry, verify_credential
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        console.print(f"[red]cannot read {file}: {exc.strerror}[/]")
+        raise typer.Exit(2) from exc
+    try:
+        doc = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        result = VerificationResult(
+            verified=False,
+            failed="malformed",
+            checks=[Check(name="malformed", ok=False, detail=f"not JSON: {exc}")],
+        )
+    else:
+
+        async def go(session: Any, settings: Any) -> VerificationResult:
+            return await verify_credential(doc, DatabaseRegistry(session, settings.public_base_url))
+
+        result = _with_session(go)
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        for check in result.checks:
+            mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+            console.print(f"{mark} {check.name:<9} {check.detail}")
+        verdict = "[green]VALID[/]" if result.verified else f"[red]NOT VALID[/] ({result.failed})"
+        console.print(verdict)
+    raise typer.Exit(0 if result.verified else 1)
+
+
 class CliError(Exception):
     pass
 

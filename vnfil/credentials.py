@@ -2,18 +2,59 @@
 
 Every mandatory element of the EU 2022 micro-credential recommendation (Annex I) is
 filled from the standard version and the case; the supervision element comes from
-the assessment's own identity record, never from a form. Signing arrives later.
+the assessment's own identity record, never from a form. The EU elements travel in
+``euMicroCredential``, a JSON literal declared by an inline context (nothing to fetch);
+the element-by-element mapping is in docs/credentials.md. Signing is in
+:mod:`vnfil.signing`, revocation in :mod:`vnfil.status`.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+from datetime import datetime
+from functools import lru_cache
+from importlib.resources import files
 from typing import Any
 
 from vnfil.schemas import CredentialInput, SupervisionLevel
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+EU_TERMS = {
+    "euMicroCredential": {"@id": "urn:vnfil:terms:euMicroCredential", "@type": "@json"},
+}
+CONTEXTS = [VC_CONTEXT, OB_CONTEXT, EU_TERMS]
+# The JSON-LD contexts a vnfil credential may name, shipped in the package.
+_SHIPPED = {
+    VC_CONTEXT: "credentials-v2.jsonld",
+    OB_CONTEXT: "ob-v3p0-context-3.0.3.json",
+}
+
+
+@lru_cache
+def shipped_context(url: str) -> dict[str, Any] | None:
+    """The shipped copy of a context, or None: vnfil never fetches one."""
+    name = _SHIPPED.get(url)
+    if name is None:
+        return None
+    return json.loads(files("vnfil").joinpath("contexts", name).read_text())
+
+
+def timestamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _add_years(at: datetime, years: int) -> datetime:
+    try:
+        return at.replace(year=at.year + years)
+    except ValueError:  # 29 February
+        return at.replace(year=at.year + years, day=28)
+
+
+def digest_sri(sha256_hex: str) -> str:
+    return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
 def _learner_identifier(email: str, salt: str) -> dict[str, Any]:
@@ -28,7 +69,10 @@ def _learner_identifier(email: str, salt: str) -> dict[str, Any]:
     }
 
 
-def build_credential(inp: CredentialInput, base_url: str) -> dict[str, Any]:
+def build_credential(
+    inp: CredentialInput, base_url: str, status: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The unsigned credential; ``status`` is its Bitstring Status List entry."""
     std = inp.standard.document
     issuer = inp.standard.issuer
     achieved = [lo for lo in std.learning_outcomes if lo.id in set(inp.achieved_lo_ids)]
@@ -44,7 +88,7 @@ def build_credential(inp: CredentialInput, base_url: str) -> dict[str, Any]:
         "title": std.title,
         "issuerCountry": issuer.country,
         "awardingBody": issuer.name,
-        "dateOfIssuing": inp.issued_at.isoformat(),
+        "dateOfIssuing": timestamp(inp.issued_at),
         "learningOutcomes": [lo.statement for lo in achieved],
         "notionalWorkload": {"hours": std.workload_hours, "ects": std.ects},
         "level": {"eqf": std.eqf_level, "national": std.national_level},
@@ -58,8 +102,8 @@ def build_credential(inp: CredentialInput, base_url: str) -> dict[str, Any]:
         "integrationStackability": std.stackability,
         "furtherInformation": std.description,
     }
-    return {
-        "@context": [VC_CONTEXT, OB_CONTEXT],
+    document: dict[str, Any] = {
+        "@context": CONTEXTS,
         "id": f"urn:uuid:{inp.credential_id}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": std.title,
@@ -67,10 +111,10 @@ def build_credential(inp: CredentialInput, base_url: str) -> dict[str, Any]:
             "id": f"{base_url}/issuers/{issuer.id}",
             "type": ["Profile"],
             "name": issuer.name,
-            "url": issuer.url,
+            **({"url": issuer.url} if issuer.url else {}),
             "address": {"type": ["Address"], "addressCountry": issuer.country},
         },
-        "validFrom": inp.issued_at.isoformat(),
+        "validFrom": timestamp(inp.issued_at),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [_learner_identifier(inp.candidate.email, inp.credential_id[:8])],
@@ -109,10 +153,15 @@ def build_credential(inp: CredentialInput, base_url: str) -> dict[str, Any]:
                 "name": ev.filename,
                 "genre": ev.kind.value,
                 "description": f"supports {', '.join(ev.lo_ids)}",
-                "digestSRI": f"sha256-{ev.sha256}",
+                "digestSRI": digest_sri(ev.sha256),
             }
             for ev in inp.evidence
             if set(ev.lo_ids) & set(inp.achieved_lo_ids)
         ],
         "euMicroCredential": eu_elements,
     }
+    if std.validity_years:
+        document["validUntil"] = timestamp(_add_years(inp.issued_at, std.validity_years))
+    if status is not None:
+        document["credentialStatus"] = status
+    return document

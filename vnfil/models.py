@@ -7,7 +7,18 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -17,6 +28,11 @@ def _uuid() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; vnfil stores UTC only."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -148,6 +164,92 @@ class Credential(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column()
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[str | None] = mapped_column(
+        ForeignKey("signing_keys.id", name="fk_credentials_key_id")
+    )
+    status_list_id: Mapped[str | None] = mapped_column(
+        ForeignKey("status_lists.id", name="fk_credentials_status_list_id")
+    )
+    status_index: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(36))
+    revocation_reason: Mapped[str | None] = mapped_column(String(1000))
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_index", name="uq_credentials_status_slot"),
+    )
+
+
+class SigningKey(Base):
+    """An awarding body's Ed25519 key; the private half is sealed with the server secret.
+
+    Rotation retires a key (it signs nothing more) without revoking it, so what it
+    signed before stays valid; ``revoked_at`` is for a compromised key.
+    """
+
+    __tablename__ = "signing_keys"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    public_multikey: Mapped[str] = mapped_column(String(64), unique=True)
+    private_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatusList(Base):
+    """One Bitstring Status List of an awarding body and its latest signed credential."""
+
+    __tablename__ = "status_lists"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20), default="revocation")
+    size: Mapped[int] = mapped_column(Integer)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    credential: Mapped[dict[str, Any]] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Event(Base):
+    """A CloudEvent for issuers; ``seq`` orders the pull feed, ``id`` de-duplicates."""
+
+    __tablename__ = "events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(200))
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column()
+
+
+class WebhookSubscription(Base):
+    """An issuer's endpoint; during a secret rotation the previous secret still signs."""
+
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[Any]] = mapped_column()
+    secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    previous_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One attempt to deliver one event to one subscription."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), index=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[float] = mapped_column()
+    error: Mapped[str | None] = mapped_column(String(1000))
 
 
 class AuditEntry(Base):

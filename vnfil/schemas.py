@@ -106,6 +106,8 @@ class StandardDocument(BaseModel):
     appeal_window_days: int = Field(default=14, ge=0, le=365)
     partial_allowed: bool = True
     stackability: NonBlank = "stand-alone"
+    # Years a credential stays valid (its validUntil); none means it does not expire.
+    validity_years: int | None = Field(default=None, ge=1, le=50)
     learning_outcomes: list[LearningOutcome] = Field(min_length=1)
 
     @field_validator("learning_outcomes")
@@ -549,3 +551,88 @@ class NotificationRead(BaseModel):
     body: str
     created_at: datetime
     sent_at: datetime | None
+
+
+# --- credentials: verification, revocation; events to issuers ----------------------
+
+
+class Check(BaseModel):
+    """One verification check: malformed, issuer, signature, expiry or status."""
+
+    name: Literal["malformed", "issuer", "signature", "expiry", "status"]
+    ok: bool
+    detail: str
+
+
+class VerificationResult(BaseModel):
+    verified: bool
+    failed: str | None = None  # the first check that failed
+    credential_id: str | None = None
+    issuer: str | None = None
+    checks: list[Check]
+
+
+class RevocationInput(BaseModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)]
+
+
+class RevocationRequest(BaseModel):
+    credential_id: str
+    reason: str
+    actor: Actor
+    at: datetime
+
+
+class RevocationRef(BaseModel):
+    credential_id: str
+    revoked_at: datetime
+    status_list_url: str
+
+
+class DeliveryInput(BaseModel):
+    event_id: str
+    subscription_id: str
+    retry_hours: float
+
+
+class DeliveryOutcome(BaseModel):
+    delivered: bool
+    attempts: int
+    status_code: int | None = None
+    detail: str = ""
+
+
+class SubscriptionCreate(BaseModel):
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2000)]
+    event_types: list[
+        Literal["case.stage_changed", "case.certified", "credential.issued", "credential.revoked"]
+    ] = []
+
+
+class SubscriptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    awarding_body_id: str
+    url: str
+    event_types: list[str]
+    active: bool
+    created_at: datetime
+
+
+class SubscriptionSecret(SubscriptionRead):
+    """Shown once, when created or rotated: the secret to verify signatures with."""
+
+    secret: str
+    previous_secret_expires_at: datetime | None = None
+
+
+class DeliveryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    event_id: str
+    subscription_id: str
+    attempt: int
+    at: datetime
+    ok: bool
+    status_code: int | None
+    latency_ms: float
+    error: str | None

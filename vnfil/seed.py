@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vnfil.accounts import create_user, hash_token, new_token
-from vnfil.models import AwardingBody, Centre, Role, User
+from vnfil.keys import create_key
+from vnfil.models import AwardingBody, Centre, Role, SigningKey, User
 from vnfil.settings import Settings
 from vnfil.standards import import_standard, sample_documents
 
@@ -54,6 +55,8 @@ async def seed_demo(
             body = AwardingBody(name=BODY_NAME, country="PL", url="https://example.org/frk")
             session.add(body)
         await session.flush()
+        if await _one(session, SigningKey, awarding_body_id=body.id) is None:
+            await create_key(session, settings.secret_key, body.id)
         standards = [await import_standard(session, doc, body.id) for doc in sample_documents()]
         tokens: dict[str, str] = {}
         users: dict[str, str] = {}

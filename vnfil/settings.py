@@ -14,6 +14,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_S3_SECRET = "vnfil-dev-secret"
+DEV_SECRET_KEY = "vnfil-dev-only-secret-key-change-me"
 DEFAULT_ALLOWED_MEDIA_TYPES = (
     "application/pdf",
     "image/png",
@@ -60,6 +61,12 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_from: str = "vnfil@localhost"
 
+    # Seals private signing keys and webhook secrets at rest (AES-256-GCM, key by HKDF).
+    secret_key: str = DEV_SECRET_KEY
+    # Webhook deliveries retry with exponential backoff for this long before giving up.
+    webhook_retry_hours: float = 72.0
+    webhook_timeout_seconds: float = 10.0
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_base_url: str = "http://127.0.0.1:8000"
@@ -68,6 +75,8 @@ class Settings(BaseSettings):
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production" and self.s3_secret_key == DEV_S3_SECRET:
             raise ValueError("VNFIL_S3_SECRET_KEY still has the development default")
+        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError("VNFIL_SECRET_KEY still has the development default")
         return self
 
 

@@ -17,7 +17,16 @@ from api.deps import (
     require_roles,
 )
 from vnfil.audit import chain_of, verify_chain
-from vnfil.models import Case, CaseAssignment, Role, StageRecord, User, utcnow
+from vnfil.models import (
+    Case,
+    CaseAssignment,
+    Role,
+    SigningKey,
+    StageRecord,
+    Standard,
+    User,
+    utcnow,
+)
 from vnfil.rules import uncovered_outcomes
 from vnfil.schemas import (
     AppealInput,
@@ -202,7 +211,25 @@ async def record_decision(
 
 
 @router.post("/{case_id}/certification", dependencies=[require_roles(Role.centre_admin)])
-async def certify(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseStatus:
+async def certify(
+    case: VisibleCase, temporal: TemporalDep, user: CurrentUser, session: SessionDep
+) -> CaseStatus:
+    """Issue the signed credential; refused while the awarding body has no signing key."""
+    standard = await session.get(Standard, case.standard_id)
+    assert standard is not None
+    has_key = await session.scalar(
+        select(SigningKey.id).where(
+            SigningKey.awarding_body_id == standard.awarding_body_id,
+            SigningKey.retired_at.is_(None),
+            SigningKey.revoked_at.is_(None),
+        )
+    )
+    if has_key is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"awarding body {standard.awarding_body_id} has no signing key: "
+            f"run `vnfil keys create {standard.awarding_body_id}` first",
+        )
     return await send_step(temporal, case, ValidationCase.certify, actor_of(user))
 
 

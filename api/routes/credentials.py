@@ -1,11 +1,24 @@
+"""Issued credentials: reading, the public verification page, certificates, revocation."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from api.deps import CurrentUser, SessionDep, can_see_case
-from vnfil.models import Case, Credential, Role, User
-from vnfil.schemas import CredentialRead
+from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep, can_see_case
+from vnfil.certificate import render_certificate_html, render_certificate_pdf
+from vnfil.models import Case, Credential, Role, User, utcnow
+from vnfil.rendering import environment
+from vnfil.schemas import (
+    Actor,
+    CredentialRead,
+    RevocationInput,
+    RevocationRef,
+    RevocationRequest,
+)
+from vnfil.verification import DatabaseRegistry, verify_credential
+from workflows.revocation import CredentialRevocation
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])
 
@@ -39,16 +52,123 @@ async def list_credentials(
     return [CredentialRead.model_validate(r) for r in rows]
 
 
-@router.get("/{credential_id}")
-async def get_credential(
-    credential_id: str, session: SessionDep, user: CurrentUser
-) -> CredentialRead:
+async def _credential(session: SessionDep, credential_id: str) -> Credential:
     cred = await session.get(Credential, credential_id)
     if cred is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no credential {credential_id}")
+    return cred
+
+
+async def _visible(session: SessionDep, user: User, credential_id: str) -> Credential:
+    cred = await _credential(session, credential_id)
     if not await _may_see(session, user, cred):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "issuers see only credentials of their own standards; others only their cases'",
         )
-    return CredentialRead.model_validate(cred)
+    return cred
+
+
+def verification_url(base_url: str, credential_id: str) -> str:
+    return f"{base_url}/credentials/{credential_id}/verification"
+
+
+@router.get("/{credential_id}")
+async def get_credential(
+    credential_id: str, session: SessionDep, user: CurrentUser
+) -> CredentialRead:
+    return CredentialRead.model_validate(await _visible(session, user, credential_id))
+
+
+@router.get("/{credential_id}/verification", response_class=HTMLResponse)
+async def verification_page(
+    credential_id: str, session: SessionDep, settings: SettingsDep, request: Request
+) -> Response:
+    """Public: anyone holding the link (or the certificate's QR code) sees if it is valid."""
+    cred = await _credential(session, credential_id)
+    result = await verify_credential(
+        cred.document, DatabaseRegistry(session, settings.public_base_url)
+    )
+    if "application/json" in request.headers.get("accept", ""):
+        return Response(result.model_dump_json(), media_type="application/json")
+    html = (
+        environment()
+        .get_template("credential-verification.html.j2")
+        .render(credential=cred.document, result=result, credential_id=cred.id)
+    )
+    return HTMLResponse(html)
+
+
+async def _certificate_inputs(
+    session: SessionDep, settings: SettingsDep, user: User, credential_id: str
+) -> tuple[Credential, str]:
+    cred = await _visible(session, user, credential_id)
+    return cred, verification_url(settings.public_base_url, cred.id)
+
+
+@router.get("/{credential_id}/certificate.html", response_class=HTMLResponse)
+async def certificate_html(
+    credential_id: str, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> HTMLResponse:
+    cred, url = await _certificate_inputs(session, settings, user, credential_id)
+    return HTMLResponse(
+        render_certificate_html(cred.document, url, revoked=cred.revoked_at is not None)
+    )
+
+
+@router.get("/{credential_id}/certificate.pdf")
+async def certificate_pdf(
+    credential_id: str, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
+    cred, url = await _certificate_inputs(session, settings, user, credential_id)
+    pdf = render_certificate_pdf(cred.document, url, revoked=cred.revoked_at is not None)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="certificate-{cred.id}.pdf"'},
+    )
+
+
+@router.post("/{credential_id}/revocation")
+async def revoke(
+    credential_id: str,
+    body: RevocationInput,
+    session: SessionDep,
+    user: CurrentUser,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> RevocationRef:
+    """The awarding body, or the centre that ran the case, revokes with a reason."""
+    cred = await _credential(session, credential_id)
+    case = await session.get(Case, cred.case_id)
+    allowed = (user.role == Role.issuer and user.awarding_body_id == cred.awarding_body_id) or (
+        user.role == Role.centre_admin and case is not None and case.centre_id == user.centre_id
+    )
+    if not allowed:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "only the credential's awarding body or the centre that ran the case may revoke it",
+        )
+    if cred.revoked_at is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"credential {credential_id} was already revoked on {cred.revoked_at:%Y-%m-%d}",
+        )
+    if cred.status_list_id is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"credential {credential_id} was issued unsigned, without a status entry",
+        )
+    request = RevocationRequest(
+        credential_id=cred.id,
+        reason=body.reason,
+        actor=Actor(user_id=user.id, role=Role(user.role), name=user.name),
+        at=utcnow(),
+    )
+    await session.rollback()  # release the read before the workflow writes
+    return await temporal.execute_workflow(
+        CredentialRevocation.run,
+        request,
+        id=f"revocation-{request.credential_id}",
+        task_queue=settings.task_queue,
+    )

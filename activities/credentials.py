@@ -1,0 +1,64 @@
+"""Side effects on issued credentials: revocation flips the status bit and tells issuers."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.events import dispatch
+from vnfil.events import record_event
+from vnfil.keys import active_key
+from vnfil.models import Credential, StatusList, as_utc
+from vnfil.schemas import RevocationRef, RevocationRequest
+from vnfil.settings import Settings
+from vnfil.status import set_revoked, status_list_url
+
+
+class CredentialActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+        self.sessions = sessions
+        self.settings = settings
+
+    @activity.defn
+    async def revoke_credential(self, inp: RevocationRequest) -> RevocationRef:
+        """Set the credential's bit and re-sign its status list, in one transaction.
+
+        A retry finds the credential revoked and only makes sure the event went out.
+        """
+        base = self.settings.public_base_url
+        async with self.sessions.begin() as session:
+            cred = await session.get(Credential, inp.credential_id)
+            if cred is None or cred.status_list_id is None or cred.status_index is None:
+                raise ApplicationError(
+                    f"credential {inp.credential_id} has no status entry", non_retryable=True
+                )
+            if cred.revoked_at is None:
+                status_list = await session.get(StatusList, cred.status_list_id)
+                assert status_list is not None
+                key = await active_key(session, self.settings.secret_key, cred.awarding_body_id)
+                await set_revoked(session, status_list, cred.status_index, key, base, inp.at)
+                cred.revoked_at, cred.revoked_by = inp.at, inp.actor.user_id
+                cred.revocation_reason = inp.reason
+            event = await record_event(
+                session,
+                type_="credential.revoked",
+                subject=cred.id,
+                awarding_body_id=cred.awarding_body_id,
+                time=as_utc(cred.revoked_at),
+                data={
+                    "credential_id": cred.id,
+                    "case_id": cred.case_id,
+                    "reason": cred.revocation_reason,
+                    "revoked_by": cred.revoked_by,
+                    "status_list": status_list_url(base, cred.status_list_id),
+                    "status_index": cred.status_index,
+                },
+            )
+            ref = RevocationRef(
+                credential_id=cred.id,
+                revoked_at=as_utc(cred.revoked_at),
+                status_list_url=status_list_url(base, cred.status_list_id),
+            )
+        await dispatch(self.sessions, self.settings, [event])
+        return ref

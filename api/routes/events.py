@@ -1,0 +1,165 @@
+"""Events for issuers: webhook subscriptions, their delivery log, redelivery, the pull feed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import select
+
+from activities.events import start_delivery
+from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep, require_roles
+from vnfil.events import cloud_event, new_secret
+from vnfil.keys import seal
+from vnfil.models import Event, Role, User, WebhookDelivery, WebhookSubscription, utcnow
+from vnfil.schemas import (
+    DeliveryRead,
+    SubscriptionCreate,
+    SubscriptionRead,
+    SubscriptionSecret,
+)
+
+router = APIRouter(tags=["events"], dependencies=[require_roles(Role.issuer)])
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
+def _body_of(user: User) -> str:
+    if user.awarding_body_id is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "this issuer account has no awarding body")
+    return user.awarding_body_id
+
+
+async def _subscription(session: SessionDep, user: User, sub_id: str) -> WebhookSubscription:
+    sub = await session.get(WebhookSubscription, sub_id)
+    if sub is None or sub.awarding_body_id != _body_of(user):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no webhook subscription {sub_id} of yours")
+    return sub
+
+
+@router.get("/events")
+async def feed(
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    after: int = Query(0, ge=0, description="the cursor: the last sequence number you have"),
+    limit: int = Query(100, ge=1, le=1000),
+) -> dict:
+    """Your awarding body's events in order, for issuers that cannot receive webhooks."""
+    rows = list(
+        await session.scalars(
+            select(Event)
+            .where(Event.awarding_body_id == _body_of(user), Event.seq > after)
+            .order_by(Event.seq)
+            .limit(limit)
+        )
+    )
+    return {
+        "events": [cloud_event(r, settings.public_base_url) for r in rows],
+        "next_cursor": rows[-1].seq if rows else after,
+    }
+
+
+@router.post("/webhooks", status_code=status.HTTP_201_CREATED)
+async def subscribe(
+    body: SubscriptionCreate, session: SessionDep, user: CurrentUser, settings: SettingsDep
+) -> SubscriptionSecret:
+    secret = new_secret()
+    sub = WebhookSubscription(
+        id=str(uuid.uuid4()),
+        awarding_body_id=_body_of(user),
+        url=body.url,
+        event_types=sorted(set(body.event_types)),
+        active=True,
+        created_at=utcnow(),
+    )
+    sub.secret_sealed = seal(settings.secret_key, secret.encode(), f"webhook:{sub.id}")
+    session.add(sub)
+    await session.commit()
+    return SubscriptionSecret(**SubscriptionRead.model_validate(sub).model_dump(), secret=secret)
+
+
+@router.get("/webhooks")
+async def subscriptions(session: SessionDep, user: CurrentUser) -> list[SubscriptionRead]:
+    rows = await session.scalars(
+        select(WebhookSubscription)
+        .where(WebhookSubscription.awarding_body_id == _body_of(user))
+        .order_by(WebhookSubscription.created_at)
+    )
+    return [SubscriptionRead.model_validate(r) for r in rows]
+
+
+@router.delete("/webhooks/{sub_id}")
+async def unsubscribe(sub_id: str, session: SessionDep, user: CurrentUser) -> SubscriptionRead:
+    """Deactivate: nothing more is sent; the delivery log stays."""
+    sub = await _subscription(session, user, sub_id)
+    sub.active = False
+    await session.commit()
+    return SubscriptionRead.model_validate(sub)
+
+
+@router.post("/webhooks/{sub_id}/secret-rotation")
+async def rotate_secret(
+    sub_id: str, session: SessionDep, user: CurrentUser, settings: SettingsDep
+) -> SubscriptionSecret:
+    """A new secret; for 24 hours every delivery is signed with both, so receivers can switch."""
+    sub = await _subscription(session, user, sub_id)
+    secret = new_secret()
+    sub.previous_secret_sealed = sub.secret_sealed
+    sub.previous_secret_expires_at = utcnow() + ROTATION_OVERLAP
+    sub.secret_sealed = seal(settings.secret_key, secret.encode(), f"webhook:{sub.id}")
+    await session.commit()
+    return SubscriptionSecret(
+        **SubscriptionRead.model_validate(sub).model_dump(),
+        secret=secret,
+        previous_secret_expires_at=sub.previous_secret_expires_at,
+    )
+
+
+@router.get("/webhooks/{sub_id}/deliveries")
+async def deliveries(
+    sub_id: str,
+    session: SessionDep,
+    user: CurrentUser,
+    event_id: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[DeliveryRead]:
+    """Every attempt: when, HTTP status or error, latency."""
+    await _subscription(session, user, sub_id)
+    q = select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub_id)
+    if event_id:
+        q = q.where(WebhookDelivery.event_id == event_id)
+    rows = await session.scalars(q.order_by(WebhookDelivery.id.desc()).limit(limit))
+    return [DeliveryRead.model_validate(r) for r in rows]
+
+
+@router.post("/events/{event_id}/redeliveries", status_code=status.HTTP_202_ACCEPTED)
+async def redeliver(
+    event_id: str,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    subscription_id: str | None = None,
+) -> dict:
+    """Send the event again (same ``webhook-id``, so receivers can de-duplicate)."""
+    event = await session.scalar(select(Event).where(Event.id == event_id))
+    if event is None or event.awarding_body_id != _body_of(user):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event {event_id} of yours")
+    if subscription_id:
+        subs = [await _subscription(session, user, subscription_id)]
+    else:
+        subs = list(
+            await session.scalars(
+                select(WebhookSubscription).where(
+                    WebhookSubscription.awarding_body_id == event.awarding_body_id,
+                    WebhookSubscription.active.is_(True),
+                )
+            )
+        )
+    if not subs:
+        raise HTTPException(status.HTTP_409_CONFLICT, "no active webhook subscription to send to")
+    run = uuid.uuid4().hex[:12]
+    for sub in subs:
+        await start_delivery(temporal, settings, event.id, sub.id, run_id=run)
+    return {"event_id": event.id, "subscriptions": [s.id for s in subs], "run": run}

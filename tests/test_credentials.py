@@ -1,0 +1,361 @@
+"""Signed credentials: verification, tampering, revocation, key rotation, certificates."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pypdf
+from sqlalchemy import select, update
+
+from tests.conftest import Stack
+from tests.factories import certified_case, make_world, ok
+from vnfil.keys import active_key, create_key
+from vnfil.models import SigningKey, utcnow
+from vnfil.signing import private_key_of, sign
+from vnfil.verification import DatabaseRegistry, KnownKey, verify_credential
+
+# The W3C vc-di-eddsa test vector for eddsa-jcs-2022 (spec Appendix, "Alumni Credential").
+SPEC_KEY = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"
+SPEC_PROOF = (
+    "z63t83Y53KfzJ5ZosfKTnqfMcKB2dmTrfjSaQjeNNjAD5srBowQfmWqeRb8rRjmeEuCBEsddF9LsVogtuTsijJKh4"
+)
+
+
+def test_signing_matches_the_w3c_test_vector() -> None:
+    from datetime import UTC, datetime
+
+    doc = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2",
+        ],
+        "id": "urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33",
+        "type": ["VerifiableCredential", "AlumniCredential"],
+        "name": "Alumni Credential",
+        "description": "A minimum viable example of an Alumni Credential.",
+        "issuer": "https://vc.example/issuers/5678",
+        "validFrom": "2023-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"},
+    }
+    signed = sign(
+        doc,
+        private_key_of(SPEC_KEY),
+        "https://vc.example/issuers/5678#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+        datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC),
+    )
+    assert signed["proof"]["proofValue"] == SPEC_PROOF
+
+
+async def _verify(w: Any, doc: Any) -> dict[str, Any]:
+    return ok(await w.http.post("/verify", content=json.dumps(doc)))
+
+
+async def test_issued_credential_verifies_and_any_changed_byte_fails(stack: Stack) -> None:
+    w = await make_world(stack)
+    run, status = await certified_case(w)
+    cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
+    doc = cred["document"]
+    assert doc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert doc["credentialStatus"]["type"] == "BitstringStatusListEntry"
+    result = await _verify(w, doc)
+    assert result["verified"] is True, result
+    assert [c["name"] for c in result["checks"]] == [
+        "malformed",
+        "signature",
+        "issuer",
+        "expiry",
+        "status",
+    ]
+    # Evidence is referenced by digest only, never by a link to the private file.
+    for ev in doc["evidence"]:
+        assert ev["id"].startswith("urn:uuid:") and ev["digestSRI"].startswith("sha256-")
+        assert "http" not in json.dumps(ev)
+
+    # Targeted tampering, through the API: each names the check that failed.
+    forged = json.loads(json.dumps(doc))
+    forged["euMicroCredential"]["gradeAchieved"] = "A+"
+    assert (await _verify(w, forged))["failed"] == "signature"
+    forged = json.loads(json.dumps(doc))
+    forged["credentialSubject"]["achievement"]["alignment"].append(
+        {"type": ["Alignment"], "targetCode": "LO9", "targetName": "Flying"}
+    )
+    assert (await _verify(w, forged))["failed"] == "signature"
+    assert (await _verify(w, {"hello": "world"}))["failed"] == "malformed"
+    r = await w.http.post("/verify", content=b"{not json")
+    assert r.status_code == 200 and r.json()["failed"] == "malformed"
+
+    # Every single byte of the compact JSON, changed in turn, fails verification.
+    async with stack.sessions() as session:  # type: ignore[operator]
+        registry = await _snapshot_registry(
+            DatabaseRegistry(session, stack.settings.public_base_url), doc
+        )
+    raw = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+    assert (await verify_credential(json.loads(raw), registry)).verified
+    for i in range(len(raw)):
+        changed = raw[:i] + bytes([raw[i] ^ 0x01]) + raw[i + 1 :]
+        try:
+            tampered = json.loads(changed)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue  # not even JSON: nothing to verify
+        result_i = await verify_credential(tampered, registry)
+        assert not result_i.verified, f"byte {i} ({raw[i : i + 1]!r}) changed and still verified"
+
+
+class _Snapshot:
+    """The registry's answers for one credential, fetched once (the DB is not under test)."""
+
+    def __init__(self, base_url: str, key: KnownKey, status: dict[str, Any]) -> None:
+        self.base_url, self._key, self._status = base_url, key, status
+        self._multikey = ""
+
+    async def key(self, multikey: str) -> KnownKey | None:
+        return self._key if multikey == self._multikey else None
+
+    async def status_list(self, url: str) -> dict[str, Any] | None:
+        return self._status if url == self._status["id"] else None
+
+    async def revocation_note(self, credential_id: str) -> str | None:
+        return None
+
+
+async def _snapshot_registry(db: DatabaseRegistry, doc: dict[str, Any]) -> _Snapshot:
+    multikey = doc["proof"]["verificationMethod"].split("#")[1]
+    key = await db.key(multikey)
+    status = await db.status_list(doc["credentialStatus"]["statusListCredential"])
+    assert key is not None and status is not None
+    snap = _Snapshot(db.base_url, key, status)
+    snap._multikey = multikey
+    return snap
+
+
+def _bit(status_list: dict[str, Any], index: int) -> bool:
+    """Read the bit independently of vnfil.status: base64url, gunzip, MSB first."""
+    encoded = status_list["credentialSubject"]["encodedList"]
+    assert encoded[0] == "u"
+    body = encoded[1:]
+    bits = gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert len(bits) * 8 >= 131_072
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+async def test_revocation_flips_verification_at_once(stack: Stack) -> None:
+    w = await make_world(stack)
+    run, status = await certified_case(w)
+    cid = status["credential_id"]
+    doc = ok(await w.http.get(f"/credentials/{cid}", headers=w.issuer.auth))["document"]
+    entry = doc["credentialStatus"]
+    list_path = entry["statusListCredential"].removeprefix(stack.settings.public_base_url)
+    index = int(entry["statusListIndex"])
+    before = ok(await w.http.get(list_path))
+    assert _bit(before, index) is False
+    assert (await _verify(w, before))["verified"] is True  # the list is itself signed
+
+    # Who may not revoke, and bad input.
+    r = await w.http.post(
+        f"/credentials/{cid}/revocation", json={"reason": "fraud"}, headers=run.candidate.auth
+    )
+    assert r.status_code == 403
+    other = await make_world(stack)
+    r = await w.http.post(
+        f"/credentials/{cid}/revocation", json={"reason": "fraud"}, headers=other.issuer.auth
+    )
+    assert r.status_code == 403
+    r = await w.http.post(
+        f"/credentials/{cid}/revocation", json={"reason": " "}, headers=w.issuer.auth
+    )
+    assert r.status_code == 422
+    assert (await _verify(w, doc))["verified"] is True
+
+    revoked = ok(
+        await w.http.post(
+            f"/credentials/{cid}/revocation",
+            json={"reason": "evidence found to be forged"},
+            headers=w.issuer.auth,
+        )
+    )
+    assert revoked["credential_id"] == cid
+    after = ok(await w.http.get(list_path))
+    assert _bit(after, index) is True
+    assert (await _verify(w, after))["verified"] is True
+    result = await _verify(w, doc)
+    assert result["verified"] is False and result["failed"] == "status"
+    assert "evidence found to be forged" in result["checks"][-1]["detail"]
+    page = await w.http.get(f"/credentials/{cid}/verification")
+    assert page.status_code == 200 and "Not valid" in page.text and "status" in page.text
+    r = await w.http.post(
+        f"/credentials/{cid}/revocation", json={"reason": "again"}, headers=w.admin.auth
+    )
+    assert r.status_code == 409
+    # The issuer is told.
+    feed = ok(await w.http.get("/events", headers=w.issuer.auth))
+    revocations = [e for e in feed["events"] if e["type"] == "credential.revoked"]
+    assert [e["subject"] for e in revocations] == [cid]
+    assert revocations[0]["data"]["reason"] == "evidence found to be forged"
+
+
+async def test_key_rotation_keeps_earlier_credentials_valid(stack: Stack) -> None:
+    w = await make_world(stack)
+    _, first = await certified_case(w)
+    first_doc = ok(
+        await w.http.get(f"/credentials/{first['credential_id']}", headers=w.issuer.auth)
+    )["document"]
+    body_id = first_doc["issuer"]["id"].rsplit("/", 1)[1]
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        old = await active_key(session, stack.settings.secret_key, body_id)
+        await create_key(session, stack.settings.secret_key, body_id)
+    _, second = await certified_case(w)
+    second_doc = ok(
+        await w.http.get(f"/credentials/{second['credential_id']}", headers=w.issuer.auth)
+    )["document"]
+    assert first_doc["proof"]["verificationMethod"] != second_doc["proof"]["verificationMethod"]
+    assert (await _verify(w, first_doc))["verified"] is True
+    assert (await _verify(w, second_doc))["verified"] is True
+    profile = ok(await w.http.get(f"/issuers/{body_id}"))
+    assert len(profile["verificationMethod"]) == 2 and "retired" in profile["verificationMethod"][0]
+
+    # The retired key cannot sign anything new: a credential it signs now is refused.
+    unsigned = {k: v for k, v in second_doc.items() if k != "proof"}
+    late = sign(unsigned, old.private, old.method(stack.settings.public_base_url), utcnow())
+    result = await _verify(w, late)
+    assert result["failed"] == "issuer" and "retired" in result["checks"][2]["detail"]
+
+    # A key nobody registered: the signature holds, the issuer is unknown.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from vnfil.signing import multikey
+
+    stranger = Ed25519PrivateKey.generate()
+    method = f"{second_doc['issuer']['id']}#{multikey(stranger.public_key())}"
+    result = await _verify(w, sign(unsigned, stranger, method, utcnow()))
+    assert [c["ok"] for c in result["checks"][:3]] == [True, True, False]
+    assert result["failed"] == "issuer"
+
+    # A compromised key is revoked: what it signed no longer verifies.
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await session.execute(
+            update(SigningKey).where(SigningKey.id == old.row.id).values(revoked_at=utcnow())
+        )
+    assert (await _verify(w, first_doc))["failed"] == "issuer"
+
+
+async def test_expired_credential_fails_on_expiry(stack: Stack) -> None:
+    w = await make_world(stack)
+    _, status = await certified_case(w)
+    doc = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))[
+        "document"
+    ]
+    async with stack.sessions() as session:  # type: ignore[operator]
+        registry = DatabaseRegistry(session, stack.settings.public_base_url)
+        later = utcnow() + timedelta(days=365 * 60)
+        assert (await verify_credential(doc, registry)).verified
+        body_id = doc["issuer"]["id"].rsplit("/", 1)[1]
+        key = await session.scalar(select(SigningKey).where(SigningKey.awarding_body_id == body_id))
+        assert key is not None
+    async with stack.sessions() as session:  # type: ignore[operator]
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from vnfil.keys import unseal
+
+        private = Ed25519PrivateKey.from_private_bytes(
+            unseal(stack.settings.secret_key, key.private_sealed, f"signing-key:{key.id}")
+        )
+        unsigned = {k: v for k, v in doc.items() if k != "proof"}
+        unsigned["validUntil"] = "2026-01-01T00:00:00Z"
+        expired = sign(unsigned, private, doc["proof"]["verificationMethod"], utcnow())
+        result = await verify_credential(
+            expired, DatabaseRegistry(session, stack.settings.public_base_url)
+        )
+        assert result.failed == "expiry" and "expired on 2026-01-01" in result.checks[3].detail
+        result = await verify_credential(
+            doc, DatabaseRegistry(session, stack.settings.public_base_url), now=later
+        )
+        assert result.verified  # no validUntil: it does not expire
+
+
+async def test_cli_verifies_offline_and_names_the_failed_check(stack: Stack, tmp_path) -> None:
+    w = await make_world(stack)
+    _, status = await certified_case(w)
+    doc = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))[
+        "document"
+    ]
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
+    tampered = json.loads(json.dumps(doc))
+    tampered["name"] = tampered["name"] + " (Honours)"
+    bad.write_text(json.dumps(tampered))
+    s = stack.settings
+    env = {
+        **os.environ,
+        "VNFIL_DATABASE_URL": s.database_url,
+        "VNFIL_DATABASE_SCHEMA": s.database_schema,
+        "VNFIL_PUBLIC_BASE_URL": s.public_base_url,
+        "VNFIL_SECRET_KEY": s.secret_key,
+        # offline: nothing but the database is reachable
+        "VNFIL_TEMPORAL_ADDRESS": "127.0.0.1:1",
+        "VNFIL_S3_ENDPOINT": "127.0.0.1:1",
+    }
+    cli = [str(Path(sys.executable).parent / "vnfil"), "verify"]
+
+    def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli, *args], env=env, capture_output=True, text=True, timeout=60)
+
+    r = await asyncio.to_thread(run_cli, str(good))
+    assert r.returncode == 0 and "VALID" in r.stdout, r.stdout + r.stderr
+    r = await asyncio.to_thread(run_cli, str(bad), "--json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert json.loads(r.stdout)["failed"] == "signature"
+    r = await asyncio.to_thread(run_cli, str(tmp_path / "missing.json"))
+    assert r.returncode == 2
+
+
+async def test_certificate_pdf_reads_back_with_the_outcomes_and_the_verification_link(
+    stack: Stack,
+) -> None:
+    w = await make_world(stack)
+    run, status = await certified_case(w)
+    cid = status["credential_id"]
+    r = await w.http.get(f"/credentials/{cid}/certificate.pdf", headers=run.candidate.auth)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages)
+    flat = " ".join(text.split())
+    assert "Zaświadczenie" in flat or "Certyfikat" in flat
+    for lo in w.standard.learning_outcomes:
+        assert " ".join(lo.statement.split())[:40] in flat
+    assert cid in flat.replace(" ", "") or cid[:8] in flat
+    other = await make_world(stack)
+    r = await w.http.get(f"/credentials/{cid}/certificate.pdf", headers=other.issuer.auth)
+    assert r.status_code == 403
+
+
+async def test_certification_is_refused_while_the_awarding_body_has_no_key(stack: Stack) -> None:
+    w = await make_world(stack)
+    std = ok(await w.http.get(f"/standards/{w.standard_id}", headers=w.admin.auth))
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await session.execute(
+            update(SigningKey)
+            .where(SigningKey.awarding_body_id == std["awarding_body_id"])
+            .values(retired_at=utcnow())
+        )
+    from tests.factories import new_case
+
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    ok(await run.decide(run.assessors[0]))
+    ok(await run.decide(run.assessors[1]))
+    ok(await run.accept())
+    r = await run.certify()
+    assert r.status_code == 409 and "vnfil keys create" in r.json()["detail"]

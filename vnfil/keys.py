@@ -1,0 +1,136 @@
+"""Awarding bodies' signing keys and the sealing of every secret vnfil keeps.
+
+Private keys and webhook secrets are sealed with AES-256-GCM under a key derived
+(HKDF-SHA256) from ``VNFIL_SECRET_KEY``; the associated data names what the blob is
+for, so a sealed webhook secret cannot be passed off as a signing key. A database
+dump without the server secret reveals no key.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vnfil.models import AwardingBody, SigningKey, as_utc, utcnow
+from vnfil.signing import multikey
+
+
+class KeyError_(LookupError):
+    """No usable key: the message says which awarding body and what to run."""
+
+
+def _aead(secret: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"vnfil seal v1").derive(
+        secret.encode()
+    )
+    return AESGCM(key)
+
+
+def seal(secret: str, plaintext: bytes, purpose: str) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + _aead(secret).encrypt(nonce, plaintext, purpose.encode())
+
+
+def unseal(secret: str, sealed: bytes, purpose: str) -> bytes:
+    try:
+        return _aead(secret).decrypt(sealed[:12], sealed[12:], purpose.encode())
+    except InvalidTag as exc:
+        raise ValueError(f"cannot unseal {purpose}: wrong VNFIL_SECRET_KEY or data") from exc
+
+
+def issuer_url(base_url: str, awarding_body_id: str) -> str:
+    """The issuer's id in credentials; it resolves to its controller document."""
+    return f"{base_url}/issuers/{awarding_body_id}"
+
+
+def method_id(base_url: str, key: SigningKey) -> str:
+    return f"{issuer_url(base_url, key.awarding_body_id)}#{key.public_multikey}"
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    row: SigningKey
+    private: Ed25519PrivateKey
+
+    def method(self, base_url: str) -> str:
+        return method_id(base_url, self.row)
+
+
+async def create_key(session: AsyncSession, secret: str, awarding_body_id: str) -> SigningKey:
+    """A new key for the awarding body; its current key, if any, is retired (rotation)."""
+    if await session.get(AwardingBody, awarding_body_id) is None:
+        raise KeyError_(f"no awarding body {awarding_body_id}")
+    now = utcnow()
+    for old in await session.scalars(
+        select(SigningKey).where(
+            SigningKey.awarding_body_id == awarding_body_id, SigningKey.retired_at.is_(None)
+        )
+    ):
+        old.retired_at = now
+    private = Ed25519PrivateKey.generate()
+    row = SigningKey(
+        awarding_body_id=awarding_body_id, public_multikey=multikey(private.public_key())
+    )
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    row.id = str(uuid.uuid4())
+    row.private_sealed = seal(secret, raw, f"signing-key:{row.id}")
+    row.created_at = now
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def active_key(session: AsyncSession, secret: str, awarding_body_id: str) -> ActiveKey:
+    row = await session.scalar(
+        select(SigningKey)
+        .where(
+            SigningKey.awarding_body_id == awarding_body_id,
+            SigningKey.retired_at.is_(None),
+            SigningKey.revoked_at.is_(None),
+        )
+        .order_by(SigningKey.created_at.desc())
+    )
+    if row is None:
+        raise KeyError_(
+            f"awarding body {awarding_body_id} has no signing key: "
+            f"run `vnfil keys create {awarding_body_id}`"
+        )
+    raw = unseal(secret, row.private_sealed, f"signing-key:{row.id}")
+    return ActiveKey(row=row, private=Ed25519PrivateKey.from_private_bytes(raw))
+
+
+async def key_by_multikey(session: AsyncSession, value: str) -> SigningKey | None:
+    return await session.scalar(select(SigningKey).where(SigningKey.public_multikey == value))
+
+
+class KeyDates(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def retired_at(self) -> datetime | None: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+
+
+def key_valid_at(key: KeyDates, at: datetime) -> str | None:
+    """Why ``key`` could not have signed at ``at``, or None when it could."""
+    if key.revoked_at is not None:
+        return f"the signing key was revoked on {key.revoked_at:%Y-%m-%d}"
+    if key.retired_at is not None and at > as_utc(key.retired_at):
+        return "the proof was made after its key was retired by a rotation"
+    if at < as_utc(key.created_at).replace(microsecond=0):
+        return "the proof claims a time before its key existed"
+    return None

@@ -1,0 +1,139 @@
+"""Data Integrity proofs with the ``eddsa-jcs-2022`` cryptosuite (W3C vc-di-eddsa).
+
+JCS (RFC 8785) rather than RDF canonicalisation: the proof covers the JSON exactly as
+issued, no JSON-LD processing is needed to sign or verify, and a verifier in any
+language needs only SHA-256, Ed25519 and a JCS library. Public keys travel as
+Multikey (``z6Mk…``) in the verification method's fragment, so a credential names
+the key that signed it; whether that key belongs to the issuer is for the trust
+registry to say (:mod:`vnfil.keys`), not for the credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+CRYPTOSUITE = "eddsa-jcs-2022"
+PROOF_TYPE = "DataIntegrityProof"
+_ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub
+_ED25519_PRIV = b"\x80\x26"  # multicodec ed25519-priv
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+class ProofError(ValueError):
+    """The proof is missing, malformed or does not match the document."""
+
+
+def b58encode(data: bytes) -> str:
+    n = int.from_bytes(data, "big")
+    out = ""
+    while n:
+        n, r = divmod(n, 58)
+        out = _B58[r] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def b58decode(text: str) -> bytes:
+    n = 0
+    for ch in text:
+        i = _B58.find(ch)
+        if i < 0:
+            raise ValueError(f"{ch!r} is not a base58btc character")
+        n = n * 58 + i
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
+
+
+def multikey(public: Ed25519PublicKey) -> str:
+    """The public key as a Multikey value (base58btc multibase of ed25519-pub)."""
+    return "z" + b58encode(_ED25519_PUB + public.public_bytes_raw())
+
+
+def public_key_of(value: str) -> Ed25519PublicKey:
+    if not value.startswith("z"):
+        raise ProofError("the key is not base58btc multibase (it must start with 'z')")
+    raw = b58decode(value[1:])
+    if not raw.startswith(_ED25519_PUB) or len(raw) != 34:
+        raise ProofError("the key is not an Ed25519 Multikey")
+    return Ed25519PublicKey.from_public_bytes(raw[2:])
+
+
+def private_key_of(value: str) -> Ed25519PrivateKey:
+    """A private key given as multibase ed25519-priv (as in the spec's test vectors)."""
+    raw = b58decode(value.removeprefix("z"))
+    if not raw.startswith(_ED25519_PRIV) or len(raw) != 34:
+        raise ProofError("the key is not an Ed25519 private Multikey")
+    return Ed25519PrivateKey.from_private_bytes(raw[2:])
+
+
+def canonical(value: Any) -> bytes:
+    return rfc8785.dumps(value)
+
+
+def _hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
+    # vc-di-eddsa §3.3.4: hash of the canonical proof config, then of the document.
+    return (
+        hashlib.sha256(canonical(options)).digest() + hashlib.sha256(canonical(document)).digest()
+    )
+
+
+def _timestamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sign(
+    document: dict[str, Any],
+    key: Ed25519PrivateKey,
+    verification_method: str,
+    created: datetime,
+) -> dict[str, Any]:
+    """The document with an ``eddsa-jcs-2022`` proof added (the input is not changed)."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    options: dict[str, Any] = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": _timestamp(created),
+        "verificationMethod": verification_method,
+        "proofPurpose": "assertionMethod",
+    }
+    if "@context" in unsecured:
+        options["@context"] = unsecured["@context"]
+    signature = key.sign(_hash_data(unsecured, options))
+    return {**unsecured, "proof": {**options, "proofValue": "z" + b58encode(signature)}}
+
+
+def verify(document: dict[str, Any]) -> dict[str, Any]:
+    """Check the proof against the key its verification method names; return the proof.
+
+    Raises :class:`ProofError` naming what does not hold. Trust in the key is not
+    decided here.
+    """
+    proof = document.get("proof")
+    if not isinstance(proof, dict):
+        raise ProofError("the credential has no proof (one object expected)")
+    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
+        raise ProofError(f"unsupported proof: only {PROOF_TYPE} with {CRYPTOSUITE} is accepted")
+    if proof.get("proofPurpose") != "assertionMethod":
+        raise ProofError("the proof's purpose is not assertionMethod")
+    value, method = proof.get("proofValue"), proof.get("verificationMethod")
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise ProofError("proofValue is not base58btc multibase")
+    if not isinstance(method, str) or "#" not in method:
+        raise ProofError("verificationMethod must name a key as <controller>#<multikey>")
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    if "@context" in options:
+        ctx, doc_ctx = options["@context"], unsecured.get("@context")
+        if not isinstance(ctx, list) or not isinstance(doc_ctx, list) or doc_ctx[: len(ctx)] != ctx:
+            raise ProofError("the proof's @context does not match the credential's")
+    try:
+        signature = b58decode(value[1:])
+        public_key_of(method.rsplit("#", 1)[1]).verify(signature, _hash_data(unsecured, options))
+    except (InvalidSignature, ValueError) as exc:
+        raise ProofError("the signature does not match the credential's content") from exc
+    return proof

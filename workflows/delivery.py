@@ -1,0 +1,46 @@
+"""``EventDelivery``: one event to one issuer's webhook, at least once.
+
+The activity retries with exponential backoff (10 s doubling up to an hour) for the
+delivery window (72 hours by default, at least 24), so a receiver that is down for
+a day still gets every event when it returns. Each attempt is logged by the
+activity; the workflow only decides when to stop trying.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.events import EventActivities
+    from vnfil.schemas import DeliveryInput, DeliveryOutcome
+
+BACKOFF = RetryPolicy(
+    initial_interval=timedelta(seconds=10),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(hours=1),
+)
+
+
+@workflow.defn
+class EventDelivery:
+    @workflow.run
+    async def run(self, inp: DeliveryInput) -> DeliveryOutcome:
+        try:
+            return await workflow.execute_activity_method(
+                EventActivities.deliver,
+                inp,
+                start_to_close_timeout=timedelta(seconds=60),
+                schedule_to_close_timeout=timedelta(hours=inp.retry_hours),
+                retry_policy=BACKOFF,
+            )
+        except ActivityError as exc:
+            workflow.logger.warning("gave up delivering %s: %s", inp.event_id, exc.cause)
+            return await workflow.execute_activity_method(
+                EventActivities.give_up,
+                inp,
+                start_to_close_timeout=timedelta(seconds=60),
+            )
