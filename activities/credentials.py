@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.events import dispatch
+from vnfil.audit import append_entry
 from vnfil.events import record_event
 from vnfil.keys import active_key
-from vnfil.models import Credential, StatusList, as_utc
+from vnfil.models import AuditEntry, Credential, StatusList, as_utc
 from vnfil.schemas import RevocationRef, RevocationRequest
 from vnfil.settings import Settings
 from vnfil.status import set_revoked, status_list_url
@@ -40,6 +42,20 @@ class CredentialActivities:
                 await set_revoked(session, status_list, cred.status_index, key, base, inp.at)
                 cred.revoked_at, cred.revoked_by = inp.at, inp.actor.user_id
                 cred.revocation_reason = inp.reason
+                # The case's own audit chain records it (its workflow has ended).
+                last = await session.scalar(
+                    select(func.max(AuditEntry.seq)).where(AuditEntry.case_id == cred.case_id)
+                )
+                await append_entry(
+                    session,
+                    case_id=cred.case_id,
+                    seq=0 if last is None else last + 1,
+                    at=inp.at,
+                    actor_id=inp.actor.user_id,
+                    actor_role=inp.actor.role.value,
+                    action="credential.revoked",
+                    details={"credential_id": cred.id, "reason": inp.reason},
+                )
             event = await record_event(
                 session,
                 type_="credential.revoked",

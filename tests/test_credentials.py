@@ -93,6 +93,10 @@ async def test_issued_credential_verifies_and_any_changed_byte_fails(stack: Stac
     assert (await _verify(w, {"hello": "world"}))["failed"] == "malformed"
     r = await w.http.post("/verify", content=b"{not json")
     assert r.status_code == 200 and r.json()["failed"] == "malformed"
+    r = await w.http.post("/verify", content=b"[" * 100_000)
+    assert r.status_code == 200 and r.json()["failed"] == "malformed"
+    r = await w.http.post("/verify", content=b" " * (1024 * 1024 + 1))
+    assert r.status_code == 413
 
     # Every single byte of the compact JSON, changed in turn, fails verification.
     async with stack.sessions() as session:  # type: ignore[operator]
@@ -196,6 +200,10 @@ async def test_revocation_flips_verification_at_once(stack: Stack) -> None:
         f"/credentials/{cid}/revocation", json={"reason": "again"}, headers=w.admin.auth
     )
     assert r.status_code == 409
+    # The case's audit chain records it, still intact.
+    trail = ok(await w.http.get(f"{run.url}/audit", headers=w.admin.auth))
+    assert trail["valid"] and trail["entries"][-1]["action"] == "credential.revoked"
+    assert trail["entries"][-1]["details"]["reason"] == "evidence found to be forged"
     # The issuer is told.
     feed = ok(await w.http.get("/events", headers=w.issuer.auth))
     revocations = [e for e in feed["events"] if e["type"] == "credential.revoked"]
@@ -359,3 +367,23 @@ async def test_certification_is_refused_while_the_awarding_body_has_no_key(stack
     ok(await run.accept())
     r = await run.certify()
     assert r.status_code == 409 and "vnfil keys create" in r.json()["detail"]
+
+
+def test_fast_canonical_form_is_exactly_jcs() -> None:
+    import rfc8785
+
+    from vnfil.signing import canonical
+
+    samples: list[Any] = [
+        {"b": 1, "a": [True, None, "x"], "é": "ż"},  # a non-ASCII key: general encoder
+        {"ects": 2.0, "x": 2.5, "y": 1e-7, "z": 1e21, "n": 2**53 - 1},
+        {"text": 'Zażółć gęślą jaźń \u2028 \x1f \x7f " \\ \n\t', "emoji": "🎓"},
+        {"nested": [{"k": [1, {"j": "v"}]}], "empty": {}, "none": []},
+    ]
+    for value in samples:
+        assert canonical(value) == rfc8785.dumps(value), value
+    try:  # beyond 2**53 JCS has no form: refused, not silently written
+        canonical({"n": 2**60})
+        raise AssertionError("an integer beyond 2**53 was canonicalised")
+    except ValueError:
+        pass

@@ -486,6 +486,10 @@ def demo(
         st = a.call("certify", "POST", f"/cases/{cid}/certification", t["admin"])
         console.print(f"4. certified → stage [bold]{st['stage']}[/]")
         cred = a.call("credential", "GET", f"/credentials/{st['credential_id']}", t["issuer"])
+        check = a.call("verify", "POST", "/verify", None, json=cred["document"])
+        if not check["verified"]:
+            raise CliError(f"the issued credential does not verify: {check}")
+        console.print("5. verified: " + ", ".join(c["name"] for c in check["checks"]))
     except (CliError, httpx.HTTPError) as exc:
         console.print(f"[red]demo failed: {exc}[/]")
         raise typer.Exit(1) from None
@@ -497,6 +501,8 @@ def demo(
     console.print(table)
     console.print_json(json.dumps(cred["document"], ensure_ascii=False))
     console.print(f"[green]case {cid} completed with credential {cred['id']}[/]")
+    console.print(f"verification page: {base}/credentials/{cred['id']}/verification")
+    console.print(f"certificate (PDF): {base}/credentials/{cred['id']}/certificate.pdf")
     console.print(f"see it in Temporal: temporal workflow describe -w case-{cid}")
 
 

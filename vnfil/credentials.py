@@ -53,6 +53,11 @@ def _add_years(at: datetime, years: int) -> datetime:
         return at.replace(year=at.year + years, day=28)
 
 
+def _number(x: float | None) -> float | int | None:
+    """2.0 ECTS is written 2, as JCS (and JavaScript) would."""
+    return int(x) if x is not None and x.is_integer() else x
+
+
 def digest_sri(sha256_hex: str) -> str:
     return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
@@ -90,7 +95,7 @@ def build_credential(
         "awardingBody": issuer.name,
         "dateOfIssuing": timestamp(inp.issued_at),
         "learningOutcomes": [lo.statement for lo in achieved],
-        "notionalWorkload": {"hours": std.workload_hours, "ects": std.ects},
+        "notionalWorkload": {"hours": std.workload_hours, "ects": _number(std.ects)},
         "level": {"eqf": std.eqf_level, "national": std.national_level},
         "typeOfAssessment": std.assessment_type,
         "formOfParticipation": std.form_of_participation,

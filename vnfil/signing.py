@@ -11,6 +11,7 @@ registry to say (:mod:`vnfil.keys`), not for the credential.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -71,7 +72,43 @@ def private_key_of(value: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(raw[2:])
 
 
+def _plain(value: Any) -> bool:
+    """True when Python's sorted compact JSON is already JCS: string keys in ASCII (they
+    sort alike), no integer beyond 2**53, and floats only where ``repr`` writes what
+    ECMAScript does (not integral, 1e-4 <= |x| < 1e16)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is str or t is bool or v is None:
+            continue
+        if t is dict:
+            if not all(type(k) is str and k.isascii() for k in v):
+                return False
+            stack.extend(v.values())
+        elif t is list:
+            stack.extend(v)
+        elif t is int:
+            if abs(v) >= 2**53:
+                return False
+        elif t is float:
+            if v.is_integer() or not 1e-4 <= abs(v) < 1e16:
+                return False
+        else:
+            return False
+    return True
+
+
 def canonical(value: Any) -> bytes:
+    """RFC 8785 JCS. Credentials are nearly always plain (see :func:`_plain`), and then
+    ``json.dumps`` gives the same bytes several times faster than a general JCS encoder:
+    keys sort alike when ASCII, and strings escape alike (ECMAScript rules)."""
+    if _plain(value):
+        try:
+            text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            return text.encode()
+        except UnicodeEncodeError:  # a lone surrogate: JCS rejects it too, say so there
+            pass
     return rfc8785.dumps(value)
 
 

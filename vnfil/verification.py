@@ -9,6 +9,7 @@ hold, in the order malformed, signature, issuer, expiry, status.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -162,13 +163,7 @@ async def _status(doc: dict[str, Any], registry: TrustRegistry) -> Check:
         if listed is None:
             return Check(name="status", ok=False, detail=f"status list {url} is not known here")
         try:
-            verify_proof(listed)
-            if (
-                _issuer_id(listed) != _issuer_id(doc)
-                or (await _issuer(listed, registry)).ok is False
-            ):
-                raise ProofError("the status list is not signed by the credential's issuer")
-            bits = decode(listed["credentialSubject"]["encodedList"])
+            bits = await _trusted_bits(listed, _issuer_id(doc), registry)
             index = int(st["statusListIndex"])
             revoked = bit(bits, index)
         except (ProofError, ValueError, KeyError, IndexError, TypeError) as exc:
@@ -177,6 +172,23 @@ async def _status(doc: dict[str, Any], registry: TrustRegistry) -> Check:
             note = await registry.revocation_note(str(doc.get("id", "")))
             return Check(name="status", ok=False, detail=note or f"{st['statusPurpose']} bit set")
     return Check(name="status", ok=True, detail="not revoked")
+
+
+_LISTS: dict[str, bytes] = {}  # verified status lists, by their exact content
+
+
+async def _trusted_bits(listed: dict[str, Any], issuer: str, registry: TrustRegistry) -> bytes:
+    """The list's bits once its issuer and proof hold. The signature of a list seen
+    before (the same bytes) is not checked again: many credentials share one list."""
+    if _issuer_id(listed) != issuer or not (await _issuer(listed, registry)).ok:
+        raise ProofError("the status list is not signed by the credential's issuer")
+    content = json.dumps(listed, sort_keys=True)
+    if content not in _LISTS:
+        verify_proof(listed)
+        if len(_LISTS) > 64:
+            _LISTS.clear()
+        _LISTS[content] = decode(listed["credentialSubject"]["encodedList"])
+    return _LISTS[content]
 
 
 async def verify_credential(

@@ -15,6 +15,7 @@ from vnfil.schemas import Check, VerificationResult
 from vnfil.verification import DatabaseRegistry, verify_credential
 
 router = APIRouter(tags=["verification"])
+MAX_CREDENTIAL_BYTES = 1024 * 1024
 
 
 @router.post("/verify")
@@ -23,9 +24,14 @@ async def verify(
 ) -> VerificationResult:
     """Any credential JSON in the body; the answer names each check and the first that failed."""
     raw = await request.body()
+    if len(raw) > MAX_CREDENTIAL_BYTES:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"a credential is at most {MAX_CREDENTIAL_BYTES // 1024} KiB; this is {len(raw)} bytes",
+        )
     try:
         doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return VerificationResult(
             verified=False,
             failed="malformed",
