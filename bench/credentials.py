@@ -38,23 +38,9 @@ from vnfil.schemas import (
 from vnfil.signing import multikey, sign
 from vnfil.standards import sample_document
 from vnfil.status import LIST_SIZE, entry, list_credential
-from vnfil.verification import KnownKey, verify_credential
+from vnfil.verification import KnownKey, MemoryRegistry, verify_credential
 
 BASE = "https://vnfil.example"
-
-
-class _Registry:
-    def __init__(self, key: KnownKey, mk: str, status: dict[str, Any]) -> None:
-        self.base_url, self._key, self._mk, self._status = BASE, key, mk, status
-
-    async def key(self, value: str) -> KnownKey | None:
-        return self._key if value == self._mk else None
-
-    async def status_list(self, url: str) -> dict[str, Any] | None:
-        return self._status if url == self._status["id"] else None
-
-    async def revocation_note(self, credential_id: str) -> str | None:
-        return None
 
 
 def _rate(n: int, fn: Any) -> float:
@@ -64,27 +50,10 @@ def _rate(n: int, fn: Any) -> float:
     return n / (time.perf_counter() - started)
 
 
-async def run(seconds: float = 3.0) -> dict[str, float]:
-    private = Ed25519PrivateKey.generate()
-    now = datetime.now(UTC)
-    body_id = str(uuid.uuid4())
-    row = SigningKey(
-        id=str(uuid.uuid4()),
-        awarding_body_id=body_id,
-        public_multikey=multikey(private.public_key()),
-        created_at=now.replace(year=now.year - 1),
-    )
-    key = ActiveKey(row=row, private=private)
-    status_row = StatusList(
-        id="bench", awarding_body_id=body_id, purpose="revocation", size=LIST_SIZE
-    )
-    status_row.bits = bytes(LIST_SIZE // 8)
-    status_list = list_credential(status_row, key, BASE, now)
-    registry = _Registry(
-        KnownKey(body_id, row.created_at, None, None), row.public_multikey, status_list
-    )
+def sample_input(body_id: str, now: datetime) -> CredentialInput:
+    """A full result on a sample standard, with three evidence files."""
     doc = sample_document("digital-collaboration")
-    inp = CredentialInput(
+    return CredentialInput(
         credential_id=str(uuid.uuid4()),
         case_id=str(uuid.uuid4()),
         candidate=CandidateRef(id="c", name="Zofia Łukasiewicz", email="zofia@example.org"),
@@ -113,6 +82,30 @@ async def run(seconds: float = 3.0) -> dict[str, float]:
         issued_at=now,
         certified_by=Actor(user_id="a", role="centre_admin"),
     )
+
+
+async def run(seconds: float = 3.0) -> dict[str, float]:
+    private = Ed25519PrivateKey.generate()
+    now = datetime.now(UTC)
+    body_id = str(uuid.uuid4())
+    row = SigningKey(
+        id=str(uuid.uuid4()),
+        awarding_body_id=body_id,
+        public_multikey=multikey(private.public_key()),
+        created_at=now.replace(year=now.year - 1),
+    )
+    key = ActiveKey(row=row, private=private)
+    status_row = StatusList(
+        id="bench", awarding_body_id=body_id, purpose="revocation", size=LIST_SIZE
+    )
+    status_row.bits = bytes(LIST_SIZE // 8)
+    status_list = list_credential(status_row, key, BASE, now)
+    registry = MemoryRegistry(
+        BASE,
+        {row.public_multikey: KnownKey(body_id, row.created_at, None, None)},
+        [status_list],
+    )
+    inp = sample_input(body_id, now)
     message = b"\x01" * 64
     method = key.method(BASE)
     status = entry(BASE, "bench", 4242)

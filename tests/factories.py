@@ -280,8 +280,8 @@ def ok(r: httpx.Response, code: int = 200) -> Any:
     return r.json()
 
 
-async def certified_case(w: World) -> tuple[CaseRun, dict[str, Any]]:
-    """A case run to its signed credential; returns the run and the final status."""
+async def ready_to_certify(w: World) -> CaseRun:
+    """A case with a full result the candidate accepted: only certification is left."""
     run = await new_case(w)
     ok(await run.identify())
     await run.add_default_evidence()
@@ -291,4 +291,10 @@ async def certified_case(w: World) -> tuple[CaseRun, dict[str, Any]]:
     ok(await run.decide(run.assessors[0]))
     ok(await run.decide(run.assessors[1]))
     ok(await run.accept())
+    return run
+
+
+async def certified_case(w: World) -> tuple[CaseRun, dict[str, Any]]:
+    """A case run to its signed credential; returns the run and the final status."""
+    run = await ready_to_certify(w)
     return run, ok(await run.certify())

@@ -18,11 +18,11 @@ import pypdf
 from sqlalchemy import select, update
 
 from tests.conftest import Stack
-from tests.factories import certified_case, make_world, ok
+from tests.factories import certified_case, make_world, ok, ready_to_certify
 from vnfil.keys import active_key, create_key
 from vnfil.models import SigningKey, utcnow
 from vnfil.signing import private_key_of, sign
-from vnfil.verification import DatabaseRegistry, KnownKey, verify_credential
+from vnfil.verification import DatabaseRegistry, MemoryRegistry, verify_credential
 
 # The W3C vc-di-eddsa test vector for eddsa-jcs-2022 (spec Appendix, "Alumni Credential").
 SPEC_KEY = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"
@@ -115,31 +115,13 @@ async def test_issued_credential_verifies_and_any_changed_byte_fails(stack: Stac
         assert not result_i.verified, f"byte {i} ({raw[i : i + 1]!r}) changed and still verified"
 
 
-class _Snapshot:
+async def _snapshot_registry(db: DatabaseRegistry, doc: dict[str, Any]) -> MemoryRegistry:
     """The registry's answers for one credential, fetched once (the DB is not under test)."""
-
-    def __init__(self, base_url: str, key: KnownKey, status: dict[str, Any]) -> None:
-        self.base_url, self._key, self._status = base_url, key, status
-        self._multikey = ""
-
-    async def key(self, multikey: str) -> KnownKey | None:
-        return self._key if multikey == self._multikey else None
-
-    async def status_list(self, url: str) -> dict[str, Any] | None:
-        return self._status if url == self._status["id"] else None
-
-    async def revocation_note(self, credential_id: str) -> str | None:
-        return None
-
-
-async def _snapshot_registry(db: DatabaseRegistry, doc: dict[str, Any]) -> _Snapshot:
     multikey = doc["proof"]["verificationMethod"].split("#")[1]
     key = await db.key(multikey)
     status = await db.status_list(doc["credentialStatus"]["statusListCredential"])
     assert key is not None and status is not None
-    snap = _Snapshot(db.base_url, key, status)
-    snap._multikey = multikey
-    return snap
+    return MemoryRegistry(db.base_url, {multikey: key}, [status])
 
 
 def _bit(status_list: dict[str, Any], index: int) -> bool:
@@ -354,17 +336,7 @@ async def test_certification_is_refused_while_the_awarding_body_has_no_key(stack
             .where(SigningKey.awarding_body_id == std["awarding_body_id"])
             .values(retired_at=utcnow())
         )
-    from tests.factories import new_case
-
-    run = await new_case(w)
-    ok(await run.identify())
-    await run.add_default_evidence()
-    ok(await run.assign())
-    ok(await run.submit())
-    ok(await run.verify_identity())
-    ok(await run.decide(run.assessors[0]))
-    ok(await run.decide(run.assessors[1]))
-    ok(await run.accept())
+    run = await ready_to_certify(w)
     r = await run.certify()
     assert r.status_code == 409 and "vnfil keys create" in r.json()["detail"]
 
@@ -387,3 +359,59 @@ def test_fast_canonical_form_is_exactly_jcs() -> None:
         raise AssertionError("an integer beyond 2**53 was canonicalised")
     except ValueError:
         pass
+
+
+def test_every_term_is_defined_by_the_shipped_contexts() -> None:
+    """An independent JSON-LD processor (PyLD) expands the signed credential with only the
+    contexts vnfil ships and compacts it back unchanged: no property is undefined (an
+    undefined one would be dropped), and nothing is fetched."""
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from pyld import jsonld
+
+    from bench.credentials import BASE, sample_input
+    from vnfil.credentials import CONTEXTS, build_credential, shipped_context
+    from vnfil.status import entry
+
+    def loader(url: str, options: Any = None) -> dict[str, Any]:
+        document = shipped_context(url)
+        assert document is not None, f"would fetch {url}"
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": document,
+        }
+
+    now = datetime.now(UTC)
+    doc = sign(
+        build_credential(sample_input("body", now), BASE, entry(BASE, "list", 7)),
+        Ed25519PrivateKey.generate(),
+        f"{BASE}/issuers/body#z6Mk",
+        now,
+    )
+    expanded = jsonld.expand(doc, {"documentLoader": loader})
+    compacted = jsonld.compact(expanded, {"@context": CONTEXTS}, {"documentLoader": loader})
+
+    def same(a: Any, b: Any, path: str = "") -> None:
+        # Compaction writes a one-element array as its element; otherwise equal.
+        if isinstance(a, list) and not isinstance(b, list) and len(a) == 1:
+            a = a[0]
+        if isinstance(b, list) and not isinstance(a, list) and len(b) == 1:
+            b = b[0]
+        if isinstance(a, dict) and isinstance(b, dict):
+            assert set(a) == set(b), f"{path}: {set(a) ^ set(b)}"
+            for k in a:
+                same(a[k], b[k], f"{path}/{k}")
+        elif isinstance(a, list) and isinstance(b, list):
+            assert len(a) == len(b), path
+            for x, y in zip(a, b, strict=True):
+                same(x, y, path)
+        else:
+            assert a == b, f"{path}: {a!r} != {b!r}"
+
+    original = {k: v for k, v in doc.items() if k != "@context"}
+    # The proof's own @context is a context, not data: processors consume it.
+    original["proof"] = {k: v for k, v in doc["proof"].items() if k != "@context"}
+    same(original, {k: v for k, v in compacted.items() if k != "@context"})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
@@ -24,6 +25,7 @@ PROOF_TYPE = "DataIntegrityProof"
 _ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub
 _ED25519_PRIV = b"\x80\x26"  # multicodec ed25519-priv
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {ch: i for i, ch in enumerate(_B58)}
 
 
 class ProofError(ValueError):
@@ -42,8 +44,8 @@ def b58encode(data: bytes) -> str:
 def b58decode(text: str) -> bytes:
     n = 0
     for ch in text:
-        i = _B58.find(ch)
-        if i < 0:
+        i = _B58_INDEX.get(ch)
+        if i is None:
             raise ValueError(f"{ch!r} is not a base58btc character")
         n = n * 58 + i
     body = n.to_bytes((n.bit_length() + 7) // 8, "big")
@@ -55,6 +57,7 @@ def multikey(public: Ed25519PublicKey) -> str:
     return "z" + b58encode(_ED25519_PUB + public.public_bytes_raw())
 
 
+@lru_cache(maxsize=1024)
 def public_key_of(value: str) -> Ed25519PublicKey:
     if not value.startswith("z"):
         raise ProofError("the key is not base58btc multibase (it must start with 'z')")

@@ -73,6 +73,26 @@ class DatabaseRegistry:
         return f"revoked on {row.revoked_at:%Y-%m-%d}: {row.revocation_reason}"
 
 
+class MemoryRegistry:
+    """Trust held in memory: keys and status lists given up front (batch checks, bench)."""
+
+    def __init__(
+        self, base_url: str, keys: dict[str, KnownKey], status_lists: list[dict[str, Any]]
+    ) -> None:
+        self.base_url = base_url
+        self._keys = keys
+        self._lists = {str(sl["id"]): sl for sl in status_lists}
+
+    async def key(self, multikey: str) -> KnownKey | None:
+        return self._keys.get(multikey)
+
+    async def status_list(self, url: str) -> dict[str, Any] | None:
+        return self._lists.get(url)
+
+    async def revocation_note(self, credential_id: str) -> str | None:
+        return None
+
+
 def _time(value: Any, name: str) -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"{name} must be an XML Schema dateTime string")

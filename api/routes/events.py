@@ -64,6 +64,10 @@ async def feed(
 async def subscribe(
     body: SubscriptionCreate, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> SubscriptionSecret:
+    if settings.environment == "production" and not body.url.startswith("https://"):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "webhook URLs must use https in production"
+        )
     secret = new_secret()
     sub = WebhookSubscription(
         id=str(uuid.uuid4()),
