@@ -46,7 +46,7 @@ class World:
         email = f"{role.value}-{uuid.uuid4().hex[:10]}@test.example"
         if role == Role.candidate:
             r = await self.http.post(
-                "/users/register", json={"name": "Test Candidate", "email": email}
+                "/users/register", json={"name": "Zofia Gęślą-Jaźwińska", "email": email}
             )
         else:
             r = await self.http.post(

@@ -318,13 +318,27 @@ async def test_certificate_pdf_reads_back_with_the_outcomes_and_the_verification
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages)
     flat = " ".join(text.split())
-    assert "Zaświadczenie" in flat or "Certyfikat" in flat
+    assert "Certificate" in flat and "Zaświadczenie" in flat
+    assert "Zofia Gęślą-Jaźwińska" in flat  # the candidate, every Polish letter intact
+    assert "Osiągnięte efekty uczenia się" in flat and "Supplement" in flat
     for lo in w.standard.learning_outcomes:
         assert " ".join(lo.statement.split())[:40] in flat
     assert cid in flat.replace(" ", "") or cid[:8] in flat
+    assert len(pypdf.PdfReader(io.BytesIO(r.content)).pages) >= 2  # certificate + supplement
     other = await make_world(stack)
     r = await w.http.get(f"/credentials/{cid}/certificate.pdf", headers=other.issuer.auth)
     assert r.status_code == 403
+    # Once revoked, the certificate says so.
+    ok(
+        await w.http.post(
+            f"/credentials/{cid}/revocation",
+            json={"reason": "issued in error"},
+            headers=w.admin.auth,
+        )
+    )
+    r = await w.http.get(f"/credentials/{cid}/certificate.pdf", headers=run.candidate.auth)
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages)
+    assert "UNIEWAŻNIONE" in text
 
 
 async def test_certification_is_refused_while_the_awarding_body_has_no_key(stack: Stack) -> None:
@@ -415,3 +429,49 @@ def test_every_term_is_defined_by_the_shipped_contexts() -> None:
     # The proof's own @context is a context, not data: processors consume it.
     original["proof"] = {k: v for k, v in doc["proof"].items() if k != "@context"}
     same(original, {k: v for k, v in compacted.items() if k != "@context"})
+
+
+async def test_keys_are_created_by_the_cli_and_sealed_at_rest(stack: Stack) -> None:
+    w = await make_world(stack)
+    std = ok(await w.http.get(f"/standards/{w.standard_id}", headers=w.admin.auth))
+    body_id = std["awarding_body_id"]
+    s = stack.settings
+    env = {
+        **os.environ,
+        "VNFIL_DATABASE_URL": s.database_url,
+        "VNFIL_DATABASE_SCHEMA": s.database_schema,
+        "VNFIL_PUBLIC_BASE_URL": s.public_base_url,
+        "VNFIL_SECRET_KEY": s.secret_key,
+    }
+    vnfil = str(Path(sys.executable).parent / "vnfil")
+
+    def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([vnfil, *args], env=env, capture_output=True, text=True, timeout=60)
+
+    r = await asyncio.to_thread(run_cli, "keys", "rotate", body_id)
+    assert r.returncode == 0 and "new signing key" in r.stdout, r.stdout + r.stderr
+    r = await asyncio.to_thread(run_cli, "keys", "create", "no-such-body")
+    assert r.returncode == 2 and "no awarding body" in r.stdout
+    async with stack.sessions() as session:  # type: ignore[operator]
+        keys = list(
+            await session.scalars(
+                select(SigningKey)
+                .where(SigningKey.awarding_body_id == body_id)
+                .order_by(SigningKey.created_at)
+            )
+        )
+    assert len(keys) == 2 and keys[0].retired_at is not None and keys[1].retired_at is None
+    from vnfil.keys import unseal
+
+    raw = unseal(s.secret_key, keys[1].private_sealed, f"signing-key:{keys[1].id}")
+    assert len(raw) == 32 and raw not in keys[1].private_sealed  # not stored in the clear
+    for wrong_secret, purpose in ((s.secret_key + "x", keys[1].id), (s.secret_key, keys[0].id)):
+        try:
+            unseal(wrong_secret, keys[1].private_sealed, f"signing-key:{purpose}")
+            raise AssertionError("unsealed with the wrong secret or purpose")
+        except ValueError:
+            pass
+    # The new key signs from now on; the issuer profile lists both.
+    _, status = await certified_case(w)
+    doc = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
+    assert doc["document"]["proof"]["verificationMethod"].endswith(keys[1].public_multikey)
