@@ -19,9 +19,10 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.deps import Principal
 from vnfil.audit import append_entry
 from vnfil.errors import HTTP_STATUS, Refusal
-from vnfil.models import AuditEntry, Case, Centre, Stage, Standard, User, utcnow
+from vnfil.models import AuditEntry, Case, Centre, Stage, Standard, utcnow
 from vnfil.schemas import Actor, CandidateRef, CaseInput, CaseState, CaseStatus
 from vnfil.settings import Settings
 from vnfil.standards import snapshot
@@ -29,7 +30,7 @@ from vnfil.temporal import CENTRE, STAGE, STANDARD, STATUS, workflow_id
 from workflows.case import ValidationCase
 
 
-def actor_of(user: User) -> Actor:
+def actor_of(user: Principal) -> Actor:
     return Actor(user_id=user.id, role=user.role, name=user.name)  # type: ignore[arg-type]
 
 
@@ -37,7 +38,7 @@ async def open_case(
     session: AsyncSession,
     temporal: Client,
     settings: Settings,
-    candidate: User,
+    candidate: Principal,
     standard_id: str,
     centre_id: str,
 ) -> Case:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -11,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from vnfil.accounts import user_by_token
+from vnfil.accounts import primary_membership, session_by_cookie, user_by_token
 from vnfil.evidence import EvidenceStore
-from vnfil.models import Case, CaseAssignment, Role, User
+from vnfil.models import Case, CaseAssignment, Membership, Role, User
 from vnfil.settings import Settings
 
 
@@ -40,36 +41,92 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 StoreDep = Annotated[EvidenceStore, Depends(get_store)]
 
 _bearer = HTTPBearer(auto_error=False)
+SESSION_COOKIE = "vnfil_session"
+MEMBERSHIP_HEADER = "X-Vnfil-Membership"
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, acting in one of their memberships (role + centre or awarding body).
+
+    Every access rule reads this, never the user row: a person who is an assessor in
+    one centre and an admin in another is only ever one of them per request.
+    """
+
+    id: str
+    name: str
+    email: str
+    role: str
+    centre_id: str | None
+    awarding_body_id: str | None
+    membership_id: str
+    via: str  # "bearer" or "session"
+
+
+def _principal(user: User, m: Membership, via: str) -> Principal:
+    return Principal(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        role=m.role,
+        centre_id=m.centre_id,
+        awarding_body_id=m.awarding_body_id,
+        membership_id=m.id,
+        via=via,
+    )
 
 
 async def current_user(
+    request: Request,
     session: SessionDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
-    if creds is None or creds.scheme.lower() != "bearer":
+) -> Principal:
+    """A bearer token (API) or the session cookie (web pages, with a CSRF header on writes)."""
+    if creds is not None and creds.scheme.lower() == "bearer":
+        user = await user_by_token(session, creds.credentials)
+        if user is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "unknown or revoked token",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        wanted = request.headers.get(MEMBERSHIP_HEADER)
+        if wanted is None:
+            return _principal(user, await primary_membership(session, user), "bearer")
+        m = await session.get(Membership, wanted)
+        if m is None or m.user_id != user.id:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"membership {wanted} is not one of yours"
+            )
+        return _principal(user, m, "bearer")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    web = await session_by_cookie(session, cookie) if cookie else None
+    if web is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "missing bearer token: send 'Authorization: Bearer <token>'",
+            "missing bearer token: send 'Authorization: Bearer <token>', or sign in",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    user = await user_by_token(session, creds.credentials)
-    if user is None:
+    if request.method not in _SAFE and request.headers.get("X-CSRF-Token") != web.csrf_token:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "unknown or revoked token",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            status.HTTP_403_FORBIDDEN, "missing or wrong X-CSRF-Token for a signed-in session"
         )
-    return user
+    user = await session.get(User, web.user_id)
+    m = await session.get(Membership, web.membership_id)
+    if user is None or m is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this session's account is gone")
+    return _principal(user, m, "session")
 
 
-CurrentUser = Annotated[User, Depends(current_user)]
+CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
 def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
     """A router/route dependency: only these roles may call."""
     allowed = {r.value for r in roles}
 
-    async def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> Principal:
         if user.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
@@ -90,7 +147,7 @@ CASE_SCOPE = {
 }
 
 
-async def can_see_case(session: AsyncSession, user: User, case: Case) -> bool:
+async def can_see_case(session: AsyncSession, user: Principal, case: Case) -> bool:
     """The access rule for cases, in one place."""
     if user.role == Role.candidate:
         return case.candidate_id == user.id

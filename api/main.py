@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from temporalio.service import RPCError
 
 from api.routes import (
+    auth,
     cases,
     centres,
     credentials,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (
         health,
+        auth,
         users,
         standards,
         cases,

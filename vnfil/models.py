@@ -84,6 +84,11 @@ class User(Base):
     # SHA-256 of the bearer token; the token itself is shown once and never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Web sign-in (argon2id); none until the person sets one.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # An external OpenID Connect identity (issuer + subject), when one is linked.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(300))
 
 
 class Standard(Base):
@@ -281,3 +286,48 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(String(20000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Membership(Base):
+    """One role a person holds: in a centre (staff), for an awarding body (issuer), or
+    none (candidate). A person may hold several; each request acts in one of them.
+    ``users.role`` / ``centre_id`` / ``awarding_body_id`` mirror the first (primary) one."""
+
+    __tablename__ = "memberships"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    centre_id: Mapped[str | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    awarding_body_id: Mapped[str | None] = mapped_column(ForeignKey("awarding_bodies.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "centre_id", "awarding_body_id", name="uq_membership"),
+    )
+
+
+class WebSession(Base):
+    """A signed-in browser: only the SHA-256 of the cookie value is stored."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    membership_id: Mapped[str] = mapped_column(ForeignKey("memberships.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Invitation(Base):
+    """A centre admin invites staff by e-mail; the link's token is stored hashed."""
+
+    __tablename__ = "invitations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id"), index=True)
+    invited_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

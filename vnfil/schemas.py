@@ -171,9 +171,13 @@ class CandidateRef(BaseModel):
 class UserRegister(BaseModel):
     name: NonBlank
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+    # For web sign-in; API clients use the token they get back.
+    password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
 
 
-class UserCreate(UserRegister):
+class UserCreate(BaseModel):
+    name: NonBlank
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
     role: Role
 
 
@@ -636,3 +640,73 @@ class DeliveryRead(BaseModel):
     status_code: int | None
     latency_ms: float
     error: str | None
+
+
+# --- accounts ---------------------------------------------------------------------
+
+Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+
+
+class LoginInput(BaseModel):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)]
+    password: Annotated[str, StringConstraints(max_length=200)]
+    membership_id: str | None = None
+
+
+class MembershipRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    role: Role
+    centre_id: str | None
+    awarding_body_id: str | None
+
+
+class SessionRead(BaseModel):
+    """The signed-in person, the membership they act in and the CSRF token for writes."""
+
+    user: UserRead
+    membership: MembershipRead
+    memberships: list[MembershipRead]
+    csrf_token: str
+
+
+class MembershipSwitch(BaseModel):
+    membership_id: str
+
+
+class PasswordChange(BaseModel):
+    current_password: str | None = None
+    new_password: Password
+
+
+class InvitationCreate(BaseModel):
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+    role: Role
+
+
+class InvitationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    email: str
+    role: Role
+    centre_id: str
+    expires_at: datetime
+    accepted_at: datetime | None
+
+
+class InvitationLink(InvitationRead):
+    """Shown once: the token to put in the invitation's link."""
+
+    token: str
+
+
+class InvitationAcceptance(BaseModel):
+    """A newcomer gives a name and a password; someone with an account, their password."""
+
+    name: NonBlank | None = None
+    password: Password
+
+
+class MeRead(UserRead):
+    membership_id: str
+    memberships: list[MembershipRead]

@@ -6,9 +6,9 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep, can_see_case
+from api.deps import CurrentUser, Principal, SessionDep, SettingsDep, TemporalDep, can_see_case
 from vnfil.certificate import render_certificate_html, render_certificate_pdf
-from vnfil.models import Case, Credential, Role, User, utcnow
+from vnfil.models import Case, Credential, Role, utcnow
 from vnfil.rendering import environment
 from vnfil.schemas import (
     Actor,
@@ -23,7 +23,7 @@ from workflows.revocation import CredentialRevocation
 router = APIRouter(prefix="/credentials", tags=["credentials"])
 
 
-async def _may_see(session: SessionDep, user: User, cred: Credential) -> bool:
+async def _may_see(session: SessionDep, user: Principal, cred: Credential) -> bool:
     if user.role == Role.issuer:
         return cred.awarding_body_id == user.awarding_body_id
     case = await session.get(Case, cred.case_id)
@@ -59,7 +59,7 @@ async def _credential(session: SessionDep, credential_id: str) -> Credential:
     return cred
 
 
-async def _visible(session: SessionDep, user: User, credential_id: str) -> Credential:
+async def _visible(session: SessionDep, user: Principal, credential_id: str) -> Credential:
     cred = await _credential(session, credential_id)
     if not await _may_see(session, user, cred):
         raise HTTPException(
@@ -100,7 +100,7 @@ async def verification_page(
 
 
 async def _certificate_inputs(
-    session: SessionDep, settings: SettingsDep, user: User, credential_id: str
+    session: SessionDep, settings: SettingsDep, user: Principal, credential_id: str
 ) -> tuple[Credential, str]:
     cred = await _visible(session, user, credential_id)
     return cred, verification_url(settings.public_base_url, cred.id)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 
 from activities.events import start_delivery
-from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep, require_roles
+from api.deps import CurrentUser, Principal, SessionDep, SettingsDep, TemporalDep, require_roles
 from vnfil.events import cloud_event, new_secret
 from vnfil.keys import seal
-from vnfil.models import Event, Role, User, WebhookDelivery, WebhookSubscription, utcnow
+from vnfil.models import Event, Role, WebhookDelivery, WebhookSubscription, utcnow
 from vnfil.schemas import (
     DeliveryRead,
     SubscriptionCreate,
@@ -24,13 +24,13 @@ router = APIRouter(tags=["events"], dependencies=[require_roles(Role.issuer)])
 ROTATION_OVERLAP = timedelta(hours=24)
 
 
-def _body_of(user: User) -> str:
+def _body_of(user: Principal) -> str:
     if user.awarding_body_id is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this issuer account has no awarding body")
     return user.awarding_body_id
 
 
-async def _subscription(session: SessionDep, user: User, sub_id: str) -> WebhookSubscription:
+async def _subscription(session: SessionDep, user: Principal, sub_id: str) -> WebhookSubscription:
     sub = await session.get(WebhookSubscription, sub_id)
     if sub is None or sub.awarding_body_id != _body_of(user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no webhook subscription {sub_id} of yours")

@@ -4,9 +4,17 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 
 from api.deps import CurrentUser, SessionDep, require_roles
-from vnfil.accounts import create_user, email_taken
+from vnfil.accounts import create_user, email_taken, hash_password, memberships_of
 from vnfil.models import Notification, Role
-from vnfil.schemas import NotificationRead, UserCreate, UserRead, UserRegister, UserWithToken
+from vnfil.schemas import (
+    MembershipRead,
+    MeRead,
+    NotificationRead,
+    UserCreate,
+    UserRead,
+    UserRegister,
+    UserWithToken,
+)
 
 router = APIRouter(tags=["people"])
 
@@ -17,6 +25,8 @@ async def register(body: UserRegister, session: SessionDep) -> UserWithToken:
     if await email_taken(session, body.email):
         raise HTTPException(status.HTTP_409_CONFLICT, f"{body.email} is already registered")
     user, token = await create_user(session, name=body.name, email=body.email, role=Role.candidate)
+    if body.password:
+        user.password_hash = hash_password(body.password)
     await session.commit()
     return UserWithToken(**UserRead.model_validate(user).model_dump(), token=token)
 
@@ -40,8 +50,15 @@ async def add_staff(body: UserCreate, session: SessionDep, admin: CurrentUser) -
 
 
 @router.get("/me")
-async def me(user: CurrentUser) -> UserRead:
-    return UserRead.model_validate(user)
+async def me(user: CurrentUser, session: SessionDep) -> MeRead:
+    """Who you are, the membership this request acts in, and all of yours."""
+    return MeRead(
+        **UserRead.model_validate(user).model_dump(),
+        membership_id=user.membership_id,
+        memberships=[
+            MembershipRead.model_validate(m) for m in await memberships_of(session, user.id)
+        ],
+    )
 
 
 @router.get("/me/notifications")

@@ -1,0 +1,197 @@
+"""The whole permissions matrix: every endpoint × every kind of caller, on one centre's
+certified case. Anyone not allowed gets 401, 403 or 404, never the data or the action;
+lists show outsiders nothing of it. A new endpoint fails here until it is declared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Stack
+from tests.factories import certified_case, make_world, ok
+from vnfil.models import Role
+
+# The callers: world A owns the case; world B is another centre and awarding body.
+A_CASE = {"a_candidate", "a_counsellor", "a_assessor", "a_supervisor", "a_admin"}
+A_ALL = A_CASE | {"a_issuer", "a_free_assessor"}
+B_ALL = {"b_candidate", "b_counsellor", "b_assessor", "b_supervisor", "b_admin", "b_issuer"}
+SIGNED_IN = A_ALL | B_ALL
+EVERYONE = SIGNED_IN | {"anonymous"}
+CANDIDATES = {"a_candidate", "b_candidate"}
+ISSUERS = {"a_issuer", "b_issuer"}
+ADMINS = {"a_admin", "b_admin"}
+CREDENTIAL_SEERS = A_CASE | {"a_issuer"}
+
+# Who may reach each endpoint with world A's ids in its path.
+MATRIX: dict[str, set[str]] = {
+    "POST /auth/login": EVERYONE,
+    "POST /auth/logout": SIGNED_IN,
+    "POST /auth/membership": SIGNED_IN,
+    "GET /auth/session": set(),  # browsers only: a bearer token has no session
+    "GET /cases": SIGNED_IN - ISSUERS,  # filtered: see the leak check below
+    "POST /cases": CANDIDATES,
+    "GET /cases/{case_id}": A_CASE,
+    "POST /cases/{case_id}/appeal": {"a_candidate"},
+    "GET /cases/{case_id}/audit": A_CASE,
+    "POST /cases/{case_id}/certification": {"a_admin"},
+    "POST /cases/{case_id}/conflicts": A_CASE - {"a_candidate"},
+    "POST /cases/{case_id}/counselling": {"a_counsellor"},
+    "POST /cases/{case_id}/deadline-extension": {"a_admin"},
+    "POST /cases/{case_id}/decisions": {"a_assessor"},
+    "GET /cases/{case_id}/evidence": A_CASE,
+    "POST /cases/{case_id}/evidence": {"a_candidate"},
+    "GET /cases/{case_id}/evidence/{evidence_id}": A_CASE,
+    "POST /cases/{case_id}/identification": {"a_candidate", "a_counsellor", "a_admin"},
+    "POST /cases/{case_id}/identity": {"a_supervisor"},
+    "POST /cases/{case_id}/identity/photo": {"a_supervisor"},
+    "PUT /cases/{case_id}/panel": {"a_admin"},
+    "GET /cases/{case_id}/portfolio-completeness": A_CASE,
+    "POST /cases/{case_id}/portfolio-review": {"a_counsellor"},
+    "POST /cases/{case_id}/resolution": {"a_assessor"},
+    "POST /cases/{case_id}/result-acceptance": {"a_candidate"},
+    "POST /cases/{case_id}/sessions": {"a_admin"},
+    "GET /cases/{case_id}/stage-records": A_CASE,
+    "GET /cases/{case_id}/status": A_CASE,
+    "POST /cases/{case_id}/submission": {"a_candidate"},
+    "POST /cases/{case_id}/withdrawal": {"a_candidate"},
+    "GET /centres/{centre_id}/figures": {"a_admin"},
+    "GET /centres/{centre_id}/invitations": {"a_admin"},
+    "POST /centres/{centre_id}/invitations": {"a_admin"},
+    "GET /centres/{centre_id}/workflows": {"a_admin"},
+    "GET /credentials": CANDIDATES | ISSUERS | ADMINS | {"a_counsellor", "b_counsellor"},
+    "GET /credentials/{credential_id}": CREDENTIAL_SEERS,
+    "GET /credentials/{credential_id}/certificate.html": CREDENTIAL_SEERS,
+    "GET /credentials/{credential_id}/certificate.pdf": CREDENTIAL_SEERS,
+    "POST /credentials/{credential_id}/revocation": {"a_issuer", "a_admin"},
+    "GET /credentials/{credential_id}/verification": EVERYONE,
+    "GET /events": ISSUERS,  # filtered
+    "POST /events/{event_id}/redeliveries": {"a_issuer"},
+    "GET /health": EVERYONE,
+    "POST /invitations/{token}/acceptance": EVERYONE,
+    "GET /issuers/{awarding_body_id}": EVERYONE,
+    "GET /me": SIGNED_IN,
+    "GET /me/notifications": SIGNED_IN,
+    "PUT /me/password": SIGNED_IN,
+    "GET /standards": SIGNED_IN,
+    "POST /standards": ISSUERS,
+    "GET /standards/{standard_id}": SIGNED_IN,
+    "GET /standards/{standard_id}/export": SIGNED_IN,
+    "GET /status/{list_id}": EVERYONE,
+    "POST /users": ADMINS,
+    "POST /users/register": EVERYONE,
+    "POST /verify": EVERYONE,
+    "GET /webhooks": ISSUERS,  # filtered
+    "POST /webhooks": ISSUERS,
+    "DELETE /webhooks/{sub_id}": {"a_issuer"},
+    "GET /webhooks/{sub_id}/deliveries": {"a_issuer"},
+    "POST /webhooks/{sub_id}/secret-rotation": {"a_issuer"},
+}
+
+# Valid bodies, so a refusal is never a 422 hiding whether the caller was allowed.
+BODIES: dict[str, dict[str, Any]] = {
+    "POST /auth/membership": {"membership_id": "none"},
+    "POST /cases/{case_id}/appeal": {"reason": "the panel overlooked my reference letter"},
+    "POST /cases/{case_id}/conflicts": {"user_id": "someone", "reason": "a former colleague"},
+    "POST /cases/{case_id}/deadline-extension": {"days": 7, "reason": "illness"},
+    "POST /cases/{case_id}/decisions": {"decisions": []},
+    "POST /centres/{centre_id}/invitations": {"email": "new@test.example", "role": "assessor"},
+    "POST /credentials/{credential_id}/revocation": {"reason": "matrix test"},
+    "POST /cases/{case_id}/withdrawal": {"reason": "matrix test"},
+    "PUT /me/password": {"current_password": "x", "new_password": "a long new password"},
+    "POST /users": {"name": "X", "email": "x@test.example", "role": "assessor"},
+    "POST /webhooks": {"url": "http://127.0.0.1:9/hook"},
+}
+
+
+async def test_every_role_on_every_endpoint(stack: Stack) -> None:
+    a, b = await make_world(stack), await make_world(stack)
+    run, status = await certified_case(a)
+    assert run.counsellor and run.supervisor and run.assessors
+    tokens: dict[str, dict[str, str]] = {
+        "anonymous": {},
+        "a_candidate": run.candidate.auth,
+        "a_counsellor": run.counsellor.auth,
+        "a_assessor": run.assessors[0].auth,
+        "a_supervisor": run.supervisor.auth,
+        "a_admin": a.admin.auth,
+        "a_issuer": a.issuer.auth,
+        "a_free_assessor": (await a.person(Role.assessor)).auth,
+        "b_admin": b.admin.auth,
+        "b_issuer": b.issuer.auth,
+    }
+    for role in ("candidate", "counsellor", "assessor", "supervisor"):
+        tokens[f"b_{role}"] = (await b.person(Role(role))).auth
+    assert set(tokens) == EVERYONE
+
+    sub = ok(
+        await a.http.post("/webhooks", json={"url": "http://127.0.0.1:9/x"}, headers=a.issuer.auth),
+        201,
+    )
+    events = ok(await a.http.get("/events", headers=a.issuer.auth))["events"]
+    evidence = ok(await a.http.get(f"{run.url}/evidence", headers=a.admin.auth))
+    cred = ok(await a.http.get(f"/credentials/{status['credential_id']}", headers=a.admin.auth))
+    status_url = cred["document"]["credentialStatus"]["statusListCredential"]
+    ids = {
+        "case_id": run.case_id,
+        "evidence_id": evidence[0]["id"],
+        "centre_id": a.centre_id,
+        "credential_id": status["credential_id"],
+        "event_id": events[0]["id"],
+        "sub_id": sub["id"],
+        "standard_id": a.standard_id,
+        "list_id": status_url.rsplit("/", 1)[1],
+        "awarding_body_id": cred["awarding_body_id"],
+        "token": "inv_not_a_real_invitation",
+    }
+
+    # Every endpoint the app serves is declared above.
+    served = {
+        f"{method.upper()} {path}"
+        for path, ops in a.http._transport.app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        for method in ops
+    }
+    assert served == set(MATRIX), (
+        f"undeclared: {served - set(MATRIX)}; gone: {set(MATRIX) - served}"
+    )
+
+    leaks: list[str] = []
+    checked = 0
+    for op, allowed in sorted(MATRIX.items()):
+        method, template = op.split(" ", 1)
+        path = template.format(**ids)
+        for who, headers in sorted(tokens.items()):
+            if who in allowed and method != "GET":
+                continue  # allowed writes are the other tests' business
+            kwargs: dict[str, Any] = {"headers": headers}
+            if op in BODIES:
+                kwargs["json"] = BODIES[op]
+            elif op == "POST /verify":
+                kwargs["json"] = cred["document"]
+            elif op == "POST /cases/{case_id}/evidence" or op.endswith("/identity/photo"):
+                kwargs["files"] = {"file": ("x.pdf", b"%PDF-1.4 matrix", "application/pdf")}
+            elif method in ("POST", "PUT"):
+                kwargs["json"] = {}
+            r = await a.http.request(method, path, **kwargs)
+            checked += 1
+            if who in allowed:
+                if r.status_code in (401, 403):
+                    leaks.append(f"{who} refused {op}: {r.status_code} {r.text[:120]}")
+            elif r.status_code not in (401, 403, 404):
+                leaks.append(f"{who} reached {op}: {r.status_code} {r.text[:120]}")
+    assert not leaks, "\n".join(leaks)
+    assert checked >= 600
+
+    # Lists: outsiders see nothing of world A.
+    secrets = (run.case_id, status["credential_id"], sub["id"], events[0]["id"])
+    for who in sorted(B_ALL | {"a_free_assessor"}):
+        for path in ("/cases", "/credentials", "/events", "/webhooks", "/me/notifications"):
+            r = await a.http.get(path, headers=tokens[who])
+            if r.status_code == 200:
+                for secret in secrets:
+                    assert secret not in r.text, f"{who} sees {secret} in {path}"
+    # Nothing the refused callers tried changed anything.
+    final = ok(await a.http.get(run.url, headers=a.admin.auth))
+    assert final["stage"] == "completed" and final["status"] == "completed"
+    assert ok(await a.http.post("/verify", json=cred["document"]))["verified"] is True
+    print(
+        f"permissions matrix: {len(MATRIX)} endpoints x {len(tokens)} callers, {checked} requests"
+    )
