@@ -7,6 +7,10 @@ STAMP  := $(VENV)/.installed
 .PHONY: install dev test test-sqlite test-postgresql bench demo lint clean
 
 $(STAMP): pyproject.toml
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && \
+		{ apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		  { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }; } ; } || \
+		echo "warning: could not install Debian's chromium; the browser test will be skipped"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from vnfil.accounts import primary_membership, session_by_cookie, user_by_token
+from vnfil.accounts import LoginThrottle, primary_membership, session_by_cookie, user_by_token
 from vnfil.evidence import EvidenceStore
 from vnfil.models import Case, CaseAssignment, Membership, Role, User
 from vnfil.settings import Settings
@@ -35,7 +35,12 @@ def get_store(request: Request) -> EvidenceStore:
     return request.app.state.store
 
 
+def get_throttle(request: Request) -> LoginThrottle:
+    return request.app.state.throttle
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 StoreDep = Annotated[EvidenceStore, Depends(get_store)]

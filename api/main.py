@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from temporalio.service import RPCError
 
 from api.routes import (
@@ -20,10 +21,12 @@ from api.routes import (
     events,
     evidence,
     health,
+    pages,
     standards,
     users,
     verify,
 )
+from vnfil.accounts import LoginThrottle
 from vnfil.db import make_engine, make_session_factory
 from vnfil.evidence import EvidenceStore
 from vnfil.settings import Settings, get_settings
@@ -41,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.sessions = make_session_factory(engine)
         app.state.store = EvidenceStore(settings)
+        app.state.throttle = LoginThrottle()
         try:
             await asyncio.to_thread(app.state.store.ensure_bucket)
         except Exception as exc:  # noqa: BLE001 - /health reports it; uploads fail with 503
@@ -88,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(evidence.identity_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(packages=[("vnfil", "static")]), name="static")
     return app
 
 

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
 import httpx
@@ -125,6 +126,12 @@ def make_settings(
     return Settings(**{**values, **database, **extra})  # type: ignore[arg-type]
 
 
+def no_cookies() -> CookieJar:
+    """The shared API client speaks with bearer tokens only: a session cookie one test
+    receives must not make the next test's "anonymous" requests signed in."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 @dataclass
 class Stack:
     """One running vnfil: API client, worker, stores, on one database kind."""
@@ -155,7 +162,7 @@ async def stack(
     async with worker, app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", timeout=60
+            transport=transport, base_url="http://testserver", timeout=60, cookies=no_cookies()
         ) as http:
             engine = make_engine(settings)
             yield Stack(
@@ -200,7 +207,9 @@ async def timed(
     app = create_app(settings)
     async with build_worker(skipping_env.client, settings), app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", timeout=60, cookies=no_cookies()
+        ) as http:
             yield (
                 Stack(settings, skipping_env.client, http, stack.store, stack.sessions),
                 skipping_env,

@@ -209,3 +209,32 @@ async def test_invited_person_holds_roles_in_two_centres_one_at_a_time(stack: St
     ).status_code == 404
     listed = ok(await a.http.get(f"/centres/{a.centre_id}/invitations", headers=a.admin.auth))
     assert {i["id"] for i in listed} >= {inv["id"], late["id"]}
+
+
+async def test_an_external_oidc_identity_links_only_through_a_verified_email(stack: Stack) -> None:
+    from vnfil.accounts import user_for_oidc
+
+    w = await make_world(stack)
+    me = ok(await w.http.get("/me", headers=w.admin.auth))
+    issuer = "https://login.example.org/realms/vnfil"
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        assert (
+            await user_for_oidc(
+                session, issuer=issuer, subject="s-1", email=me["email"], email_verified=False
+            )
+            is None
+        )
+        linked = await user_for_oidc(
+            session, issuer=issuer, subject="s-1", email=me["email"], email_verified=True
+        )
+        assert linked is not None and linked.id == me["id"]
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        # From now on the subject alone finds the account, whatever the e-mail claim says.
+        again = await user_for_oidc(
+            session, issuer=issuer, subject="s-1", email="other@x.example", email_verified=False
+        )
+        assert again is not None and again.id == me["id"]
+        stranger = await user_for_oidc(
+            session, issuer=issuer, subject="s-2", email="nobody@x.example", email_verified=True
+        )
+        assert stranger is None  # no account is created: staff are invited, candidates register

@@ -121,6 +121,7 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
     for role in ("candidate", "counsellor", "assessor", "supervisor"):
         tokens[f"b_{role}"] = (await b.person(Role(role))).auth
     assert set(tokens) == EVERYONE
+    assert not a.http.cookies, "the shared client must not carry a session: anonymous is anonymous"
 
     sub = ok(
         await a.http.post("/webhooks", json={"url": "http://127.0.0.1:9/x"}, headers=a.issuer.auth),

@@ -226,3 +226,29 @@ async def user_for_oidc(
         if user is not None and user.oidc_subject is None:
             user.oidc_issuer, user.oidc_subject = issuer, subject
     return user
+
+
+class LoginThrottle:
+    """At most ``limit`` failed sign-ins per e-mail in ``window`` seconds (per API process;
+    several processes each keep their own count, which still bounds guessing)."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, list[float]] = {}
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(key, []) if now - t < self.window]
+        self._failures[key] = kept
+        return kept
+
+    def blocked(self, email: str, now: float) -> bool:
+        return len(self._recent(email.strip().lower(), now)) >= self.limit
+
+    def failed(self, email: str, now: float) -> None:
+        key = email.strip().lower()
+        self._recent(key, now).append(now)
+        if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
+            self._failures.clear()
+
+    def succeeded(self, email: str) -> None:
+        self._failures.pop(email.strip().lower(), None)

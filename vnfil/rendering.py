@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 @lru_cache
 def environment() -> Environment:
     return Environment(
+        extensions=["jinja2.ext.do"],
         loader=PackageLoader("vnfil", "templates"),
         autoescape=select_autoescape(["html", "xml", "html.j2"]),
         undefined=StrictUndefined,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import delete, select
 
@@ -11,6 +13,7 @@ from api.deps import (
     Principal,
     SessionDep,
     SettingsDep,
+    ThrottleDep,
     require_roles,
 )
 from vnfil.accounts import (
@@ -78,13 +81,24 @@ async def _session_read(session: SessionDep, user: User, web: WebSession) -> Ses
 
 @router.post("/auth/login")
 async def login(
-    body: LoginInput, response: Response, session: SessionDep, settings: SettingsDep
+    body: LoginInput,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
 ) -> SessionRead:
-    """E-mail and password; the answer sets an HttpOnly, SameSite=Lax session cookie."""
+    """E-mail and password; the answer sets an HttpOnly, SameSite=Lax session cookie.
+    Five wrong passwords for one e-mail within 15 minutes lock it for the rest of them."""
+    if throttle.blocked(body.email, time.monotonic()):
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, "too many failed sign-ins; wait 15 minutes"
+        )
     user = await user_by_email(session, body.email)
     if not password_matches(user, body.password):
+        throttle.failed(body.email, time.monotonic())
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password")
     assert user is not None
+    throttle.succeeded(body.email)
     if body.membership_id:
         membership = await session.get(Membership, body.membership_id)
         if membership is None or membership.user_id != user.id:

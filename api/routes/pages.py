@@ -1,0 +1,368 @@
+"""Server-rendered pages for the four user groups (Jinja2; a little JavaScript posts the
+forms to the same JSON API, with the session's CSRF token). Pages only read; every
+change goes through the API routes and their permission checks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+
+from api.cases import case_status
+from api.deps import (
+    SESSION_COOKIE,
+    Principal,
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+    ThrottleDep,
+    can_see_case,
+    current_user,
+)
+from vnfil.accounts import (
+    invitation_by_token,
+    memberships_of,
+    open_session,
+    password_matches,
+    primary_membership,
+    session_by_cookie,
+    user_by_email,
+)
+from vnfil.audit import chain_of
+from vnfil.figures import centre_figures
+from vnfil.i18n import pick_language, translator
+from vnfil.models import (
+    Case,
+    CaseAssignment,
+    Centre,
+    Credential,
+    Evidence,
+    Membership,
+    Role,
+    Stage,
+    Standard,
+    User,
+    WebhookDelivery,
+    WebhookSubscription,
+    utcnow,
+)
+from vnfil.rendering import environment
+from vnfil.schemas import StandardDocument
+
+router = APIRouter(include_in_schema=False)
+STAGES = [Stage.identification, Stage.documentation, Stage.assessment, Stage.certification]
+LANG_COOKIE = "vnfil_lang"
+
+
+async def page_user(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in person, or None (the page then sends them to sign in)."""
+    try:
+        return await current_user(request, session, None)
+    except HTTPException:
+        return None
+
+
+PageUser = Annotated[Principal | None, Depends(page_user)]
+
+
+def _render(
+    request: Request, template: str, user: Principal | None, **context: Any
+) -> HTMLResponse:
+    lang = request.query_params.get("lang") or pick_language(
+        request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
+    )
+    if lang not in ("en", "pl"):
+        lang = "en"
+    html = (
+        environment()
+        .get_template(f"pages/{template}.html.j2")
+        .render(t=translator(lang), lang=lang, user=user, stages=STAGES, **context)
+    )
+    response = HTMLResponse(html)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(user: PageUser) -> Response:
+    return RedirectResponse("/app" if user else "/login", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(
+    request: Request, error: bool = False, throttled: bool = False
+) -> HTMLResponse:
+    return _render(request, "login", None, error=error, throttled=throttled)
+
+
+@router.post("/login")
+async def login_form(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """The form sign-in (works without JavaScript); the JSON one is POST /auth/login."""
+    if throttle.blocked(email, time.monotonic()):
+        return RedirectResponse("/login?throttled=1", status.HTTP_303_SEE_OTHER)
+    user = await user_by_email(session, email)
+    if not password_matches(user, password):
+        throttle.failed(email, time.monotonic())
+        return RedirectResponse("/login?error=1", status.HTTP_303_SEE_OTHER)
+    assert user is not None
+    throttle.succeeded(email)
+    cookie, _ = await open_session(session, user, await primary_membership(session, user))
+    await session.commit()
+    response = RedirectResponse("/app", status.HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_base_url.startswith("https://"),
+        max_age=7 * 86400,
+    )
+    return response
+
+
+@router.get("/register", response_class=HTMLResponse)
+async def register_page(request: Request) -> HTMLResponse:
+    """Candidates register themselves (the form posts to POST /users/register)."""
+    return _render(request, "register", None)
+
+
+@router.get("/invitations/{token}", response_class=HTMLResponse)
+async def invitation_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """The link in an invitation: choose a name and password, or give yours."""
+    inv = await invitation_by_token(session, token)
+    if inv is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such invitation")
+    existing = await user_by_email(session, inv.email) is not None
+    centre = await session.get(Centre, inv.centre_id)
+    return _render(
+        request,
+        "invitation",
+        None,
+        invitation=inv,
+        token=token,
+        existing=existing,
+        centre=centre.name if centre else "",
+    )
+
+
+async def _csrf(request: Request, session: SessionDep) -> str:
+    web = await session_by_cookie(session, request.cookies.get(SESSION_COOKIE, ""))
+    return web.csrf_token if web else ""
+
+
+async def _names(session: SessionDep, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(sorted(ids))))
+    return {i: n for i, n in rows.all()}
+
+
+@router.get("/app", response_class=HTMLResponse)
+async def dashboard(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    stage: str | None = None,
+    state: str | None = None,
+    overdue: bool = False,
+) -> Response:
+    if user is None:
+        return _to_login()
+    ctx: dict[str, Any] = {
+        "state_filter": state or "",
+        "overdue_filter": overdue,
+        "csrf": await _csrf(request, session),
+        "memberships": await memberships_of(session, user.id),
+        "centres_by_id": {c.id: c.name for c in await session.scalars(select(Centre))},
+        "stage_filter": stage or "",
+    }
+    standards = {s.id: s for s in await session.scalars(select(Standard))}
+    ctx["standards"] = standards
+    if user.role == Role.issuer:
+        ctx["credentials"] = list(
+            await session.scalars(
+                select(Credential)
+                .where(Credential.awarding_body_id == user.awarding_body_id)
+                .order_by(Credential.issued_at.desc())
+                .limit(200)
+            )
+        )
+        ctx["webhooks"] = list(
+            await session.scalars(
+                select(WebhookSubscription).where(
+                    WebhookSubscription.awarding_body_id == user.awarding_body_id
+                )
+            )
+        )
+        return _render(request, "issuer", user, **ctx)
+    q = select(Case)
+    if user.role == Role.candidate:
+        q = q.where(Case.candidate_id == user.id)
+    elif user.role in (Role.assessor, Role.supervisor):
+        q = q.join(CaseAssignment, CaseAssignment.case_id == Case.id).where(
+            CaseAssignment.user_id == user.id
+        )
+    else:
+        q = q.where(Case.centre_id == user.centre_id)
+    if stage:
+        q = q.where(Case.stage == stage)
+    if state:
+        q = q.where(Case.status == state)
+    if overdue:
+        q = q.where(Case.status == "open", Case.deadline < utcnow())
+    cases = list(await session.scalars(q.order_by(Case.created_at.desc()).limit(200)))
+    ctx["cases"] = cases
+    ctx["names"] = await _names(session, {c.candidate_id for c in cases})
+    if user.role == Role.centre_admin and user.centre_id:
+        ctx["figures"] = await centre_figures(session, user.centre_id)
+        rows = await session.execute(
+            select(User.name, func.count(Case.id))
+            .join(CaseAssignment, CaseAssignment.user_id == User.id)
+            .join(Case, Case.id == CaseAssignment.case_id)
+            .where(
+                Case.centre_id == user.centre_id,
+                Case.status == "open",
+                CaseAssignment.role == Role.assessor,
+            )
+            .group_by(User.name)
+            .order_by(func.count(Case.id).desc())
+        )
+        ctx["workload"] = rows.all()
+    return _render(request, "dashboard", user, **ctx)
+
+
+@router.get("/app/webhooks/{sub_id}", response_class=HTMLResponse)
+async def deliveries_page(
+    sub_id: str, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """An issuer's delivery log for one subscription, with a redeliver button per event."""
+    if user is None:
+        return _to_login()
+    sub = await session.get(WebhookSubscription, sub_id)
+    if sub is None or user.role != Role.issuer or sub.awarding_body_id != user.awarding_body_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such subscription of yours")
+    rows = await session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == sub.id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(500)
+    )
+    return _render(
+        request,
+        "deliveries",
+        user,
+        csrf=await _csrf(request, session),
+        subscription=sub,
+        deliveries=list(rows),
+    )
+
+
+@router.get("/app/cases.csv")
+async def cases_csv(session: SessionDep, user: PageUser) -> Response:
+    """The centre's cases as CSV (centre admins)."""
+    if user is None or user.role != Role.centre_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "centre admins export their cases")
+    rows = await session.scalars(
+        select(Case).where(Case.centre_id == user.centre_id).order_by(Case.created_at)
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "case_id",
+            "standard_id",
+            "candidate_id",
+            "stage",
+            "status",
+            "result",
+            "deadline",
+            "created_at",
+        ]
+    )
+    for c in rows:
+        writer.writerow(
+            [
+                c.id,
+                c.standard_id,
+                c.candidate_id,
+                c.stage,
+                c.status,
+                c.result or "",
+                c.deadline or "",
+                c.created_at,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="cases.csv"'},
+    )
+
+
+@router.get("/app/cases/{case_id}", response_class=HTMLResponse)
+async def case_page(
+    case_id: str, request: Request, session: SessionDep, temporal: TemporalDep, user: PageUser
+) -> Response:
+    if user is None:
+        return _to_login()
+    case = await session.get(Case, case_id)
+    if case is None or not await can_see_case(session, user, case):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case of yours")
+    state = await case_status(temporal, case)
+    standard = await session.get(Standard, case.standard_id)
+    assert standard is not None
+    doc = StandardDocument.model_validate(standard.document)
+    evidence = list(
+        await session.scalars(
+            select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.created_at)
+        )
+    )
+    ctx: dict[str, Any] = {
+        "csrf": await _csrf(request, session),
+        "memberships": await memberships_of(session, user.id),
+        "case": case,
+        "state": state,
+        "standard": doc,
+        "evidence": evidence,
+        "los": {lo.id: lo for lo in doc.learning_outcomes},
+        "names": await _names(
+            session,
+            {
+                case.candidate_id,
+                *state.assessor_ids,
+                *([state.supervisor_id] if state.supervisor_id else []),
+            },
+        ),
+        "my_decision": next((d for d in state.decisions if d.assessor_id == user.id), None),
+    }
+    if user.role in (Role.centre_admin, Role.counsellor):
+        ctx["audit"] = await chain_of(session, case.id)
+    if user.role == Role.centre_admin:
+        staff = await session.execute(
+            select(User.id, User.name, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.centre_id == case.centre_id,
+                Membership.role.in_([Role.assessor.value, Role.supervisor.value]),
+            )
+            .order_by(User.name)
+        )
+        ctx["staff"] = staff.all()
+    return _render(request, "case", user, **ctx)

@@ -1,0 +1,139 @@
+"""The server-rendered pages over HTTP: sign-in by form, who sees which page, filters,
+CSV, invitations and registration, both languages, and the sign-in throttle."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+
+import httpx
+
+from tests.conftest import Stack
+from tests.factories import Person, certified_case, make_world, ok
+from vnfil.i18n import TEXT
+
+PASSWORD = "pages password 12"
+
+
+def _browser(stack: Stack) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=stack.http._transport, base_url="http://testserver", timeout=60
+    )
+
+
+async def _signed_in(stack: Stack, w: object, person: Person) -> httpx.AsyncClient:
+    http = stack.http
+    me = ok(await http.get("/me", headers=person.auth))
+    r = await http.put("/me/password", json={"new_password": PASSWORD}, headers=person.auth)
+    assert r.status_code == 204
+    browser = _browser(stack)
+    r = await browser.post("/login", data={"email": me["email"], "password": PASSWORD})
+    assert r.status_code == 303 and r.headers["location"] == "/app", r.text
+    return browser
+
+
+def test_every_word_has_english_and_polish() -> None:
+    for key, (en, pl) in TEXT.items():
+        assert en.strip() and pl.strip(), key
+
+
+async def test_pages_show_each_person_only_their_own(stack: Stack) -> None:
+    a, b = await make_world(stack), await make_world(stack)
+    run, status = await certified_case(a)
+    sub = ok(
+        await a.http.post("/webhooks", json={"url": "http://127.0.0.1:9/x"}, headers=a.issuer.auth),
+        201,
+    )
+    admin_a = await _signed_in(stack, a, a.admin)
+    admin_b = await _signed_in(stack, b, b.admin)
+    issuer_b = await _signed_in(stack, b, b.issuer)
+    candidate = await _signed_in(stack, a, run.candidate)
+    try:
+        # Not signed in: sent to sign in.
+        async with _browser(stack) as anonymous:
+            r = await anonymous.get(f"/app/cases/{run.case_id}")
+            assert r.status_code == 303 and r.headers["location"] == "/login"
+        # The centre sees its case, certified, with the audit trail; B's admin does not.
+        page = await admin_a.get(f"/app/cases/{run.case_id}")
+        assert (
+            page.status_code == 200
+            and "Completed" in page.text
+            and "credential.issued" in page.text
+        )
+        assert (await admin_b.get(f"/app/cases/{run.case_id}")).status_code == 404
+        dashboard = await admin_a.get("/app?state=completed")
+        assert run.case_id in dashboard.text and "Cases per stage" in dashboard.text
+        assert run.case_id not in (await admin_a.get("/app?state=open")).text
+        assert run.case_id not in (await admin_b.get("/app")).text
+        rows = list(csv.DictReader(io.StringIO((await admin_a.get("/app/cases.csv")).text)))
+        assert [r["case_id"] for r in rows if r["case_id"] == run.case_id] == [run.case_id]
+        assert not any(
+            r["case_id"] == run.case_id
+            for r in csv.DictReader(io.StringIO((await admin_b.get("/app/cases.csv")).text))
+        )
+        assert (await candidate.get("/app/cases.csv")).status_code == 403
+        # The candidate's page: the certificate and the public verification link.
+        mine = await candidate.get(f"/app/cases/{run.case_id}")
+        assert f"/credentials/{status['credential_id']}/certificate.pdf" in mine.text
+        assert "credential.issued" not in mine.text  # the audit trail is for staff
+        # Another issuer's delivery log is not there for them.
+        assert (await issuer_b.get(f"/app/webhooks/{sub['id']}")).status_code == 404
+        assert "Issued credentials" in (await issuer_b.get("/app")).text
+        # Polish.
+        pl = await candidate.get("/app?lang=pl")
+        assert "Moje sprawy" in pl.text and 'lang="pl"' in pl.text
+        assert "Moje sprawy" in (await candidate.get("/app")).text  # remembered
+    finally:
+        for client in (admin_a, admin_b, issuer_b, candidate):
+            await client.aclose()
+
+
+async def test_registration_and_invitation_pages(stack: Stack) -> None:
+    w = await make_world(stack)
+    async with _browser(stack) as anonymous:
+        page = await anonymous.get("/register")
+        assert page.status_code == 200 and 'data-api="/users/register"' in page.text
+        email = f"new-{uuid.uuid4().hex[:8]}@test.example"
+        inv = ok(
+            await w.http.post(
+                f"/centres/{w.centre_id}/invitations",
+                json={"email": email, "role": "supervisor"},
+                headers=w.admin.auth,
+            ),
+            201,
+        )
+        page = await anonymous.get(f"/invitations/{inv['token']}")
+        assert page.status_code == 200 and email in page.text and "supervisor" in page.text
+        assert 'name="name"' in page.text  # a newcomer chooses a name
+        ok(
+            await anonymous.post(
+                f"/invitations/{inv['token']}/acceptance",
+                json={"name": "Ewa Nowak", "password": PASSWORD},
+            ),
+            201,
+        )
+        assert "already accepted" in (await anonymous.get(f"/invitations/{inv['token']}")).text
+        assert (await anonymous.get("/invitations/inv_nope")).status_code == 404
+        assert (await anonymous.get("/login?lang=pl")).text.count("Zaloguj się") >= 1
+
+
+async def test_sign_in_is_throttled_after_five_failures(stack: Stack) -> None:
+    email = f"t-{uuid.uuid4().hex[:8]}@test.example"
+    ok(
+        await stack.http.post(
+            "/users/register", json={"name": "T", "email": email, "password": PASSWORD}
+        ),
+        201,
+    )
+    async with _browser(stack) as browser:
+        for _ in range(5):
+            r = await browser.post("/auth/login", json={"email": email, "password": "wrong guess!"})
+            assert r.status_code == 401
+        r = await browser.post("/auth/login", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 429
+        r = await browser.post("/login", data={"email": email, "password": PASSWORD})
+        assert r.headers["location"] == "/login?throttled=1"
+        other = f"u-{uuid.uuid4().hex[:8]}@test.example"  # other accounts are not locked
+        r = await browser.post("/auth/login", json={"email": other, "password": "wrong guess!"})
+        assert r.status_code == 401

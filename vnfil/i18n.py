@@ -1,0 +1,133 @@
+"""The pages' words in English and Polish. One table: a missing translation fails a test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGS = ("en", "pl")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app": ("vnfil: validation of prior learning", "vnfil: walidacja efektów uczenia się"),
+    "sign_in": ("Sign in", "Zaloguj się"),
+    "sign_out": ("Sign out", "Wyloguj się"),
+    "email": ("E-mail", "E-mail"),
+    "password": ("Password", "Hasło"),
+    "wrong_login": ("Wrong e-mail or password.", "Błędny e-mail lub hasło."),
+    "acting_as": ("Acting as", "Występujesz jako"),
+    "switch": ("Switch", "Przełącz"),
+    "language": ("Język: polski", "Language: English"),
+    "my_cases": ("My cases", "Moje sprawy"),
+    "cases": ("Cases", "Sprawy"),
+    "no_cases": ("No cases yet.", "Brak spraw."),
+    "new_case": ("Apply for validation", "Złóż wniosek o walidację"),
+    "standard": ("Standard", "Standard"),
+    "centre": ("Centre", "Instytucja"),
+    "stage": ("Stage", "Etap"),
+    "status": ("Status", "Status"),
+    "deadline": ("Deadline", "Termin"),
+    "result": ("Result", "Wynik"),
+    "open": ("Open", "Otwórz"),
+    "start": ("Start", "Rozpocznij"),
+    "identification": ("Identification", "Identyfikacja"),
+    "documentation": ("Documentation", "Dokumentowanie"),
+    "assessment": ("Assessment", "Weryfikacja"),
+    "certification": ("Certification", "Certyfikowanie"),
+    "completed": ("Completed", "Zakończona"),
+    "overdue": ("Overdue", "Po terminie"),
+    "counselling": ("Counselling session", "Spotkanie doradcze"),
+    "held_on": ("Held on", "Data"),
+    "mode": ("Mode", "Forma"),
+    "notes": ("Notes", "Notatki"),
+    "prerequisite_met": ("Prerequisite met", "Warunek spełniony"),
+    "save": ("Save", "Zapisz"),
+    "learning_outcomes": ("Learning outcomes", "Efekty uczenia się"),
+    "select_los": (
+        "Learning outcomes to validate, with your self-assessment (1–5)",
+        "Efekty do walidacji i Twoja samoocena (1–5)",
+    ),
+    "plan": ("Plan", "Plan"),
+    "evidence": ("Evidence", "Dowody"),
+    "upload": ("Upload", "Wyślij"),
+    "drop_files": (
+        "Drop files here or choose them",
+        "Upuść pliki tutaj lub wybierz je",
+    ),
+    "kind": ("Kind", "Rodzaj"),
+    "supports": ("Supports", "Potwierdza"),
+    "submit_portfolio": ("Submit the portfolio", "Złóż portfolio"),
+    "submitted": ("Submitted", "Złożone"),
+    "panel": ("Assessment panel", "Komisja walidacyjna"),
+    "assessors": ("Assessors", "Asesorzy"),
+    "supervisor": ("Supervisor", "Nadzorujący"),
+    "assign": ("Assign", "Przydziel"),
+    "identity_check": ("Identity check", "Weryfikacja tożsamości"),
+    "method": ("Method", "Sposób"),
+    "document": ("Document", "Dokument"),
+    "verified": ("Verified", "Potwierdzona"),
+    "failed": ("Failed", "Niepotwierdzona"),
+    "record": ("Record", "Zapisz"),
+    "decisions": ("Decisions per learning outcome", "Decyzje dla efektów uczenia się"),
+    "achieved": ("Achieved", "Osiągnięty"),
+    "rationale": ("Rationale", "Uzasadnienie"),
+    "decide": ("Record decisions", "Zapisz decyzje"),
+    "accept_result": ("Accept the result", "Akceptuję wynik"),
+    "appeal": ("Appeal", "Odwołanie"),
+    "reason": ("Reason", "Powód"),
+    "certify": ("Certify", "Wydaj certyfikat"),
+    "certificate": ("Certificate (PDF)", "Certyfikat (PDF)"),
+    "verification": ("Public verification page", "Publiczna strona weryfikacji"),
+    "audit": ("Audit trail", "Ślad audytowy"),
+    "when": ("When", "Kiedy"),
+    "who": ("Who", "Kto"),
+    "what": ("What", "Co"),
+    "figures": ("Cases per stage", "Sprawy według etapów"),
+    "workload": ("Assessor workload", "Obciążenie asesorów"),
+    "export_csv": ("Export CSV", "Eksport CSV"),
+    "filter": ("Filter", "Filtruj"),
+    "all": ("All", "Wszystkie"),
+    "credentials": ("Issued credentials", "Wydane poświadczenia"),
+    "revoke": ("Revoke", "Unieważnij"),
+    "revoked": ("Revoked", "Unieważnione"),
+    "webhooks": ("Webhook subscriptions", "Subskrypcje webhooków"),
+    "subscribe": ("Subscribe", "Subskrybuj"),
+    "deliveries": ("Delivery log", "Dziennik doręczeń"),
+    "secret_once": (
+        "Secret (shown once, keep it):",
+        "Sekret (pokazany raz, zachowaj go):",
+    ),
+    "nothing_to_do": ("Nothing for you to do now.", "Nic do zrobienia w tej chwili."),
+    "done": ("Saved.", "Zapisano."),
+    "preview": ("Preview", "Podgląd"),
+    "register": ("Register as a candidate", "Zarejestruj się jako kandydat"),
+    "name": ("Full name", "Imię i nazwisko"),
+    "invitation": ("Invitation", "Zaproszenie"),
+    "invitation_used": (
+        "This invitation was already accepted.",
+        "To zaproszenie zostało już przyjęte.",
+    ),
+    "your_password": ("the one you already have", "Twoje obecne hasło"),
+    "accept_invitation": ("Accept the invitation", "Przyjmij zaproszenie"),
+    "redeliver": ("Send again", "Wyślij ponownie"),
+    "chair": ("Chair's resolution", "Rozstrzygnięcie przewodniczącego"),
+    "resolve": ("Resolve", "Rozstrzygnij"),
+    "too_many": (
+        "Too many attempts; wait a few minutes.",
+        "Zbyt wiele prób; odczekaj kilka minut.",
+    ),
+    "no_account": ("No account yet?", "Nie masz konta?"),
+}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    i = LANGS.index(lang) if lang in LANGS else 0
+
+    def t(key: str) -> str:
+        return TEXT[key][i]
+
+    return t
+
+
+def pick_language(cookie: str | None, accept: str | None) -> str:
+    if cookie in LANGS:
+        return str(cookie)
+    return "pl" if (accept or "").lower().startswith("pl") else "en"
