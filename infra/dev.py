@@ -158,6 +158,11 @@ Demo tokens (also in {data / "demo.json"}):""",
         for key, token in demo["tokens"].items():
             print(f"  {key:<11} {token}")
         print(
+            f"\nWeb pages: {base}/  sign in as admin@demo.vnfil.example (or counsellor@, "
+            f"assessor1@, supervisor@, issuer@, candidate@ …) with password {demo['password']}",
+            flush=True,
+        )
+        print(
             "\nIn a second terminal:  .venv/bin/vnfil demo\n"
             "List cases:            .venv/bin/temporal workflow list --query \"VnfilStage='completed'\"\n"
             "Ctrl-C stops everything.\n",

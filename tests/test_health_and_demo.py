@@ -67,7 +67,14 @@ async def test_demo_command_ends_with_a_credential(stack, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "completed with credential" in result.output
     assert "supervised-online-identity-verification" in result.output
+    assert "5. verified: malformed, signature, issuer, expiry, status" in result.output
+    # Every demo account signs in on the web with the installation's demo password.
+    r = await stack.http.post(
+        "/auth/login", json={"email": demo["emails"]["admin"], "password": demo["password"]}
+    )
+    assert r.status_code == 200 and r.json()["membership"]["role"] == "centre_admin"
     # Seeding again keeps the same people and tokens.
     again = await seed_demo(stack.sessions, settings)
     assert again["users"] == demo["users"] and again["tokens"] == demo["tokens"]
+    assert again["password"] == demo["password"]
     assert json.loads((tmp_path / "demo.json").read_text())["tokens"] == demo["tokens"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vnfil.accounts import create_user, hash_token, new_token
+from vnfil.accounts import create_user, hash_password, hash_token, new_token
 from vnfil.keys import create_key
 from vnfil.models import AwardingBody, Centre, Role, SigningKey, User
 from vnfil.settings import Settings
@@ -60,6 +61,8 @@ async def seed_demo(
         standards = [await import_standard(session, doc, body.id) for doc in sample_documents()]
         tokens: dict[str, str] = {}
         users: dict[str, str] = {}
+        # One password for every demo account, made once per installation.
+        password = known.get("password") or secrets.token_urlsafe(9)
         for key, name, role in DEMO_STAFF:
             email = f"{key}@demo.vnfil.example"
             user = await _one(session, User, email=email)
@@ -76,6 +79,8 @@ async def seed_demo(
             elif token is None or user.token_hash != hash_token(token):
                 token = new_token()
                 user.token_hash = hash_token(token)
+            if user.password_hash is None:
+                user.password_hash = hash_password(password)
             tokens[key] = token
             users[key] = user.id
     demo = {
@@ -84,6 +89,8 @@ async def seed_demo(
         "standards": {s.code: s.id for s in standards},
         "users": users,
         "tokens": tokens,
+        "emails": {key: f"{key}@demo.vnfil.example" for key, _, _ in DEMO_STAFF},
+        "password": password,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
