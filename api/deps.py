@@ -8,13 +8,13 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from vnfil.accounts import LoginThrottle, primary_membership, session_by_cookie, user_by_token
 from vnfil.evidence import EvidenceStore
-from vnfil.models import Case, CaseAssignment, Membership, Role, User
+from vnfil.models import Case, CaseAssignment, Membership, Role, User, utcnow
 from vnfil.settings import Settings
 
 
@@ -166,6 +166,36 @@ async def can_see_case(session: AsyncSession, user: Principal, case: Case) -> bo
     if user.role in (Role.counsellor, Role.centre_admin):
         return case.centre_id == user.centre_id
     return False
+
+
+def visible_cases(
+    user: Principal,
+    *,
+    stage: str | None = None,
+    status_: str | None = None,
+    overdue: bool = False,
+) -> Select[Case]:
+    """The access rule for lists of cases (API and pages), the same as ``can_see_case``."""
+    q = select(Case)
+    if user.role == Role.candidate:
+        q = q.where(Case.candidate_id == user.id)
+    elif user.role in (Role.assessor, Role.supervisor):
+        q = (
+            q.join(CaseAssignment, CaseAssignment.case_id == Case.id)
+            .where(CaseAssignment.user_id == user.id)
+            .distinct()
+        )
+    elif user.role in (Role.counsellor, Role.centre_admin):
+        q = q.where(Case.centre_id == user.centre_id)
+    else:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "issuers see credentials, not cases")
+    if stage:
+        q = q.where(Case.stage == stage)
+    if status_:
+        q = q.where(Case.status == status_)
+    if overdue:
+        q = q.where(Case.status == "open", Case.deadline < utcnow())
+    return q
 
 
 async def visible_case(case_id: str, session: SessionDep, user: CurrentUser) -> Case:

@@ -49,7 +49,7 @@ from vnfil.settings import Settings
 router = APIRouter(tags=["accounts"])
 
 
-def _set_cookie(response: Response, settings: Settings, value: str) -> None:
+def set_session_cookie(response: Response, settings: Settings, value: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         value,
@@ -108,7 +108,7 @@ async def login(
     cookie, web = await open_session(session, user, membership)
     read = await _session_read(session, user, web)
     await session.commit()
-    _set_cookie(response, settings, cookie)
+    set_session_cookie(response, settings, cookie)
     return read
 
 
@@ -253,7 +253,7 @@ async def accept_invitation(
     inv.accepted_at, inv.accepted_by = utcnow(), user.id
     cookie, _ = await open_session(session, user, membership)
     await session.commit()
-    _set_cookie(response, settings, cookie)
+    set_session_cookie(response, settings, cookie)
     return UserWithToken(
         id=user.id,
         name=user.name,

@@ -15,6 +15,7 @@ from api.deps import (
     TemporalDep,
     VisibleCase,
     require_roles,
+    visible_cases,
 )
 from vnfil.audit import chain_of, verify_chain
 from vnfil.models import (
@@ -25,7 +26,6 @@ from vnfil.models import (
     StageRecord,
     Standard,
     User,
-    utcnow,
 )
 from vnfil.rules import uncovered_outcomes
 from vnfil.schemas import (
@@ -75,25 +75,7 @@ async def list_cases(
     offset: int = Query(0, ge=0),
 ) -> list[CaseRead]:
     """The cases this person may see, newest first."""
-    q = select(Case)
-    if user.role == Role.candidate:
-        q = q.where(Case.candidate_id == user.id)
-    elif user.role in (Role.assessor, Role.supervisor):
-        q = (
-            q.join(CaseAssignment, CaseAssignment.case_id == Case.id)
-            .where(CaseAssignment.user_id == user.id)
-            .distinct()
-        )
-    elif user.role in (Role.counsellor, Role.centre_admin):
-        q = q.where(Case.centre_id == user.centre_id)
-    else:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "issuers see credentials, not cases")
-    if stage:
-        q = q.where(Case.stage == stage)
-    if status_:
-        q = q.where(Case.status == status_)
-    if overdue:
-        q = q.where(Case.status == "open", Case.deadline < utcnow())
+    q = visible_cases(user, stage=stage, status_=status_, overdue=overdue)
     if standard_id:
         q = q.where(Case.standard_id == standard_id)
     if assessor_id:

@@ -23,7 +23,9 @@ from api.deps import (
     ThrottleDep,
     can_see_case,
     current_user,
+    visible_cases,
 )
+from api.routes.auth import set_session_cookie
 from vnfil.accounts import (
     invitation_by_token,
     memberships_of,
@@ -49,7 +51,6 @@ from vnfil.models import (
     User,
     WebhookDelivery,
     WebhookSubscription,
-    utcnow,
 )
 from vnfil.rendering import environment
 from vnfil.schemas import StandardDocument
@@ -126,14 +127,7 @@ async def login_form(
     cookie, _ = await open_session(session, user, await primary_membership(session, user))
     await session.commit()
     response = RedirectResponse("/app", status.HTTP_303_SEE_OTHER)
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        httponly=True,
-        samesite="lax",
-        secure=settings.public_base_url.startswith("https://"),
-        max_age=7 * 86400,
-    )
+    set_session_cookie(response, settings, cookie)
     return response
 
 
@@ -212,21 +206,7 @@ async def dashboard(
             )
         )
         return _render(request, "issuer", user, **ctx)
-    q = select(Case)
-    if user.role == Role.candidate:
-        q = q.where(Case.candidate_id == user.id)
-    elif user.role in (Role.assessor, Role.supervisor):
-        q = q.join(CaseAssignment, CaseAssignment.case_id == Case.id).where(
-            CaseAssignment.user_id == user.id
-        )
-    else:
-        q = q.where(Case.centre_id == user.centre_id)
-    if stage:
-        q = q.where(Case.stage == stage)
-    if state:
-        q = q.where(Case.status == state)
-    if overdue:
-        q = q.where(Case.status == "open", Case.deadline < utcnow())
+    q = visible_cases(user, stage=stage, status_=state, overdue=overdue)
     cases = list(await session.scalars(q.order_by(Case.created_at.desc()).limit(200)))
     ctx["cases"] = cases
     ctx["names"] = await _names(session, {c.candidate_id for c in cases})
