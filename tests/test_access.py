@@ -130,3 +130,44 @@ async def test_bad_input_is_a_clear_4xx(stack) -> None:
     assert (await w.http.get("/cases/nope", headers=w.admin.auth)).status_code == 404
     r = await w.http.post("/users/register", json={"name": "a", "email": "not-an-email"})
     assert r.status_code == 422
+
+
+async def test_text_longer_than_its_column_is_refused_not_a_500(stack) -> None:
+    """PostgreSQL refuses strings longer than their column; the API says so first (422)."""
+    import uuid
+
+    from vnfil.standards import dump_standard, sample_document
+
+    w = await make_world(stack)
+    email = f"{uuid.uuid4().hex}@test.example"
+    r = await w.http.post("/users/register", json={"name": "x" * 201, "email": email})
+    assert r.status_code == 422 and "name" in r.json()["detail"]
+    r = await w.http.post(
+        "/users",
+        json={"name": "y" * 201, "email": email, "role": "assessor"},
+        headers=w.admin.auth,
+    )
+    assert r.status_code == 422
+    inv = ok(
+        await w.http.post(
+            f"/centres/{w.centre_id}/invitations",
+            json={"email": email, "role": "assessor"},
+            headers=w.admin.auth,
+        ),
+        201,
+    )
+    r = await w.http.post(
+        f"/invitations/{inv['token']}/acceptance",
+        json={"name": "z" * 201, "password": "long enough password"},
+    )
+    assert r.status_code == 422
+    doc = sample_document("digital-collaboration").model_copy(
+        update={"code": f"long-{uuid.uuid4().hex[:6]}", "title": "T" * 301}
+    )
+    r = await w.http.post(
+        "/standards", content=dump_standard(doc, "json").encode(), headers=w.issuer.auth
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "title"
+    # At the limit, it is kept whole.
+    r = await w.http.post("/users/register", json={"name": "Ż" * 200, "email": email})
+    assert r.status_code == 201 and r.json()["name"] == "Ż" * 200

@@ -16,6 +16,8 @@ from vnfil.models import Role, Stage
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+# A person's name: as long as the column that keeps it (PostgreSQL refuses longer).
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class SupervisionLevel(StrEnum):
@@ -89,7 +91,7 @@ class StandardDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,99}$")]
     version: int = Field(ge=1)
-    title: NonBlank
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     description: NonBlank
     language: str = "en"
     eqf_level: int | None = Field(default=None, ge=1, le=8)
@@ -169,14 +171,14 @@ class CandidateRef(BaseModel):
 
 
 class UserRegister(BaseModel):
-    name: NonBlank
+    name: PersonName
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
     # For web sign-in; API clients use the token they get back.
     password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
 
 
 class UserCreate(BaseModel):
-    name: NonBlank
+    name: PersonName
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
     role: Role
 
@@ -703,7 +705,7 @@ class InvitationLink(InvitationRead):
 class InvitationAcceptance(BaseModel):
     """A newcomer gives a name and a password; someone with an account, their password."""
 
-    name: NonBlank | None = None
+    name: PersonName | None = None
     password: Password
 
 
