@@ -5,21 +5,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 
 import httpx
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+)
 from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
 from activities.credentials import CredentialActivities
 from activities.events import EventActivities
+from activities.sweeper import SweepActivities
 from vnfil.db import make_engine, make_session_factory
 from vnfil.evidence import EvidenceStore
+from vnfil.schemas import SweepInput
 from vnfil.settings import Settings, get_settings
 from vnfil.temporal import connect
 from workflows.case import ValidationCase
 from workflows.delivery import EventDelivery
 from workflows.revocation import CredentialRevocation
+from workflows.sweep import OrphanSweep
 
 
 def build_worker(
@@ -34,10 +47,11 @@ def build_worker(
     acts = CaseActivities(store, sessions, settings)
     creds = CredentialActivities(sessions, settings)
     events = EventActivities(sessions, settings, http or httpx.AsyncClient())
+    sweeper = SweepActivities(store, sessions)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[ValidationCase, EventDelivery, CredentialRevocation],
+        workflows=[ValidationCase, EventDelivery, CredentialRevocation, OrphanSweep],
         activities=[
             acts.record_stage,
             acts.record_evidence,
@@ -49,12 +63,36 @@ def build_worker(
             creds.revoke_credential,
             events.deliver,
             events.give_up,
+            sweeper.sweep_orphans,
         ],
     )
 
 
+SWEEP_SCHEDULE = "vnfil-orphan-sweep"
+
+
+async def ensure_sweep_schedule(client: Client, settings: Settings) -> bool:
+    """The hourly sweep of unrecorded uploads, created once (True when created now)."""
+    try:
+        await client.create_schedule(
+            SWEEP_SCHEDULE,
+            Schedule(
+                action=ScheduleActionStartWorkflow(
+                    OrphanSweep.run, SweepInput(), id=SWEEP_SCHEDULE, task_queue=settings.task_queue
+                ),
+                spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(hours=1))]),
+                policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+            ),
+        )
+    except ScheduleAlreadyRunningError:
+        return False
+    return True
+
+
 async def run(settings: Settings) -> None:
     client = await connect(settings)
+    if await ensure_sweep_schedule(client, settings):
+        logging.info("created schedule %s (hourly)", SWEEP_SCHEDULE)
     worker = build_worker(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from minio import Minio
@@ -234,3 +235,11 @@ class EvidenceStore:
 
     def remove(self, key: str) -> None:
         self.client.remove_object(self.bucket, key)
+
+    def list_older_than(self, prefix: str, before: datetime) -> list[str]:
+        """Keys under ``prefix`` last written before ``before``."""
+        return [
+            o.object_name
+            for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
+            if o.object_name and o.last_modified is not None and o.last_modified < before
+        ]

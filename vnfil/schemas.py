@@ -712,3 +712,14 @@ class InvitationAcceptance(BaseModel):
 class MeRead(UserRead):
     membership_id: str
     memberships: list[MembershipRead]
+
+
+class SweepInput(BaseModel):
+    grace_seconds: int = Field(default=3600, ge=0)
+    dry_run: bool = False
+
+
+class SweepReport(BaseModel):
+    removed: list[str]
+    looked_at: int
+    dry_run: bool
