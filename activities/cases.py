@@ -212,9 +212,24 @@ class CaseActivities:
                 row = await session.get(Notification, key)
                 if row is None or row.sent_at is not None:
                     continue
-                await asyncio.to_thread(self._send_mail, emails[row.recipient_id], row)
+                to = row.recipient_email or emails.get(row.recipient_id or "", "")
+                await asyncio.to_thread(self._send_mail, to, row)
                 row.sent_at = utcnow()
                 await session.commit()
+
+    @activity.defn
+    async def deliver_message(self, key: str) -> bool:
+        """E-mail one outbox message (an invitation, say); True once it has gone."""
+        if not self.settings.smtp_host:
+            return False
+        async with self.sessions() as session:
+            row = await session.get(Notification, key)
+            if row is None:
+                return False
+            person = await session.get(User, row.recipient_id) if row.recipient_id else None
+            emails = {person.id: person.email} if person else {}
+        await self._deliver([key], emails)
+        return True
 
     def _send_mail(self, to: str, row: Notification) -> None:
         msg = EmailMessage()

@@ -30,7 +30,7 @@ from vnfil.schemas import SweepInput
 from vnfil.settings import Settings, get_settings
 from vnfil.temporal import connect
 from workflows.case import ValidationCase
-from workflows.delivery import EventDelivery
+from workflows.delivery import EventDelivery, MessageDelivery
 from workflows.revocation import CredentialRevocation
 from workflows.sweep import OrphanSweep
 
@@ -51,7 +51,13 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[ValidationCase, EventDelivery, CredentialRevocation, OrphanSweep],
+        workflows=[
+            ValidationCase,
+            EventDelivery,
+            MessageDelivery,
+            CredentialRevocation,
+            OrphanSweep,
+        ],
         activities=[
             acts.record_stage,
             acts.record_evidence,
@@ -60,6 +66,7 @@ def build_worker(
             acts.append_audit,
             acts.record_deadline,
             acts.notify,
+            acts.deliver_message,
             creds.revoke_credential,
             events.deliver,
             events.give_up,

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from tests.conftest import Stack
 from tests.factories import make_world, ok
-from vnfil.models import Invitation, User, utcnow
+from vnfil.models import Invitation, User, as_utc, utcnow
 
 PASSWORD = "correct horse battery"
 
@@ -238,3 +238,31 @@ async def test_an_external_oidc_identity_links_only_through_a_verified_email(sta
             session, issuer=issuer, subject="s-2", email="nobody@x.example", email_verified=True
         )
         assert stranger is None  # no account is created: staff are invited, candidates register
+
+
+async def test_expired_sessions_stop_working_and_are_purged(stack: Stack) -> None:
+    from vnfil.models import WebSession
+
+    email = f"s-{uuid.uuid4().hex[:8]}@test.example"
+    ok(
+        await stack.http.post(
+            "/users/register", json={"name": "S", "email": email, "password": PASSWORD}
+        ),
+        201,
+    )
+    async with _browser(stack) as browser:
+        ok(await browser.post("/auth/login", json={"email": email, "password": PASSWORD}))
+        async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+            user_id = await session.scalar(select(User.id).where(User.email == email))
+            await session.execute(
+                update(WebSession)
+                .where(WebSession.user_id == user_id)
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+        assert (await browser.get("/me")).status_code == 401
+        ok(await browser.post("/auth/login", json={"email": email, "password": PASSWORD}))
+        async with stack.sessions() as session:  # type: ignore[operator]
+            left = list(
+                await session.scalars(select(WebSession).where(WebSession.user_id == user_id))
+            )
+        assert len(left) == 1 and as_utc(left[0].expires_at) > utcnow()

@@ -475,3 +475,20 @@ async def test_keys_are_created_by_the_cli_and_sealed_at_rest(stack: Stack) -> N
     _, status = await certified_case(w)
     doc = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
     assert doc["document"]["proof"]["verificationMethod"].endswith(keys[1].public_multikey)
+
+
+def test_a_key_retired_within_the_second_still_dates_proofs_exactly() -> None:
+    from datetime import UTC, datetime
+
+    from vnfil.keys import key_valid_at
+    from vnfil.verification import KnownKey
+
+    made = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    retired = made.replace(hour=13, microsecond=500_000)
+    key = KnownKey("body", made, retired, None)
+    before, after = retired.replace(microsecond=400_000), retired.replace(microsecond=600_000)
+    assert key_valid_at(key, before) is None
+    assert "retired" in str(key_valid_at(key, after))
+    # The proof carries the milliseconds that tell them apart.
+    signed = sign({"a": 1}, private_key_of(SPEC_KEY), "x#z6Mk", after)
+    assert signed["proof"]["created"] == "2026-01-01T13:00:00.600Z"

@@ -73,3 +73,59 @@ async def test_withdrawal_notices_are_emailed(
             )
         )
     assert len(sent) == 2 and all(sent)
+
+
+async def test_an_invitation_is_emailed_with_a_link_that_works(
+    stack, database, s3_server, temporal_env, tmp_path: Path
+) -> None:
+    import asyncio
+    import re
+
+    inbox = Inbox()
+    port = free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    settings = make_settings(
+        database, s3_server, temporal_env, tmp_path, smtp_host="127.0.0.1", smtp_port=port
+    )
+    settings.s3_bucket = stack.settings.s3_bucket
+    app = create_app(settings)
+    try:
+        async with build_worker(temporal_env.client, settings), app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://t", timeout=60
+            ) as http:
+                mailed = Stack(settings, temporal_env.client, http, stack.store, stack.sessions)
+                w = await make_world(mailed)
+                inv = ok(
+                    await http.post(
+                        f"/centres/{w.centre_id}/invitations",
+                        json={"email": "Nowy.Asesor@Test.Example", "role": "assessor"},
+                        headers=w.admin.auth,
+                    ),
+                    201,
+                )
+                for _ in range(100):
+                    if inbox.messages:
+                        break
+                    await asyncio.sleep(0.1)
+                [(to, raw)] = inbox.messages
+                text = raw.decode()
+                assert to == ["nowy.asesor@test.example"]
+                assert "You are invited to" in text and "as assessor" in text
+                link = re.search(r"/invitations/(inv_[A-Za-z0-9_-]+)", text)
+                assert link and link.group(1) == inv["token"]
+                accepted = ok(
+                    await http.post(
+                        f"/invitations/{link.group(1)}/acceptance",
+                        json={"name": "Nowy Asesor", "password": "a good long password"},
+                    ),
+                    201,
+                )
+                assert accepted["role"] == "assessor" and accepted["centre_id"] == w.centre_id
+    finally:
+        smtp.stop()
+    async with stack.sessions() as session:  # type: ignore[operator]
+        row = await session.get(Notification, f"invitation:{inv['id']}")
+    assert row is not None and row.sent_at is not None and row.case_id is None

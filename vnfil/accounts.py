@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.models import Invitation, Membership, Role, User, WebSession, as_utc, utcnow
@@ -153,7 +153,13 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
 async def open_session(
     session: AsyncSession, user: User, membership: Membership, now: datetime | None = None
 ) -> tuple[str, WebSession]:
-    """A new web session; the cookie value is returned once, only its hash is kept."""
+    """A new web session; the cookie value is returned once, only its hash is kept.
+    The person's expired sessions go at the same time, so the table does not grow."""
+    await session.execute(
+        delete(WebSession).where(
+            WebSession.user_id == user.id, WebSession.expires_at <= (now or utcnow())
+        )
+    )
     cookie = secrets.token_urlsafe(32)
     row = WebSession(
         id_hash=hash_token(cookie),

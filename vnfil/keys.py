@@ -129,7 +129,7 @@ def key_valid_at(key: KeyDates, at: datetime) -> str | None:
     """Why ``key`` could not have signed at ``at``, or None when it could."""
     if key.revoked_at is not None:
         return f"the signing key was revoked on {key.revoked_at:%Y-%m-%d}"
-    if key.retired_at is not None and at > as_utc(key.retired_at):
+    if key.retired_at is not None and at >= as_utc(key.retired_at):
         return "the proof was made after its key was retired by a rotation"
     if at < as_utc(key.created_at).replace(microsecond=0):
         return "the proof claims a time before its key existed"

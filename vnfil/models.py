@@ -279,8 +279,11 @@ class Notification(Base):
 
     __tablename__ = "notifications"
     id: Mapped[str] = mapped_column(String(200), primary_key=True)  # idempotency key
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    recipient_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    # A case's message, or none (an invitation).
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # A person with an account, or only an address (someone invited).
+    recipient_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient_email: Mapped[str | None] = mapped_column(String(320))
     template: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(String(20000))

@@ -123,7 +123,12 @@ def _hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
 
 
 def _timestamp(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC, with milliseconds when there are any: a key retired within the same second
+    must still tell a proof made before it from one made after."""
+    text = at.strftime("%Y-%m-%dT%H:%M:%S")
+    if at.microsecond:
+        text += f".{at.microsecond // 1000:03d}"
+    return text + "Z"
 
 
 def sign(

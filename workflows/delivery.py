@@ -15,6 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.cases import CaseActivities
     from activities.events import EventActivities
     from vnfil.schemas import DeliveryInput, DeliveryOutcome
 
@@ -44,3 +45,18 @@ class EventDelivery:
                 inp,
                 start_to_close_timeout=timedelta(seconds=60),
             )
+
+
+@workflow.defn
+class MessageDelivery:
+    """One outbox message by e-mail, retried like a webhook (``message-<key>``)."""
+
+    @workflow.run
+    async def run(self, key: str) -> bool:
+        return await workflow.execute_activity_method(
+            CaseActivities.deliver_message,
+            key,
+            start_to_close_timeout=timedelta(seconds=60),
+            schedule_to_close_timeout=timedelta(hours=24),
+            retry_policy=BACKOFF,
+        )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import delete, select
+from temporalio.service import RPCError
 
 from api.deps import (
     SESSION_COOKIE,
@@ -13,6 +15,7 @@ from api.deps import (
     Principal,
     SessionDep,
     SettingsDep,
+    TemporalDep,
     ThrottleDep,
     require_roles,
 )
@@ -30,7 +33,18 @@ from vnfil.accounts import (
     session_by_cookie,
     user_by_email,
 )
-from vnfil.models import Invitation, Membership, Role, User, WebSession, as_utc, utcnow
+from vnfil.models import (
+    Centre,
+    Invitation,
+    Membership,
+    Notification,
+    Role,
+    User,
+    WebSession,
+    as_utc,
+    utcnow,
+)
+from vnfil.rendering import render_message
 from vnfil.schemas import (
     InvitationAcceptance,
     InvitationCreate,
@@ -45,8 +59,10 @@ from vnfil.schemas import (
     UserWithToken,
 )
 from vnfil.settings import Settings
+from workflows.delivery import MessageDelivery
 
 router = APIRouter(tags=["accounts"])
+log = logging.getLogger("vnfil.api")
 
 
 def set_session_cookie(response: Response, settings: Settings, value: str) -> None:
@@ -187,7 +203,12 @@ def _own_centre(user: Principal, centre_id: str) -> None:
     dependencies=[require_roles(Role.centre_admin)],
 )
 async def create_invitation(
-    centre_id: str, body: InvitationCreate, session: SessionDep, user: CurrentUser
+    centre_id: str,
+    body: InvitationCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    temporal: TemporalDep,
 ) -> InvitationLink:
     """Invite a counsellor, assessor, supervisor or admin; someone with an account (in
     this or another centre) gains the role when they accept."""
@@ -198,7 +219,29 @@ async def create_invitation(
         )
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    await session.commit()
+    centre = await session.get(Centre, centre_id)
+    subject, text = render_message(
+        "invitation",
+        centre=centre.name if centre else centre_id,
+        role=body.role.value.replace("_", " "),
+        inviter=user.name,
+        expires=f"{row.expires_at:%Y-%m-%d}",
+        link=f"{settings.public_base_url}/invitations/{token}",
+    )
+    key = f"invitation:{row.id}"
+    session.add(
+        Notification(
+            id=key, recipient_email=row.email, template="invitation", subject=subject, body=text
+        )
+    )
+    await session.commit()  # the invitation and its message, together
+    if settings.smtp_host:
+        try:
+            await temporal.start_workflow(
+                MessageDelivery.run, key, id=f"message-{key}", task_queue=settings.task_queue
+            )
+        except RPCError as exc:  # the message waits in the outbox; say so, do not fail
+            log.warning("invitation %s not handed to the mailer: %s", row.id, exc)
     return InvitationLink(**InvitationRead.model_validate(row).model_dump(), token=token)
 
 
