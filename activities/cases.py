@@ -90,6 +90,10 @@ class CaseActivities:
                 case.status = inp.status.value if inp.status else case.status
                 case.deadline = inp.deadline
                 case.updated_at = utcnow()
+                counselling = inp.inputs.get("counselling") or []
+                if case.counsellor_id is None and counselling:
+                    # The first counsellor to hold a session is the case's (as in the workflow).
+                    case.counsellor_id = counselling[0]["counsellor_id"]
                 standard = await session.get(Standard, case.standard_id)
                 assert standard is not None
                 events.append(

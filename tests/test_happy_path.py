@@ -32,6 +32,8 @@ async def test_case_runs_through_four_stages_to_a_credential(stack) -> None:
     w = await make_world(stack)
     run = await new_case(w)
     assert ok(await run.identify())["stage"] == Stage.documentation
+    assert run.counsellor is not None
+    assert ok(await w.http.get(run.url, headers=w.admin.auth))["counsellor_id"] == run.counsellor.id
     evidence = await run.add_default_evidence()
     ok(await run.assign())
     assert ok(await run.submit())["stage"] == Stage.assessment
