@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 from sqlalchemy import select
@@ -25,10 +29,18 @@ class Inbox(Sink):
         self.messages.append((list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
 
+    async def wait(self, n: int) -> None:
+        for _ in range(100):
+            if len(self.messages) >= n:
+                return
+            await asyncio.sleep(0.1)
 
-async def test_withdrawal_notices_are_emailed(
+
+@pytest.fixture
+async def mailed(
     stack, database, s3_server, temporal_env, tmp_path: Path
-) -> None:
+) -> AsyncIterator[tuple[Stack, Inbox]]:
+    """The same stores, with an API and a worker that e-mail through a real SMTP server."""
     inbox = Inbox()
     port = free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -50,18 +62,21 @@ async def test_withdrawal_notices_are_emailed(
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://t", timeout=60
             ) as http:
-                mailed = Stack(settings, temporal_env.client, http, stack.store, stack.sessions)
-                w = await make_world(mailed)
-                run = await new_case(w)
-                ok(
-                    await w.http.post(
-                        f"{run.url}/withdrawal",
-                        json={"reason": "new job abroad"},
-                        headers=run.candidate.auth,
-                    )
-                )
+                yield Stack(settings, temporal_env.client, http, stack.store, stack.sessions), inbox
     finally:
         smtp.stop()
+
+
+async def test_withdrawal_notices_are_emailed(mailed) -> None:
+    stack, inbox = mailed
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(
+        await w.http.post(
+            f"{run.url}/withdrawal", json={"reason": "new job abroad"}, headers=run.candidate.auth
+        )
+    )
+    await inbox.wait(2)
     recipients = sorted(r for to, _ in inbox.messages for r in to)
     assert len(recipients) == 2 and all(r.endswith("@test.example") for r in recipients)
     body = inbox.messages[0][1].decode()
@@ -75,57 +90,32 @@ async def test_withdrawal_notices_are_emailed(
     assert len(sent) == 2 and all(sent)
 
 
-async def test_an_invitation_is_emailed_with_a_link_that_works(
-    stack, database, s3_server, temporal_env, tmp_path: Path
-) -> None:
-    import asyncio
-    import re
-
-    inbox = Inbox()
-    port = free_port()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
-    smtp.start()
-    settings = make_settings(
-        database, s3_server, temporal_env, tmp_path, smtp_host="127.0.0.1", smtp_port=port
+async def test_an_invitation_is_emailed_with_a_link_that_works(mailed) -> None:
+    stack, inbox = mailed
+    w = await make_world(stack)
+    inv = ok(
+        await w.http.post(
+            f"/centres/{w.centre_id}/invitations",
+            json={"email": "Nowy.Asesor@Test.Example", "role": "assessor"},
+            headers=w.admin.auth,
+        ),
+        201,
     )
-    settings.s3_bucket = stack.settings.s3_bucket
-    app = create_app(settings)
-    try:
-        async with build_worker(temporal_env.client, settings), app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://t", timeout=60
-            ) as http:
-                mailed = Stack(settings, temporal_env.client, http, stack.store, stack.sessions)
-                w = await make_world(mailed)
-                inv = ok(
-                    await http.post(
-                        f"/centres/{w.centre_id}/invitations",
-                        json={"email": "Nowy.Asesor@Test.Example", "role": "assessor"},
-                        headers=w.admin.auth,
-                    ),
-                    201,
-                )
-                for _ in range(100):
-                    if inbox.messages:
-                        break
-                    await asyncio.sleep(0.1)
-                [(to, raw)] = inbox.messages
-                text = raw.decode()
-                assert to == ["nowy.asesor@test.example"]
-                assert "You are invited to" in text and "as assessor" in text
-                link = re.search(r"/invitations/(inv_[A-Za-z0-9_-]+)", text)
-                assert link and link.group(1) == inv["token"]
-                accepted = ok(
-                    await http.post(
-                        f"/invitations/{link.group(1)}/acceptance",
-                        json={"name": "Nowy Asesor", "password": "a good long password"},
-                    ),
-                    201,
-                )
-                assert accepted["role"] == "assessor" and accepted["centre_id"] == w.centre_id
-    finally:
-        smtp.stop()
+    await inbox.wait(1)
+    [(to, raw)] = inbox.messages
+    text = raw.decode()
+    assert to == ["nowy.asesor@test.example"]
+    assert "You are invited to" in text and "as assessor" in text
+    link = re.search(r"/invitations/(inv_[A-Za-z0-9_-]+)", text)
+    assert link and link.group(1) == inv["token"]
+    accepted = ok(
+        await w.http.post(
+            f"/invitations/{link.group(1)}/acceptance",
+            json={"name": "Nowy Asesor", "password": "a good long password"},
+        ),
+        201,
+    )
+    assert accepted["role"] == "assessor" and accepted["centre_id"] == w.centre_id
     async with stack.sessions() as session:  # type: ignore[operator]
         row = await session.get(Notification, f"invitation:{inv['id']}")
     assert row is not None and row.sent_at is not None and row.case_id is None
