@@ -298,3 +298,23 @@ async def certified_case(w: World) -> tuple[CaseRun, dict[str, Any]]:
     """A case run to its signed credential; returns the run and the final status."""
     run = await ready_to_certify(w)
     return run, ok(await run.certify())
+
+
+def browser_client(stack: Any) -> httpx.AsyncClient:
+    """A second client on the same app with its own cookie jar, like a browser (the
+    shared API client keeps no cookies)."""
+    return httpx.AsyncClient(
+        transport=stack.http._transport, base_url="http://testserver", timeout=60
+    )
+
+
+async def registered(stack: Any, password: str, name: str = "Zofia Test") -> str:
+    """A candidate who can sign in on the web; returns the e-mail."""
+    email = f"c-{uuid.uuid4().hex[:10]}@test.example"
+    ok(
+        await stack.http.post(
+            "/users/register", json={"name": name, "email": email, "password": password}
+        ),
+        201,
+    )
+    return email

@@ -6,21 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import httpx
 from sqlalchemy import select, update
 
 from tests.conftest import Stack
-from tests.factories import make_world, ok
+from tests.factories import browser_client, make_world, ok, registered
 from vnfil.models import Invitation, User, as_utc, utcnow
 
 PASSWORD = "correct horse battery"
-
-
-def _browser(stack: Stack) -> httpx.AsyncClient:
-    """A second client on the same app: its own cookie jar, like a browser."""
-    return httpx.AsyncClient(
-        transport=stack.http._transport, base_url="http://testserver", timeout=60
-    )
 
 
 async def test_password_sign_in_sets_a_safe_cookie_and_writes_need_csrf(stack: Stack) -> None:
@@ -36,7 +28,7 @@ async def test_password_sign_in_sets_a_safe_cookie_and_writes_need_csrf(stack: S
         stored = await session.scalar(select(User.password_hash).where(User.email == email))
     assert stored is not None and stored.startswith("$argon2id$") and PASSWORD not in stored
 
-    async with _browser(stack) as browser:
+    async with browser_client(stack) as browser:
         r = await browser.post("/auth/login", json={"email": email, "password": "wrong password!"})
         assert r.status_code == 401
         unknown = await browser.post(
@@ -165,7 +157,7 @@ async def test_invited_person_holds_roles_in_two_centres_one_at_a_time(stack: St
     assert (await a.http.get("/me", headers=other)).status_code == 403  # not theirs
 
     # The web session switches between them.
-    async with _browser(stack) as browser:
+    async with browser_client(stack) as browser:
         s = ok(await browser.post("/auth/login", json={"email": email, "password": PASSWORD}))
         assert s["membership"]["role"] == "assessor"
         assert (await browser.get(f"/centres/{b.centre_id}/figures")).status_code == 403
@@ -243,14 +235,8 @@ async def test_an_external_oidc_identity_links_only_through_a_verified_email(sta
 async def test_expired_sessions_stop_working_and_are_purged(stack: Stack) -> None:
     from vnfil.models import WebSession
 
-    email = f"s-{uuid.uuid4().hex[:8]}@test.example"
-    ok(
-        await stack.http.post(
-            "/users/register", json={"name": "S", "email": email, "password": PASSWORD}
-        ),
-        201,
-    )
-    async with _browser(stack) as browser:
+    email = await registered(stack, PASSWORD)
+    async with browser_client(stack) as browser:
         ok(await browser.post("/auth/login", json={"email": email, "password": PASSWORD}))
         async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
             user_id = await session.scalar(select(User.id).where(User.email == email))

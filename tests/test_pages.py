@@ -10,16 +10,10 @@ import uuid
 import httpx
 
 from tests.conftest import Stack
-from tests.factories import Person, certified_case, make_world, ok
+from tests.factories import Person, browser_client, certified_case, make_world, ok, registered
 from vnfil.i18n import TEXT
 
 PASSWORD = "pages password 12"
-
-
-def _browser(stack: Stack) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=stack.http._transport, base_url="http://testserver", timeout=60
-    )
 
 
 async def _signed_in(stack: Stack, w: object, person: Person) -> httpx.AsyncClient:
@@ -27,7 +21,7 @@ async def _signed_in(stack: Stack, w: object, person: Person) -> httpx.AsyncClie
     me = ok(await http.get("/me", headers=person.auth))
     r = await http.put("/me/password", json={"new_password": PASSWORD}, headers=person.auth)
     assert r.status_code == 204
-    browser = _browser(stack)
+    browser = browser_client(stack)
     r = await browser.post("/login", data={"email": me["email"], "password": PASSWORD})
     assert r.status_code == 303 and r.headers["location"] == "/app", r.text
     return browser
@@ -51,7 +45,7 @@ async def test_pages_show_each_person_only_their_own(stack: Stack) -> None:
     candidate = await _signed_in(stack, a, run.candidate)
     try:
         # Not signed in: sent to sign in.
-        async with _browser(stack) as anonymous:
+        async with browser_client(stack) as anonymous:
             r = await anonymous.get(f"/app/cases/{run.case_id}")
             assert r.status_code == 303 and r.headers["location"] == "/login"
         # The centre sees its case, certified, with the audit trail; B's admin does not.
@@ -91,7 +85,7 @@ async def test_pages_show_each_person_only_their_own(stack: Stack) -> None:
 
 async def test_registration_and_invitation_pages(stack: Stack) -> None:
     w = await make_world(stack)
-    async with _browser(stack) as anonymous:
+    async with browser_client(stack) as anonymous:
         page = await anonymous.get("/register")
         assert page.status_code == 200 and 'data-api="/users/register"' in page.text
         email = f"new-{uuid.uuid4().hex[:8]}@test.example"
@@ -119,14 +113,8 @@ async def test_registration_and_invitation_pages(stack: Stack) -> None:
 
 
 async def test_sign_in_is_throttled_after_five_failures(stack: Stack) -> None:
-    email = f"t-{uuid.uuid4().hex[:8]}@test.example"
-    ok(
-        await stack.http.post(
-            "/users/register", json={"name": "T", "email": email, "password": PASSWORD}
-        ),
-        201,
-    )
-    async with _browser(stack) as browser:
+    email = await registered(stack, PASSWORD)
+    async with browser_client(stack) as browser:
         for _ in range(5):
             r = await browser.post("/auth/login", json={"email": email, "password": "wrong guess!"})
             assert r.status_code == 401
