@@ -39,7 +39,7 @@ class CredentialActivities:
                 status_list = await session.get(StatusList, cred.status_list_id)
                 assert status_list is not None
                 key = await active_key(session, self.settings.secret_key, cred.awarding_body_id)
-                await set_revoked(session, status_list, cred.status_index, key, base, inp.at)
+                set_revoked(status_list, cred.status_index, key, base, inp.at)
                 cred.revoked_at, cred.revoked_by = inp.at, inp.actor.user_id
                 cred.revocation_reason = inp.reason
                 # The case's own audit chain records it (its workflow has ended).

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.client import Client
@@ -140,18 +140,14 @@ class EventActivities:
     @activity.defn
     async def give_up(self, inp: DeliveryInput) -> DeliveryOutcome:
         async with self.sessions() as session:
-            attempts = len(
-                list(
-                    await session.scalars(
-                        select(WebhookDelivery.id).where(
-                            WebhookDelivery.event_id == inp.event_id,
-                            WebhookDelivery.subscription_id == inp.subscription_id,
-                        )
-                    )
+            attempts = await session.scalar(
+                select(func.count()).where(
+                    WebhookDelivery.event_id == inp.event_id,
+                    WebhookDelivery.subscription_id == inp.subscription_id,
                 )
             )
         return DeliveryOutcome(
             delivered=False,
-            attempts=attempts,
+            attempts=attempts or 0,
             detail=f"not delivered within {inp.retry_hours:g} hours; redeliver or pull /events",
         )

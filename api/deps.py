@@ -69,7 +69,7 @@ class Principal:
     via: str  # "bearer" or "session"
 
 
-def _principal(user: User, m: Membership, via: str) -> Principal:
+def principal_of(user: User, m: Membership, via: str) -> Principal:
     return Principal(
         id=user.id,
         name=user.name,
@@ -98,13 +98,13 @@ async def current_user(
             )
         wanted = request.headers.get(MEMBERSHIP_HEADER)
         if wanted is None:
-            return _principal(user, await primary_membership(session, user), "bearer")
+            return principal_of(user, await primary_membership(session, user), "bearer")
         m = await session.get(Membership, wanted)
         if m is None or m.user_id != user.id:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"membership {wanted} is not one of yours"
             )
-        return _principal(user, m, "bearer")
+        return principal_of(user, m, "bearer")
     cookie = request.cookies.get(SESSION_COOKIE)
     web = await session_by_cookie(session, cookie) if cookie else None
     if web is None:
@@ -121,7 +121,7 @@ async def current_user(
     m = await session.get(Membership, web.membership_id)
     if user is None or m is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this session's account is gone")
-    return _principal(user, m, "session")
+    return principal_of(user, m, "session")
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -11,6 +11,7 @@ the element-by-element mapping is in docs/credentials.md. Signing is in
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 from datetime import datetime
@@ -108,7 +109,7 @@ def build_credential(
         "furtherInformation": std.description,
     }
     document: dict[str, Any] = {
-        "@context": CONTEXTS,
+        "@context": copy.deepcopy(CONTEXTS),  # its own: never the module's list
         "id": f"urn:uuid:{inp.credential_id}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": std.title,

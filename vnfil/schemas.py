@@ -608,11 +608,14 @@ class DeliveryOutcome(BaseModel):
     detail: str = ""
 
 
+EventType = Literal[
+    "case.stage_changed", "case.certified", "credential.issued", "credential.revoked"
+]
+
+
 class SubscriptionCreate(BaseModel):
     url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2000)]
-    event_types: list[
-        Literal["case.stage_changed", "case.certified", "credential.issued", "credential.revoked"]
-    ] = []
+    event_types: list[EventType] = []
 
 
 class SubscriptionRead(BaseModel):

@@ -125,9 +125,7 @@ async def allocate(
     return row, index
 
 
-async def set_revoked(
-    session: AsyncSession, row: StatusList, index: int, key: ActiveKey, base_url: str, at: datetime
-) -> None:
+def set_revoked(row: StatusList, index: int, key: ActiveKey, base_url: str, at: datetime) -> None:
     row.bits = with_bit(row.bits, index)
     row.updated_at = at
     row.credential = list_credential(row, key, base_url, at)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.credentials import VC_CONTEXT, shipped_context
@@ -65,9 +64,7 @@ class DatabaseRegistry:
         return None if row is None else row.credential
 
     async def revocation_note(self, credential_id: str) -> str | None:
-        row = await self.session.scalar(
-            select(Credential).where(Credential.id == credential_id.removeprefix("urn:uuid:"))
-        )
+        row = await self.session.get(Credential, credential_id.removeprefix("urn:uuid:"))
         if row is None or row.revoked_at is None:
             return None
         return f"revoked on {row.revoked_at:%Y-%m-%d}: {row.revocation_reason}"

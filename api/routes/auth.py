@@ -17,10 +17,12 @@ from api.deps import (
     SettingsDep,
     TemporalDep,
     ThrottleDep,
+    principal_of,
     require_roles,
 )
 from vnfil.accounts import (
     SESSION_DAYS,
+    LoginThrottle,
     add_membership,
     create_user,
     hash_password,
@@ -77,18 +79,28 @@ def set_session_cookie(response: Response, settings: Settings, value: str) -> No
     )
 
 
+async def authenticate(
+    session: SessionDep, throttle: LoginThrottle, email: str, password: str
+) -> User:
+    """The one sign-in check (JSON and form): throttle, then the password.
+    Five wrong passwords for one e-mail within 15 minutes lock it for the rest of them."""
+    if throttle.blocked(email, time.monotonic()):
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, "too many failed sign-ins; wait 15 minutes"
+        )
+    user = await user_by_email(session, email)
+    if user is None or not password_matches(user, password):
+        throttle.failed(email, time.monotonic())
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password")
+    throttle.succeeded(email)
+    return user
+
+
 async def _session_read(session: SessionDep, user: User, web: WebSession) -> SessionRead:
     ms = await memberships_of(session, user.id)
     active = next(m for m in ms if m.id == web.membership_id)
     return SessionRead(
-        user=UserRead(
-            id=user.id,
-            name=user.name,
-            email=user.email,
-            role=Role(active.role),
-            centre_id=active.centre_id,
-            awarding_body_id=active.awarding_body_id,
-        ),
+        user=UserRead.model_validate(principal_of(user, active, "session")),
         membership=MembershipRead.model_validate(active),
         memberships=[MembershipRead.model_validate(m) for m in ms],
         csrf_token=web.csrf_token,
@@ -103,18 +115,8 @@ async def login(
     settings: SettingsDep,
     throttle: ThrottleDep,
 ) -> SessionRead:
-    """E-mail and password; the answer sets an HttpOnly, SameSite=Lax session cookie.
-    Five wrong passwords for one e-mail within 15 minutes lock it for the rest of them."""
-    if throttle.blocked(body.email, time.monotonic()):
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, "too many failed sign-ins; wait 15 minutes"
-        )
-    user = await user_by_email(session, body.email)
-    if not password_matches(user, body.password):
-        throttle.failed(body.email, time.monotonic())
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password")
-    assert user is not None
-    throttle.succeeded(body.email)
+    """E-mail and password; the answer sets an HttpOnly, SameSite=Lax session cookie."""
+    user = await authenticate(session, throttle, body.email, body.password)
     if body.membership_id:
         membership = await session.get(Membership, body.membership_id)
         if membership is None or membership.user_id != user.id:
@@ -297,12 +299,5 @@ async def accept_invitation(
     cookie, _ = await open_session(session, user, membership)
     await session.commit()
     set_session_cookie(response, settings, cookie)
-    return UserWithToken(
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        role=Role(membership.role),
-        centre_id=membership.centre_id,
-        awarding_body_id=membership.awarding_body_id,
-        token=bearer,
-    )
+    read = UserRead.model_validate(principal_of(user, membership, "session"))
+    return UserWithToken(**read.model_dump(), token=bearer)

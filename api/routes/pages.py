@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -25,12 +24,11 @@ from api.deps import (
     current_user,
     visible_cases,
 )
-from api.routes.auth import set_session_cookie
+from api.routes.auth import authenticate, set_session_cookie
 from vnfil.accounts import (
     invitation_by_token,
     memberships_of,
     open_session,
-    password_matches,
     primary_membership,
     session_by_cookie,
     user_by_email,
@@ -116,14 +114,11 @@ async def login_form(
     password: Annotated[str, Form(max_length=200)],
 ) -> Response:
     """The form sign-in (works without JavaScript); the JSON one is POST /auth/login."""
-    if throttle.blocked(email, time.monotonic()):
-        return RedirectResponse("/login?throttled=1", status.HTTP_303_SEE_OTHER)
-    user = await user_by_email(session, email)
-    if not password_matches(user, password):
-        throttle.failed(email, time.monotonic())
-        return RedirectResponse("/login?error=1", status.HTTP_303_SEE_OTHER)
-    assert user is not None
-    throttle.succeeded(email)
+    try:
+        user = await authenticate(session, throttle, email, password)
+    except HTTPException as exc:
+        why = "throttled" if exc.status_code == status.HTTP_429_TOO_MANY_REQUESTS else "error"
+        return RedirectResponse(f"/login?{why}=1", status.HTTP_303_SEE_OTHER)
     cookie, _ = await open_session(session, user, await primary_membership(session, user))
     await session.commit()
     response = RedirectResponse("/app", status.HTTP_303_SEE_OTHER)
