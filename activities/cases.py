@@ -14,13 +14,15 @@ from email.message import EmailMessage
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.events import dispatch
 from vnfil.audit import append_entry
 from vnfil.credentials import build_credential
+from vnfil.errors import Refusal
 from vnfil.events import record_event
 from vnfil.evidence import EvidenceStore, StoredObject
-from vnfil.keys import active_key
+from vnfil.keys import KeyError_, active_key
 from vnfil.models import (
     Case,
     CaseAssignment,
@@ -285,14 +287,23 @@ class CaseActivities:
     async def issue_credential(self, inp: CredentialInput) -> CredentialRef:
         """Sign the credential with the awarding body's current key and give it a status slot.
 
-        Without a key the activity fails and retries until one is created; the API
-        refuses to certify before that, so this only happens if a key is removed.
+        Without a key the step is refused (409), by the API and, should the key go in
+        between, here too; the case stays in certification until a key exists.
         """
         base = self.settings.public_base_url
         async with self.sessions.begin() as session:
             row = await session.get(Credential, inp.credential_id)
             if row is None or "proof" not in row.document:
-                key = await active_key(session, self.settings.secret_key, inp.standard.issuer.id)
+                try:
+                    key = await active_key(
+                        session, self.settings.secret_key, inp.standard.issuer.id
+                    )
+                except KeyError_ as exc:
+                    # The API refuses first; this holds the rule when a key went meanwhile,
+                    # instead of retrying (and holding the step) until someone notices.
+                    raise ApplicationError(
+                        str(exc), type=Refusal.wrong_stage.value, non_retryable=True
+                    ) from exc
                 now = utcnow()
                 status_list, index = await allocate(session, key, base, now)
                 document = sign(

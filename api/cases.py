@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Principal
@@ -103,7 +103,9 @@ async def run_step(call: Callable[[], Awaitable[Any]]) -> CaseStatus:
     try:
         return await call()
     except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
+        cause: BaseException | None = exc.cause
+        if isinstance(cause, ActivityError):  # an activity's refusal, passed through the step
+            cause = cause.cause
         if isinstance(cause, ApplicationError) and cause.type in set(Refusal):
             raise HTTPException(HTTP_STATUS[Refusal(str(cause.type))], cause.message) from None
         raise

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from tests.conftest import Stack
 from tests.factories import certified_case, make_world, ok, ready_to_certify
 from vnfil.keys import active_key, create_key
-from vnfil.models import SigningKey, utcnow
+from vnfil.models import Role, SigningKey, utcnow
 from vnfil.signing import private_key_of, sign
 from vnfil.verification import DatabaseRegistry, MemoryRegistry, verify_credential
 
@@ -492,3 +492,36 @@ def test_a_key_retired_within_the_second_still_dates_proofs_exactly() -> None:
     # The proof carries the milliseconds that tell them apart.
     signed = sign({"a": 1}, private_key_of(SPEC_KEY), "x#z6Mk", after)
     assert signed["proof"]["created"] == "2026-01-01T13:00:00.600Z"
+
+
+async def test_the_workflow_refuses_to_certify_when_the_key_went_after_the_api_checked(
+    stack: Stack,
+) -> None:
+    """The API refuses without a key; if the key goes in between, the step is refused too
+    (409 through the same mapping), not retried forever, and the case stays certifiable."""
+    import pytest
+    from fastapi import HTTPException
+
+    from api.cases import run_step
+    from tests.factories import ready_to_certify
+    from vnfil.schemas import Actor
+    from vnfil.temporal import workflow_id
+    from workflows.case import ValidationCase
+
+    w = await make_world(stack)
+    run = await ready_to_certify(w)
+    std = ok(await w.http.get(f"/standards/{w.standard_id}", headers=w.admin.auth))
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await session.execute(
+            update(SigningKey)
+            .where(SigningKey.awarding_body_id == std["awarding_body_id"])
+            .values(retired_at=utcnow())
+        )
+    handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
+    admin = Actor(user_id=w.admin.id, role=Role.centre_admin)
+    with pytest.raises(HTTPException) as refused:
+        await run_step(lambda: handle.execute_update(ValidationCase.certify, admin))
+    assert refused.value.status_code == 409 and "vnfil keys create" in refused.value.detail
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await create_key(session, stack.settings.secret_key, std["awarding_body_id"])
+    assert ok(await run.certify())["stage"] == "completed"
