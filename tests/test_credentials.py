@@ -272,6 +272,24 @@ async def test_expired_credential_fails_on_expiry(stack: Stack) -> None:
         assert result.verified  # no validUntil: it does not expire
 
 
+async def _cli(stack: Stack, *args: str, offline: bool = False) -> subprocess.CompletedProcess[str]:
+    """The installed `vnfil` command on the test's database (and, offline, nothing else)."""
+    s = stack.settings
+    env = {
+        **os.environ,
+        "VNFIL_DATABASE_URL": s.database_url,
+        "VNFIL_DATABASE_SCHEMA": s.database_schema,
+        "VNFIL_PUBLIC_BASE_URL": s.public_base_url,
+        "VNFIL_SECRET_KEY": s.secret_key,
+    }
+    if offline:  # nothing but the database is reachable
+        env |= {"VNFIL_TEMPORAL_ADDRESS": "127.0.0.1:1", "VNFIL_S3_ENDPOINT": "127.0.0.1:1"}
+    command = [str(Path(sys.executable).parent / "vnfil"), *args]
+    return await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 async def test_cli_verifies_offline_and_names_the_failed_check(stack: Stack, tmp_path) -> None:
     w = await make_world(stack)
     _, status = await certified_case(w)
@@ -283,28 +301,16 @@ async def test_cli_verifies_offline_and_names_the_failed_check(stack: Stack, tmp
     tampered = json.loads(json.dumps(doc))
     tampered["name"] = tampered["name"] + " (Honours)"
     bad.write_text(json.dumps(tampered))
-    s = stack.settings
-    env = {
-        **os.environ,
-        "VNFIL_DATABASE_URL": s.database_url,
-        "VNFIL_DATABASE_SCHEMA": s.database_schema,
-        "VNFIL_PUBLIC_BASE_URL": s.public_base_url,
-        "VNFIL_SECRET_KEY": s.secret_key,
-        # offline: nothing but the database is reachable
-        "VNFIL_TEMPORAL_ADDRESS": "127.0.0.1:1",
-        "VNFIL_S3_ENDPOINT": "127.0.0.1:1",
-    }
-    cli = [str(Path(sys.executable).parent / "vnfil"), "verify"]
 
-    def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*cli, *args], env=env, capture_output=True, text=True, timeout=60)
+    async def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return await _cli(stack, "verify", *args, offline=True)
 
-    r = await asyncio.to_thread(run_cli, str(good))
+    r = await run_cli(str(good))
     assert r.returncode == 0 and "VALID" in r.stdout, r.stdout + r.stderr
-    r = await asyncio.to_thread(run_cli, str(bad), "--json")
+    r = await run_cli(str(bad), "--json")
     assert r.returncode == 1, r.stdout + r.stderr
     assert json.loads(r.stdout)["failed"] == "signature"
-    r = await asyncio.to_thread(run_cli, str(tmp_path / "missing.json"))
+    r = await run_cli(str(tmp_path / "missing.json"))
     assert r.returncode == 2
 
 
@@ -436,21 +442,9 @@ async def test_keys_are_created_by_the_cli_and_sealed_at_rest(stack: Stack) -> N
     std = ok(await w.http.get(f"/standards/{w.standard_id}", headers=w.admin.auth))
     body_id = std["awarding_body_id"]
     s = stack.settings
-    env = {
-        **os.environ,
-        "VNFIL_DATABASE_URL": s.database_url,
-        "VNFIL_DATABASE_SCHEMA": s.database_schema,
-        "VNFIL_PUBLIC_BASE_URL": s.public_base_url,
-        "VNFIL_SECRET_KEY": s.secret_key,
-    }
-    vnfil = str(Path(sys.executable).parent / "vnfil")
-
-    def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([vnfil, *args], env=env, capture_output=True, text=True, timeout=60)
-
-    r = await asyncio.to_thread(run_cli, "keys", "rotate", body_id)
+    r = await _cli(stack, "keys", "rotate", body_id)
     assert r.returncode == 0 and "new signing key" in r.stdout, r.stdout + r.stderr
-    r = await asyncio.to_thread(run_cli, "keys", "create", "no-such-body")
+    r = await _cli(stack, "keys", "create", "no-such-body")
     assert r.returncode == 2 and "no awarding body" in r.stdout
     async with stack.sessions() as session:  # type: ignore[operator]
         keys = list(
