@@ -8,15 +8,20 @@ same row instead of adding another.
 from __future__ import annotations
 
 import asyncio
+import functools
 import smtplib
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.events import dispatch
+from activities.events import StartDelivery, dispatch
+from vnfil.accounts import message_text
 from vnfil.audit import append_entry
 from vnfil.credentials import build_credential
 from vnfil.errors import Refusal
@@ -28,6 +33,7 @@ from vnfil.models import (
     CaseAssignment,
     Credential,
     Evidence,
+    Membership,
     Notification,
     Role,
     Stage,
@@ -53,6 +59,30 @@ from vnfil.settings import Settings
 from vnfil.signing import sign
 from vnfil.status import allocate, entry
 
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+def permanent_on_bad_data(
+    fn: Callable[[Any, A], Awaitable[R]],
+) -> Callable[[Any, A], Awaitable[R]]:
+    """A value the database refuses (``DataError``: a NUL byte, a number out of range) will
+    be refused on every retry: end the step with a refusal instead of retrying forever
+    with the case's lock held. Everything else (the database or S3 away) stays transient."""
+
+    @functools.wraps(fn)
+    async def classified(self: Any, inp: A) -> R:
+        try:
+            return await fn(self, inp)
+        except DataError as exc:
+            raise ApplicationError(
+                f"the database refused a value of this step: {exc.orig}",
+                type=Refusal.invalid.value,
+                non_retryable=True,
+            ) from exc
+
+    return classified
+
 
 class CaseActivities:
     def __init__(
@@ -60,12 +90,15 @@ class CaseActivities:
         store: EvidenceStore,
         session_factory: async_sessionmaker[AsyncSession],
         settings: Settings,
+        start_delivery: StartDelivery,
     ) -> None:
         self.store = store
         self.sessions = session_factory
         self.settings = settings
+        self.start_delivery = start_delivery
 
     @activity.defn
+    @permanent_on_bad_data
     async def record_stage(self, inp: StageRecordInput) -> StageRecordRef:
         """The stage record: who ended the stage, when, with what inputs and evidence."""
         key = f"cases/{inp.case_id}/stages/{inp.stage.value}.json"
@@ -117,7 +150,7 @@ class CaseActivities:
                         },
                     )
                 )
-        await dispatch(self.sessions, self.settings, events)
+        await dispatch(self.sessions, self.settings, events, self.start_delivery)
         return StageRecordRef(object_key=key, sha256=stored.sha256)
 
     async def _identification_report(self, inp: StageRecordInput) -> StoredObject:
@@ -152,6 +185,7 @@ class CaseActivities:
         )
 
     @activity.defn
+    @permanent_on_bad_data
     async def append_audit(self, inp: AuditInput) -> None:
         """One link of the case's audit chain; the workflow fixes its sequence number."""
         async with self.sessions.begin() as session:
@@ -167,6 +201,7 @@ class CaseActivities:
             )
 
     @activity.defn
+    @permanent_on_bad_data
     async def record_deadline(self, inp: DeadlineInput) -> None:
         async with self.sessions.begin() as session:
             case = await session.get(Case, inp.case_id)
@@ -175,6 +210,7 @@ class CaseActivities:
                 case.updated_at = utcnow()
 
     @activity.defn
+    @permanent_on_bad_data
     async def notify(self, inp: NotificationInput) -> int:
         """Render a message per recipient into the outbox (once per key), then e-mail it."""
         written = 0
@@ -183,8 +219,9 @@ class CaseActivities:
             if inp.centre_admins_of:
                 ids |= set(
                     await session.scalars(
-                        select(User.id).where(
-                            User.centre_id == inp.centre_admins_of, User.role == Role.centre_admin
+                        select(Membership.user_id).where(
+                            Membership.centre_id == inp.centre_admins_of,
+                            Membership.role == Role.centre_admin,
                         )
                     )
                 )
@@ -221,6 +258,7 @@ class CaseActivities:
                 to = row.recipient_email or emails.get(row.recipient_id or "", "")
                 await asyncio.to_thread(self._send_mail, to, row)
                 row.sent_at = utcnow()
+                row.sealed_body = None  # a sent invitation's link is kept nowhere but the mailbox
                 await session.commit()
 
     @activity.defn
@@ -240,11 +278,12 @@ class CaseActivities:
     def _send_mail(self, to: str, row: Notification) -> None:
         msg = EmailMessage()
         msg["From"], msg["To"], msg["Subject"] = self.settings.smtp_from, to, row.subject
-        msg.set_content(row.body)
+        msg.set_content(message_text(row, self.settings.secret_key))
         with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=30) as smtp:
             smtp.send_message(msg)
 
     @activity.defn
+    @permanent_on_bad_data
     async def record_evidence(self, inp: EvidenceRecordInput) -> None:
         ev = inp.evidence
         async with self.sessions.begin() as session:
@@ -267,6 +306,7 @@ class CaseActivities:
             )
 
     @activity.defn
+    @permanent_on_bad_data
     async def record_assignments(self, inp: AssignmentInput) -> None:
         async with self.sessions.begin() as session:
             await session.execute(
@@ -284,6 +324,7 @@ class CaseActivities:
                 )
 
     @activity.defn
+    @permanent_on_bad_data
     async def issue_credential(self, inp: CredentialInput) -> CredentialRef:
         """Sign the credential with the awarding body's current key and give it a status slot.
 
@@ -357,5 +398,5 @@ class CaseActivities:
             ref = CredentialRef(
                 credential_id=inp.credential_id, object_key=row.object_key, sha256=row.sha256
             )
-        await dispatch(self.sessions, self.settings, events)
+        await dispatch(self.sessions, self.settings, events, self.start_delivery)
         return ref

@@ -2,32 +2,65 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.events import dispatch
+from activities.events import StartDelivery, dispatch
 from vnfil.audit import append_entry
 from vnfil.events import record_event
 from vnfil.keys import active_key
-from vnfil.models import AuditEntry, Credential, StatusList, as_utc
+from vnfil.models import AuditEntry, Credential, Event, as_utc
 from vnfil.schemas import RevocationRef, RevocationRequest
 from vnfil.settings import Settings
-from vnfil.status import set_revoked, status_list_url
+from vnfil.status import locked, set_revoked, status_list_url
+
+# Fresh reads of a status list that changed under a revocation, before Temporal retries.
+STALE_RETRIES = 50
 
 
 class CredentialActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        start_delivery: StartDelivery,
+    ) -> None:
         self.sessions = sessions
         self.settings = settings
+        self.start_delivery = start_delivery
 
     @activity.defn
     async def revoke_credential(self, inp: RevocationRequest) -> RevocationRef:
         """Set the credential's bit and re-sign its status list, in one transaction.
 
-        A retry finds the credential revoked and only makes sure the event went out.
+        Revocations of credentials sharing a list race for its one row: PostgreSQL
+        serialises them with a row lock, and on any database the list's version makes
+        the write of a stale list fail, and then the whole transaction runs again on a
+        fresh read (:data:`STALE_RETRIES` times here, then Temporal's retries): no bit
+        is lost. A retry finds the credential revoked and only makes sure the event
+        went out.
         """
+        for attempt in range(STALE_RETRIES):
+            try:
+                ref, event = await self._revoke(inp)
+                break
+            except StaleDataError:
+                # Another revocation re-signed the list since we read it.
+                await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+        else:
+            raise ApplicationError(
+                f"the status list of credential {inp.credential_id} kept changing; retrying"
+            )
+        await dispatch(self.sessions, self.settings, [event], self.start_delivery)
+        return ref
+
+    async def _revoke(self, inp: RevocationRequest) -> tuple[RevocationRef, Event]:
         base = self.settings.public_base_url
         async with self.sessions.begin() as session:
             cred = await session.get(Credential, inp.credential_id)
@@ -36,7 +69,7 @@ class CredentialActivities:
                     f"credential {inp.credential_id} has no status entry", non_retryable=True
                 )
             if cred.revoked_at is None:
-                status_list = await session.get(StatusList, cred.status_list_id)
+                status_list = await locked(session, cred.status_list_id)
                 assert status_list is not None
                 key = await active_key(session, self.settings.secret_key, cred.awarding_body_id)
                 set_revoked(status_list, cred.status_index, key, base, inp.at)
@@ -76,5 +109,4 @@ class CredentialActivities:
                 revoked_at=as_utc(cred.revoked_at),
                 status_list_url=status_list_url(base, cred.status_list_id),
             )
-        await dispatch(self.sessions, self.settings, [event])
-        return ref
+        return ref, event

@@ -1,17 +1,20 @@
 """Removing uploads nobody recorded: an evidence file or identity photo whose request died
-between the S3 write and the workflow update is invisible to everyone and would stay
-forever. Only objects older than a grace period are looked at, so an upload still on
-its way is never touched; the case's workflow (not the DB, which lags it) decides."""
+between the S3 write and the workflow update (or whose update's outcome the API never
+learnt) is invisible to everyone and would stay forever; so would the parts of a
+multipart upload whose API process was killed mid-file. Only what is older than a grace
+period is looked at, so an upload still on its way is never touched; the case's workflow
+(not the DB, which lags it) decides what is held."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
-from temporalio.client import WorkflowQueryFailedError
+from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from vnfil.evidence import EvidenceStore
@@ -20,19 +23,21 @@ from vnfil.schemas import CaseStatus, SweepInput, SweepReport
 
 
 class SweepActivities:
-    def __init__(self, store: EvidenceStore, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        store: EvidenceStore,
+        sessions: async_sessionmaker[AsyncSession],
+        query_case: Callable[[Client, str], Awaitable[CaseStatus]],
+    ) -> None:
         self.store = store
         self.sessions = sessions
+        # ``workflows.clients.query_case``, handed in: activities do not import workflows.
+        self.query_case = query_case
 
     async def _referenced(self, case: Case) -> set[str] | None:
         """Keys the case's workflow holds (evidence and identity photo), or None if unknown."""
-        from workflows.case import ValidationCase
-
-        handle = activity.client().get_workflow_handle_for(ValidationCase.run, case.workflow_id)
         try:
-            state: CaseStatus = await handle.query(
-                ValidationCase.status, rpc_timeout=timedelta(seconds=10)
-            )
+            state = await self.query_case(activity.client(), case.workflow_id)
         except (RPCError, WorkflowQueryFailedError):
             return None  # cannot ask: keep everything of this case
         keys = {e.object_key for e in state.evidence}
@@ -43,6 +48,7 @@ class SweepActivities:
     @activity.defn
     async def sweep_orphans(self, inp: SweepInput) -> SweepReport:
         before = utcnow() - timedelta(seconds=inp.grace_seconds)
+        aborted = await self._abort_incomplete(before, inp.dry_run)
         candidates = await asyncio.to_thread(self.store.list_older_than, "cases/", before)
         uploads = [k for k in candidates if k.split("/")[2:3] in (["evidence"], ["identity"])]
         async with self.sessions() as session:
@@ -67,4 +73,16 @@ class SweepActivities:
                             await asyncio.to_thread(self.store.remove, key)
                         removed.append(key)
                 activity.heartbeat(case_id)
-        return SweepReport(removed=removed, looked_at=len(uploads), dry_run=inp.dry_run)
+        return SweepReport(
+            removed=removed, looked_at=len(uploads), dry_run=inp.dry_run, aborted_uploads=aborted
+        )
+
+    async def _abort_incomplete(self, before: datetime, dry_run: bool) -> list[str]:
+        """Abort multipart uploads begun before ``before``: their process is gone (no
+        upload of ours runs longer than the grace period), their parts cost storage."""
+        stale = await asyncio.to_thread(self.store.incomplete_uploads, "cases/", before)
+        for upload in stale:
+            if not dry_run:
+                await asyncio.to_thread(self.store.abort_upload, upload)
+            activity.heartbeat(upload.key)
+        return [u.key for u in stale]

@@ -20,18 +20,21 @@ from temporalio.client import (
 )
 from temporalio.worker import Worker
 
+from activities.accounts import AccountActivities
 from activities.cases import CaseActivities
 from activities.credentials import CredentialActivities
 from activities.events import EventActivities
 from activities.sweeper import SweepActivities
 from vnfil.db import make_engine, make_session_factory
 from vnfil.evidence import EvidenceStore
-from vnfil.schemas import SweepInput
+from vnfil.schemas import SessionPurgeInput, SweepInput
 from vnfil.settings import Settings, get_settings
 from vnfil.temporal import connect
 from workflows.case import ValidationCase
+from workflows.clients import query_case, start_delivery
 from workflows.delivery import EventDelivery, MessageDelivery
 from workflows.revocation import CredentialRevocation
+from workflows.sessions import SessionPurge
 from workflows.sweep import OrphanSweep
 
 
@@ -44,10 +47,11 @@ def build_worker(
     """The worker for every vnfil workflow; ``http`` is the client webhooks go out on."""
     store = EvidenceStore(settings)
     sessions = make_session_factory(make_engine(settings))
-    acts = CaseActivities(store, sessions, settings)
-    creds = CredentialActivities(sessions, settings)
+    acts = CaseActivities(store, sessions, settings, start_delivery)
+    creds = CredentialActivities(sessions, settings, start_delivery)
     events = EventActivities(sessions, settings, http or httpx.AsyncClient())
-    sweeper = SweepActivities(store, sessions)
+    sweeper = SweepActivities(store, sessions, query_case)
+    accounts = AccountActivities(sessions)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -57,6 +61,7 @@ def build_worker(
             MessageDelivery,
             CredentialRevocation,
             OrphanSweep,
+            SessionPurge,
         ],
         activities=[
             acts.record_stage,
@@ -71,6 +76,7 @@ def build_worker(
             events.deliver,
             events.give_up,
             sweeper.sweep_orphans,
+            accounts.purge_expired_sessions,
         ],
     )
 
@@ -96,10 +102,38 @@ async def ensure_sweep_schedule(client: Client, settings: Settings) -> bool:
     return True
 
 
+SESSION_PURGE_SCHEDULE = "vnfil-session-purge"
+
+
+async def ensure_session_purge_schedule(
+    client: Client, settings: Settings, schedule_id: str = SESSION_PURGE_SCHEDULE
+) -> bool:
+    """The hourly purge of expired web sessions, created once (True when created now)."""
+    try:
+        await client.create_schedule(
+            schedule_id,
+            Schedule(
+                action=ScheduleActionStartWorkflow(
+                    SessionPurge.run,
+                    SessionPurgeInput(),
+                    id=SESSION_PURGE_SCHEDULE,
+                    task_queue=settings.task_queue,
+                ),
+                spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(hours=1))]),
+                policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+            ),
+        )
+    except ScheduleAlreadyRunningError:
+        return False
+    return True
+
+
 async def run(settings: Settings) -> None:
     client = await connect(settings)
     if await ensure_sweep_schedule(client, settings):
         logging.info("created schedule %s (hourly)", SWEEP_SCHEDULE)
+    if await ensure_session_purge_schedule(client, settings):
+        logging.info("created schedule %s (hourly)", SESSION_PURGE_SCHEDULE)
     worker = build_worker(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

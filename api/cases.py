@@ -2,16 +2,18 @@
 
 Routes stay thin: they resolve who is asking and which case, then call these. A
 step refused by the workflow's validator comes back as the matching 4xx, chosen by
-the refusal's type (``vnfil.errors.Refusal``), never by its text.
+the refusal's type (``vnfil.errors.Refusal``), never by its text. Every call here
+first gives the request's database connection back (``release_connection``): a
+request waiting on Temporal holds no connection.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException, status
+from fastapi import Header, HTTPException, status
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -19,8 +21,9 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import Principal
+from api.deps import Principal, release_connection
 from vnfil.audit import append_entry
+from vnfil.case_view import CaseView, view_of
 from vnfil.errors import HTTP_STATUS, Refusal
 from vnfil.models import AuditEntry, Case, Centre, Stage, Standard, utcnow
 from vnfil.schemas import Actor, CandidateRef, CaseInput, CaseState, CaseStatus
@@ -98,16 +101,32 @@ async def open_case(
     return case
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="the same key on a retry of this step (or upload) never repeats it",
+    ),
+]
+_STEP_IDS = uuid.UUID("0f6c2b61-3c5e-4f0e-9b7a-2d4f8e1a6c93")
+
+
+def idempotent_id(case: Case, user_id: str, what: str, key: str) -> str:
+    """One id per (case, person, kind of step, client key): a retry lands on the same id."""
+    return str(uuid.uuid5(_STEP_IDS, f"{case.id}|{user_id}|{what}|{key}"))
+
+
 async def run_step(call: Callable[[], Awaitable[Any]]) -> CaseStatus:
     """Execute one update; turn a refusal into its HTTP answer."""
     try:
         return await call()
     except WorkflowUpdateFailedError as exc:
-        cause: BaseException | None = exc.cause
-        if isinstance(cause, ActivityError):  # an activity's refusal, passed through the step
-            cause = cause.cause
-        if isinstance(cause, ApplicationError) and cause.type in set(Refusal):
-            raise HTTPException(HTTP_STATUS[Refusal(str(cause.type))], cause.message) from None
+        refusal = refusal_of(exc)
+        if refusal is not None:
+            raise HTTPException(HTTP_STATUS[refusal[0]], refusal[1]) from None
         raise
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
@@ -117,7 +136,18 @@ async def run_step(call: Callable[[], Awaitable[Any]]) -> CaseStatus:
         raise
 
 
+def refusal_of(exc: WorkflowUpdateFailedError) -> tuple[Refusal, str] | None:
+    """The refusal a failed update carries (the step never entered the case), if any."""
+    cause: BaseException | None = exc.cause
+    if isinstance(cause, ActivityError):  # an activity's refusal, passed through the step
+        cause = cause.cause
+    if isinstance(cause, ApplicationError) and cause.type in set(Refusal):
+        return Refusal(str(cause.type)), cause.message
+    return None
+
+
 async def case_status(temporal: Client, case: Case) -> CaseStatus:
+    await release_connection()
     handle = temporal.get_workflow_handle_for(ValidationCase.run, case.workflow_id)
     return await handle.query(ValidationCase.status)
 
@@ -126,7 +156,23 @@ def handle_of(temporal: Client, case: Case):  # type: ignore[no-untyped-def]
     return temporal.get_workflow_handle_for(ValidationCase.run, case.workflow_id)
 
 
-async def send_step(temporal: Client, case: Case, update: Any, *args: Any) -> CaseStatus:
-    """One human step: the update (a ValidationCase method) with the actor and its payload."""
+async def send_step(
+    temporal: Client, case: Case, update: Any, actor: Actor, *args: Any, key: str | None = None
+) -> CaseView:
+    """One human step: the update (a ValidationCase method) with the actor and its payload.
+
+    With a client's ``key`` the update's id is derived from it, and Temporal answers a
+    retry with the outcome of the step already taken instead of taking it twice.
+    """
+    await release_connection()
     h = handle_of(temporal, case)
-    return await run_step(lambda: h.execute_update(update, args=list(args)))
+    update_id = idempotent_id(case, actor.user_id, update.__name__, key) if key else None
+    await run_step(lambda: h.execute_update(update, args=[actor, *args], id=update_id))
+    # A step answers only its receipt (StepDone): the case is read afterwards, as the
+    # person who took the step may see it.
+    return view_of(await h.query(ValidationCase.status), actor.user_id, actor.role)
+
+
+async def case_view(temporal: Client, case: Case, user: Principal) -> CaseView:
+    """The live case, as this person may see it (never the workflow's own state)."""
+    return view_of(await case_status(temporal, case), user.id, user.role)

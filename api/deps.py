@@ -3,32 +3,64 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from vnfil.accounts import LoginThrottle, primary_membership, session_by_cookie, user_by_token
 from vnfil.evidence import EvidenceStore
 from vnfil.models import Case, CaseAssignment, Membership, Role, User, utcnow
 from vnfil.settings import Settings
 
+_request_session: ContextVar[AsyncSession | None] = ContextVar("vnfil_session", default=None)
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessions() as session:
+        _request_session.set(session)
         yield session
+
+
+async def release_connection() -> None:
+    """End this request's transaction so its connection goes back to the pool.
+
+    Called before every wait on Temporal or S3: a request must not hold one of the
+    pool's few connections while another service is slow or down, or database-only
+    reads (and /health) starve. The session stays usable: it checks a connection out
+    again on its next query. Commit, not rollback: nothing a request wrote is lost.
+    """
+    session = _request_session.get()
+    if session is not None:
+        await session.commit()
 
 
 def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_temporal(request: Request) -> Client:
-    return request.app.state.temporal
+async def get_temporal(request: Request) -> Client:
+    """The app's Temporal client, connected: its first connection (lazy, so the API
+    starts while Temporal is down) fails with a bare RuntimeError, made here an
+    UNAVAILABLE like any later outage, so the caller gets a 503 and not a 500."""
+    state = request.app.state
+    client: Client = state.temporal
+    if not getattr(state, "temporal_connected", False):
+        try:
+            await client.service_client.check_health(timeout=timedelta(seconds=5))
+        except RuntimeError as exc:  # the lazy connection could not be made
+            raise RPCError(
+                f"cannot connect to Temporal: {exc}", RPCStatusCode.UNAVAILABLE, b""
+            ) from None
+        state.temporal_connected = True
+    return client
 
 
 def get_store(request: Request) -> EvidenceStore:
@@ -211,3 +243,51 @@ async def visible_case(case_id: str, session: SessionDep, user: CurrentUser) -> 
 
 
 VisibleCase = Annotated[Case, Depends(visible_case)]
+
+
+# --- pagination and request bodies: bounded, so no number or body a caller sends
+# reaches the database or memory unchecked ------------------------------------------
+
+LIMIT_MAX = 500
+OFFSET_MAX = 2**31 - 1  # what an INTEGER column (PostgreSQL int4, SQLite) holds
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def page(
+    limit: Annotated[int, Query(ge=1, le=LIMIT_MAX, description="rows per page")] = 50,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX, description="rows to skip")] = 0,
+) -> Page:
+    """``?limit=&offset=`` for any list: out of range (2**70, -1, 4e12) is a 422."""
+    return Page(limit, offset)
+
+
+PageDep = Annotated[Page, Depends(page)]
+
+# A path segment naming a row by vnfil's id (a uuid or hex token): anything else (a NUL
+# byte, a megabyte) is a 422 before the database sees it.
+PathId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+async def read_capped(request: Request, limit: int, what: str) -> bytes:
+    """The request body, read chunk by chunk and refused (413) as soon as it passes
+    ``limit`` bytes; a ``Content-Length`` above it is refused before reading anything."""
+    too_large = HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE, f"{what} is at most {limit // 1024} KiB"
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isascii() or not declared.isdigit():
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "Content-Length is not a number")
+        if len(declared) > 18 or int(declared) > limit:
+            raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)

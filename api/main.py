@@ -7,10 +7,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import urllib3
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from minio.error import MinioException
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
+from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from api.routes import (
@@ -26,6 +31,7 @@ from api.routes import (
     users,
     verify,
 )
+from api.security import PrintableAddresses, SecurityHeaders
 from vnfil.accounts import LoginThrottle
 from vnfil.db import make_engine, make_session_factory
 from vnfil.evidence import EvidenceStore
@@ -33,6 +39,22 @@ from vnfil.settings import Settings, get_settings
 from vnfil.temporal import connect
 
 log = logging.getLogger("vnfil.api")
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable(detail: str) -> JSONResponse:
+    """503 as a problem document with a retry hint: for outages of Temporal or S3."""
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": detail,
+        },
+        status_code=503,
+        media_type="application/problem+json",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.sessions = make_session_factory(engine)
         app.state.store = EvidenceStore(settings)
-        app.state.throttle = LoginThrottle()
+        app.state.throttle = LoginThrottle(app.state.sessions)  # shared by every process
         try:
             await asyncio.to_thread(app.state.store.ensure_bucket)
         except Exception as exc:  # noqa: BLE001 - /health reports it; uploads fail with 503
@@ -70,13 +92,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
 
     @app.exception_handler(RPCError)
-    async def _temporal_refused(_: Request, exc: RPCError) -> JSONResponse:
-        # The workflow service is down or misconfigured: say so, do not answer 500.
-        log.error("Temporal refused a call: %s", exc)
+    @app.exception_handler(RPCTimeoutOrCancelledError)
+    async def _temporal_refused(_: Request, exc: Exception) -> JSONResponse:
+        # The workflow service is down, restarting or misconfigured: say so, never 500.
+        log.error("Temporal did not answer: %s", exc)
+        message = exc.message if isinstance(exc, RPCError) else str(exc)
+        return unavailable(f"the workflow service did not answer: {message}")
+
+    @app.exception_handler(MinioException)
+    @app.exception_handler(urllib3.exceptions.HTTPError)
+    @app.exception_handler(ConnectionError)
+    async def _store_unreachable(_: Request, exc: Exception) -> JSONResponse:
+        # The evidence store is down or refusing: a retry later can succeed.
+        log.error("the evidence store did not answer: %r", exc)
+        return unavailable(f"the evidence store did not answer ({type(exc).__name__})")
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (a NUL byte, a number beyond its column) that a
+        # schema let through: the request is at fault, not the server.
+        log.warning("the database refused a value: %s", exc.orig)
         return JSONResponse(
-            {"detail": f"the workflow service did not accept the request: {exc.message}"},
-            status_code=503,
+            {
+                "detail": "the request holds a value that cannot be stored (a NUL byte or a "
+                "number too large); correct it and send it again"
+            },
+            status_code=422,
         )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(SATimeoutError)
+    async def _database_unreachable(_: Request, exc: Exception) -> JSONResponse:
+        log.error("the database did not answer: %r", exc)
+        return unavailable("the database did not answer")
 
     for module in (
         health,
@@ -93,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(evidence.identity_router)
     app.include_router(pages.router)
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
+    app.add_middleware(PrintableAddresses)
     app.mount("/static", StaticFiles(packages=[("vnfil", "static")]), name="static")
     return app
 

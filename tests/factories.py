@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from vnfil.accounts import create_user
+from vnfil.accounts import create_user, invitation_message_id, message_text
 from vnfil.keys import create_key
-from vnfil.models import AwardingBody, Centre, Role
+from vnfil.models import AwardingBody, Centre, Notification, Role
 from vnfil.schemas import StandardDocument
 from vnfil.standards import import_standard, sample_document
 
@@ -318,3 +319,25 @@ async def registered(stack: Any, password: str, name: str = "Zofia Test") -> str
         201,
     )
     return email
+
+
+async def invited(
+    stack: Any, w: World, email: str, role: str, *, by: Person | None = None
+) -> tuple[str, str]:
+    """Invite ``email`` to ``w``'s centre and read the link's token from the outbox, as
+    the invitee would from the e-mail (the reply never carries it): (invitation id, token)."""
+    r = await w.http.post(
+        f"/centres/{w.centre_id}/invitations",
+        json={"email": email, "role": role},
+        headers=(by or w.admin).auth,
+    )
+    assert r.status_code == 201, r.text
+    assert "token" not in r.json()
+    inv_id = r.json()["id"]
+    async with stack.sessions() as session:
+        row = await session.get(Notification, invitation_message_id(inv_id))
+        assert row is not None
+        text = message_text(row, stack.settings.secret_key)
+    found = re.search(r"/invitations/(inv_[A-Za-z0-9_-]+)", text)
+    assert found, text
+    return inv_id, found.group(1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.factories import PDF, make_world, new_case, ok, upload
+from tests.factories import PDF, invited, make_world, new_case, ok, upload
 from vnfil.models import Role
 
 
@@ -148,16 +148,9 @@ async def test_text_longer_than_its_column_is_refused_not_a_500(stack) -> None:
         headers=w.admin.auth,
     )
     assert r.status_code == 422
-    inv = ok(
-        await w.http.post(
-            f"/centres/{w.centre_id}/invitations",
-            json={"email": email, "role": "assessor"},
-            headers=w.admin.auth,
-        ),
-        201,
-    )
+    _, token = await invited(stack, w, email, "assessor")
     r = await w.http.post(
-        f"/invitations/{inv['token']}/acceptance",
+        f"/invitations/{token}/acceptance",
         json={"name": "z" * 201, "password": "long enough password"},
     )
     assert r.status_code == 422

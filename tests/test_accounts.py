@@ -1,16 +1,51 @@
 """Accounts: password sign-in with session cookies and CSRF, invitations, roles in
-several centres, bearer tokens choosing a membership."""
+several centres, bearer tokens choosing a membership; the throttle shared by API
+processes, invitation tokens seen by the invitee only, the scheduled session purge and
+the production secret key."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import re
+import secrets
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
+import pytest
+import yaml
+from pydantic import ValidationError
 from sqlalchemy import select, update
+from temporalio.client import ScheduleActionStartWorkflow
 
+from activities.worker import SESSION_PURGE_SCHEDULE, ensure_session_purge_schedule
+from api.main import create_app
 from tests.conftest import Stack
-from tests.factories import browser_client, make_world, ok, registered
-from vnfil.models import Invitation, User, as_utc, utcnow
+from tests.factories import browser_client, invited, make_world, ok, registered
+from vnfil.accounts import (
+    REDACTED_LINK,
+    SESSION_DAYS,
+    Why,
+    invitation_message_id,
+    message_text,
+    open_session,
+    primary_membership,
+)
+from vnfil.models import (
+    Invitation,
+    Membership,
+    Notification,
+    SignInAttempts,
+    User,
+    WebSession,
+    as_utc,
+    utcnow,
+)
+from vnfil.schemas import SessionPurgeInput
+from vnfil.settings import DEV_SECRET_KEY, Settings
+from workflows.sessions import SessionPurge
 
 PASSWORD = "correct horse battery"
 
@@ -87,14 +122,9 @@ async def test_invited_person_holds_roles_in_two_centres_one_at_a_time(stack: St
     email = f"staff-{uuid.uuid4().hex[:8]}@test.example"
 
     # Centre A invites a newcomer as assessor.
-    inv = ok(
-        await a.http.post(
-            f"/centres/{a.centre_id}/invitations",
-            json={"email": email, "role": "assessor"},
-            headers=a.admin.auth,
-        ),
-        201,
-    )
+    inv_id, token = await invited(stack, a, email, "assessor")
+    listed = ok(await a.http.get(f"/centres/{a.centre_id}/invitations", headers=a.admin.auth))
+    inv = next(i for i in listed if i["id"] == inv_id)
     assert inv["role"] == "assessor" and inv["accepted_at"] is None
     r = await a.http.post(
         f"/centres/{b.centre_id}/invitations",
@@ -108,52 +138,42 @@ async def test_invited_person_holds_roles_in_two_centres_one_at_a_time(stack: St
         headers=a.admin.auth,
     )
     assert r.status_code == 422
-    r = await a.http.post(f"/invitations/{inv['token']}/acceptance", json={"password": PASSWORD})
-    assert r.status_code == 422  # a newcomer gives a name
+    r = await a.http.post(f"/invitations/{token}/acceptance", json={"password": PASSWORD})
+    assert (r.status_code, r.json()["detail"]) == (401, Why.invitation_proof)  # name needed
     person = ok(
         await a.http.post(
-            f"/invitations/{inv['token']}/acceptance",
+            f"/invitations/{token}/acceptance",
             json={"name": "Piotr Wiśniewski", "password": PASSWORD},
         ),
         201,
     )
     assert person["role"] == "assessor" and person["centre_id"] == a.centre_id
     r = await a.http.post(
-        f"/invitations/{inv['token']}/acceptance", json={"name": "X", "password": PASSWORD}
+        f"/invitations/{token}/acceptance", json={"name": "X", "password": PASSWORD}
     )
-    assert r.status_code == 409
-    token = {"Authorization": f"Bearer {person['token']}"}
+    assert (r.status_code, r.json()["detail"]) == (409, Why.invitation_used)
+    bearer = {"Authorization": f"Bearer {person['token']}"}
 
     # Centre B invites the same person as its admin: they prove who they are.
-    inv_b = ok(
-        await b.http.post(
-            f"/centres/{b.centre_id}/invitations",
-            json={"email": email, "role": "centre_admin"},
-            headers=b.admin.auth,
-        ),
-        201,
-    )
+    _, token_b = await invited(stack, b, email, "centre_admin")
     r = await b.http.post(
-        f"/invitations/{inv_b['token']}/acceptance", json={"password": "not the password"}
+        f"/invitations/{token_b}/acceptance", json={"password": "not the password"}
     )
-    assert r.status_code == 403
-    ok(
-        await b.http.post(f"/invitations/{inv_b['token']}/acceptance", json={"password": PASSWORD}),
-        201,
-    )
+    assert (r.status_code, r.json()["detail"]) == (401, Why.invitation_proof)
+    ok(await b.http.post(f"/invitations/{token_b}/acceptance", json={"password": PASSWORD}), 201)
 
-    me = ok(await a.http.get("/me", headers=token))
+    me = ok(await a.http.get("/me", headers=bearer))
     assert me["role"] == "assessor"  # a plain token acts in the first membership
     roles = {(m["role"], m["centre_id"]): m["id"] for m in me["memberships"]}
     assert set(roles) == {("assessor", a.centre_id), ("centre_admin", b.centre_id)}
     admin_b = roles[("centre_admin", b.centre_id)]
 
     # As assessor: no centre figures anywhere. As B's admin: B's, never A's.
-    assert (await a.http.get(f"/centres/{a.centre_id}/figures", headers=token)).status_code == 403
-    as_b = {**token, "X-Vnfil-Membership": admin_b}
+    assert (await a.http.get(f"/centres/{a.centre_id}/figures", headers=bearer)).status_code == 403
+    as_b = {**bearer, "X-Vnfil-Membership": admin_b}
     ok(await a.http.get(f"/centres/{b.centre_id}/figures", headers=as_b))
     assert (await a.http.get(f"/centres/{a.centre_id}/figures", headers=as_b)).status_code == 403
-    other = {**token, "X-Vnfil-Membership": a.admin.id}
+    other = {**bearer, "X-Vnfil-Membership": a.admin.id}
     assert (await a.http.get("/me", headers=other)).status_code == 403  # not theirs
 
     # The web session switches between them.
@@ -178,29 +198,167 @@ async def test_invited_person_holds_roles_in_two_centres_one_at_a_time(stack: St
         assert r.status_code == 403
 
     # An expired invitation is refused.
-    late = ok(
-        await a.http.post(
-            f"/centres/{a.centre_id}/invitations",
-            json={"email": f"late-{uuid.uuid4().hex[:6]}@test.example", "role": "counsellor"},
-            headers=a.admin.auth,
-        ),
-        201,
+    late_id, late = await invited(
+        stack, a, f"late-{uuid.uuid4().hex[:6]}@test.example", "counsellor"
     )
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         await session.execute(
             update(Invitation)
-            .where(Invitation.id == late["id"])
+            .where(Invitation.id == late_id)
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
     r = await a.http.post(
-        f"/invitations/{late['token']}/acceptance", json={"name": "Late", "password": PASSWORD}
+        f"/invitations/{late}/acceptance", json={"name": "Late", "password": PASSWORD}
     )
-    assert r.status_code == 410
-    assert (
-        await a.http.post("/invitations/inv_nope/acceptance", json={"password": PASSWORD})
-    ).status_code == 404
+    assert (r.status_code, r.json()["detail"]) == (410, Why.invitation_expired)
+    r = await a.http.post("/invitations/inv_nope/acceptance", json={"password": PASSWORD})
+    assert (r.status_code, r.json()["detail"]) == (404, Why.no_invitation)
     listed = ok(await a.http.get(f"/centres/{a.centre_id}/invitations", headers=a.admin.auth))
-    assert {i["id"] for i in listed} >= {inv["id"], late["id"]}
+    assert {i["id"] for i in listed} >= {inv_id, late_id}
+
+
+async def test_an_invitation_token_reaches_only_the_invitee(stack: Stack) -> None:
+    """The inviter never sees the token; the database keeps its digest and, in the
+    outbox, a sealed text (the readable body has the link redacted)."""
+    w = await make_world(stack)
+    email = f"inv-{uuid.uuid4().hex[:8]}@test.example"
+    r = await w.http.post(
+        f"/centres/{w.centre_id}/invitations",
+        json={"email": email, "role": "assessor"},
+        headers=w.admin.auth,
+    )
+    assert r.status_code == 201 and "token" not in r.json()
+    inv_id = r.json()["id"]
+    async with stack.sessions() as session:  # type: ignore[operator]
+        inv = await session.get(Invitation, inv_id)
+        row = await session.get(Notification, invitation_message_id(inv_id))
+    assert inv is not None and row is not None
+    text = message_text(row, stack.settings.secret_key)
+    token = re.search(r"/invitations/(inv_[A-Za-z0-9_-]+)", text).group(1)  # type: ignore[union-attr]
+    # The invitations table: the SHA-256 only.
+    assert inv.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert not any(token in str(v) for v in vars(inv).values())
+    # The outbox: no usable token without the server secret.
+    assert token not in row.body and REDACTED_LINK in row.body
+    assert row.sealed_body is not None and token.encode() not in row.sealed_body
+    with pytest.raises(ValueError, match="cannot unseal"):
+        message_text(row, "another server's secret key, 32+ characters")
+    # Not in any answer the inviter gets.
+    listed = await w.http.get(f"/centres/{w.centre_id}/invitations", headers=w.admin.auth)
+    assert token not in listed.text and token not in r.text
+    # The invitee's link works.
+    ok(
+        await w.http.post(
+            f"/invitations/{token}/acceptance", json={"name": "Ada", "password": PASSWORD}
+        ),
+        201,
+    )
+
+
+async def test_acceptance_is_throttled_with_sign_in_and_tells_no_one_who_has_an_account(
+    stack: Stack,
+) -> None:
+    w = await make_world(stack)
+    member = await registered(stack, PASSWORD)  # has an account
+    newcomer = f"new-{uuid.uuid4().hex[:8]}@test.example"  # has none
+    _, member_token = await invited(stack, w, member, "assessor")
+    _, new_token = await invited(stack, w, newcomer, "assessor")
+
+    # A wrong password (account) and a missing name (no account): one refusal.
+    answers = [
+        await w.http.post(f"/invitations/{t}/acceptance", json={"password": "wrong guess 1"})
+        for t in (member_token, new_token)
+    ]
+    assert {(r.status_code, r.json()["detail"]) for r in answers} == {(401, Why.invitation_proof)}
+    # Guessing through the invitation counts with sign-in: four more and both are locked,
+    # for the account as for the address without one (nothing told apart there either).
+    for t in (member_token, new_token):
+        for _ in range(4):
+            r = await w.http.post(f"/invitations/{t}/acceptance", json={"password": "guess 12345"})
+            assert r.status_code == 401
+    for t, body in (
+        (member_token, {"password": PASSWORD}),
+        (new_token, {"name": "New", "password": PASSWORD}),
+    ):
+        r = await w.http.post(f"/invitations/{t}/acceptance", json=body)
+        assert (r.status_code, r.json()["detail"]) == (429, Why.throttled)
+    r = await w.http.post("/auth/login", json={"email": member, "password": PASSWORD})
+    assert (r.status_code, r.json()["detail"]) == (429, Why.throttled)
+
+
+async def test_the_sign_in_throttle_is_shared_by_api_processes(stack: Stack) -> None:
+    """Two apps on one database (as two API processes): one count; parallel guesses
+    are counted before any password is compared, so no more than five are tried."""
+    email = await registered(stack, PASSWORD)
+    apps = [create_app(stack.settings), create_app(stack.settings)]
+    async with apps[0].router.lifespan_context(apps[0]), apps[1].router.lifespan_context(apps[1]):
+        clients = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+            for app in apps
+        ]
+        try:
+            for i in range(5):  # alternating between the processes
+                r = await clients[i % 2].post(
+                    "/auth/login", json={"email": email, "password": "wrong guess!"}
+                )
+                assert (r.status_code, r.json()["detail"]) == (401, Why.wrong_login)
+            for client in clients:
+                r = await client.post("/auth/login", json={"email": email, "password": PASSWORD})
+                assert (r.status_code, r.json()["detail"]) == (429, Why.throttled)
+
+            other = await registered(stack, PASSWORD)
+            answers = await asyncio.gather(
+                *(
+                    clients[i % 2].post(
+                        "/auth/login", json={"email": other, "password": f"wrong guess {i}"}
+                    )
+                    for i in range(12)
+                )
+            )
+            codes = sorted(r.status_code for r in answers)
+            assert codes == [401] * 5 + [429] * 7, codes
+        finally:
+            for client in clients:
+                await client.aclose()
+
+
+async def test_concurrent_acceptances_of_one_invitation_one_wins(stack: Stack) -> None:
+    w = await make_world(stack)
+    # A newcomer (two accounts for one address would be the 500) ...
+    inv_id, token = await invited(stack, w, f"race-{uuid.uuid4().hex[:8]}@test.example", "assessor")
+    answers = await asyncio.gather(
+        *(
+            w.http.post(
+                f"/invitations/{token}/acceptance", json={"name": f"R{i}", "password": PASSWORD}
+            )
+            for i in range(4)
+        )
+    )
+    won = [r for r in answers if r.status_code == 201]
+    lost = [(r.status_code, r.json()["detail"]) for r in answers if r.status_code != 201]
+    assert len(won) == 1 and len(lost) == 3, [r.text for r in answers]
+    assert set(lost) <= {(409, Why.invitation_used), (409, Why.accepted_meanwhile)}
+    async with stack.sessions() as session:  # type: ignore[operator]
+        inv = await session.get(Invitation, inv_id)
+        assert inv is not None and inv.accepted_by == won[0].json()["id"]
+    # ... and someone with an account (two memberships would be).
+    member = await registered(stack, PASSWORD)
+    _, token = await invited(stack, w, member, "counsellor")
+    answers = await asyncio.gather(
+        *(
+            w.http.post(f"/invitations/{token}/acceptance", json={"password": PASSWORD})
+            for _ in range(3)
+        )
+    )
+    assert sorted(r.status_code for r in answers) == [201, 409, 409], [r.text for r in answers]
+    me = ok(await w.http.get("/me", headers={"Authorization": f"Bearer {won[0].json()['token']}"}))
+    assert len(me["memberships"]) == 1
+    async with stack.sessions() as session:  # type: ignore[operator]
+        user_id = await session.scalar(select(User.id).where(User.email == member))
+        roles = list(
+            await session.scalars(select(Membership.role).where(Membership.user_id == user_id))
+        )
+    assert sorted(roles) == ["candidate", "counsellor"]
 
 
 async def test_an_external_oidc_identity_links_only_through_a_verified_email(stack: Stack) -> None:
@@ -252,3 +410,86 @@ async def test_expired_sessions_stop_working_and_are_purged(stack: Stack) -> Non
                 await session.scalars(select(WebSession).where(WebSession.user_id == user_id))
             )
         assert len(left) == 1 and as_utc(left[0].expires_at) > utcnow()
+
+
+async def test_expired_sessions_of_everyone_are_purged_by_a_schedule(stack: Stack) -> None:
+    """The hourly ``SessionPurge`` deletes expired sessions (in batches) and ended
+    throttle windows, and nothing else."""
+    email = await registered(stack, PASSWORD)
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        user = await session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        membership = await primary_membership(session, user)
+        live = (await open_session(session, user, membership))[1].id_hash
+        long_ago = utcnow() - timedelta(days=SESSION_DAYS + 1)
+        expired = [
+            (await open_session(session, user, membership, long_ago))[1].id_hash for _ in range(3)
+        ]
+        stale, fresh = uuid.uuid4().hex, uuid.uuid4().hex
+        session.add_all(
+            [
+                SignInAttempts(key=stale, attempts=5, window_start=utcnow() - timedelta(hours=1)),
+                SignInAttempts(key=fresh, attempts=2, window_start=utcnow()),
+            ]
+        )
+    report = await stack.client.execute_workflow(
+        SessionPurge.run,
+        SessionPurgeInput(batch_size=2),
+        id=f"session-purge-test-{uuid.uuid4()}",
+        task_queue=stack.settings.task_queue,
+    )
+    assert report.sessions_removed >= 3 and report.attempts_removed >= 1
+    async with stack.sessions() as session:  # type: ignore[operator]
+        left = set(
+            await session.scalars(
+                select(WebSession.id_hash).where(WebSession.id_hash.in_([*expired, live]))
+            )
+        )
+        keys = set(
+            await session.scalars(
+                select(SignInAttempts.key).where(SignInAttempts.key.in_([stale, fresh]))
+            )
+        )
+    assert left == {live} and keys == {fresh}
+
+    # The worker process creates the schedule once. (An id of this test's own: the
+    # Temporal server is shared by the runs on each database, and a deleted schedule
+    # lingers for a moment.)
+    schedule_id = f"{SESSION_PURGE_SCHEDULE}-{uuid.uuid4().hex[:8]}"
+    try:
+        assert await ensure_session_purge_schedule(stack.client, stack.settings, schedule_id)
+        assert not await ensure_session_purge_schedule(stack.client, stack.settings, schedule_id)
+        described = await stack.client.get_schedule_handle(schedule_id).describe()
+        action = described.schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow) and action.workflow == "SessionPurge"
+        assert described.schedule.spec.intervals[0].every == timedelta(hours=1)
+    finally:
+        await stack.client.get_schedule_handle(schedule_id).delete()
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "short-but-random-Q7x",  # < 32 characters
+        "a" * 64,  # one character
+        "ab" * 32,  # two
+        "0123456701234567012345670123456701234567",  # eight
+    ],
+)
+def test_a_weak_secret_key_is_refused_in_production(key: str) -> None:
+    with pytest.raises(ValidationError, match="VNFIL_SECRET_KEY is too weak"):
+        Settings(environment="production", s3_secret_key="a real one", secret_key=key)
+    Settings(environment="development", secret_key=key)  # only production insists
+
+
+def test_a_strong_secret_key_is_taken_and_production_compose_passes_it() -> None:
+    strong = secrets.token_urlsafe(48)
+    assert Settings(environment="production", s3_secret_key="x", secret_key=strong).secret_key
+    with pytest.raises(ValidationError, match="development default"):
+        Settings(environment="production", s3_secret_key="x", secret_key=DEV_SECRET_KEY)
+    compose = yaml.safe_load(
+        (Path(__file__).parent.parent / "infra/production/compose.yaml").read_text()
+    )
+    for service in ("migrate", "api", "worker"):
+        value = compose["services"][service]["environment"]["VNFIL_SECRET_KEY"]
+        assert value.startswith("${VNFIL_SECRET_KEY:?"), (service, value)  # required

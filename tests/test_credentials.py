@@ -519,3 +519,145 @@ async def test_the_workflow_refuses_to_certify_when_the_key_went_after_the_api_c
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         await create_key(session, stack.settings.secret_key, std["awarding_body_id"])
     assert ok(await run.certify())["stage"] == "completed"
+
+
+async def _one_credential(stack: Stack) -> tuple[Any, dict[str, Any]]:
+    """A world and one signed credential with a status entry, issued by the activity."""
+    from tests.issuance import credential_inputs, issue
+
+    w = await make_world(stack)
+    [inp] = await credential_inputs(stack, w, 1)
+    await issue(stack, [inp], [stack.sessions], concurrently=False)  # type: ignore[list-item]
+    doc = ok(await w.http.get(f"/credentials/{inp.credential_id}", headers=w.issuer.auth))
+    return w, doc["document"]
+
+
+async def test_verify_refuses_hostile_status_indexes_and_numbers_as_malformed(
+    stack: Stack,
+) -> None:
+    """A huge, infinite, negative or non-integer statusListIndex, or a number JSON cannot
+    hold, is answered 200 "malformed" with a reason: never a 500."""
+    w, doc = await _one_credential(stack)
+    assert (await _verify(w, doc))["verified"] is True
+    entry = json.dumps(doc["credentialStatus"]["statusListIndex"])
+
+    def with_index(raw_index: str) -> bytes:
+        text = json.dumps(doc)
+        assert text.count(f'"statusListIndex": {entry}') == 1
+        return text.replace(
+            f'"statusListIndex": {entry}', f'"statusListIndex": {raw_index}'
+        ).encode()
+
+    shapes = [
+        '"1e400"',
+        "1e400",
+        "-1e400",
+        "Infinity",
+        "-Infinity",
+        "NaN",
+        '"Infinity"',
+        str(10**400),
+        f'"{10**400}"',
+        '"-1"',
+        "-1",
+        '"1.5"',
+        "1.5",
+        "7",
+        "true",
+        "null",
+        "[]",
+        "{}",
+        '""',
+        '" 7"',
+        '"٣"',
+        '"0x10"',
+        '"' + "9" * 5000 + '"',
+        "9" * 5000,
+    ]
+    for shape in shapes:
+        r = await w.http.post("/verify", content=with_index(shape))
+        assert r.status_code == 200, (shape[:20], r.status_code, r.text[:200])
+        result = r.json()
+        assert result["failed"] == "malformed", (shape[:20], result)
+        detail = result["checks"][0]["detail"]
+        assert "statusListIndex" in detail or "not JSON" in detail or "out of range" in detail, (
+            shape[:20],
+            detail,
+        )
+    # An index of the right shape but beyond the list is the status check's to refuse.
+    beyond = json.loads(json.dumps(doc))
+    beyond["credentialStatus"]["statusListIndex"] = "999999999"
+    async with stack.sessions() as session:  # type: ignore[operator]
+        registry = DatabaseRegistry(session, stack.settings.public_base_url)
+        result = await verify_credential(beyond, registry)
+    assert result.failed == "signature" and "outside the list" in result.checks[-1].detail
+
+    # Numbers and values elsewhere: never a 500 either.
+    text = json.dumps(doc)
+    for hostile in (
+        text.replace('"validFrom"', '"n": 1e400, "validFrom"', 1),
+        text.replace('"validFrom"', '"n": NaN, "validFrom"', 1),
+        text.replace('"validFrom"', f'"n": {"9" * 5000}, "validFrom"', 1),
+        text.replace('"validFrom"', f'"n": {2**70}, "validFrom"', 1),
+        text.replace('"validFrom"', '"n": ' + "[" * 500 + "]" * 500 + ', "validFrom"', 1),
+        text.replace(doc["id"], "urn:uuid:\\u0000x"),
+        text.replace(
+            doc["credentialStatus"]["statusListCredential"], "http://testserver/status/\\u0000"
+        ),
+        text.replace(doc["proof"]["verificationMethod"], doc["issuer"]["id"] + "#z\\u0000"),
+        text.replace(doc["proof"]["proofValue"], "z" + "2" * 200_000),
+    ):
+        r = await w.http.post("/verify", content=hostile.encode())
+        assert r.status_code == 200 and r.json()["verified"] is False, r.text[:300]
+
+
+async def test_verify_reads_no_more_than_its_limit(stack: Stack) -> None:
+    """The public /verify stops reading a streamed body at 1 MiB (413), and refuses a
+    Content-Length over it before reading anything."""
+    sent = 0
+    chunk = b" " * 65536
+
+    async def body():  # type: ignore[no-untyped-def]
+        nonlocal sent
+        for _ in range(128):  # 8 MiB, never announced
+            sent += len(chunk)
+            yield chunk
+
+    r = await stack.http.post("/verify", content=body())
+    assert r.status_code == 413 and "at most 1024 KiB" in r.json()["detail"]
+    assert sent <= 1024 * 1024 + 2 * len(chunk), f"read {sent} bytes before refusing"
+
+    sent = 0
+    r = await stack.http.post(
+        "/verify", content=body(), headers={"Content-Length": str(8 * 1024 * 1024)}
+    )
+    assert r.status_code == 413 and sent <= len(chunk)
+    r = await stack.http.post("/verify", content=b"{}", headers={"Content-Length": "x2"})
+    assert r.status_code == 400
+
+
+async def test_credential_lists_refuse_out_of_range_pages(stack: Stack) -> None:
+    w = await make_world(stack)
+    for query, field in (
+        ("offset=" + str(2**70), "offset"),
+        ("offset=4000000000000", "offset"),
+        ("offset=-1", "offset"),
+        ("limit=" + str(2**70), "limit"),
+        ("limit=4e12", "limit"),
+        ("limit=0", "limit"),
+    ):
+        r = await w.http.get(f"/credentials?{query}", headers=w.issuer.auth)
+        assert r.status_code == 422, (query, r.status_code, r.text)
+        assert [e["field"] for e in r.json()["errors"]] == [f"query.{field}"], r.json()
+    assert (
+        ok(await w.http.get("/credentials?limit=500&offset=2147483647", headers=w.issuer.auth))
+        == []
+    )
+    # Ids in paths have vnfil's shape: anything else is refused before the database.
+    for path in ("/credentials/x.y", "/status/a%20b", "/issuers/" + "x" * 65):
+        r = await w.http.get(path, headers=w.issuer.auth)
+        assert r.status_code == 422, (path, r.status_code)
+    # A control character anywhere in the address is refused before any route.
+    for path in ("/credentials/%00", "/status/a%00b"):
+        r = await w.http.get(path, headers=w.issuer.auth)
+        assert r.status_code == 400 and "control character" in r.json()["detail"], path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from tests.factories import PDF, PNG, make_world, new_case, ok, sha256, upload
+from tests.outage import CountingBody
 
 
 async def _documentation_case(stack):  # type: ignore[no-untyped-def]
@@ -138,3 +139,117 @@ async def test_stored_evidence_cannot_be_replaced(stack) -> None:
     # A second upload of the same file is a new object, the first stays as it was.
     ev2 = ok(await upload(w, run.case_id, run.candidate, PDF, los=["DC1"]), 201)
     assert ev2["id"] != ev["id"] and len(_keys(stack, run.case_id)) == 2
+
+
+MULTIPART = {"Content-Type": "multipart/form-data; boundary=XyZ"}
+
+
+FILE_HEAD = (
+    b"--XyZ\r\n"
+    b'Content-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+    b"Content-Type: application/pdf\r\n\r\n"
+)
+MALFORMED = {
+    "no closing boundary": FILE_HEAD + PDF,
+    "cut after the file's boundary": FILE_HEAD + PDF + b"\r\n--XyZ",
+    "boundary line but no end": FILE_HEAD + PDF + b"\r\n--XyZ\r\n",
+    "garbage": b"this is not a form at all \x00\xff" * 50,
+    "header without a colon": b"--XyZ\r\nthis header has no colon\r\n\r\n"
+    + PDF
+    + b"\r\n--XyZ--\r\n",
+    "cut in the headers": b'--XyZ\r\nContent-Disposition: form-data; name="fi',
+    "another boundary": FILE_HEAD.replace(b"XyZ", b"Other") + PDF + b"\r\n--Other--\r\n",
+    "bare LF line ends": FILE_HEAD.replace(b"\r\n", b"\n") + PDF + b"\n--XyZ--\n",
+    "empty body": b"",
+    "a part without a name": b"--XyZ\r\nContent-Disposition: form-data\r\n\r\n"
+    + PDF
+    + b"\r\n--XyZ--\r\n",
+    "no file part": b'--XyZ\r\nContent-Disposition: form-data; name="note"\r\n\r\n'
+    b"hi\r\n--XyZ--\r\n",
+    "file without a filename": b'--XyZ\r\nContent-Disposition: form-data; name="file"\r\n'
+    b"Content-Type: application/pdf\r\n\r\n" + PDF + b"\r\n--XyZ--\r\n",
+    "a header too large": b"--XyZ\r\nX-Padding: " + b"a" * 100_000 + b"\r\n" + FILE_HEAD[7:],
+    "a field too large before the file": b"--XyZ\r\n"
+    + b'Content-Disposition: form-data; name="n"\r\n\r\n'
+    + b"n" * 100_000
+    + b"\r\n"
+    + FILE_HEAD
+    + PDF
+    + b"\r\n--XyZ--\r\n",
+}
+
+
+async def test_malformed_multipart_bodies_are_4xx_and_nothing_stored(stack) -> None:
+    w, run = await _documentation_case(stack)
+    too_long = {"Content-Type": "multipart/form-data; boundary=" + "b" * 71}
+    cases = [(shape, body, MULTIPART) for shape, body in MALFORMED.items()]
+    for shape, body, headers in [*cases, ("a boundary over 70", MALFORMED["garbage"], too_long)]:
+        r = await w.http.post(
+            f"{run.url}/evidence",
+            params={"kind": "certificate", "lo": "DC1"},
+            content=body,
+            headers={**run.candidate.auth, **headers},
+        )
+        assert r.status_code in (400, 422), f"{shape}: {r.status_code} {r.text}"
+        assert r.json()["detail"], shape
+    assert _keys(stack, run.case_id) == []
+    uploads = stack.store.client._list_multipart_uploads(
+        stack.settings.s3_bucket, prefix=f"cases/{run.case_id}/"
+    ).uploads
+    assert list(uploads) == []
+    # A well-formed form with other fields around the file is fine.
+    good = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n'
+        + FILE_HEAD
+        + PDF
+        + b'\r\n--XyZ\r\nContent-Disposition: form-data; name="after"\r\n\r\nbye\r\n--XyZ--\r\n'
+    )
+    r = await w.http.post(
+        f"{run.url}/evidence",
+        params={"kind": "certificate", "lo": "DC1"},
+        content=good,
+        headers={**run.candidate.auth, **MULTIPART},
+    )
+    assert ok(r, 201)["sha256"] == sha256(PDF)
+
+
+async def test_closed_case_refuses_an_upload_before_reading_it(stack) -> None:
+    w, run = await _documentation_case(stack)
+    ok(
+        await w.http.post(
+            f"{run.url}/withdrawal", json={"reason": "moving abroad"}, headers=run.candidate.auth
+        )
+    )
+    body = CountingBody(b"%PDF-1.7\n" + b"x" * (4 << 20), chunk=64 * 1024)
+    r = await w.http.post(
+        f"{run.url}/evidence",
+        params={"kind": "certificate", "lo": "DC1", "filename": "late.pdf"},
+        content=body,
+        headers={**run.candidate.auth, "Content-Type": "application/pdf"},
+    )
+    assert body.pulled <= body.chunk  # at most what the transport had in hand
+    assert r.status_code == 409 and "withdrawn" in r.json()["detail"], r.text
+    assert _keys(stack, run.case_id) == []
+
+
+async def test_outcome_list_is_bounded(stack) -> None:
+    w, run = await _documentation_case(stack)
+    for los in (
+        [f"LO{i}" for i in range(201)],  # too many
+        ["DC1", "DC1"],  # twice the same
+        ["D" * 65],  # too long
+        [""],  # empty
+    ):
+        r = await upload(w, run.case_id, run.candidate, PDF, los=los)
+        assert r.status_code == 422, r.text
+        assert "lo" in r.json()["detail"]
+    assert _keys(stack, run.case_id) == []
+
+
+async def test_download_of_a_missing_file_is_404_before_any_byte(stack) -> None:
+    w, run = await _documentation_case(stack)
+    ev = ok(await upload(w, run.case_id, run.candidate, PDF, los=["DC1"]), 201)
+    [key] = _keys(stack, run.case_id)
+    stack.store.remove(key)
+    r = await w.http.get(f"{run.url}/evidence/{ev['id']}", headers=run.candidate.auth)
+    assert r.status_code == 404 and "not in the store" in r.json()["detail"]

@@ -9,7 +9,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from tests.factories import PDF, PNG, make_world, new_case, ok, sha256
 from vnfil.models import Stage
-from vnfil.schemas import CaseStatus
+from vnfil.schemas import CaseOutcome
 from vnfil.temporal import workflow_id
 from workflows.case import ValidationCase
 
@@ -49,11 +49,11 @@ async def test_case_runs_through_four_stages_to_a_credential(stack) -> None:
     status = ok(await run.certify())
     assert status["stage"] == Stage.completed
 
-    # The workflow completed and returned the final state.
+    # The workflow completed and returned how the case ended.
     handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
     desc = await handle.describe()
     assert desc.status == WorkflowExecutionStatus.COMPLETED
-    final: CaseStatus = await handle.result()
+    final: CaseOutcome = await handle.result()
     assert final.credential_id == status["credential_id"]
 
     # A stage record per stage, in S3 and in the DB, with the same digest.

@@ -5,15 +5,40 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 
 import httpx
 
+from api.routes.auth import CROSS_SITE, LOGIN_CSRF_COOKIE, STALE_FORM
 from tests.conftest import Stack
-from tests.factories import Person, browser_client, certified_case, make_world, ok, registered
+from tests.factories import (
+    Person,
+    browser_client,
+    certified_case,
+    invited,
+    make_world,
+    ok,
+    registered,
+)
 from vnfil.i18n import TEXT
 
 PASSWORD = "pages password 12"
+
+
+async def _form_token(browser: httpx.AsyncClient) -> str:
+    """The sign-in page's CSRF token (its cookie lands in the browser's jar)."""
+    page = await browser.get("/login")
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found and browser.cookies.get(LOGIN_CSRF_COOKIE) == found.group(1)
+    return found.group(1)
+
+
+async def _sign_in_form(browser: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    token = await _form_token(browser)
+    return await browser.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
 
 
 async def _signed_in(stack: Stack, w: object, person: Person) -> httpx.AsyncClient:
@@ -22,7 +47,7 @@ async def _signed_in(stack: Stack, w: object, person: Person) -> httpx.AsyncClie
     r = await http.put("/me/password", json={"new_password": PASSWORD}, headers=person.auth)
     assert r.status_code == 204
     browser = browser_client(stack)
-    r = await browser.post("/login", data={"email": me["email"], "password": PASSWORD})
+    r = await _sign_in_form(browser, me["email"], PASSWORD)
     assert r.status_code == 303 and r.headers["location"] == "/app", r.text
     return browser
 
@@ -89,25 +114,18 @@ async def test_registration_and_invitation_pages(stack: Stack) -> None:
         page = await anonymous.get("/register")
         assert page.status_code == 200 and 'data-api="/users/register"' in page.text
         email = f"new-{uuid.uuid4().hex[:8]}@test.example"
-        inv = ok(
-            await w.http.post(
-                f"/centres/{w.centre_id}/invitations",
-                json={"email": email, "role": "supervisor"},
-                headers=w.admin.auth,
-            ),
-            201,
-        )
-        page = await anonymous.get(f"/invitations/{inv['token']}")
+        _, token = await invited(stack, w, email, "supervisor")
+        page = await anonymous.get(f"/invitations/{token}")
         assert page.status_code == 200 and email in page.text and "supervisor" in page.text
         assert 'name="name"' in page.text  # a newcomer chooses a name
         ok(
             await anonymous.post(
-                f"/invitations/{inv['token']}/acceptance",
+                f"/invitations/{token}/acceptance",
                 json={"name": "Ewa Nowak", "password": PASSWORD},
             ),
             201,
         )
-        assert "already accepted" in (await anonymous.get(f"/invitations/{inv['token']}")).text
+        assert "already accepted" in (await anonymous.get(f"/invitations/{token}")).text
         assert (await anonymous.get("/invitations/inv_nope")).status_code == 404
         assert (await anonymous.get("/login?lang=pl")).text.count("Zaloguj się") >= 1
 
@@ -120,8 +138,62 @@ async def test_sign_in_is_throttled_after_five_failures(stack: Stack) -> None:
             assert r.status_code == 401
         r = await browser.post("/auth/login", json={"email": email, "password": PASSWORD})
         assert r.status_code == 429
-        r = await browser.post("/login", data={"email": email, "password": PASSWORD})
+        r = await _sign_in_form(browser, email, PASSWORD)
         assert r.headers["location"] == "/login?throttled=1"
         other = f"u-{uuid.uuid4().hex[:8]}@test.example"  # other accounts are not locked
         r = await browser.post("/auth/login", json={"email": other, "password": "wrong guess!"})
         assert r.status_code == 401
+
+
+async def test_the_sign_in_form_refuses_cross_site_posts(stack: Stack) -> None:
+    """Login CSRF: another site's page must not sign a visitor into the attacker's account."""
+    email = await registered(stack, PASSWORD)
+    async with browser_client(stack) as browser:
+        token = await _form_token(browser)
+        form = {"email": email, "password": PASSWORD, "csrf_token": token}
+        for header in (
+            {"Origin": "https://attacker.example"},
+            {"Origin": "null"},  # a sandboxed frame
+            {"Referer": "https://attacker.example/page"},
+        ):
+            r = await browser.post("/login", data=form, headers=header)
+            assert (r.status_code, r.json()["detail"]) == (403, CROSS_SITE), header
+        r = await browser.post(
+            "/auth/login",
+            json={"email": email, "password": PASSWORD},
+            headers={"Origin": "https://attacker.example"},
+        )
+        assert (r.status_code, r.json()["detail"]) == (403, CROSS_SITE)
+        # No Origin (an old browser): the form's token must match its cookie.
+        r = await browser.post("/login", data={**form, "csrf_token": "forged-by-another-site"})
+        assert (r.status_code, r.json()["detail"]) == (403, STALE_FORM)
+        r = await browser.post("/login", data={"email": email, "password": PASSWORD})
+        assert (r.status_code, r.json()["detail"]) == (403, STALE_FORM)
+        assert (await browser.get("/me")).status_code == 401  # none of these signed in
+        # From the site's own page: signed in.
+        r = await browser.post("/login", data=form, headers={"Origin": "http://testserver"})
+        assert r.status_code == 303 and r.headers["location"] == "/app", r.text
+        assert ok(await browser.get("/me"))["email"] == email
+
+
+async def test_security_headers_on_pages_json_and_https(stack: Stack) -> None:
+    page = await stack.http.get("/login")
+    api = await stack.http.get("/me")  # a JSON answer, a refusal too
+    assert page.status_code == 200 and api.status_code == 401
+    for r in (page, api):
+        csp = r.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self';" in csp
+        assert "default-src 'self'" in csp and "object-src 'none'" in csp
+        assert r.headers["x-frame-options"] == "DENY"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "same-origin"
+        assert "strict-transport-security" not in r.headers  # plain http: no HSTS
+    # The pages need no inline script: every script is a file of the site.
+    scripts = re.findall(r"<script[^>]*>", page.text)
+    assert scripts and all('src="/static/' in tag for tag in scripts), scripts
+    # Under https (the request's or the public URL's): HSTS.
+    async with httpx.AsyncClient(
+        transport=stack.http._transport, base_url="https://testserver"
+    ) as tls:
+        r = await tls.get("/health")
+        assert r.headers["strict-transport-security"].startswith("max-age=31536000")

@@ -17,7 +17,7 @@ from workflows.case import ValidationCase
 HISTORIES = Path(__file__).parent / "histories"
 
 
-@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("v*.json")), ids=lambda p: p.stem)
 async def test_committed_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     await Replayer(
@@ -44,3 +44,70 @@ async def test_fresh_full_case_replays(stack) -> None:
     name = os.environ.get("VNFIL_RECORD_HISTORY")
     if name:  # e.g. VNFIL_RECORD_HISTORY=v2-audit-trail
         (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+
+# --- the guard: state rules and the workflow change only with a patch or a history -----
+
+GUARD = HISTORIES / "guard.json"
+
+
+def _fingerprint() -> dict[str, object]:
+    """What replay depends on: the rules on a case's state and the workflow's code."""
+    import hashlib
+    import inspect
+    import re
+
+    from vnfil import rules
+
+    state_rules = sorted(
+        (name, inspect.getsource(fn))
+        for name, fn in vars(rules).items()
+        if callable(fn)
+        and getattr(fn, "__module__", "") == rules.__name__
+        and not name.startswith("input_")
+    )
+    # The workflow and the modules it is made of (its deadlines, its activity options).
+    folder = Path(inspect.getsourcefile(ValidationCase) or "").parent
+    workflow_source = "".join(
+        (folder / name).read_text() for name in ("case.py", "deadlines.py", "options.py")
+    )
+    digest = hashlib.sha256()
+    for name, source in state_rules:
+        digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+    digest.update(workflow_source.encode())
+    return {
+        "sha256": digest.hexdigest(),
+        "patches": sorted(set(re.findall(r'workflow\.patched\("([^"]+)"\)', workflow_source))),
+        "histories": sorted(p.name for p in HISTORIES.glob("v*.json")),
+    }
+
+
+def test_state_rules_change_only_with_a_patch_or_a_new_history() -> None:
+    """Handlers re-run the state rules on replay: changing them, or the workflow, without a
+    new ``workflow.patched`` id or a new committed history breaks cases in flight unseen.
+
+    After such a change (with its patch, and a history recorded by ``VNFIL_RECORD_HISTORY``)
+    record the new fingerprint: ``VNFIL_UPDATE_GUARD=1 pytest tests/test_replay.py -k state_rules``.
+    """
+    import json
+
+    now = _fingerprint()
+    if not GUARD.exists() and os.environ.get("VNFIL_UPDATE_GUARD"):
+        GUARD.write_text(json.dumps(now, indent=2) + "\n")
+    recorded = json.loads(GUARD.read_text())
+    if now["sha256"] == recorded["sha256"]:
+        return
+    new_patches = set(now["patches"]) - set(recorded["patches"])  # type: ignore[arg-type]
+    new_histories = set(now["histories"]) - set(recorded["histories"])  # type: ignore[arg-type]
+    assert new_patches or new_histories, (
+        "vnfil/rules.py (a rule on state) or workflows/case.py changed, with no new "
+        "workflow.patched id and no new history in tests/histories: old cases would replay "
+        "differently. Put the change behind workflow.patched(...) and record a history."
+    )
+    if os.environ.get("VNFIL_UPDATE_GUARD"):
+        GUARD.write_text(json.dumps(now, indent=2) + "\n")
+        return
+    pytest.fail(
+        f"new patches {sorted(new_patches)} / histories {sorted(new_histories)}: "
+        "record the guard with VNFIL_UPDATE_GUARD=1 pytest tests/test_replay.py -k state_rules"
+    )

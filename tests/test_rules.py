@@ -492,7 +492,13 @@ async def test_workflow_itself_refuses_the_counsellor_on_the_panel_and_others_wi
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await handle.execute_update(
             ValidationCase.assign_panel,
-            args=[admin, PanelInput(assessor_ids=[run.counsellor.id, other.id])],  # type: ignore[union-attr]
+            args=[
+                admin,
+                PanelInput(
+                    assessor_ids=[run.counsellor.id, other.id],  # type: ignore[union-attr]
+                    supervisor_id=other.id,
+                ),
+            ],
         )
     assert err.value.cause.type == Refusal.invalid  # type: ignore[union-attr]
     assert "counsellor" in str(err.value.cause)

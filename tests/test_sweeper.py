@@ -55,3 +55,34 @@ async def test_orphaned_uploads_are_swept_and_nothing_else(stack: Stack) -> None
     assert r.status_code == 200 and r.content == PDF
     for rec in records:
         assert await asyncio.to_thread(store.exists, rec["object_key"])
+
+
+async def test_incomplete_multipart_uploads_are_aborted_after_the_grace_period(
+    stack: Stack,
+) -> None:
+    """An API killed mid-upload leaves a multipart upload open; the sweep aborts it."""
+    store = stack.store
+    key = f"cases/{uuid.uuid4()}/evidence/{uuid.uuid4()}"
+
+    def open_uploads() -> list[str]:
+        found = store.client._list_multipart_uploads(store.bucket, prefix=key).uploads
+        return [u.upload_id for u in found if u.upload_id]
+
+    upload_id = await asyncio.to_thread(
+        store.client._create_multipart_upload, store.bucket, key, {}
+    )
+    await asyncio.to_thread(
+        store.client._upload_part, store.bucket, key, PDF * 3000, None, upload_id, 1
+    )
+    assert await asyncio.to_thread(open_uploads) == [upload_id]
+    await asyncio.sleep(1.1)  # S3 keeps whole seconds
+
+    young = await _sweep(stack, grace_seconds=3600)
+    assert key not in young.aborted_uploads
+    dry = await _sweep(stack, grace_seconds=0, dry_run=True)
+    assert key in dry.aborted_uploads
+    assert await asyncio.to_thread(open_uploads) == [upload_id]
+
+    report = await _sweep(stack, grace_seconds=0)
+    assert key in report.aborted_uploads
+    assert await asyncio.to_thread(open_uploads) == []

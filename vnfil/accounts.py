@@ -1,22 +1,43 @@
 """People, their roles and how they prove who they are.
 
 Bearer tokens (API) are shown once and kept as SHA-256; passwords (web) as argon2id;
-web sessions as the SHA-256 of the cookie. A person holds one or more memberships
-(role + centre or awarding body); every request acts in exactly one of them.
+web sessions as the SHA-256 of the cookie; invitation tokens as SHA-256, their links
+sealed in the outbox until e-mailed. A person holds one or more memberships (role +
+centre or awarding body); every request acts in exactly one of them. Every password
+check (sign-in or invitation) goes through one throttle kept in the database.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vnfil.models import Invitation, Membership, Role, User, WebSession, as_utc, utcnow
+from vnfil.keys import seal, unseal
+from vnfil.models import (
+    Centre,
+    Invitation,
+    Membership,
+    Notification,
+    Role,
+    SignInAttempts,
+    User,
+    WebSession,
+    as_utc,
+    utcnow,
+)
+from vnfil.rendering import render_message
+from vnfil.text import printable_line
 
 TOKEN_PREFIX = "vnfil_"
 
@@ -185,11 +206,60 @@ async def session_by_cookie(session: AsyncSession, cookie: str) -> WebSession | 
 
 INVITATION_DAYS = 14
 STAFF_ROLES = (Role.counsellor, Role.assessor, Role.supervisor, Role.centre_admin)
+REDACTED_LINK = "/invitations/[sent by e-mail only]"  # what the outbox's readable body shows
+
+
+class Why(StrEnum):
+    """Why a sign-in or an invitation's acceptance was refused (the message says it;
+    ``api.routes.auth.REFUSAL_STATUS`` maps each to its HTTP status, in one place)."""
+
+    wrong_login = "wrong e-mail or password"
+    throttled = "too many failed sign-ins; wait 15 minutes"
+    no_invitation = "no such invitation"
+    invitation_used = "this invitation was already accepted"
+    invitation_expired = "this invitation has expired; ask for a new one"
+    # The same words whether or not the address has an account: a wrong password and a
+    # missing name (a newcomer's) are not told apart.
+    invitation_proof = (
+        "give the password of the account at the invited address or, "
+        "if you have none, your name and a new password"
+    )
+    accepted_meanwhile = "this invitation or its address was used at the same moment; try again"
+
+
+class Refused(Exception):
+    def __init__(self, why: Why) -> None:
+        super().__init__(why.value)
+        self.why = why
+
+
+def seal_message(secret: str, notification_id: str, text: str) -> bytes:
+    """An outbox text that carries a secret, sealed (AES-256-GCM, ``vnfil.keys.seal``)
+    under the server secret and bound to its row, so a database dump reveals no link."""
+    return seal(secret, text.encode(), f"notification:{notification_id}")
+
+
+def message_text(row: Notification, secret: str) -> str:
+    """What to e-mail for an outbox row: the sealed text when there is one."""
+    if row.sealed_body is None:
+        return row.body
+    return unseal(secret, row.sealed_body, f"notification:{row.id}").decode()
 
 
 async def invite(
-    session: AsyncSession, *, email: str, role: Role, centre_id: str, invited_by: str
-) -> tuple[str, Invitation]:
+    session: AsyncSession,
+    *,
+    email: str,
+    role: Role,
+    centre_id: str,
+    invited_by: str,
+    inviter_name: str,
+    base_url: str,
+    secret: str,
+) -> Invitation:
+    """An invitation and its message in the outbox. The token exists only inside the
+    sealed message: the invitations table keeps its SHA-256, the message's readable body
+    has it redacted, and the inviter never sees it (only the invitee's mailbox does)."""
     if role not in STAFF_ROLES:
         raise ValueError(f"a centre invites only {', '.join(r.value for r in STAFF_ROLES)}")
     token = "inv_" + secrets.token_urlsafe(24)
@@ -203,13 +273,121 @@ async def invite(
     )
     session.add(row)
     await session.flush()
-    return token, row
+    centre = await session.get(Centre, centre_id)
+    context = {
+        "centre": centre.name if centre else centre_id,
+        "role": role.value.replace("_", " "),
+        "inviter": inviter_name,
+        "expires": f"{row.expires_at:%Y-%m-%d}",
+    }
+    subject, text = render_message("invitation", **context, link=f"{base_url}/invitations/{token}")
+    _, redacted = render_message("invitation", **context, link=f"{base_url}{REDACTED_LINK}")
+    key = invitation_message_id(row.id)
+    session.add(
+        Notification(
+            id=key,
+            recipient_email=row.email,
+            template="invitation",
+            subject=subject,
+            body=redacted,
+            sealed_body=seal_message(secret, key, text),
+        )
+    )
+    await session.flush()
+    return row
+
+
+def invitation_message_id(invitation_id: str) -> str:
+    return f"invitation:{invitation_id}"
 
 
 async def invitation_by_token(session: AsyncSession, token: str) -> Invitation | None:
     return await session.scalar(
         select(Invitation).where(Invitation.token_hash == hash_token(token))
     )
+
+
+@dataclass(frozen=True)
+class Accepted:
+    user: User
+    membership: Membership
+    bearer: str  # a newcomer's API token, shown once; empty for an existing person
+    cookie: str  # the web session the acceptance opens
+
+
+async def accept_invitation(
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    token: str,
+    *,
+    name: str | None,
+    password: str,
+) -> Accepted:
+    """The invitee's answer: a newcomer creates the account (name + password); someone
+    with an account proves it with its password and gains the role.
+
+    Every password check here counts in the sign-in throttle of the invited address,
+    so guessing through invitations is no cheaper than through the sign-in form; a wrong
+    password and a missing name are one refusal, so nothing tells whether the address
+    has an account. The invitation is claimed by one conditional UPDATE: of two
+    acceptances at once, one wins and the other is refused, never a 500.
+    """
+    inv = await invitation_by_token(session, token)
+    if inv is None:
+        raise Refused(Why.no_invitation)
+    if inv.accepted_at is not None:
+        raise Refused(Why.invitation_used)
+    if as_utc(inv.expires_at) <= utcnow():
+        raise Refused(Why.invitation_expired)
+    user = await user_by_email(session, inv.email)
+    if not await throttle.attempt(inv.email):
+        raise Refused(Why.throttled)
+    if user is None:
+        password_matches(None, password)  # the same work as an existing person's check
+        proven = bool(name)
+    else:
+        proven = password_matches(user, password)
+    if not proven:
+        raise Refused(Why.invitation_proof)
+    await throttle.succeeded(inv.email)
+    new_hash = hash_password(password) if user is None else ""  # before any row is locked
+
+    now = utcnow()
+    claimed = await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == inv.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(accepted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        inv_id = inv.id
+        await session.rollback()  # (expires ``inv``)
+        used = await session.scalar(select(Invitation.accepted_at).where(Invitation.id == inv_id))
+        raise Refused(Why.invitation_used if used is not None else Why.invitation_expired)
+    bearer = ""
+    try:
+        if user is None:
+            user, bearer = await create_user(
+                session,
+                name=name or "",
+                email=inv.email,
+                role=Role(inv.role),
+                centre_id=inv.centre_id,
+            )
+            user.password_hash = new_hash
+            membership = await primary_membership(session, user)
+        else:
+            membership = await add_membership(session, user, Role(inv.role), inv.centre_id)
+        inv.accepted_at, inv.accepted_by = now, user.id
+        cookie, _ = await open_session(session, user, membership, now)
+    except IntegrityError as exc:  # another invitation to the same address, accepted now
+        await session.rollback()
+        raise Refused(Why.accepted_meanwhile) from exc
+    return Accepted(user=user, membership=membership, bearer=bearer, cookie=cookie)
 
 
 # --- an external OpenID Connect provider -------------------------------------------
@@ -235,26 +413,94 @@ async def user_for_oidc(
 
 
 class LoginThrottle:
-    """At most ``limit`` failed sign-ins per e-mail in ``window`` seconds (per API process;
-    several processes each keep their own count, which still bounds guessing)."""
+    """At most ``limit`` password checks per e-mail in a window of ``window`` (15 minutes),
+    counted in the database so that every API process shares one count.
 
-    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, list[float]] = {}
+    Each check is counted *before* the password is compared, by one atomic upsert that
+    returns the new count: parallel guesses cannot all slip through before the first
+    failure is written. A right password clears the count. The table is keyed by the
+    SHA-256 of the address (a spray of made-up addresses stores no addresses), and
+    stale rows go with the hourly purge (``forget_stale_attempts``).
+    """
 
-    def _recent(self, key: str, now: float) -> list[float]:
-        kept = [t for t in self._failures.get(key, []) if now - t < self.window]
-        self._failures[key] = kept
-        return kept
+    LIMIT, WINDOW = 5, timedelta(minutes=15)
 
-    def blocked(self, email: str, now: float) -> bool:
-        return len(self._recent(email.strip().lower(), now)) >= self.limit
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        limit: int = LIMIT,
+        window: timedelta = WINDOW,
+    ) -> None:
+        self.sessions, self.limit, self.window = sessions, limit, window
 
-    def failed(self, email: str, now: float) -> None:
-        key = email.strip().lower()
-        self._recent(key, now).append(now)
-        if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
-            self._failures.clear()
+    @staticmethod
+    def _key(email: str) -> str:
+        return hash_token(email.strip().lower())
 
-    def succeeded(self, email: str) -> None:
-        self._failures.pop(email.strip().lower(), None)
+    async def attempt(self, email: str, now: datetime | None = None) -> bool:
+        """Count one password check; False when the address is locked (do not check)."""
+        now = now or utcnow()
+        ended = SignInAttempts.window_start <= now - self.window  # start a new window
+        async with self.sessions.begin() as session:
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            upsert = insert(SignInAttempts).values(
+                key=self._key(email), attempts=1, window_start=now
+            )
+            stmt = upsert.on_conflict_do_update(
+                index_elements=[SignInAttempts.key],
+                set_={
+                    "attempts": case((ended, 1), else_=SignInAttempts.attempts + 1),
+                    "window_start": case((ended, now), else_=SignInAttempts.window_start),
+                },
+            ).returning(SignInAttempts.attempts)
+            count = (await session.execute(stmt)).scalar_one()
+        return count <= self.limit
+
+    async def succeeded(self, email: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                delete(SignInAttempts).where(SignInAttempts.key == self._key(email))
+            )
+
+
+async def sign_in(
+    session: AsyncSession, throttle: LoginThrottle, email: str, password: str
+) -> User:
+    """The one password check of a sign-in (JSON and form): counted, then compared.
+    Five wrong passwords for one e-mail within 15 minutes lock it for the rest of them."""
+    if not await throttle.attempt(email):
+        raise Refused(Why.throttled)
+    try:
+        printable_line(email)  # PostgreSQL refuses a NUL in a query: no account has one
+    except ValueError:
+        password_matches(None, password)
+        raise Refused(Why.wrong_login) from None
+    user = await user_by_email(session, email)
+    if user is None or not password_matches(user, password):
+        raise Refused(Why.wrong_login)
+    await throttle.succeeded(email)
+    return user
+
+
+# --- the hourly purge (activities.accounts, on a Temporal schedule) ------------------
+
+
+async def delete_expired_sessions(session: AsyncSession, now: datetime, batch: int) -> int:
+    """Up to ``batch`` expired web sessions, deleted; how many went."""
+    ids = list(
+        await session.scalars(
+            select(WebSession.id_hash).where(WebSession.expires_at <= now).limit(batch)
+        )
+    )
+    if ids:
+        await session.execute(delete(WebSession).where(WebSession.id_hash.in_(ids)))
+    return len(ids)
+
+
+async def forget_stale_attempts(session: AsyncSession, before: datetime) -> int:
+    """Throttle rows whose window ended before ``before``: they lock nothing any more."""
+    result = await session.execute(
+        delete(SignInAttempts).where(SignInAttempts.window_start <= before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

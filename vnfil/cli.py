@@ -84,7 +84,13 @@ def standards_import(
     """Import a standard version into the configured database."""
     from vnfil.db import make_engine, make_session_factory
     from vnfil.models import AwardingBody
-    from vnfil.standards import StandardFileError, find_version, import_standard, parse_standard
+    from vnfil.standards import (
+        PublishRefused,
+        StandardFileError,
+        find_version,
+        import_standard,
+        parse_standard,
+    )
 
     try:
         doc = parse_standard(file.read_text(encoding="utf-8"))
@@ -102,7 +108,10 @@ def standards_import(
                     raise CliError(f"no awarding body {awarding_body}")
                 if await find_version(session, doc.code, doc.version) is not None:
                     raise CliError(f"{doc.code} v{doc.version} already exists; bump the version")
-                return (await import_standard(session, doc, awarding_body)).id
+                try:
+                    return (await import_standard(session, doc, awarding_body)).id
+                except PublishRefused as exc:
+                    raise CliError(str(exc)) from None
         finally:
             await engine.dispose()
 
@@ -233,28 +242,19 @@ def verify_file(
 
     Exit 0 when valid, 1 when a check fails (named), 2 when the file cannot be read.
     """
-    from vnfil.schemas import Check, VerificationResult
-    from vnfil.verification import DatabaseRegistry, verify_credential
+    from vnfil.schemas import VerificationResult
+    from vnfil.verification import DatabaseRegistry, verify_json
 
     try:
         raw = file.read_bytes()
     except OSError as exc:
         console.print(f"[red]cannot read {file}: {exc.strerror}[/]")
         raise typer.Exit(2) from exc
-    try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        result = VerificationResult(
-            verified=False,
-            failed="malformed",
-            checks=[Check(name="malformed", ok=False, detail=f"not JSON: {exc}")],
-        )
-    else:
 
-        async def go(session: Any, settings: Any) -> VerificationResult:
-            return await verify_credential(doc, DatabaseRegistry(session, settings.public_base_url))
+    async def go(session: Any, settings: Any) -> VerificationResult:
+        return await verify_json(raw, DatabaseRegistry(session, settings.public_base_url))
 
-        result = _with_session(go)
+    result = _with_session(go)
     if as_json:
         print(result.model_dump_json(indent=2))
     else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -46,3 +48,16 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 def sync_url(settings: Settings) -> str:
     """The URL Alembic uses: same database, synchronous driver."""
     return settings.database_url.replace("+aiosqlite", "")
+
+
+async def insert_unless_present(
+    session: AsyncSession, model: type[Any], values: dict[str, Any], unique: list[str]
+) -> None:
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING``: the way to create a row exactly once
+    under a race. A racing insert is waited for, and the transaction stays usable either
+    way (a caught IntegrityError would need a savepoint, which pysqlite mishandles)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    )

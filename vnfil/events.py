@@ -55,6 +55,11 @@ async def record_event(
     return row
 
 
+def wants(event_types: list[str], type_: str) -> bool:
+    """Whether a subscription to ``event_types`` (none: all) takes events of ``type_``."""
+    return not event_types or type_ in event_types
+
+
 def cloud_event(row: Event, source: str) -> dict[str, Any]:
     """The CloudEvents 1.0 JSON form (structured content mode)."""
     return {

@@ -3,24 +3,32 @@
 Uploads never hold a file in memory nor spool it to disk: an async chunk stream is
 pulled by minio's multipart uploader in a worker thread, one part at a time, while
 SHA-256 and the size are computed on the fly. Any failure aborts the multipart
-upload, so an object either exists whole or not at all.
+upload, so an object either exists whole or not at all; an upload whose process died
+is left incomplete in S3 and aborted later by the orphan sweep.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import json
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.error import S3Error
+from urllib3.util import Retry, Timeout
 
 from vnfil.settings import Settings
+
+MISSING = ("NoSuchKey", "NoSuchObject", "NotFound")
 
 
 class UploadRejected(Exception):
@@ -37,6 +45,34 @@ class StoredObject:
     key: str
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class IncompleteUpload:
+    key: str
+    upload_id: str
+
+
+class ObjectReader:
+    """An object S3 has already answered for: iterating streams its bytes, then lets go.
+
+    Opened before a download answers 200, so a missing object or an unreachable store
+    is a 404 or 503, never a response cut off after its headers.
+    """
+
+    def __init__(self, response: Any, chunk_size: int) -> None:
+        self._response = response
+        self._chunk_size = chunk_size
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._response.stream(self._chunk_size)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._response.close()
+        self._response.release_conn()
 
 
 # Magic numbers of the media types we accept; a declared type must match the bytes.
@@ -110,6 +146,31 @@ def _bridge(agen: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -> Iter
         yield chunk
 
 
+async def digest_stream(chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
+    """SHA-256 and size of a stream, kept nowhere: to compare a retried upload with the
+    one already recorded without writing its bytes a second time."""
+    sha = hashlib.sha256()
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > max_bytes:
+            raise UploadRejected(413, f"file is larger than the limit of {max_bytes} bytes")
+        sha.update(chunk)
+    return sha.hexdigest(), size
+
+
+def _http_client(settings: Settings) -> urllib3.PoolManager:
+    """minio's own pool, with a connect timeout that fits a request (its default is five
+    minutes per attempt): an unreachable store becomes a 503 in seconds."""
+    return urllib3.PoolManager(
+        timeout=Timeout(connect=settings.s3_connect_timeout_seconds, read=300),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),  # as minio does
+        retries=Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    )
+
+
 class EvidenceStore:
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.s3_bucket
@@ -120,6 +181,7 @@ class EvidenceStore:
             secret_key=settings.s3_secret_key,
             secure=settings.s3_secure,
             region=settings.s3_region,
+            http_client=_http_client(settings),
         )
 
     def ensure_bucket(self) -> None:
@@ -194,7 +256,10 @@ class EvidenceStore:
                 metadata=metadata,  # type: ignore[arg-type]
             )
         except BaseException:
-            await asyncio.to_thread(self.remove, key)
+            # Best effort: if the store is down this fails too, and the first error is
+            # the one to report (the orphan sweep removes whatever is left).
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.remove, key)
             raise
         return StoredObject(key=key, sha256=sha.hexdigest(), size=size)
 
@@ -216,19 +281,16 @@ class EvidenceStore:
             resp.close()
             resp.release_conn()
 
-    def iter_object(self, key: str, chunk_size: int = 256 * 1024) -> Iterator[bytes]:
-        resp = self.client.get_object(self.bucket, key)
-        try:
-            yield from resp.stream(chunk_size)
-        finally:
-            resp.close()
-            resp.release_conn()
+    def open_object(self, key: str, chunk_size: int = 256 * 1024) -> ObjectReader:
+        """The object, once S3 has answered for it (raises ``S3Error`` with a code in
+        ``MISSING`` when it is not there)."""
+        return ObjectReader(self.client.get_object(self.bucket, key), chunk_size)
 
     def exists(self, key: str) -> bool:
         try:
             self.client.stat_object(self.bucket, key)
         except S3Error as exc:
-            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+            if exc.code in MISSING:
                 return False
             raise
         return True
@@ -243,3 +305,35 @@ class EvidenceStore:
             for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
             if o.object_name and o.last_modified is not None and o.last_modified < before
         ]
+
+    def incomplete_uploads(self, prefix: str, before: datetime) -> list[IncompleteUpload]:
+        """Multipart uploads under ``prefix`` begun before ``before`` and never completed.
+
+        minio has no public call for this; its ListMultipartUploads is used page by page
+        (the next page starts after the last upload of this one).
+        """
+        found: list[IncompleteUpload] = []
+        key_marker: str | None = None
+        upload_id_marker: str | None = None
+        while True:
+            page = self.client._list_multipart_uploads(
+                self.bucket,
+                prefix=prefix,
+                key_marker=key_marker,
+                upload_id_marker=upload_id_marker,
+                max_uploads=1000,
+            )
+            for u in page.uploads:
+                started = u.initiated_time
+                if u.upload_id and (started is None or started < before):
+                    found.append(IncompleteUpload(u.object_name, u.upload_id))
+            if not page.is_truncated or not page.uploads:
+                return found
+            key_marker, upload_id_marker = page.uploads[-1].object_name, page.uploads[-1].upload_id
+
+    def abort_upload(self, upload: IncompleteUpload) -> None:
+        try:
+            self.client._abort_multipart_upload(self.bucket, upload.key, upload.upload_id)
+        except S3Error as exc:  # completed or aborted meanwhile
+            if exc.code != "NoSuchUpload":
+                raise

@@ -178,7 +178,7 @@ class Credential(Base):
     status_index: Mapped[int | None] = mapped_column(Integer)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by: Mapped[str | None] = mapped_column(String(36))
-    revocation_reason: Mapped[str | None] = mapped_column(String(1000))
+    revocation_reason: Mapped[str | None] = mapped_column(String(2000))  # text.REASON_MAX
     __table_args__ = (
         UniqueConstraint("status_list_id", "status_index", name="uq_credentials_status_slot"),
     )
@@ -202,16 +202,40 @@ class SigningKey(Base):
 
 
 class StatusList(Base):
-    """One Bitstring Status List of an awarding body and its latest signed credential."""
+    """One Bitstring Status List of an awarding body and its latest signed credential.
+
+    ``number`` counts an awarding body's lists of one purpose (a next one only when the
+    last is full); being unique, two first certifications at once make one list.
+    ``version`` makes a bit change a compare-and-swap: the UPDATE names the version it
+    read, so a change made meanwhile fails it (``StaleDataError``) instead of being lost.
+    """
 
     __tablename__ = "status_lists"
+    __table_args__ = (
+        UniqueConstraint(
+            "awarding_body_id", "purpose", "number", name="uq_status_lists_body_purpose_number"
+        ),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(20), default="revocation")
+    number: Mapped[int] = mapped_column(Integer, default=0)
     size: Mapped[int] = mapped_column(Integer)
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     credential: Mapped[dict[str, Any]] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class StandardCode(Base):
+    """Who owns a standard's code: the awarding body that published it first. Only it
+    publishes later versions; one row per code, so two bodies racing cannot both win."""
+
+    __tablename__ = "standard_codes"
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Event(Base):
@@ -287,6 +311,9 @@ class Notification(Base):
     template: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(String(20000))
+    # A message carrying a secret (an invitation's link) keeps ``body`` with the secret
+    # redacted and the whole text sealed here (``vnfil.accounts.seal_message``) until sent.
+    sealed_body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -317,7 +344,7 @@ class WebSession(Base):
     membership_id: Mapped[str] = mapped_column(ForeignKey("memberships.id"))
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Invitation(Base):
@@ -334,3 +361,13 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     accepted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SignInAttempts(Base):
+    """Password checks per e-mail in the current window, shared by every API process
+    (``vnfil.accounts.LoginThrottle``); keyed by the SHA-256 of the address."""
+
+    __tablename__ = "sign_in_attempts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

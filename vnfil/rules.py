@@ -1,14 +1,24 @@
-"""The rules of each stage, as pure functions over a case's state.
+"""The rules of each stage, as pure functions; nothing here does I/O.
 
-The workflow's update validators call these before a step enters history, and the
-handlers call them again under the case lock; nothing here does I/O, so the same
-rule holds whichever path a step takes.
+Two kinds, because Temporal runs validators only when a step arrives but re-runs
+handlers on every replay:
+
+- ``input_*`` check a step's own content against the standard (which a case keeps
+  for life). Only the update's validator calls them, so they may change freely: a
+  stricter input rule never touches a step already in history.
+- ``check_*`` check a step against the case's state. The validator calls them, and
+  the handler again under the case lock (another step may have landed meanwhile).
+  Changing one changes what old histories replay to: do it only behind
+  ``workflow.patched(...)``; ``tests/test_replay.py::test_state_rules_change_only_with_a_patch``
+  holds the fingerprint of these functions and of the workflow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+
+from pydantic import BaseModel
 
 from vnfil.errors import Refusal
 from vnfil.models import Role, Stage
@@ -33,6 +43,20 @@ from vnfil.schemas import (
     StandardDocument,
     SupervisionLevel,
 )
+
+# The largest step a person may send, as UTF-8 JSON. With the counts below it keeps the
+# largest case within its budget (tests/test_limits.py): its state, which a query returns
+# whole, under Temporal's 2 MiB payload limit, and its history under 8 MiB.
+STEP_MAX_BYTES = 64 * 1024
+# Counselling notes, review comments and sessions share this much of a case. The steps
+# that move a case on or protect it (identification, evidence, identity, conflicts,
+# extensions, decisions, appeal) never wait on it: each has its own count and size.
+EXTRAS_MAX_BYTES = 256 * 1024
+# How many of each repeatable step one case takes (cases since "bounded-state").
+MAX_EVIDENCE = 100
+MAX_REPEATS = 10  # counselling sessions, reviews, sessions, conflicts, panels, identity checks
+MAX_EXTENSIONS = 10
+MAX_PANEL = 7  # assessors on one panel
 
 
 class RuleBroken(Exception):
@@ -65,26 +89,42 @@ def _unknown(ids: Iterable[str], known: Iterable[str]) -> list[str]:
     return sorted({i for i in ids if i not in known_set})
 
 
-def check_identification(
-    state: CaseStatus, std: StandardDocument, actor: Actor, step: IdentificationInput
-) -> None:
-    require_stage(state, Stage.identification)
+def _twice(ids: list[str]) -> list[str]:
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def input_size(step: BaseModel) -> None:
+    """Every step: at most ``STEP_MAX_BYTES`` of JSON."""
+    size = size_of(step)
     _require(
-        actor.user_id == state.candidate_id or actor.role in (Role.counsellor, Role.centre_admin),
-        Refusal.forbidden,
-        "only the candidate, a counsellor or the centre may complete identification",
+        size <= STEP_MAX_BYTES,
+        Refusal.invalid,
+        f"this step is too large ({size // 1024} KiB); the limit is {STEP_MAX_BYTES // 1024} KiB",
     )
-    if state.eligibility_required and std.prerequisites:
+
+
+def size_of(step: BaseModel) -> int:
+    return len(step.model_dump_json().encode())
+
+
+def check_extras(state: CaseStatus, step: BaseModel) -> None:
+    """A repeatable step fits in what is left of the case's room for notes and comments."""
+    if state.bounded:
         _require(
-            bool(state.counselling),
-            Refusal.wrong_stage,
-            "a counsellor must first confirm the prerequisites: " + "; ".join(std.prerequisites),
+            state.extras_bytes + size_of(step) <= EXTRAS_MAX_BYTES,
+            Refusal.invalid,
+            f"this case already holds {state.extras_bytes // 1024} KiB of notes and comments; "
+            f"the limit is {EXTRAS_MAX_BYTES // 1024} KiB",
         )
-        confirmed = state.counselling[-1].prerequisites_met
-        unmet = [p for p, met in zip(std.prerequisites, confirmed, strict=True) if not met]
-        _require(
-            not unmet, Refusal.invalid, "not eligible; prerequisites not met: " + "; ".join(unmet)
-        )
+
+
+def _bounded(state: CaseStatus, count: int, limit: int, what: str) -> None:
+    if state.bounded:
+        _require(count < limit, Refusal.invalid, f"a case takes at most {limit} {what}")
+
+
+def input_identification(std: StandardDocument, step: IdentificationInput) -> None:
+    input_size(step)
     all_ids = [lo.id for lo in std.learning_outcomes]
     unknown = _unknown(step.selected_lo_ids, all_ids)
     _require(not unknown, Refusal.invalid, f"unknown learning outcomes: {', '.join(unknown)}")
@@ -110,13 +150,30 @@ def check_identification(
     )
 
 
-def check_counselling(
-    state: CaseStatus, std: StandardDocument, actor: Actor, step: CounsellingInput
+def check_identification(
+    state: CaseStatus, std: StandardDocument, actor: Actor, step: IdentificationInput
 ) -> None:
-    require_stage(state, Stage.identification, Stage.documentation)
+    require_stage(state, Stage.identification)
     _require(
-        actor.role == Role.counsellor, Refusal.forbidden, "only a counsellor records counselling"
+        actor.user_id == state.candidate_id or actor.role in (Role.counsellor, Role.centre_admin),
+        Refusal.forbidden,
+        "only the candidate, a counsellor or the centre may complete identification",
     )
+    if state.eligibility_required and std.prerequisites:
+        _require(
+            bool(state.counselling),
+            Refusal.wrong_stage,
+            "a counsellor must first confirm the prerequisites: " + "; ".join(std.prerequisites),
+        )
+        confirmed = state.counselling[-1].prerequisites_met
+        unmet = [p for p, met in zip(std.prerequisites, confirmed, strict=True) if not met]
+        _require(
+            not unmet, Refusal.invalid, "not eligible; prerequisites not met: " + "; ".join(unmet)
+        )
+
+
+def input_counselling(std: StandardDocument, step: CounsellingInput) -> None:
+    input_size(step)
     _require(
         len(step.prerequisites_met) == len(std.prerequisites),
         Refusal.invalid,
@@ -124,8 +181,19 @@ def check_counselling(
     )
 
 
+def check_counselling(state: CaseStatus, actor: Actor, step: CounsellingInput) -> None:
+    require_stage(state, Stage.identification, Stage.documentation)
+    _require(
+        actor.role == Role.counsellor, Refusal.forbidden, "only a counsellor records counselling"
+    )
+    _bounded(state, len(state.counselling), MAX_REPEATS, "counselling sessions")
+    check_extras(state, step)
+
+
 def check_review(state: CaseStatus, actor: Actor, step: ReviewInput) -> None:
     require_stage(state, Stage.documentation)
+    _bounded(state, len(state.reviews), MAX_REPEATS, "portfolio reviews")
+    check_extras(state, step)
     _require(not state.submitted, Refusal.wrong_stage, "the portfolio is already submitted")
     _require(
         actor.role == Role.counsellor, Refusal.forbidden, "only a counsellor reviews the portfolio"
@@ -137,9 +205,21 @@ def check_review(state: CaseStatus, actor: Actor, step: ReviewInput) -> None:
     )
 
 
+def input_evidence(case_id: str, ev: EvidenceRef) -> None:
+    input_size(ev)
+    twice = _twice(ev.lo_ids)
+    _require(not twice, Refusal.invalid, f"an outcome is named twice: {', '.join(twice)}")
+    _require(
+        ev.object_key.startswith(f"cases/{case_id}/evidence/"),
+        Refusal.invalid,
+        "the file must be one uploaded to this case's portfolio",
+    )
+
+
 def check_evidence(state: CaseStatus, actor: Actor, ev: EvidenceRef) -> None:
     # Submission ends documentation, so the stage check also refuses late evidence.
     require_stage(state, Stage.documentation)
+    _bounded(state, len(state.evidence), MAX_EVIDENCE, "pieces of evidence")
     _require(
         actor.user_id == state.candidate_id,
         Refusal.forbidden,
@@ -188,24 +268,13 @@ def check_panel(
     require_stage(state, Stage.identification, Stage.documentation, Stage.assessment)
     _require(not state.decisions, Refusal.wrong_stage, "the panel has already started deciding")
     _require(actor.role == Role.centre_admin, Refusal.forbidden, "only the centre assigns a panel")
-    _require(
-        len(set(step.assessor_ids)) == len(step.assessor_ids),
-        Refusal.invalid,
-        "an assessor is listed twice",
-    )
-    _require(
-        len(step.assessor_ids) >= std.min_panel_size,
-        Refusal.invalid,
-        f"the panel needs at least {std.min_panel_size} assessors",
-    )
+    _bounded(state, state.panels_assigned, MAX_REPEATS, "panel assignments")
     conflicted = {state.candidate_id, counsellor_id} & set(step.assessor_ids)
     _require(
         not conflicted,
         Refusal.invalid,
         "the candidate or the case's counsellor cannot assess the case",
     )
-    chair = step.chair_id or step.assessor_ids[0]
-    _require(chair in step.assessor_ids, Refusal.invalid, "the chair must be one of the assessors")
     declared = sorted(
         {c["user_id"] for c in state.conflicts} & {*step.assessor_ids, step.supervisor_id}
     )
@@ -214,12 +283,6 @@ def check_panel(
         Refusal.invalid,
         f"declared a conflict of interest with this case: {', '.join(declared)}",
     )
-    if std.requires_identity_check:
-        _require(
-            step.supervisor_id is not None,
-            Refusal.invalid,
-            "this standard requires identity supervision: name a supervisor",
-        )
     _require(
         step.supervisor_id not in (state.candidate_id,),
         Refusal.invalid,
@@ -234,9 +297,48 @@ def check_panel(
         )
 
 
-def check_identity(
-    state: CaseStatus, std: StandardDocument, actor: Actor, step: IdentityCheckInput
-) -> None:
+def input_panel(std: StandardDocument, step: PanelInput) -> None:
+    input_size(step)
+    _require(
+        len(set(step.assessor_ids)) == len(step.assessor_ids),
+        Refusal.invalid,
+        "an assessor is listed twice",
+    )
+    _require(
+        len(step.assessor_ids) >= std.min_panel_size,
+        Refusal.invalid,
+        f"the panel needs at least {std.min_panel_size} assessors",
+    )
+    _require(
+        len(step.assessor_ids) <= MAX_PANEL,
+        Refusal.invalid,
+        f"a panel has at most {MAX_PANEL} assessors",
+    )
+    chair = step.chair_id or step.assessor_ids[0]
+    _require(chair in step.assessor_ids, Refusal.invalid, "the chair must be one of the assessors")
+    if std.requires_identity_check:
+        _require(
+            step.supervisor_id is not None,
+            Refusal.invalid,
+            "this standard requires identity supervision: name a supervisor",
+        )
+
+
+def input_identity(case_id: str, std: StandardDocument, step: IdentityCheckInput) -> None:
+    input_size(step)
+    _require(
+        std.supervision != SupervisionLevel.onsite_id or step.method == "onsite",
+        Refusal.invalid,
+        "this standard requires identity verification on site",
+    )
+    _require(
+        step.photo is None or step.photo.object_key.startswith(f"cases/{case_id}/identity/"),
+        Refusal.invalid,
+        "the photo must be one uploaded for this case's identity check",
+    )
+
+
+def check_identity(state: CaseStatus, actor: Actor, step: IdentityCheckInput) -> None:
     require_stage(state, Stage.assessment)
     _require(
         state.supervisor_id is not None and actor.user_id == state.supervisor_id,
@@ -244,39 +346,42 @@ def check_identity(
         "only the case's supervisor verifies identity",
     )
     _require(not state.decisions, Refusal.wrong_stage, "decisions have already been recorded")
-    _require(
-        std.supervision != SupervisionLevel.onsite_id or step.method == "onsite",
-        Refusal.invalid,
-        "this standard requires identity verification on site",
-    )
-    _require(
-        step.photo is None or step.photo.object_key.startswith(f"cases/{state.case_id}/identity/"),
-        Refusal.invalid,
-        "the photo must be one uploaded for this case's identity check",
-    )
+    _bounded(state, state.identity_checks, MAX_REPEATS, "identity checks")
 
 
-def check_session(
-    state: CaseStatus, std: StandardDocument, actor: Actor, step: SessionInput
-) -> None:
-    require_stage(state, Stage.documentation, Stage.assessment)
-    _require(
-        actor.role == Role.centre_admin, Refusal.forbidden, "only the centre schedules sessions"
-    )
+def input_session(std: StandardDocument, step: SessionInput) -> None:
+    input_size(step)
     _require(
         (step.place is None) != (step.online_url is None),
         Refusal.invalid,
         "give either a place or an online link",
     )
-    unknown = _unknown(step.lo_ids, state.selected_lo_ids)
-    _require(not unknown, Refusal.invalid, f"outcomes not under validation: {', '.join(unknown)}")
     allowed = {lo.id: lo.methods for lo in std.learning_outcomes}
+    unknown = _unknown(step.lo_ids, allowed)
+    _require(not unknown, Refusal.invalid, f"outcomes not under validation: {', '.join(unknown)}")
     wrong = [lo for lo in step.lo_ids if step.method not in allowed[lo]]
     _require(
         not wrong,
         Refusal.invalid,
         f"the standard does not allow {step.method.value} for: {', '.join(wrong)}",
     )
+
+
+def check_session(state: CaseStatus, actor: Actor, step: SessionInput) -> None:
+    require_stage(state, Stage.documentation, Stage.assessment)
+    _require(
+        actor.role == Role.centre_admin, Refusal.forbidden, "only the centre schedules sessions"
+    )
+    unknown = _unknown(step.lo_ids, state.selected_lo_ids)
+    _require(not unknown, Refusal.invalid, f"outcomes not under validation: {', '.join(unknown)}")
+    _bounded(state, len(state.sessions), MAX_REPEATS, "assessment sessions")
+    check_extras(state, step)
+
+
+def input_decision(step: DecisionInput | ChairResolution) -> None:
+    input_size(step)
+    twice = _twice([d.lo_id for d in step.decisions])
+    _require(not twice, Refusal.invalid, "an outcome is decided twice")
 
 
 def check_decision(
@@ -310,7 +415,6 @@ def check_decision(
             "the candidate's identity must be verified by the supervisor before any decision",
         )
     ids = [d.lo_id for d in step.decisions]
-    _require(len(set(ids)) == len(ids), Refusal.invalid, "an outcome is decided twice")
     unknown = _unknown(ids, state.selected_lo_ids)
     _require(not unknown, Refusal.invalid, f"outcomes not under assessment: {', '.join(unknown)}")
     missing = _unknown(state.selected_lo_ids, ids)
@@ -366,6 +470,7 @@ def check_conflict(state: CaseStatus, actor: Actor, step: ConflictInput) -> None
         Refusal.wrong_stage,
         "the case is closed",
     )
+    _bounded(state, len(state.conflicts), MAX_REPEATS, "declared conflicts")
     who = step.user_id or actor.user_id
     _require(
         who == actor.user_id or actor.role == Role.centre_admin,
@@ -444,3 +549,4 @@ def check_extension(state: CaseStatus, actor: Actor, step: ExtensionInput) -> No
     _require(
         actor.role == Role.centre_admin, Refusal.forbidden, "only the centre extends a deadline"
     )
+    _bounded(state, state.extensions, MAX_EXTENSIONS, "deadline extensions")

@@ -10,14 +10,43 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from vnfil.models import Role, Stage
+from vnfil.netguard import WebhookUrl
+from vnfil.text import (
+    CRITERIA_MAX,
+    IDS_MAX,
+    ITEMS_MAX,
+    LOS_MAX,
+    TITLE_MAX,
+    Criterion,
+    Id,
+    NonBlankLine,
+    Note,
+    OptionalLine,
+    PlanText,
+    Rationale,
+    Reason,
+    Statement,
+    printable_line,
+)
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 # A person's name: as long as the column that keeps it (PostgreSQL refuses longer).
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+PersonName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(printable_line),
+]
 
 
 class SupervisionLevel(StrEnum):
@@ -58,10 +87,12 @@ class LearningOutcome(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
-    set: NonBlank = Field(description="the set (unit) of learning outcomes it belongs to")
+    set: NonBlankLine = Field(description="the set (unit) of learning outcomes it belongs to")
     type: LOType
-    statement: NonBlank
-    criteria: list[NonBlank] = Field(min_length=1, description="assessment criteria")
+    statement: Statement
+    criteria: list[Criterion] = Field(
+        min_length=1, max_length=CRITERIA_MAX, description="assessment criteria"
+    )
     methods: list[AssessmentMethod] = Field(
         min_length=1, description="methods allowed to assess it"
     )
@@ -85,32 +116,45 @@ class StageDeadlines(BaseModel):
     certification: int = Field(default=14, ge=1, le=3650)
 
 
+# Numbers in a standard: what their columns hold (``version`` is an INTEGER) and what a
+# signed credential can carry (JCS numbers); 2**70 is a 422, never a 500.
+INT_MAX = 2**31 - 1
+WORKLOAD_HOURS_MAX = 100_000  # a full doctorate is some 10,000 hours
+ECTS_MAX = 1000
+# A BCP 47 language tag ("en", "pl", "pt-BR").
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$")]
+
+
 class StandardDocument(BaseModel):
     """A standard version as published by its awarding body (see docs/standards.md)."""
 
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,99}$")]
-    version: int = Field(ge=1)
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    description: NonBlank
-    language: str = "en"
+    version: int = Field(ge=1, le=INT_MAX)
+    title: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
+        AfterValidator(printable_line),
+    ]
+    description: Note
+    language: LanguageTag = "en"
     eqf_level: int | None = Field(default=None, ge=1, le=8)
-    national_level: str | None = None
-    workload_hours: int = Field(ge=1)
-    ects: float | None = Field(default=None, ge=0)
-    prerequisites: list[NonBlank] = []
-    assessment_type: NonBlank
+    national_level: NonBlankLine | None = None
+    workload_hours: int = Field(ge=1, le=WORKLOAD_HOURS_MAX)
+    ects: float | None = Field(default=None, ge=0, le=ECTS_MAX, allow_inf_nan=False)
+    prerequisites: list[Statement] = Field(default=[], max_length=CRITERIA_MAX)
+    assessment_type: Note
     form_of_participation: Literal["online", "onsite", "blended"]
-    quality_assurance: NonBlank
+    quality_assurance: Note
     supervision: SupervisionLevel
     min_panel_size: int = Field(default=2, ge=1, le=15)
     deadlines: StageDeadlines = StageDeadlines()
     appeal_window_days: int = Field(default=14, ge=0, le=365)
     partial_allowed: bool = True
-    stackability: NonBlank = "stand-alone"
+    stackability: Note = "stand-alone"
     # Years a credential stays valid (its validUntil); none means it does not expire.
     validity_years: int | None = Field(default=None, ge=1, le=50)
-    learning_outcomes: list[LearningOutcome] = Field(min_length=1)
+    learning_outcomes: list[LearningOutcome] = Field(min_length=1, max_length=LOS_MAX)
 
     @field_validator("learning_outcomes")
     @classmethod
@@ -213,9 +257,11 @@ class CounsellingInput(BaseModel):
 
     held_on: date
     mode: Literal["onsite", "online", "phone"]
-    notes: NonBlank
+    notes: Note
     prerequisites_met: list[bool] = Field(
-        default=[], description="one answer per prerequisite of the standard, in its order"
+        default=[],
+        max_length=ITEMS_MAX,
+        description="one answer per prerequisite of the standard, in its order",
     )
 
 
@@ -228,7 +274,7 @@ class ReviewInput(BaseModel):
     """The counsellor's review of the portfolio before submission."""
 
     verdict: Literal["ready", "changes-requested"]
-    comments: list[NonBlank] = Field(min_length=1)
+    comments: list[Note] = Field(min_length=1, max_length=ITEMS_MAX)
 
 
 class ReviewRecord(ReviewInput):
@@ -238,15 +284,19 @@ class ReviewRecord(ReviewInput):
 
 
 class Milestone(BaseModel):
-    what: NonBlank
+    what: NonBlankLine
     due: date
 
 
 class IdentificationInput(BaseModel):
-    selected_lo_ids: list[str] = Field(min_length=1)
-    self_assessment: dict[str, Annotated[int, Field(ge=1, le=5)]] = {}
-    plan: str = ""
-    milestones: list[Milestone] = Field(default=[], description="the plan's dated steps")
+    selected_lo_ids: list[Id] = Field(min_length=1, max_length=IDS_MAX)
+    self_assessment: dict[Id, Annotated[int, Field(ge=1, le=5)]] = Field(
+        default={}, max_length=IDS_MAX
+    )
+    plan: PlanText = ""
+    milestones: list[Milestone] = Field(
+        default=[], max_length=ITEMS_MAX, description="the plan's dated steps"
+    )
 
 
 class EvidenceKind(StrEnum):
@@ -261,20 +311,20 @@ class EvidenceKind(StrEnum):
 class EvidenceRef(BaseModel):
     """Evidence moves by reference: object key and digest, never bytes."""
 
-    evidence_id: str
-    object_key: str
+    evidence_id: Id
+    object_key: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     sha256: Sha256
     size: int = Field(gt=0)
-    filename: str
-    media_type: str
+    filename: Annotated[str, StringConstraints(max_length=255)]
+    media_type: Annotated[str, StringConstraints(max_length=255)]
     kind: EvidenceKind
-    lo_ids: list[str] = Field(min_length=1)
+    lo_ids: list[Id] = Field(min_length=1, max_length=IDS_MAX)
 
 
 class PanelInput(BaseModel):
-    assessor_ids: list[str] = Field(min_length=1)
-    supervisor_id: str | None = None
-    chair_id: str | None = Field(
+    assessor_ids: list[Id] = Field(min_length=1, max_length=ITEMS_MAX)
+    supervisor_id: Id | None = None
+    chair_id: Id | None = Field(
         default=None, description="resolves disagreements; default: first assessor"
     )
 
@@ -282,14 +332,14 @@ class PanelInput(BaseModel):
 class ConflictInput(BaseModel):
     """A declared conflict of interest; staff declare for themselves, the centre for anyone."""
 
-    user_id: str | None = None
-    reason: NonBlank
+    user_id: Id | None = None
+    reason: Reason
 
 
 class PhotoRef(BaseModel):
     """A photo taken at the identity check, stored in S3 (see POST /cases/{id}/identity/photo)."""
 
-    object_key: str
+    object_key: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     sha256: Sha256
 
 
@@ -297,7 +347,7 @@ class IdentityCheckInput(BaseModel):
     method: Literal["onsite", "online"]
     document_type: Literal["id-card", "passport", "residence-permit", "driving-licence"]
     result: Literal["verified", "failed"]
-    note: str = ""
+    note: OptionalLine = ""
     photo: PhotoRef | None = None
 
 
@@ -306,11 +356,11 @@ class SessionInput(BaseModel):
 
     method: AssessmentMethod
     starts_at: datetime
-    place: str | None = Field(default=None, max_length=300)
+    place: OptionalLine | None = None
     online_url: (
         Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=500)] | None
     ) = None
-    lo_ids: list[str] = Field(min_length=1)
+    lo_ids: list[Id] = Field(min_length=1, max_length=IDS_MAX)
 
 
 class AssessmentSession(SessionInput):
@@ -330,21 +380,21 @@ class IdentityRecord(IdentityCheckInput):
 
 
 class LODecision(BaseModel):
-    lo_id: str
+    lo_id: Id
     achieved: bool
-    rationale: NonBlank
-    evidence_ids: list[str] = []
+    rationale: Rationale
+    evidence_ids: list[Id] = Field(default=[], max_length=IDS_MAX)
 
 
 class ChairResolution(BaseModel):
     """The chair's decision on each outcome the assessors disagreed on."""
 
-    decisions: list[LODecision] = Field(min_length=1)
+    decisions: list[LODecision] = Field(min_length=1, max_length=IDS_MAX)
 
 
 class DecisionInput(BaseModel):
-    decisions: list[LODecision] = Field(min_length=1)
-    grade: str | None = None
+    decisions: list[LODecision] = Field(min_length=1, max_length=IDS_MAX)
+    grade: NonBlankLine | None = None
 
 
 class AssessorDecision(DecisionInput):
@@ -362,16 +412,16 @@ class CaseState(StrEnum):
 
 
 class AppealInput(BaseModel):
-    reason: NonBlank
+    reason: Reason
 
 
 class WithdrawInput(BaseModel):
-    reason: NonBlank
+    reason: Reason
 
 
 class ExtensionInput(BaseModel):
     days: int = Field(ge=1, le=365)
-    reason: NonBlank
+    reason: Reason
 
 
 class CaseStatus(BaseModel):
@@ -384,6 +434,12 @@ class CaseStatus(BaseModel):
     counsellor_id: str | None = None
     # Prerequisites confirmed by a counsellor before identification (cases since eligibility).
     eligibility_required: bool = False
+    # Repeatable steps are counted and capped (cases since "bounded-state").
+    bounded: bool = False
+    panels_assigned: int = 0
+    identity_checks: int = 0
+    extensions: int = 0
+    extras_bytes: int = 0  # JSON bytes of the repeatable steps' notes and comments
     counselling: list[CounsellingRecord] = []
     reviews: list[ReviewRecord] = []
     closed_reason: str | None = None
@@ -415,6 +471,27 @@ class CaseStatus(BaseModel):
     first_result: Result | None = None
     credential_id: str | None = None
     credential_key: str | None = None
+
+
+class CaseOutcome(BaseModel):
+    """How a case ended: the workflow's result, small whatever the case's size (the full
+    state stays queryable; a result over Temporal's 2 MiB payload limit would wedge it)."""
+
+    case_id: str
+    stage: Stage
+    status: CaseState
+    result: Result | None = None
+    achieved_lo_ids: list[str] = []
+    credential_id: str | None = None
+    closed_reason: str | None = None
+
+
+class StepDone(BaseModel):
+    """What a human step answers (the API then reads the case's view for the caller)."""
+
+    case_id: str
+    stage: Stage
+    status: CaseState
 
 
 # --- activity contracts -------------------------------------------------------
@@ -504,8 +581,8 @@ class CredentialRef(BaseModel):
 
 
 class CaseCreate(BaseModel):
-    standard_id: str
-    centre_id: str
+    standard_id: Id
+    centre_id: Id
 
 
 class CaseRead(BaseModel):
@@ -579,12 +656,12 @@ class VerificationResult(BaseModel):
 
 
 class RevocationInput(BaseModel):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)]
+    reason: Reason
 
 
 class RevocationRequest(BaseModel):
-    credential_id: str
-    reason: str
+    credential_id: Id
+    reason: Reason
     actor: Actor
     at: datetime
 
@@ -614,8 +691,12 @@ EventType = Literal[
 
 
 class SubscriptionCreate(BaseModel):
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2000)]
-    event_types: list[EventType] = []
+    """Where the target may be is checked by the route (``vnfil.netguard``): it resolves names."""
+
+    url: WebhookUrl
+    event_types: list[EventType] = Field(
+        default=[], max_length=ITEMS_MAX, description="none: every type"
+    )
 
 
 class SubscriptionRead(BaseModel):
@@ -650,12 +731,18 @@ class DeliveryRead(BaseModel):
 # --- accounts ---------------------------------------------------------------------
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+# An address as typed: one printable line (a NUL would make PostgreSQL refuse the query).
+EmailAddress = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=320),
+    AfterValidator(printable_line),
+]
 
 
 class LoginInput(BaseModel):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)]
+    email: EmailAddress
     password: Annotated[str, StringConstraints(max_length=200)]
-    membership_id: str | None = None
+    membership_id: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
 class MembershipRead(BaseModel):
@@ -685,7 +772,7 @@ class PasswordChange(BaseModel):
 
 
 class InvitationCreate(BaseModel):
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+    email: Annotated[EmailAddress, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     role: Role
 
 
@@ -699,17 +786,23 @@ class InvitationRead(BaseModel):
     accepted_at: datetime | None
 
 
-class InvitationLink(InvitationRead):
-    """Shown once: the token to put in the invitation's link."""
-
-    token: str
-
-
 class InvitationAcceptance(BaseModel):
-    """A newcomer gives a name and a password; someone with an account, their password."""
+    """A newcomer gives a name and a password; someone with an account, their password.
+    (The token is e-mailed to the invited address only; the inviter never receives it.)"""
 
     name: PersonName | None = None
     password: Password
+
+
+class SessionPurgeInput(BaseModel):
+    """The hourly purge of expired web sessions (``SessionPurge``), in batches."""
+
+    batch_size: int = Field(default=1000, ge=1, le=10_000)
+
+
+class SessionPurgeReport(BaseModel):
+    sessions_removed: int
+    attempts_removed: int  # sign-in throttle rows whose window had ended
 
 
 class MeRead(UserRead):
@@ -726,3 +819,5 @@ class SweepReport(BaseModel):
     removed: list[str]
     looked_at: int
     dry_run: bool
+    # Multipart uploads begun before the grace period and never completed (API killed).
+    aborted_uploads: list[str] = Field(default_factory=list)

@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_S3_SECRET = "vnfil-dev-secret"
 DEV_SECRET_KEY = "vnfil-dev-only-secret-key-change-me"
+# It seals signing keys, webhook secrets and invitation links: a production key has at
+# least this many characters, and not a few repeated ones ("aaaa…", "abab…").
+SECRET_KEY_MIN = 32
+SECRET_KEY_DISTINCT = 10
 DEFAULT_ALLOWED_MEDIA_TYPES = (
     "application/pdf",
     "image/png",
@@ -52,6 +56,8 @@ class Settings(BaseSettings):
     s3_bucket: str = "vnfil-evidence"
     # Each part is buffered once in memory while it uploads: this bounds the API's RSS.
     s3_part_size: int = 5 * 1024 * 1024
+    # An unreachable store should cost a request seconds (minio's default: 5 min a try).
+    s3_connect_timeout_seconds: float = 10.0
 
     max_upload_bytes: int = 512 * 1024 * 1024
     allowed_media_types: tuple[str, ...] = DEFAULT_ALLOWED_MEDIA_TYPES
@@ -66,6 +72,9 @@ class Settings(BaseSettings):
     # Webhook deliveries retry with exponential backoff for this long before giving up.
     webhook_retry_hours: float = 72.0
     webhook_timeout_seconds: float = 10.0
+    # Webhooks: allow loopback, private and shared (100.64/10) targets, for receivers on
+    # the premises; link-local (cloud metadata), multicast and reserved stay refused.
+    webhook_allow_private_targets: bool = False
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -77,6 +86,14 @@ class Settings(BaseSettings):
             raise ValueError("VNFIL_S3_SECRET_KEY still has the development default")
         if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
             raise ValueError("VNFIL_SECRET_KEY still has the development default")
+        if self.environment == "production" and (
+            len(self.secret_key) < SECRET_KEY_MIN or len(set(self.secret_key)) < SECRET_KEY_DISTINCT
+        ):
+            raise ValueError(
+                f"VNFIL_SECRET_KEY is too weak for production: use at least {SECRET_KEY_MIN} "
+                f"random characters (at least {SECRET_KEY_DISTINCT} different ones), e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         return self
 
 

@@ -170,6 +170,10 @@ def verify(document: dict[str, Any]) -> dict[str, Any]:
         raise ProofError("proofValue is not base58btc multibase")
     if not isinstance(method, str) or "#" not in method:
         raise ProofError("verificationMethod must name a key as <controller>#<multikey>")
+    # Base58 decoding is quadratic: refuse what no Ed25519 signature (89 characters)
+    # or Multikey (48) can be before decoding it.
+    if len(value) > 100 or len(method.rsplit("#", 1)[1]) > 64:
+        raise ProofError("proofValue or the verification method's key is too long for Ed25519")
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     if "@context" in options:

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vnfil.models import AwardingBody, Standard
+from vnfil.db import insert_unless_present
+from vnfil.models import AwardingBody, Standard, StandardCode, utcnow
 from vnfil.schemas import Issuer, StandardDocument, StandardSnapshot
 
 CATALOGUE = Path(__file__).parent / "catalogue"
@@ -39,6 +40,27 @@ class StandardFileError(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+
+
+class PublishRefused(Exception):
+    """A well-formed standard that this awarding body may not publish as it is."""
+
+
+class CodeOwnedElsewhere(PublishRefused):
+    """The code belongs to another awarding body: only it publishes later versions."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            f"the standard code {code} belongs to another awarding body: only it publishes "
+            "versions of it; publish yours under a code of your own"
+        )
+
+
+class VersionExists(PublishRefused):
+    """Each (code, version) is published once and never changed."""
+
+    def __init__(self, code: str, version: int) -> None:
+        super().__init__(f"{code} version {version} is already published; publish a new version")
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -117,12 +139,39 @@ async def find_version(session: AsyncSession, code: str, version: int) -> Standa
     )
 
 
+async def claim_code(session: AsyncSession, code: str, awarding_body_id: str) -> None:
+    """Make the awarding body the owner of a new code, or check that it owns it.
+
+    The first body to publish a code owns it (one row per code: of two bodies racing
+    for a new code, one wins). Raises :class:`CodeOwnedElsewhere`.
+    """
+    await insert_unless_present(
+        session,
+        StandardCode,
+        {"code": code, "awarding_body_id": awarding_body_id, "created_at": utcnow()},
+        ["code"],
+    )
+    owner = await session.scalar(
+        select(StandardCode.awarding_body_id).where(StandardCode.code == code)
+    )
+    if owner != awarding_body_id:
+        raise CodeOwnedElsewhere(code)
+
+
 async def import_standard(
-    session: AsyncSession, doc: StandardDocument, awarding_body_id: str
+    session: AsyncSession, doc: StandardDocument, awarding_body_id: str, *, existing_ok: bool = True
 ) -> Standard:
-    """Add a standard version; an existing (code, version) is left as it is."""
+    """Add a standard version of the awarding body's code.
+
+    An existing (code, version) is left as it is (or, unless ``existing_ok``, refused
+    with :class:`VersionExists`); a code of another body is refused with
+    :class:`CodeOwnedElsewhere`.
+    """
+    await claim_code(session, doc.code, awarding_body_id)
     existing = await find_version(session, doc.code, doc.version)
     if existing is not None:
+        if not existing_ok:
+            raise VersionExists(doc.code, doc.version)
         return existing
     row = Standard(
         code=doc.code,

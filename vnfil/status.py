@@ -14,10 +14,11 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.credentials import VC_CONTEXT
+from vnfil.db import insert_unless_present
 from vnfil.keys import ActiveKey, issuer_url
 from vnfil.models import Credential, StatusList
 from vnfil.signing import sign
@@ -86,46 +87,87 @@ def entry(base_url: str, list_id: str, index: int) -> dict[str, Any]:
     }
 
 
+async def _latest(session: AsyncSession, body: str) -> StatusList | None:
+    return await session.scalar(
+        select(StatusList)
+        .where(StatusList.awarding_body_id == body, StatusList.purpose == PURPOSE)
+        .order_by(StatusList.number.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _open_list(
+    session: AsyncSession, key: ActiveKey, base_url: str, at: datetime, number: int
+) -> None:
+    """Create list ``number`` unless someone just did (unique awarding body, purpose,
+    number): racing first certifications all end up in one list."""
+    row = StatusList(
+        id=secrets.token_hex(16),
+        awarding_body_id=key.row.awarding_body_id,
+        purpose=PURPOSE,
+        number=number,
+        size=LIST_SIZE,
+        bits=bytes(LIST_SIZE // 8),
+        updated_at=at,
+    )
+    values = {
+        "id": row.id,
+        "awarding_body_id": row.awarding_body_id,
+        "purpose": row.purpose,
+        "number": number,
+        "size": row.size,
+        "bits": row.bits,
+        "updated_at": at,
+        "version": 1,
+        "credential": list_credential(row, key, base_url, at),
+    }
+    await insert_unless_present(
+        session, StatusList, values, ["awarding_body_id", "purpose", "number"]
+    )
+
+
 async def allocate(
     session: AsyncSession, key: ActiveKey, base_url: str, at: datetime
 ) -> tuple[StatusList, int]:
-    """A random free slot in one of the awarding body's lists (a new list when all are full)."""
+    """A random free slot in the awarding body's last list (a next list when it is full).
+
+    Under a race for a new list every caller ends up in the same one; a slot two
+    callers pick at once (1 in 131,072) breaks the unique slot and the activity retries.
+    """
     body = key.row.awarding_body_id
-    used = (
-        select(Credential.status_list_id, func.count().label("n"))
-        .where(Credential.status_list_id.is_not(None))
-        .group_by(Credential.status_list_id)
-        .subquery()
-    )
-    row = await session.scalar(
-        select(StatusList)
-        .outerjoin(used, used.c.status_list_id == StatusList.id)
-        .where(
-            StatusList.awarding_body_id == body,
-            StatusList.purpose == PURPOSE,
-            func.coalesce(used.c.n, 0) < StatusList.size,
-        )
-        .limit(1)
-    )
-    if row is None:
-        row = StatusList(awarding_body_id=body, purpose=PURPOSE, size=LIST_SIZE)
-        row.id = secrets.token_hex(16)
-        row.bits = bytes(LIST_SIZE // 8)
-        row.updated_at = at
-        row.credential = list_credential(row, key, base_url, at)
-        session.add(row)
-        await session.flush()
-    taken = set(
-        await session.scalars(
-            select(Credential.status_index).where(Credential.status_list_id == row.id)
-        )
-    )
+    while True:
+        row = await _latest(session, body)
+        if row is not None:
+            taken = set(
+                await session.scalars(
+                    select(Credential.status_index).where(Credential.status_list_id == row.id)
+                )
+            )
+            if len(taken) < row.size:
+                break
+        await _open_list(session, key, base_url, at, 0 if row is None else row.number + 1)
     while (index := secrets.randbelow(row.size)) in taken:
         pass
     return row, index
 
 
+async def locked(session: AsyncSession, list_id: str) -> StatusList | None:
+    """The list, read for a bit change. PostgreSQL locks the row (``FOR NO KEY UPDATE``:
+    a concurrent change waits, while issuing into the list, which only takes a key-share
+    lock through its foreign key, does not); SQLite has no row locks, and there the
+    version check of the UPDATE catches a change made meanwhile."""
+    return await session.scalar(
+        select(StatusList)
+        .where(StatusList.id == list_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+
+
 def set_revoked(row: StatusList, index: int, key: ActiveKey, base_url: str, at: datetime) -> None:
+    """Set the bit and re-sign the list; the flush fails with ``StaleDataError`` if the
+    list changed since ``row`` was read (its version moved): read it again and retry."""
     row.bits = with_bit(row.bits, index)
     row.updated_at = at
     row.credential = list_credential(row, key, base_url, at)

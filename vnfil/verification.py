@@ -10,6 +10,7 @@ hold, in the order malformed, signature, issuer, expiry, status.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -23,6 +24,82 @@ from vnfil.schemas import Check, VerificationResult
 from vnfil.signing import ProofError
 from vnfil.signing import verify as verify_proof
 from vnfil.status import bit, decode
+
+# The shapes of what a verifier looks up: vnfil's ids (uuids, hex) and Ed25519 Multikeys.
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_MULTIKEY = re.compile(r"z[1-9A-HJ-NP-Za-km-z]{1,63}")
+# statusListIndex: a non-negative integer in decimal digits (Bitstring Status List v1.0
+# makes it a string); 15 digits are far beyond any list, and keep the number exact.
+_STATUS_INDEX = re.compile(r"[0-9]{1,15}")
+MAX_DEPTH = 64  # a credential nests about 6 deep; deeper only exhausts the stack
+MAX_STATUS_ENTRIES = 8
+
+
+class MalformedInput(ValueError):
+    """The bytes are not a JSON document vnfil can check."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise MalformedInput(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise MalformedInput(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
+def parse_credential(raw: bytes) -> Any:
+    """Strict JSON: no NaN or Infinity, no number too large to hold, not too deep.
+    Raises :class:`MalformedInput` saying why."""
+    try:
+        return json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except MalformedInput:
+        raise
+    except RecursionError:
+        raise MalformedInput(f"the JSON nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, a 5,000-digit integer
+        raise MalformedInput(f"the body is not JSON: {exc}") from None
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((c, depth + 1) for c in (v.values() if isinstance(v, dict) else v))
+    return False
+
+
+def _shown(value: Any) -> str:
+    try:
+        text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    except ValueError:  # an integer of thousands of digits
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _status_malformed(entries: Any) -> str | None:
+    listed = entries if isinstance(entries, list) else [entries]
+    if not listed or len(listed) > MAX_STATUS_ENTRIES:
+        return f"credentialStatus must hold 1 to {MAX_STATUS_ENTRIES} entries"
+    for st in listed:
+        if not isinstance(st, dict):
+            return "every credentialStatus entry must be an object"
+        if st.get("type") != "BitstringStatusListEntry":
+            continue  # unsupported, said by the status check
+        index = st.get("statusListIndex")
+        if not isinstance(index, str) or not _STATUS_INDEX.fullmatch(index):
+            return (
+                "credentialStatus.statusListIndex must be a non-negative integer in decimal "
+                f"digits, as a string of at most 15: not {_shown(index)}"
+            )
+        if not isinstance(st.get("statusListCredential"), str):
+            return "credentialStatus.statusListCredential must be a URL"
+    return None
 
 
 @dataclass(frozen=True)
@@ -50,7 +127,12 @@ class DatabaseRegistry:
         self.session = session
         self.base_url = base_url
 
+    # What the document says is asked of the database only in the shape vnfil's own
+    # ids and keys have: anything else (a NUL byte, a megabyte) is simply unknown here.
+
     async def key(self, multikey: str) -> KnownKey | None:
+        if not _MULTIKEY.fullmatch(multikey):
+            return None
         row = await key_by_multikey(self.session, multikey)
         if row is None:
             return None
@@ -58,13 +140,17 @@ class DatabaseRegistry:
 
     async def status_list(self, url: str) -> dict[str, Any] | None:
         prefix = f"{self.base_url}/status/"
-        if not url.startswith(prefix):
+        list_id = url.removeprefix(prefix)
+        if not url.startswith(prefix) or not _ID.fullmatch(list_id):
             return None
-        row = await self.session.get(StatusList, url.removeprefix(prefix))
+        row = await self.session.get(StatusList, list_id)
         return None if row is None else row.credential
 
     async def revocation_note(self, credential_id: str) -> str | None:
-        row = await self.session.get(Credential, credential_id.removeprefix("urn:uuid:"))
+        cid = credential_id.removeprefix("urn:uuid:")
+        if not _ID.fullmatch(cid):
+            return None
+        row = await self.session.get(Credential, cid)
         if row is None or row.revoked_at is None:
             return None
         return f"revoked on {row.revoked_at:%Y-%m-%d}: {row.revocation_reason}"
@@ -103,6 +189,8 @@ def _malformed(doc: Any) -> str | None:
     """Why the document is not a credential vnfil can check, or None."""
     if not isinstance(doc, dict):
         return "a credential is a JSON object"
+    if _depth_exceeds(doc, MAX_DEPTH):
+        return f"the credential nests deeper than {MAX_DEPTH} levels"
     ctx = doc.get("@context")
     if not isinstance(ctx, list) or not ctx or ctx[0] != VC_CONTEXT:
         return f"@context must be a list starting with {VC_CONTEXT}"
@@ -126,6 +214,10 @@ def _malformed(doc: Any) -> str | None:
             _time(doc["validUntil"], "validUntil")
     except ValueError as exc:
         return str(exc)
+    if "credentialStatus" in doc:
+        why = _status_malformed(doc["credentialStatus"])
+        if why:
+            return why
     if not isinstance(doc.get("proof"), dict):
         return "the credential has no proof: it is not signed"
     return None
@@ -181,8 +273,7 @@ async def _status(doc: dict[str, Any], registry: TrustRegistry) -> Check:
             return Check(name="status", ok=False, detail=f"status list {url} is not known here")
         try:
             bits = await _trusted_bits(listed, _issuer_id(doc), registry)
-            index = int(st["statusListIndex"])
-            revoked = bit(bits, index)
+            revoked = bit(bits, int(st["statusListIndex"]))  # its shape checked as malformed
         except (ProofError, ValueError, KeyError, IndexError, TypeError) as exc:
             return Check(name="status", ok=False, detail=f"status list unusable: {exc}")
         if revoked and st.get("statusPurpose") in ("revocation", "suspension"):
@@ -208,17 +299,31 @@ async def _trusted_bits(listed: dict[str, Any], issuer: str, registry: TrustRegi
     return _LISTS[content]
 
 
+def _refused(why: str) -> VerificationResult:
+    return VerificationResult(
+        verified=False, failed="malformed", checks=[Check(name="malformed", ok=False, detail=why)]
+    )
+
+
+async def verify_json(
+    raw: bytes, registry: TrustRegistry, now: datetime | None = None
+) -> VerificationResult:
+    """Verify a credential as sent (``POST /verify``, ``vnfil verify``): bytes that are
+    not strict JSON are refused as malformed, like a document that is not a credential."""
+    try:
+        doc = parse_credential(raw)
+    except MalformedInput as exc:
+        return _refused(str(exc))
+    return await verify_credential(doc, registry, now)
+
+
 async def verify_credential(
     doc: Any, registry: TrustRegistry, now: datetime | None = None
 ) -> VerificationResult:
     now = now or datetime.now(UTC)
     why = _malformed(doc)
     if why is not None:
-        return VerificationResult(
-            verified=False,
-            failed="malformed",
-            checks=[Check(name="malformed", ok=False, detail=why)],
-        )
+        return _refused(why)
     checks = [Check(name="malformed", ok=True, detail="a well-formed VC 2.0 credential")]
     try:
         verify_proof(doc)

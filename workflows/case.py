@@ -9,17 +9,17 @@ and, when a stage ends, has an activity write the stage record before answering.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
     from activities.cases import CaseActivities
     from vnfil import rules
-    from vnfil.models import Role, Stage
+    from vnfil.models import Stage
     from vnfil.rules import RuleBroken
     from vnfil.schemas import (
         Actor,
@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         AssignmentInput,
         AuditInput,
         CaseInput,
+        CaseOutcome,
         CaseState,
         CaseStatus,
         ChairResolution,
@@ -52,14 +53,12 @@ with workflow.unsafe.imports_passed_through():
         ReviewRecord,
         SessionInput,
         StageRecordInput,
+        StepDone,
         WithdrawInput,
     )
     from vnfil.temporal import STAGE, STATUS
-
-TIMEOUT = timedelta(seconds=60)
-REMINDER_DAYS = (7, 1)
-SYSTEM = Actor(user_id="system", role=Role.system, name="vnfil")
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+    from workflows.deadlines import Deadlines
+    from workflows.options import run_activity
 
 
 def _refuse(exc: RuleBroken) -> ApplicationError:
@@ -67,7 +66,7 @@ def _refuse(exc: RuleBroken) -> ApplicationError:
 
 
 @workflow.defn
-class ValidationCase:
+class ValidationCase(Deadlines):
     @workflow.init
     def __init__(self, case: CaseInput) -> None:
         self._case = case
@@ -88,80 +87,43 @@ class ValidationCase:
         self._appeals = False
         # Disagreements go to the panel's chair (cases started since the chair rule).
         self._chair = False
+        # A step may arrive before ``run`` starts: cases since "patches-at-start" read
+        # their versions here, so the very first step already meets every rule.
+        self._versions_read = False
+        if workflow.patched("patches-at-start"):
+            self._read_versions()
+            self._state.bounded = workflow.patched("bounded-state")
 
-    @workflow.run
-    async def run(self, case: CaseInput) -> CaseStatus:
+    def _read_versions(self) -> None:
         self._appeals = workflow.patched("appeals")
         self._chair = workflow.patched("chair-resolution")
         self._state.eligibility_required = workflow.patched("eligibility")
-        if workflow.patched("deadlines"):
-            self._tracking = True
+        self._tracking = workflow.patched("deadlines")
+        if self._tracking:
             self._state.deadline = self._deadline_for(Stage.identification)
+        self._versions_read = True
+
+    @workflow.run
+    async def run(self, case: CaseInput) -> CaseOutcome:
+        if not self._versions_read:
+            self._read_versions()
+        if self._tracking:
             await self._watch_deadlines()
         await workflow.wait_condition(lambda: not self._open())
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._state
+        st = self._state
+        return CaseOutcome(
+            case_id=st.case_id,
+            stage=st.stage,
+            status=st.status,
+            result=st.result,
+            achieved_lo_ids=st.achieved_lo_ids,
+            credential_id=st.credential_id,
+            closed_reason=st.closed_reason,
+        )
 
     def _counsellor(self) -> str | None:
         return self._state.counsellor_id or self._case.counsellor_id
-
-    def _open(self) -> bool:
-        return self._state.status == CaseState.open
-
-    def _deadline_for(self, stage: Stage) -> datetime | None:
-        if stage == Stage.completed:
-            return None
-        days = getattr(self._std.deadlines, stage.value)
-        return workflow.now() + timedelta(days=days)
-
-    def _reminders(self, deadline: datetime) -> list[tuple[datetime, int]]:
-        """When to remind before a deadline: a week and a day before, if still ahead."""
-        now = workflow.now()
-        return [
-            (deadline - timedelta(days=d), d)
-            for d in REMINDER_DAYS
-            if deadline - timedelta(days=d) > now
-            and f"{self._state.stage.value}:{deadline.isoformat()}:{d}"
-            not in self._state.reminders_sent
-        ]
-
-    async def _watch_deadlines(self) -> None:
-        """Remind before each stage's deadline; close the case when one passes."""
-        while self._open():
-            stage, deadline = self._state.stage, self._state.deadline
-            if deadline is None:
-                return
-            upcoming = self._reminders(deadline)
-            wake = min([t for t, _ in upcoming] + [deadline])
-            try:
-                await workflow.wait_condition(
-                    self._moved_on(stage, deadline),
-                    timeout=max(wake - workflow.now(), timedelta(0)),
-                )
-                continue  # something changed: look again
-            except TimeoutError:
-                pass
-            async with self._lock:
-                if (
-                    not self._open()
-                    or self._state.stage != stage
-                    or self._state.deadline != deadline
-                ):
-                    continue
-                if workflow.now() >= deadline and self._result_pending():
-                    await self._audit(SYSTEM, "appeal.window-closed", {})
-                    await self._finalize(SYSTEM)
-                    continue
-                if workflow.now() >= deadline:
-                    await self._close(SYSTEM, CaseState.expired, "the stage deadline passed")
-                    return
-                days = next(d for t, d in upcoming if t == wake)
-                await self._remind(deadline, days)
-
-    def _moved_on(self, stage: Stage, deadline: datetime) -> Callable[[], bool]:
-        return lambda: (
-            not self._open() or self._state.stage != stage or self._state.deadline != deadline
-        )
 
     def _audience(self) -> list[str]:
         stage = self._state.stage
@@ -185,30 +147,11 @@ class ValidationCase:
             **extra,
         }
 
-    async def _remind(self, deadline: datetime, days: int) -> None:
-        key = f"{self._state.stage.value}:{deadline.isoformat()}:{days}"
-        await workflow.execute_activity_method(
-            CaseActivities.notify,
-            NotificationInput(
-                key=f"{self._case.case_id}:reminder:{key}",
-                case_id=self._case.case_id,
-                template="deadline-reminder",
-                audience=self._audience(),
-                centre_admins_of=self._case.centre_id
-                if self._state.stage == Stage.certification
-                else None,
-                context=self._message_context(days_left=days),
-            ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
-        )
-        self._state.reminders_sent.append(key)
-
     async def _close(self, actor: Actor, status: CaseState, reason: str) -> None:
         """A clean end before completion: recorded, audited, announced; data kept."""
         action = "case.expired" if status == CaseState.expired else "case.withdrawn"
         await self._audit(actor, action, {"stage": self._state.stage.value, "reason": reason})
-        await workflow.execute_activity_method(
+        await run_activity(
             CaseActivities.record_stage,
             StageRecordInput(
                 case_id=self._case.case_id,
@@ -224,13 +167,11 @@ class ValidationCase:
                     for e in self._state.evidence
                 ],
             ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
         )
         template: MessageTemplate = (
             "case-expired" if status == CaseState.expired else "case-withdrawn"
         )
-        await workflow.execute_activity_method(
+        await run_activity(
             CaseActivities.notify,
             NotificationInput(
                 key=f"{self._case.case_id}:{template}",
@@ -240,8 +181,6 @@ class ValidationCase:
                 centre_admins_of=self._case.centre_id,
                 context=self._message_context(reason=reason),
             ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
         )
         self._state.status = status
         self._state.closed_reason = reason
@@ -250,20 +189,22 @@ class ValidationCase:
     # --- at any stage ------------------------------------------------------------
 
     @workflow.update
-    async def withdraw(self, actor: Actor, step: WithdrawInput) -> CaseStatus:
+    async def withdraw(self, actor: Actor, step: WithdrawInput) -> StepDone:
         async with self._lock:
             self._check(rules.check_withdrawal, actor)
             await self._close(actor, CaseState.withdrawn, step.reason)
-        return self._state
+        return self._done()
 
     @withdraw.validator
     def _validate_withdraw(self, actor: Actor, step: WithdrawInput) -> None:
+        self._check_input(rules.input_size, step)
         self._check(rules.check_withdrawal, actor)
 
     @workflow.update
-    async def extend_deadline(self, actor: Actor, step: ExtensionInput) -> CaseStatus:
+    async def extend_deadline(self, actor: Actor, step: ExtensionInput) -> StepDone:
         async with self._lock:
             self._check(rules.check_extension, actor, step)
+            self._state.extensions += 1
             current = self._state.deadline or workflow.now()
             self._state.deadline = max(current, workflow.now()) + timedelta(days=step.days)
             await self._audit(
@@ -276,13 +217,11 @@ class ValidationCase:
                     "deadline": self._state.deadline.isoformat(),
                 },
             )
-            await workflow.execute_activity_method(
+            await run_activity(
                 CaseActivities.record_deadline,
                 DeadlineInput(case_id=self._case.case_id, deadline=self._state.deadline),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
             )
-            await workflow.execute_activity_method(
+            await run_activity(
                 CaseActivities.notify,
                 NotificationInput(
                     key=f"{self._case.case_id}:extended:{self._state.deadline.isoformat()}",
@@ -291,24 +230,41 @@ class ValidationCase:
                     audience=[self._state.candidate_id, *self._audience()],
                     context=self._message_context(days=step.days, reason=step.reason),
                 ),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
             )
-        return self._state
+        return self._done()
 
     @extend_deadline.validator
     def _validate_extend(self, actor: Actor, step: ExtensionInput) -> None:
+        self._check_input(rules.input_size, step)
         self._check(rules.check_extension, actor, step)
 
     @workflow.query
     def status(self) -> CaseStatus:
         return self._state
 
+    def _done(self) -> StepDone:
+        """What a step answers: small, so a case's history does not grow with its state."""
+        s = self._state
+        return StepDone(case_id=s.case_id, stage=s.stage, status=s.status)
+
     # --- helpers ---------------------------------------------------------------
 
     def _check(self, rule, *args) -> None:  # type: ignore[no-untyped-def]
+        """A rule on the case's state: validator and handler (see vnfil/rules.py)."""
         try:
             rule(self._state, *args)
+        except RuleBroken as exc:
+            raise _refuse(exc) from None
+
+    def _count_extra(self, step: BaseModel) -> None:
+        if self._state.bounded:
+            self._state.extras_bytes += rules.size_of(step)
+
+    @staticmethod
+    def _check_input(rule, *args) -> None:  # type: ignore[no-untyped-def]
+        """A rule on the step's own content: validator only (see vnfil/rules.py)."""
+        try:
+            rule(*args)
         except RuleBroken as exc:
             raise _refuse(exc) from None
 
@@ -316,7 +272,7 @@ class ValidationCase:
         """Append one link to the case's hash-chained audit trail."""
         if not workflow.patched("audit-trail"):
             return
-        await workflow.execute_activity_method(
+        await run_activity(
             CaseActivities.append_audit,
             AuditInput(
                 case_id=self._case.case_id,
@@ -326,8 +282,6 @@ class ValidationCase:
                 action=action,
                 details=details,
             ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
         )
         self._audit_seq += 1
 
@@ -339,7 +293,7 @@ class ValidationCase:
         evidence: list[dict[str, str]] | None = None,
     ) -> None:
         """Write the stage record (S3 + DB), then move the case on."""
-        await workflow.execute_activity_method(
+        await run_activity(
             CaseActivities.record_stage,
             StageRecordInput(
                 case_id=self._case.case_id,
@@ -352,8 +306,6 @@ class ValidationCase:
                 status=CaseState.completed if next_stage == Stage.completed else None,
                 deadline=self._deadline_for(next_stage) if self._tracking else None,
             ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
         )
         self._state.stage = next_stage
         if next_stage == Stage.completed:
@@ -369,7 +321,7 @@ class ValidationCase:
     # --- identification ----------------------------------------------------------
 
     @workflow.update
-    async def complete_identification(self, actor: Actor, step: IdentificationInput) -> CaseStatus:
+    async def complete_identification(self, actor: Actor, step: IdentificationInput) -> StepDone:
         async with self._lock:
             self._check(rules.check_identification, self._std, actor, step)
             self._state.selected_lo_ids = list(step.selected_lo_ids)
@@ -379,17 +331,19 @@ class ValidationCase:
             inputs = step.model_dump(mode="json")
             inputs["counselling"] = [c.model_dump(mode="json") for c in self._state.counselling]
             await self._end_stage(actor, Stage.documentation, inputs)
-        return self._state
+        return self._done()
 
     @complete_identification.validator
     def _validate_identification(self, actor: Actor, step: IdentificationInput) -> None:
+        self._check_input(rules.input_identification, self._std, step)
         self._check(rules.check_identification, self._std, actor, step)
 
     @workflow.update
-    async def record_counselling(self, actor: Actor, step: CounsellingInput) -> CaseStatus:
+    async def record_counselling(self, actor: Actor, step: CounsellingInput) -> StepDone:
         """A counselling session; the first counsellor to hold one becomes the case's."""
         async with self._lock:
-            self._check(rules.check_counselling, self._std, actor, step)
+            self._check(rules.check_counselling, actor, step)
+            self._count_extra(step)
             self._state.counselling.append(
                 CounsellingRecord(
                     **step.model_dump(), counsellor_id=actor.user_id, at=workflow.now()
@@ -397,19 +351,21 @@ class ValidationCase:
             )
             self._state.counsellor_id = self._state.counsellor_id or actor.user_id
             await self._audit(actor, "counselling.recorded", step.model_dump(mode="json"))
-        return self._state
+        return self._done()
 
     @record_counselling.validator
     def _validate_counselling(self, actor: Actor, step: CounsellingInput) -> None:
-        self._check(rules.check_counselling, self._std, actor, step)
+        self._check_input(rules.input_counselling, self._std, step)
+        self._check(rules.check_counselling, actor, step)
 
     # --- documentation ---------------------------------------------------------------
 
     @workflow.update
-    async def review_portfolio(self, actor: Actor, step: ReviewInput) -> CaseStatus:
+    async def review_portfolio(self, actor: Actor, step: ReviewInput) -> StepDone:
         """The counsellor's comments; 'changes-requested' holds submission until new evidence."""
         async with self._lock:
             self._check(rules.check_review, actor, step)
+            self._count_extra(step)
             self._state.reviews.append(
                 ReviewRecord(
                     **step.model_dump(),
@@ -419,29 +375,33 @@ class ValidationCase:
                 )
             )
             await self._audit(actor, "portfolio.reviewed", step.model_dump(mode="json"))
-        return self._state
+        return self._done()
 
     @review_portfolio.validator
     def _validate_review(self, actor: Actor, step: ReviewInput) -> None:
+        self._check_input(rules.input_size, step)
         self._check(rules.check_review, actor, step)
 
     @workflow.update
-    async def add_evidence(self, actor: Actor, evidence: EvidenceRef) -> CaseStatus:
+    async def add_evidence(self, actor: Actor, evidence: EvidenceRef) -> StepDone:
         async with self._lock:
             self._check(rules.check_evidence, actor, evidence)
-            # Reserve the place first so a concurrent submission sees it.
+            # Reserve the place first so a concurrent submission sees it; give it back if
+            # the record is refused for good, so nothing is left half-written.
             self._state.evidence.append(evidence)
-            await workflow.execute_activity_method(
-                CaseActivities.record_evidence,
-                EvidenceRecordInput(
-                    case_id=self._case.case_id,
-                    evidence=evidence,
-                    uploaded_by=actor.user_id,
-                    at=workflow.now(),
-                ),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
-            )
+            try:
+                await run_activity(
+                    CaseActivities.record_evidence,
+                    EvidenceRecordInput(
+                        case_id=self._case.case_id,
+                        evidence=evidence,
+                        uploaded_by=actor.user_id,
+                        at=workflow.now(),
+                    ),
+                )
+            except ActivityError:
+                self._state.evidence.remove(evidence)
+                raise
             await self._audit(
                 actor,
                 "evidence.added",
@@ -452,14 +412,15 @@ class ValidationCase:
                     "lo_ids": evidence.lo_ids,
                 },
             )
-        return self._state
+        return self._done()
 
     @add_evidence.validator
     def _validate_evidence(self, actor: Actor, evidence: EvidenceRef) -> None:
+        self._check_input(rules.input_evidence, self._case.case_id, evidence)
         self._check(rules.check_evidence, actor, evidence)
 
     @workflow.update
-    async def submit_portfolio(self, actor: Actor) -> CaseStatus:
+    async def submit_portfolio(self, actor: Actor) -> StepDone:
         async with self._lock:
             self._check(rules.check_submission, actor)
             self._state.submitted = True
@@ -474,7 +435,7 @@ class ValidationCase:
                 {"evidence_count": len(self._state.evidence)},
                 self._state.manifest,
             )
-        return self._state
+        return self._done()
 
     @submit_portfolio.validator
     def _validate_submission(self, actor: Actor) -> None:
@@ -483,61 +444,65 @@ class ValidationCase:
     # --- assessment --------------------------------------------------------------------
 
     @workflow.update
-    async def assign_panel(self, actor: Actor, step: PanelInput) -> CaseStatus:
+    async def assign_panel(self, actor: Actor, step: PanelInput) -> StepDone:
         async with self._lock:
             self._check(rules.check_panel, self._std, actor, step, self._counsellor())
-            await workflow.execute_activity_method(
+            await run_activity(
                 CaseActivities.record_assignments,
                 AssignmentInput(
                     case_id=self._case.case_id,
                     assessor_ids=step.assessor_ids,
                     supervisor_id=step.supervisor_id,
                 ),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
             )
+            self._state.panels_assigned += 1
             self._state.assessor_ids = list(step.assessor_ids)
             self._state.supervisor_id = step.supervisor_id
             self._state.chair_id = step.chair_id or step.assessor_ids[0]
             await self._audit(actor, "panel.assigned", step.model_dump(mode="json"))
-        return self._state
+        return self._done()
 
     @assign_panel.validator
     def _validate_panel(self, actor: Actor, step: PanelInput) -> None:
+        self._check_input(rules.input_panel, self._std, step)
         self._check(rules.check_panel, self._std, actor, step, self._counsellor())
 
     @workflow.update
-    async def schedule_session(self, actor: Actor, step: SessionInput) -> CaseStatus:
+    async def schedule_session(self, actor: Actor, step: SessionInput) -> StepDone:
         """An assessment session for some outcomes, by a method the standard allows for them."""
         async with self._lock:
-            self._check(rules.check_session, self._std, actor, step)
+            self._check(rules.check_session, actor, step)
+            self._count_extra(step)
             session = AssessmentSession(
                 **step.model_dump(), session_id=str(workflow.uuid4()), scheduled_by=actor.user_id
             )
             self._state.sessions.append(session)
             await self._audit(actor, "session.scheduled", session.model_dump(mode="json"))
-        return self._state
+        return self._done()
 
     @schedule_session.validator
     def _validate_session(self, actor: Actor, step: SessionInput) -> None:
-        self._check(rules.check_session, self._std, actor, step)
+        self._check_input(rules.input_session, self._std, step)
+        self._check(rules.check_session, actor, step)
 
     @workflow.update
-    async def verify_identity(self, actor: Actor, step: IdentityCheckInput) -> CaseStatus:
+    async def verify_identity(self, actor: Actor, step: IdentityCheckInput) -> StepDone:
         async with self._lock:
-            self._check(rules.check_identity, self._std, actor, step)
+            self._check(rules.check_identity, actor, step)
+            self._state.identity_checks += 1
             self._state.identity = IdentityRecord(
                 **step.model_dump(), supervisor_id=actor.user_id, at=workflow.now()
             )
             await self._audit(actor, "identity.checked", step.model_dump(mode="json"))
-        return self._state
+        return self._done()
 
     @verify_identity.validator
     def _validate_identity(self, actor: Actor, step: IdentityCheckInput) -> None:
-        self._check(rules.check_identity, self._std, actor, step)
+        self._check_input(rules.input_identity, self._case.case_id, self._std, step)
+        self._check(rules.check_identity, actor, step)
 
     @workflow.update
-    async def record_decision(self, actor: Actor, step: DecisionInput) -> CaseStatus:
+    async def record_decision(self, actor: Actor, step: DecisionInput) -> StepDone:
         async with self._lock:
             self._check(rules.check_decision, self._std, actor, step)
             self._state.decisions.append(
@@ -558,24 +523,25 @@ class ValidationCase:
                 )
             else:
                 await self._conclude(actor)
-        return self._state
+        return self._done()
 
     @workflow.update
-    async def resolve_disagreement(self, actor: Actor, step: ChairResolution) -> CaseStatus:
+    async def resolve_disagreement(self, actor: Actor, step: ChairResolution) -> StepDone:
         """The chair decides each outcome the assessors disagreed on, with a rationale."""
         async with self._lock:
             self._check(rules.check_resolution, actor, step)
             self._state.chair_resolutions = list(step.decisions)
             await self._audit(actor, "disagreement.resolved", step.model_dump(mode="json"))
             await self._conclude(actor)
-        return self._state
+        return self._done()
 
     @resolve_disagreement.validator
     def _validate_resolution(self, actor: Actor, step: ChairResolution) -> None:
+        self._check_input(rules.input_decision, step)
         self._check(rules.check_resolution, actor, step)
 
     @workflow.update
-    async def declare_conflict(self, actor: Actor, step: ConflictInput) -> CaseStatus:
+    async def declare_conflict(self, actor: Actor, step: ConflictInput) -> StepDone:
         """A conflict of interest takes the person off this case's panel for good."""
         async with self._lock:
             self._check(rules.check_conflict, actor, step)
@@ -589,21 +555,20 @@ class ValidationCase:
                 s.supervisor_id = None if s.supervisor_id == who else s.supervisor_id
                 if s.chair_id == who:
                     s.chair_id = s.assessor_ids[0] if s.assessor_ids else None
-                await workflow.execute_activity_method(
+                await run_activity(
                     CaseActivities.record_assignments,
                     AssignmentInput(
                         case_id=self._case.case_id,
                         assessor_ids=s.assessor_ids,
                         supervisor_id=s.supervisor_id,
                     ),
-                    start_to_close_timeout=TIMEOUT,
-                    retry_policy=RETRY,
                 )
             await self._audit(actor, "conflict.declared", {"user_id": who, "reason": step.reason})
-        return self._state
+        return self._done()
 
     @declare_conflict.validator
     def _validate_conflict(self, actor: Actor, step: ConflictInput) -> None:
+        self._check_input(rules.input_size, step)
         self._check(rules.check_conflict, actor, step)
 
     async def _conclude(self, actor: Actor) -> None:
@@ -630,9 +595,6 @@ class ValidationCase:
         else:
             await self._finalize(actor)
 
-    def _result_pending(self) -> bool:
-        return self._state.result is not None and not self._state.result_final
-
     async def _finalize(self, actor: Actor) -> None:
         """The result is final: on to certification, or the end if nothing was validated."""
         assert self._state.result is not None
@@ -658,7 +620,7 @@ class ValidationCase:
         await self._end_stage(actor, next_stage, inputs, self._state.manifest)
 
     @workflow.update
-    async def appeal(self, actor: Actor, step: AppealInput) -> CaseStatus:
+    async def appeal(self, actor: Actor, step: AppealInput) -> StepDone:
         """The candidate contests the result; a new panel with no overlap reassesses."""
         async with self._lock:
             self._check(rules.check_appeal, actor, workflow.now())
@@ -671,15 +633,13 @@ class ValidationCase:
             if self._tracking:
                 s.deadline = self._deadline_for(Stage.assessment)
             await self._audit(actor, "appeal.lodged", {"reason": step.reason})
-            await workflow.execute_activity_method(
+            await run_activity(
                 CaseActivities.record_assignments,
                 AssignmentInput(
                     case_id=self._case.case_id, assessor_ids=[], supervisor_id=s.supervisor_id
                 ),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
             )
-            await workflow.execute_activity_method(
+            await run_activity(
                 CaseActivities.notify,
                 NotificationInput(
                     key=f"{self._case.case_id}:appeal",
@@ -689,23 +649,22 @@ class ValidationCase:
                     centre_admins_of=self._case.centre_id,
                     context=self._message_context(reason=step.reason),
                 ),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
             )
-        return self._state
+        return self._done()
 
     @appeal.validator
     def _validate_appeal(self, actor: Actor, step: AppealInput) -> None:
+        self._check_input(rules.input_size, step)
         self._check(rules.check_appeal, actor, workflow.now())
 
     @workflow.update
-    async def accept_result(self, actor: Actor) -> CaseStatus:
+    async def accept_result(self, actor: Actor) -> StepDone:
         """The candidate accepts the result and waives the appeal."""
         async with self._lock:
             self._check(rules.check_acceptance, actor)
             await self._audit(actor, "result.accepted", {"result": self._state.result})
             await self._finalize(actor)
-        return self._state
+        return self._done()
 
     @accept_result.validator
     def _validate_accept(self, actor: Actor) -> None:
@@ -713,17 +672,18 @@ class ValidationCase:
 
     @record_decision.validator
     def _validate_decision(self, actor: Actor, step: DecisionInput) -> None:
+        self._check_input(rules.input_decision, step)
         self._check(rules.check_decision, self._std, actor, step)
 
     # --- certification -------------------------------------------------------------------
 
     @workflow.update
-    async def certify(self, actor: Actor) -> CaseStatus:
+    async def certify(self, actor: Actor) -> StepDone:
         async with self._lock:
             self._check(rules.check_certification, actor)
             assert self._state.result is not None
             grades = [d.grade for d in self._state.decisions if d.grade]
-            ref = await workflow.execute_activity_method(
+            ref = await run_activity(
                 CaseActivities.issue_credential,
                 CredentialInput(
                     credential_id=str(workflow.uuid4()),
@@ -738,8 +698,6 @@ class ValidationCase:
                     issued_at=workflow.now(),
                     certified_by=actor,
                 ),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
             )
             self._state.credential_id = ref.credential_id
             self._state.credential_key = ref.object_key
@@ -754,7 +712,7 @@ class ValidationCase:
                 {"credential_id": ref.credential_id, "credential_sha256": ref.sha256},
                 [{"object_key": ref.object_key, "sha256": ref.sha256}],
             )
-        return self._state
+        return self._done()
 
     @certify.validator
     def _validate_certify(self, actor: Actor) -> None:

@@ -2,8 +2,9 @@
 
 The activity retries with exponential backoff (10 s doubling up to an hour) for the
 delivery window (72 hours by default, at least 24), so a receiver that is down for
-a day still gets every event when it returns. Each attempt is logged by the
-activity; the workflow only decides when to stop trying.
+a day still gets every event when it returns. A permanent failure (a target the
+guard of ``vnfil.netguard`` refuses) is raised non-retryable and ends the trying at
+once. Each attempt is logged by the activity; the workflow only decides when to stop.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ class CredentialRevocation:
         return await workflow.execute_activity_method(
             CredentialActivities.revoke_credential,
             inp,
-            start_to_close_timeout=timedelta(seconds=60),
-            retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
+            # The work takes well under a second; a lost worker costs seconds, not a minute.
+            start_to_close_timeout=timedelta(seconds=15),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=10)),
         )

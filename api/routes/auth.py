@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
-import time
+import re
+import secrets
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from temporalio.service import RPCError
 
 from api.deps import (
@@ -23,34 +27,23 @@ from api.deps import (
 from vnfil.accounts import (
     SESSION_DAYS,
     LoginThrottle,
-    add_membership,
-    create_user,
+    Refused,
+    Why,
+    accept_invitation,
     hash_password,
-    invitation_by_token,
+    invitation_message_id,
     invite,
     memberships_of,
     open_session,
     password_matches,
     primary_membership,
     session_by_cookie,
-    user_by_email,
+    sign_in,
 )
-from vnfil.models import (
-    Centre,
-    Invitation,
-    Membership,
-    Notification,
-    Role,
-    User,
-    WebSession,
-    as_utc,
-    utcnow,
-)
-from vnfil.rendering import render_message
+from vnfil.models import Invitation, Membership, Role, User, WebSession
 from vnfil.schemas import (
     InvitationAcceptance,
     InvitationCreate,
-    InvitationLink,
     InvitationRead,
     LoginInput,
     MembershipRead,
@@ -79,21 +72,82 @@ def set_session_cookie(response: Response, settings: Settings, value: str) -> No
     )
 
 
+# Every refusal of a sign-in or an invitation, by kind; the one place that picks a status.
+REFUSAL_STATUS = {
+    Why.wrong_login: status.HTTP_401_UNAUTHORIZED,
+    Why.throttled: status.HTTP_429_TOO_MANY_REQUESTS,
+    Why.no_invitation: status.HTTP_404_NOT_FOUND,
+    Why.invitation_used: status.HTTP_409_CONFLICT,
+    Why.invitation_expired: status.HTTP_410_GONE,
+    Why.invitation_proof: status.HTTP_401_UNAUTHORIZED,
+    Why.accepted_meanwhile: status.HTTP_409_CONFLICT,
+}
+
+
+def refused(exc: Refused) -> HTTPException:
+    return HTTPException(REFUSAL_STATUS[exc.why], exc.why.value)
+
+
 async def authenticate(
     session: SessionDep, throttle: LoginThrottle, email: str, password: str
 ) -> User:
-    """The one sign-in check (JSON and form): throttle, then the password.
-    Five wrong passwords for one e-mail within 15 minutes lock it for the rest of them."""
-    if throttle.blocked(email, time.monotonic()):
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, "too many failed sign-ins; wait 15 minutes"
-        )
-    user = await user_by_email(session, email)
-    if user is None or not password_matches(user, password):
-        throttle.failed(email, time.monotonic())
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password")
-    throttle.succeeded(email)
-    return user
+    """The one sign-in check (JSON and form), see ``vnfil.accounts.sign_in``."""
+    try:
+        return await sign_in(session, throttle, email, password)
+    except Refused as exc:
+        raise refused(exc) from exc
+
+
+# --- login CSRF: a sign-in is only taken from this site's own pages -----------------------
+
+LOGIN_CSRF_COOKIE = "vnfil_login_csrf"
+CROSS_SITE = "cross-site sign-in refused: sign in on this site's own page"
+STALE_FORM = "the sign-in form's token is missing or wrong: reload the sign-in page"
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # what secrets.token_urlsafe(24) makes
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def refuse_cross_site(request: Request, settings: Settings) -> None:
+    """A browser names the page a POST comes from (Origin, else Referer); a sign-in from
+    another site's page is refused, so nobody signs a victim's browser into their own
+    account. Clients that are not browsers send neither header and are not concerned."""
+    ours = {_origin(settings.public_base_url), _origin(str(request.base_url))}
+    origin = request.headers.get("origin")
+    if origin is None and request.headers.get("referer"):
+        origin = _origin(request.headers["referer"])
+    if origin is not None and origin.lower() not in ours:  # "null" (a sandbox) too
+        raise HTTPException(status.HTTP_403_FORBIDDEN, CROSS_SITE)
+
+
+def login_form_token(request: Request) -> str:
+    """The sign-in form's token (double-submit: the same value in a cookie and the form);
+    a browser keeps one for all its tabs."""
+    kept = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return kept if _TOKEN_SHAPE.fullmatch(kept) else secrets.token_urlsafe(24)
+
+
+def set_login_form_cookie(response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        secure=settings.public_base_url.startswith("https://"),
+        samesite="strict",
+        path="/login",
+    )
+
+
+def check_login_form(request: Request, settings: Settings, token: str) -> None:
+    """A form sign-in comes from this site's page: same origin, and the form's token
+    matches the cookie the page set (for browsers that send no Origin)."""
+    refuse_cross_site(request, settings)
+    kept = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not kept or not token or not hmac.compare_digest(kept.encode(), token.encode()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, STALE_FORM)
 
 
 async def _session_read(session: SessionDep, user: User, web: WebSession) -> SessionRead:
@@ -110,12 +164,14 @@ async def _session_read(session: SessionDep, user: User, web: WebSession) -> Ses
 @router.post("/auth/login")
 async def login(
     body: LoginInput,
+    request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
     throttle: ThrottleDep,
 ) -> SessionRead:
     """E-mail and password; the answer sets an HttpOnly, SameSite=Lax session cookie."""
+    refuse_cross_site(request, settings)
     user = await authenticate(session, throttle, body.email, body.password)
     if body.membership_id:
         membership = await session.get(Membership, body.membership_id)
@@ -211,40 +267,34 @@ async def create_invitation(
     user: CurrentUser,
     settings: SettingsDep,
     temporal: TemporalDep,
-) -> InvitationLink:
+) -> InvitationRead:
     """Invite a counsellor, assessor, supervisor or admin; someone with an account (in
-    this or another centre) gains the role when they accept."""
+    this or another centre) gains the role when they accept. The link goes to the
+    invited address only (the outbox, then e-mail): the answer never carries it."""
     _own_centre(user, centre_id)
     try:
-        token, row = await invite(
-            session, email=body.email, role=body.role, centre_id=centre_id, invited_by=user.id
+        row = await invite(
+            session,
+            email=body.email,
+            role=body.role,
+            centre_id=centre_id,
+            invited_by=user.id,
+            inviter_name=user.name,
+            base_url=settings.public_base_url,
+            secret=settings.secret_key,
         )
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    centre = await session.get(Centre, centre_id)
-    subject, text = render_message(
-        "invitation",
-        centre=centre.name if centre else centre_id,
-        role=body.role.value.replace("_", " "),
-        inviter=user.name,
-        expires=f"{row.expires_at:%Y-%m-%d}",
-        link=f"{settings.public_base_url}/invitations/{token}",
-    )
-    key = f"invitation:{row.id}"
-    session.add(
-        Notification(
-            id=key, recipient_email=row.email, template="invitation", subject=subject, body=text
-        )
-    )
     await session.commit()  # the invitation and its message, together
     if settings.smtp_host:
+        key = invitation_message_id(row.id)
         try:
             await temporal.start_workflow(
                 MessageDelivery.run, key, id=f"message-{key}", task_queue=settings.task_queue
             )
         except RPCError as exc:  # the message waits in the outbox; say so, do not fail
             log.warning("invitation %s not handed to the mailer: %s", row.id, exc)
-    return InvitationLink(**InvitationRead.model_validate(row).model_dump(), token=token)
+    return InvitationRead.model_validate(row)
 
 
 @router.get("/centres/{centre_id}/invitations", dependencies=[require_roles(Role.centre_admin)])
@@ -261,43 +311,29 @@ async def list_invitations(
 
 
 @router.post("/invitations/{token}/acceptance", status_code=status.HTTP_201_CREATED)
-async def accept_invitation(
+async def accept(
     token: str,
     body: InvitationAcceptance,
+    request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    throttle: ThrottleDep,
 ) -> UserWithToken:
     """The invitee's link: a newcomer creates the account (name + password); an existing
-    person proves it with their password and gains the role. Signs the browser in."""
-    inv = await invitation_by_token(session, token)
-    if inv is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such invitation")
-    if inv.accepted_at is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "this invitation was already accepted")
-    if as_utc(inv.expires_at) <= utcnow():
-        raise HTTPException(status.HTTP_410_GONE, "this invitation has expired; ask for a new one")
-    user = await user_by_email(session, inv.email)
-    bearer = ""
-    if user is None:
-        if not body.name:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "name: required for a new account"
-            )
-        user, bearer = await create_user(
-            session, name=body.name, email=inv.email, role=Role(inv.role), centre_id=inv.centre_id
+    person proves it with their password (counted by the sign-in throttle) and gains the
+    role. Signs the browser in."""
+    refuse_cross_site(request, settings)
+    try:
+        done = await accept_invitation(
+            session, throttle, token, name=body.name, password=body.password
         )
-        user.password_hash = hash_password(body.password)
-        membership = await primary_membership(session, user)
-    else:
-        if not password_matches(user, body.password):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"{inv.email} has an account: give its password"
-            )
-        membership = await add_membership(session, user, Role(inv.role), inv.centre_id)
-    inv.accepted_at, inv.accepted_by = utcnow(), user.id
-    cookie, _ = await open_session(session, user, membership)
-    await session.commit()
-    set_session_cookie(response, settings, cookie)
-    read = UserRead.model_validate(principal_of(user, membership, "session"))
-    return UserWithToken(**read.model_dump(), token=bearer)
+        await session.commit()
+    except Refused as exc:
+        raise refused(exc) from exc
+    except IntegrityError as exc:  # lost a race the claim did not cover: say so, not 500
+        await session.rollback()
+        raise refused(Refused(Why.accepted_meanwhile)) from exc
+    set_session_cookie(response, settings, done.cookie)
+    read = UserRead.model_validate(principal_of(done.user, done.membership, "session"))
+    return UserWithToken(**read.model_dump(), token=done.bearer)

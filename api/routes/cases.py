@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 
-from api.cases import actor_of, case_status, open_case, send_step
+from api.cases import IdempotencyKey, actor_of, case_status, case_view, open_case, send_step
 from api.deps import (
     CurrentUser,
+    PageDep,
     SessionDep,
     SettingsDep,
     TemporalDep,
@@ -18,21 +19,23 @@ from api.deps import (
     visible_cases,
 )
 from vnfil.audit import chain_of, verify_chain
+from vnfil.case_view import CaseView
 from vnfil.models import (
     Case,
     CaseAssignment,
+    Membership,
     Role,
     SigningKey,
+    Stage,
     StageRecord,
     Standard,
-    User,
 )
 from vnfil.rules import uncovered_outcomes
 from vnfil.schemas import (
     AppealInput,
     CaseCreate,
     CaseRead,
-    CaseStatus,
+    CaseState,
     ChairResolution,
     ConflictInput,
     CounsellingInput,
@@ -66,16 +69,20 @@ async def create_case(
 async def list_cases(
     session: SessionDep,
     user: CurrentUser,
-    stage: str | None = None,
-    status_: Annotated[str | None, Query(alias="status")] = None,
+    page: PageDep,
+    stage: Annotated[Stage | None, Query()] = None,
+    status_: Annotated[CaseState | None, Query(alias="status")] = None,
     overdue: bool = False,
-    standard_id: str | None = None,
-    assessor_id: str | None = None,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    standard_id: Annotated[str | None, Query(max_length=64)] = None,
+    assessor_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[CaseRead]:
     """The cases this person may see, newest first."""
-    q = visible_cases(user, stage=stage, status_=status_, overdue=overdue)
+    q = visible_cases(
+        user,
+        stage=stage.value if stage else None,
+        status_=status_.value if status_ else None,
+        overdue=overdue,
+    )
     if standard_id:
         q = q.where(Case.standard_id == standard_id)
     if assessor_id:
@@ -84,7 +91,7 @@ async def list_cases(
         )
         q = q.where(Case.id.in_(on_panel))
     rows = await session.scalars(
-        q.order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset)
+        q.order_by(Case.created_at.desc(), Case.id).limit(page.limit).offset(page.offset)
     )
     return [CaseRead.model_validate(r) for r in rows]
 
@@ -95,9 +102,9 @@ async def get_case(case: VisibleCase) -> CaseRead:
 
 
 @router.get("/{case_id}/status")
-async def get_status(case: VisibleCase, temporal: TemporalDep) -> CaseStatus:
-    """The live state held by the case's workflow."""
-    return await case_status(temporal, case)
+async def get_status(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseView:
+    """The live case held by its workflow, as this person may see it."""
+    return await case_view(temporal, case, user)
 
 
 @router.get("/{case_id}/stage-records")
@@ -141,18 +148,22 @@ async def audit_trail(case: VisibleCase, session: SessionDep) -> dict:
     dependencies=[require_roles(Role.candidate, Role.counsellor, Role.centre_admin)],
 )
 async def complete_identification(
-    case: VisibleCase, body: IdentificationInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
+    case: VisibleCase,
+    body: IdentificationInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
     return await send_step(
-        temporal, case, ValidationCase.complete_identification, actor_of(user), body
+        temporal, case, ValidationCase.complete_identification, actor_of(user), body, key=key
     )
 
 
 @router.post("/{case_id}/submission", dependencies=[require_roles(Role.candidate)])
 async def submit_portfolio(
-    case: VisibleCase, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
-    return await send_step(temporal, case, ValidationCase.submit_portfolio, actor_of(user))
+    case: VisibleCase, temporal: TemporalDep, user: CurrentUser, key: IdempotencyKey = None
+) -> CaseView:
+    return await send_step(temporal, case, ValidationCase.submit_portfolio, actor_of(user), key=key)
 
 
 @router.put("/{case_id}/panel", dependencies=[require_roles(Role.centre_admin)])
@@ -162,40 +173,68 @@ async def assign_panel(
     temporal: TemporalDep,
     session: SessionDep,
     user: CurrentUser,
-) -> CaseStatus:
+    key: IdempotencyKey = None,
+) -> CaseView:
     """Name the assessors (and the supervisor) of the case's panel."""
     wanted = {uid: Role.assessor for uid in body.assessor_ids}
     if body.supervisor_id:
         wanted[body.supervisor_id] = Role.supervisor
-    people = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(list(wanted))))}
+    # Who holds which role here comes from memberships: a person may be an assessor in
+    # this centre and something else (or the same) in another.
+    held = set(
+        (
+            await session.execute(
+                select(Membership.user_id, Membership.role).where(
+                    Membership.user_id.in_(list(wanted)), Membership.centre_id == case.centre_id
+                )
+            )
+        ).tuples()
+    )
     for uid, role in wanted.items():
-        person = people.get(uid)
-        if person is None or person.role != role or person.centre_id != case.centre_id:
+        if (uid, role.value) not in held:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 f"{uid} is not a {role.value} of this case's centre",
             )
-    return await send_step(temporal, case, ValidationCase.assign_panel, actor_of(user), body)
+    return await send_step(
+        temporal, case, ValidationCase.assign_panel, actor_of(user), body, key=key
+    )
 
 
 @router.post("/{case_id}/identity", dependencies=[require_roles(Role.supervisor)])
 async def verify_identity(
-    case: VisibleCase, body: IdentityCheckInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
-    return await send_step(temporal, case, ValidationCase.verify_identity, actor_of(user), body)
+    case: VisibleCase,
+    body: IdentityCheckInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
+    return await send_step(
+        temporal, case, ValidationCase.verify_identity, actor_of(user), body, key=key
+    )
 
 
 @router.post("/{case_id}/decisions", dependencies=[require_roles(Role.assessor)])
 async def record_decision(
-    case: VisibleCase, body: DecisionInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
-    return await send_step(temporal, case, ValidationCase.record_decision, actor_of(user), body)
+    case: VisibleCase,
+    body: DecisionInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
+    return await send_step(
+        temporal, case, ValidationCase.record_decision, actor_of(user), body, key=key
+    )
 
 
 @router.post("/{case_id}/certification", dependencies=[require_roles(Role.centre_admin)])
 async def certify(
-    case: VisibleCase, temporal: TemporalDep, user: CurrentUser, session: SessionDep
-) -> CaseStatus:
+    case: VisibleCase,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    session: SessionDep,
+    key: IdempotencyKey = None,
+) -> CaseView:
     """Issue the signed credential; refused while the awarding body has no signing key."""
     standard = await session.get(Standard, case.standard_id)
     assert standard is not None
@@ -212,45 +251,65 @@ async def certify(
             f"awarding body {standard.awarding_body_id} has no signing key: "
             f"run `vnfil keys create {standard.awarding_body_id}` first",
         )
-    return await send_step(temporal, case, ValidationCase.certify, actor_of(user))
+    return await send_step(temporal, case, ValidationCase.certify, actor_of(user), key=key)
 
 
 @router.post("/{case_id}/withdrawal", dependencies=[require_roles(Role.candidate)])
 async def withdraw(
-    case: VisibleCase, body: WithdrawInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
+    case: VisibleCase,
+    body: WithdrawInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
     """The candidate ends the case at any stage; everything recorded is kept."""
-    return await send_step(temporal, case, ValidationCase.withdraw, actor_of(user), body)
+    return await send_step(temporal, case, ValidationCase.withdraw, actor_of(user), body, key=key)
 
 
 @router.post("/{case_id}/deadline-extension", dependencies=[require_roles(Role.centre_admin)])
 async def extend_deadline(
-    case: VisibleCase, body: ExtensionInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
-    return await send_step(temporal, case, ValidationCase.extend_deadline, actor_of(user), body)
+    case: VisibleCase,
+    body: ExtensionInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
+    return await send_step(
+        temporal, case, ValidationCase.extend_deadline, actor_of(user), body, key=key
+    )
 
 
 @router.post("/{case_id}/appeal", dependencies=[require_roles(Role.candidate)])
 async def appeal(
-    case: VisibleCase, body: AppealInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
+    case: VisibleCase,
+    body: AppealInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
     """Contest the result within the standard's appeal window; a new panel reassesses."""
-    return await send_step(temporal, case, ValidationCase.appeal, actor_of(user), body)
+    return await send_step(temporal, case, ValidationCase.appeal, actor_of(user), body, key=key)
 
 
 @router.post("/{case_id}/result-acceptance", dependencies=[require_roles(Role.candidate)])
-async def accept_result(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseStatus:
+async def accept_result(
+    case: VisibleCase, temporal: TemporalDep, user: CurrentUser, key: IdempotencyKey = None
+) -> CaseView:
     """Accept the result now, waiving the appeal, so it can be certified."""
-    return await send_step(temporal, case, ValidationCase.accept_result, actor_of(user))
+    return await send_step(temporal, case, ValidationCase.accept_result, actor_of(user), key=key)
 
 
 @router.post("/{case_id}/resolution", dependencies=[require_roles(Role.assessor)])
 async def resolve_disagreement(
-    case: VisibleCase, body: ChairResolution, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
+    case: VisibleCase,
+    body: ChairResolution,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
     """The panel's chair decides the outcomes the assessors disagreed on."""
     return await send_step(
-        temporal, case, ValidationCase.resolve_disagreement, actor_of(user), body
+        temporal, case, ValidationCase.resolve_disagreement, actor_of(user), body, key=key
     )
 
 
@@ -261,25 +320,43 @@ async def resolve_disagreement(
     ],
 )
 async def declare_conflict(
-    case: VisibleCase, body: ConflictInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
+    case: VisibleCase,
+    body: ConflictInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
     """Declare a conflict of interest: the person cannot sit on this case's panel."""
-    return await send_step(temporal, case, ValidationCase.declare_conflict, actor_of(user), body)
+    return await send_step(
+        temporal, case, ValidationCase.declare_conflict, actor_of(user), body, key=key
+    )
 
 
 @router.post("/{case_id}/counselling", dependencies=[require_roles(Role.counsellor)])
 async def record_counselling(
-    case: VisibleCase, body: CounsellingInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
+    case: VisibleCase,
+    body: CounsellingInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
     """A counselling session, confirming (or not) each prerequisite of the standard."""
-    return await send_step(temporal, case, ValidationCase.record_counselling, actor_of(user), body)
+    return await send_step(
+        temporal, case, ValidationCase.record_counselling, actor_of(user), body, key=key
+    )
 
 
 @router.post("/{case_id}/portfolio-review", dependencies=[require_roles(Role.counsellor)])
 async def review_portfolio(
-    case: VisibleCase, body: ReviewInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
-    return await send_step(temporal, case, ValidationCase.review_portfolio, actor_of(user), body)
+    case: VisibleCase,
+    body: ReviewInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
+    return await send_step(
+        temporal, case, ValidationCase.review_portfolio, actor_of(user), body, key=key
+    )
 
 
 @router.get("/{case_id}/portfolio-completeness")
@@ -299,7 +376,13 @@ async def portfolio_completeness(case: VisibleCase, temporal: TemporalDep) -> di
 
 @router.post("/{case_id}/sessions", dependencies=[require_roles(Role.centre_admin)])
 async def schedule_session(
-    case: VisibleCase, body: SessionInput, temporal: TemporalDep, user: CurrentUser
-) -> CaseStatus:
+    case: VisibleCase,
+    body: SessionInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
     """Schedule an assessment session (method, time, place or link) for some outcomes."""
-    return await send_step(temporal, case, ValidationCase.schedule_session, actor_of(user), body)
+    return await send_step(
+        temporal, case, ValidationCase.schedule_session, actor_of(user), body, key=key
+    )

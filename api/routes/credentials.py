@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from api.deps import CurrentUser, Principal, SessionDep, SettingsDep, TemporalDep, can_see_case
+from api.deps import (
+    CurrentUser,
+    PageDep,
+    PathId,
+    Principal,
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+    can_see_case,
+    release_connection,
+)
 from vnfil.certificate import render_certificate_html, render_certificate_pdf
 from vnfil.models import Case, Credential, Role, utcnow
 from vnfil.rendering import environment
@@ -34,8 +44,7 @@ async def _may_see(session: SessionDep, user: Principal, cred: Credential) -> bo
 async def list_credentials(
     session: SessionDep,
     user: CurrentUser,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    page: PageDep,
 ) -> list[CredentialRead]:
     q = select(Credential)
     if user.role == Role.issuer:
@@ -47,7 +56,7 @@ async def list_credentials(
     else:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"a {user.role} does not list credentials")
     rows = await session.scalars(
-        q.order_by(Credential.issued_at.desc()).limit(limit).offset(offset)
+        q.order_by(Credential.issued_at.desc(), Credential.id).limit(page.limit).offset(page.offset)
     )
     return [CredentialRead.model_validate(r) for r in rows]
 
@@ -75,14 +84,14 @@ def verification_url(base_url: str, credential_id: str) -> str:
 
 @router.get("/{credential_id}")
 async def get_credential(
-    credential_id: str, session: SessionDep, user: CurrentUser
+    credential_id: PathId, session: SessionDep, user: CurrentUser
 ) -> CredentialRead:
     return CredentialRead.model_validate(await _visible(session, user, credential_id))
 
 
 @router.get("/{credential_id}/verification", response_class=HTMLResponse)
 async def verification_page(
-    credential_id: str, session: SessionDep, settings: SettingsDep, request: Request
+    credential_id: PathId, session: SessionDep, settings: SettingsDep, request: Request
 ) -> Response:
     """Public: anyone holding the link (or the certificate's QR code) sees if it is valid."""
     cred = await _credential(session, credential_id)
@@ -108,7 +117,7 @@ async def _certificate_inputs(
 
 @router.get("/{credential_id}/certificate.html", response_class=HTMLResponse)
 async def certificate_html(
-    credential_id: str, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    credential_id: PathId, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> HTMLResponse:
     cred, url = await _certificate_inputs(session, settings, user, credential_id)
     return HTMLResponse(
@@ -118,7 +127,7 @@ async def certificate_html(
 
 @router.get("/{credential_id}/certificate.pdf")
 async def certificate_pdf(
-    credential_id: str, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    credential_id: PathId, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
     cred, url = await _certificate_inputs(session, settings, user, credential_id)
     pdf = render_certificate_pdf(cred.document, url, revoked=cred.revoked_at is not None)
@@ -131,7 +140,7 @@ async def certificate_pdf(
 
 @router.post("/{credential_id}/revocation")
 async def revoke(
-    credential_id: str,
+    credential_id: PathId,
     body: RevocationInput,
     session: SessionDep,
     user: CurrentUser,
@@ -165,7 +174,7 @@ async def revoke(
         actor=Actor(user_id=user.id, role=Role(user.role), name=user.name),
         at=utcnow(),
     )
-    await session.rollback()  # release the read before the workflow writes
+    await release_connection()  # no connection held while the workflow runs
     return await temporal.execute_workflow(
         CredentialRevocation.run,
         request,

@@ -6,19 +6,21 @@ import uuid
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 
-from activities.events import start_delivery
 from api.deps import CurrentUser, Principal, SessionDep, SettingsDep, TemporalDep, require_roles
-from vnfil.events import cloud_event, new_secret
+from vnfil.events import cloud_event, new_secret, wants
 from vnfil.keys import seal
 from vnfil.models import Event, Role, WebhookDelivery, WebhookSubscription, utcnow
+from vnfil.netguard import TargetRefused, resolve_target
 from vnfil.schemas import (
     DeliveryRead,
     SubscriptionCreate,
     SubscriptionRead,
     SubscriptionSecret,
 )
+from workflows.clients import start_delivery
 
 router = APIRouter(tags=["events"], dependencies=[require_roles(Role.issuer)])
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -28,6 +30,11 @@ def _body_of(user: Principal) -> str:
     if user.awarding_body_id is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this issuer account has no awarding body")
     return user.awarding_body_id
+
+
+def _wants(sub: WebhookSubscription, event: Event) -> bool:
+    """The one rule of who gets what, for first delivery and redelivery alike."""
+    return wants(sub.event_types, event.type)
 
 
 async def _subscription(session: SessionDep, user: Principal, sub_id: str) -> WebhookSubscription:
@@ -42,7 +49,9 @@ async def feed(
     session: SessionDep,
     user: CurrentUser,
     settings: SettingsDep,
-    after: int = Query(0, ge=0, description="the cursor: the last sequence number you have"),
+    after: int = Query(
+        0, ge=0, le=2**62, description="the cursor: the last sequence number you have"
+    ),
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict:
     """Your awarding body's events in order, for issuers that cannot receive webhooks."""
@@ -68,10 +77,19 @@ async def subscribe(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "webhook URLs must use https in production"
         )
+    body_id = _body_of(user)
+    await session.rollback()  # hold no pooled connection while DNS answers
+    try:
+        # Checked again at every delivery, after resolving: this check tells the issuer now.
+        await resolve_target(body.url, allow_private=settings.webhook_allow_private_targets)
+    except TargetRefused as exc:
+        raise RequestValidationError(
+            [{"loc": ("body", "url"), "msg": exc.message, "type": f"webhook_target.{exc.reason}"}]
+        ) from None
     secret = new_secret()
     sub = WebhookSubscription(
         id=str(uuid.uuid4()),
-        awarding_body_id=_body_of(user),
+        awarding_body_id=body_id,
         url=body.url,
         event_types=sorted(set(body.event_types)),
         active=True,
@@ -151,19 +169,36 @@ async def redeliver(
     if event is None or event.awarding_body_id != _body_of(user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event {event_id} of yours")
     if subscription_id:
-        subs = [await _subscription(session, user, subscription_id)]
+        sub = await _subscription(session, user, subscription_id)
+        if not sub.active:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"webhook subscription {sub.id} is deactivated"
+            )
+        if not _wants(sub, event):
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"webhook subscription {sub.id} does not take {event.type} events "
+                f"(it takes {', '.join(sub.event_types)})",
+            )
+        subs = [sub]
     else:
-        subs = list(
-            await session.scalars(
+        subs = [
+            sub
+            for sub in await session.scalars(
                 select(WebhookSubscription).where(
                     WebhookSubscription.awarding_body_id == event.awarding_body_id,
                     WebhookSubscription.active.is_(True),
                 )
             )
-        )
+            if _wants(sub, event)
+        ]
     if not subs:
-        raise HTTPException(status.HTTP_409_CONFLICT, "no active webhook subscription to send to")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"no active webhook subscription takes {event.type} events"
+        )
+    sub_ids = [s.id for s in subs]
+    await session.rollback()  # hold no pooled connection while Temporal answers
     run = uuid.uuid4().hex[:12]
-    for sub in subs:
-        await start_delivery(temporal, settings, event.id, sub.id, run_id=run)
-    return {"event_id": event.id, "subscriptions": [s.id for s in subs], "run": run}
+    for sub_id in sub_ids:
+        await start_delivery(temporal, settings, event_id, sub_id, run_id=run)
+    return {"event_id": event_id, "subscriptions": sub_ids, "run": run}

@@ -1,18 +1,36 @@
-"""Evidence in and out, streamed end to end; stored evidence is never changed."""
+"""Evidence in and out, streamed end to end; stored evidence is never changed.
+
+An upload's bytes go to S3 under a key of their own, then an update asks the case's
+workflow to take them. Only a refusal of that update (a definite "no") removes the
+object: when the outcome is unknown (Temporal restarting, the connection lost) the
+object stays, the client hears 503, and the orphan sweep later removes it if the
+workflow never took it. With an ``Idempotency-Key`` the evidence id is derived from
+(case, person, key), so a retry can never add the same file twice.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from minio.error import S3Error
+from pydantic import AfterValidator, StringConstraints
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
 
-from api.cases import actor_of, case_status, send_step
+from api.cases import (
+    IdempotencyKey,
+    actor_of,
+    case_status,
+    idempotent_id,
+    send_step,
+)
 from api.deps import (
     CurrentUser,
     SessionDep,
@@ -20,43 +38,137 @@ from api.deps import (
     StoreDep,
     TemporalDep,
     VisibleCase,
+    release_connection,
     require_roles,
 )
 from api.uploads import incoming_file
-from vnfil.evidence import UploadRejected
-from vnfil.models import Evidence, Role, Stage
-from vnfil.schemas import EvidenceKind, EvidenceRead, EvidenceRef, PhotoRef
+from vnfil.evidence import MISSING, EvidenceStore, UploadRejected, digest_stream
+from vnfil.models import Case, Evidence, Role, Stage
+from vnfil.schemas import CaseState, CaseStatus, EvidenceKind, EvidenceRead, EvidenceRef, PhotoRef
 from workflows.case import ValidationCase
 
 router = APIRouter(prefix="/cases/{case_id}/evidence", tags=["evidence"])
+
+MAX_LO_IDS = 200
+RETRY_AFTER = "5"
+
+
+def _distinct(ids: list[str]) -> list[str]:
+    if len(set(ids)) != len(ids):
+        raise ValueError("each learning outcome may be named only once")
+    return ids
+
+
+LoIds = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+    Query(
+        min_length=1,
+        max_length=MAX_LO_IDS,
+        description=f"learning outcome ids it supports (1 to {MAX_LO_IDS}, each once)",
+    ),
+    AfterValidator(_distinct),
+]
+
+
+def _not_confirmed() -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "the workflow service did not confirm this evidence; it may have been recorded: "
+        "retry with the same Idempotency-Key, or look at the portfolio first",
+        headers={"Retry-After": RETRY_AFTER},
+    )
+
+
+def _held_keys(state: CaseStatus) -> set[str]:
+    return {e.object_key for e in state.evidence}
+
+
+async def _remove_refused(
+    temporal: Client, case: Case, store: EvidenceStore, key: str
+) -> CaseStatus | None:
+    """Remove an object whose update was refused, unless the case holds it after all;
+    the state read for that check is returned (None if it could not be read)."""
+    try:
+        state = await case_status(temporal, case)
+    except Exception:  # noqa: BLE001 - cannot check: the sweep decides later
+        return None
+    if key not in _held_keys(state):
+        with contextlib.suppress(Exception):  # the store down too: the sweep removes it
+            await asyncio.to_thread(store.remove, key)
+    return state
+
+
+async def _replay(
+    session: AsyncSession,
+    response: Response,
+    held: EvidenceRef,
+    sha256: str,
+    kind: str,
+    lo: list[str],
+) -> EvidenceRead:
+    """The answer to a retry of an upload already in the portfolio, if it is the same."""
+    if (held.sha256, held.kind.value, sorted(held.lo_ids)) != (sha256, kind, sorted(lo)):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "this Idempotency-Key was already used for another upload "
+            "(a different file, kind or outcomes); use a new key for a new file",
+        )
+    row = await session.get(Evidence, held.evidence_id)
+    if row is None:  # the first attempt's update is still being recorded
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "an upload with this Idempotency-Key is still being recorded; retry shortly",
+            headers={"Retry-After": RETRY_AFTER},
+        )
+    response.headers["Idempotent-Replayed"] = "true"
+    return EvidenceRead.model_validate(row)
+
+
+def _held(state: CaseStatus, evidence_id: str) -> EvidenceRef | None:
+    return next((e for e in state.evidence if e.evidence_id == evidence_id), None)
 
 
 @router.post("", status_code=201, dependencies=[require_roles(Role.candidate)])
 async def upload_evidence(
     request: Request,
+    response: Response,
     case: VisibleCase,
     user: CurrentUser,
+    session: SessionDep,
     temporal: TemporalDep,
     store: StoreDep,
     settings: SettingsDep,
     kind: EvidenceKind,
-    lo: Annotated[list[str], Query(min_length=1, description="learning outcome ids it supports")],
+    lo: LoIds,
     filename: str | None = None,
+    key: IdempotencyKey = None,
 ) -> EvidenceRead:
-    """Stream one file into the portfolio: raw body (``?filename=``) or multipart ``file``."""
+    """Stream one file into the portfolio: raw body (``?filename=``) or multipart ``file``.
+
+    Send an ``Idempotency-Key`` to make retries safe: the same key with the same file
+    answers with the evidence already recorded; with another file, 422.
+    """
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + 64 * 1024:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,
             f"file is larger than the limit of {settings.max_upload_bytes} bytes",
         )
-    # Cheap early refusals, so nobody streams a gigabyte into a closed portfolio.
+    # Cheap early refusals, before a byte of the body is read, so nobody streams a
+    # gigabyte into a closed portfolio: first the read model, then the live state.
     # The workflow's validator stays the authority once the file is in.
-    state = await case_status(temporal, case)
-    if state.stage != Stage.documentation or state.submitted:
+    if case.status != CaseState.open or case.stage != Stage.documentation:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
-            f"the portfolio takes evidence only in documentation; the case is in {state.stage.value}",
+            "the portfolio takes evidence only in documentation while the case is open; "
+            f"the case is {case.status} in {case.stage}",
+        )
+    state = await case_status(temporal, case)  # gives the DB connection back first
+    if state.status != CaseState.open or state.stage != Stage.documentation or state.submitted:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "the portfolio takes evidence only in documentation while the case is open; "
+            f"the case is {state.status.value} in {state.stage.value}",
         )
     unknown = sorted(set(lo) - set(state.selected_lo_ids))
     if unknown:
@@ -70,11 +182,21 @@ async def upload_evidence(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             f"{incoming.media_type} is not accepted; allowed: {', '.join(settings.allowed_media_types)}",
         )
-    evidence_id = str(uuid.uuid4())
-    key = f"cases/{case.id}/evidence/{evidence_id}"
+    attempt = str(uuid.uuid4())
+    evidence_id = idempotent_id(case, user.id, "add_evidence", key) if key else attempt
+    held = _held(state, evidence_id)
+    if held is not None:  # a retry of an upload already taken: compare, store nothing
+        try:
+            sha256, _ = await digest_stream(incoming.chunks, settings.max_upload_bytes)
+        except UploadRejected as exc:
+            raise HTTPException(exc.status, exc.message) from None
+        return await _replay(session, response, held, sha256, kind.value, lo)
+    # Each attempt writes a key of its own: a retry never overwrites bytes that an
+    # earlier attempt's update (still in flight, perhaps) points at.
+    object_key = f"cases/{case.id}/evidence/{attempt}"
     try:
         stored = await store.put_stream(
-            key,
+            object_key,
             incoming.chunks,
             media_type=incoming.media_type,
             max_bytes=settings.max_upload_bytes,
@@ -84,7 +206,7 @@ async def upload_evidence(
         raise HTTPException(exc.status, exc.message) from None
     ref = EvidenceRef(
         evidence_id=evidence_id,
-        object_key=key,
+        object_key=object_key,
         sha256=stored.sha256,
         size=stored.size,
         filename=incoming.filename,
@@ -94,21 +216,24 @@ async def upload_evidence(
     )
     try:
         await send_step(temporal, case, ValidationCase.add_evidence, actor_of(user), ref)
-    except BaseException:
-        # The portfolio refused it (e.g. submitted meanwhile): leave nothing behind.
-        await asyncio.to_thread(store.remove, key)
-        raise
-    return EvidenceRead(
-        id=evidence_id,
-        case_id=case.id,
-        filename=ref.filename,
-        media_type=ref.media_type,
-        size=ref.size,
-        sha256=ref.sha256,
-        kind=kind.value,
-        lo_ids=lo,
-        created_at=datetime.now(UTC),
-    )
+    except HTTPException:
+        # A definite refusal: this attempt's object is not in the portfolio.
+        after = await _remove_refused(temporal, case, store, object_key)
+        earlier = _held(after, evidence_id) if key and after is not None else None
+        if earlier is None:
+            raise
+        # The same key's earlier attempt landed meanwhile.
+        return await _replay(session, response, earlier, stored.sha256, kind.value, lo)
+    except asyncio.CancelledError:
+        raise  # the client went away: the outcome is unknown, the sweep decides
+    except Exception as exc:
+        # Unknown outcome (Temporal restarting, the answer lost): the update may have
+        # landed, so the object stays; the orphan sweep removes it if it did not.
+        raise _not_confirmed() from exc
+    row = await session.get(Evidence, evidence_id)
+    if row is None:  # recorded by the workflow; the read model lags (never seen)
+        raise _not_confirmed()
+    return EvidenceRead.model_validate(row)
 
 
 @router.get("")
@@ -123,12 +248,22 @@ async def list_evidence(case: VisibleCase, session: SessionDep) -> list[Evidence
 async def download_evidence(
     evidence_id: str, case: VisibleCase, session: SessionDep, store: StoreDep
 ) -> StreamingResponse:
+    """The file as it was uploaded; 200 only once the store has answered for it."""
     ev = await session.get(Evidence, evidence_id)
     if ev is None or ev.case_id != case.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evidence {evidence_id} in this case")
+    await release_connection()
+    try:
+        reader = await asyncio.to_thread(store.open_object, ev.object_key)
+    except S3Error as exc:
+        if exc.code in MISSING:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"the file of evidence {evidence_id} is not in the store"
+            ) from None
+        raise
     ascii_name = ev.filename.encode("ascii", "replace").decode().replace('"', "'")
     return StreamingResponse(
-        store.iter_object(ev.object_key),
+        reader,
         media_type=ev.media_type,
         headers={
             "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(ev.filename)}",
@@ -149,6 +284,7 @@ async def upload_identity_photo(
     request: Request, case: VisibleCase, store: StoreDep, filename: str | None = None
 ) -> PhotoRef:
     """A photo taken at the identity check; pass the answer as ``photo`` to POST /identity."""
+    await release_connection()  # the photo streams to S3 with no DB connection held
     incoming = await incoming_file(request, filename or "identity-photo")
     if incoming.media_type not in PHOTO_TYPES:
         raise HTTPException(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from api.cases import case_status
+from api.cases import case_view
 from api.deps import (
     SESSION_COOKIE,
     Principal,
@@ -24,7 +24,13 @@ from api.deps import (
     current_user,
     visible_cases,
 )
-from api.routes.auth import authenticate, set_session_cookie
+from api.routes.auth import (
+    authenticate,
+    check_login_form,
+    login_form_token,
+    set_login_form_cookie,
+    set_session_cookie,
+)
 from vnfil.accounts import (
     invitation_by_token,
     memberships_of,
@@ -99,9 +105,12 @@ async def home(user: PageUser) -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(
-    request: Request, error: bool = False, throttled: bool = False
+    request: Request, settings: SettingsDep, error: bool = False, throttled: bool = False
 ) -> HTMLResponse:
-    return _render(request, "login", None, error=error, throttled=throttled)
+    token = login_form_token(request)
+    page = _render(request, "login", None, error=error, throttled=throttled, login_csrf=token)
+    set_login_form_cookie(page, settings, token)
+    return page
 
 
 @router.post("/login")
@@ -112,8 +121,10 @@ async def login_form(
     throttle: ThrottleDep,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """The form sign-in (works without JavaScript); the JSON one is POST /auth/login."""
+    check_login_form(request, settings, csrf_token)
     try:
         user = await authenticate(session, throttle, email, password)
     except HTTPException as exc:
@@ -300,7 +311,7 @@ async def case_page(
     case = await session.get(Case, case_id)
     if case is None or not await can_see_case(session, user, case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case of yours")
-    state = await case_status(temporal, case)
+    state = await case_view(temporal, case, user)
     standard = await session.get(Standard, case.standard_id)
     assert standard is not None
     doc = StandardDocument.model_validate(standard.document)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from api.deps import CurrentUser, SessionDep, require_roles
+from api.deps import CurrentUser, PageDep, PathId, SessionDep, read_capped, require_roles
 from vnfil.models import Role, Standard
 from vnfil.schemas import StandardDocument, StandardRead
 from vnfil.standards import (
+    CodeOwnedElsewhere,
     StandardFileError,
+    VersionExists,
     dump_standard,
-    find_version,
     import_standard,
     parse_standard,
 )
@@ -26,27 +28,37 @@ MAX_STANDARD_BYTES = 1024 * 1024
 
 @router.get("")
 async def list_standards(
-    session: SessionDep, _: CurrentUser, code: str | None = None
+    session: SessionDep,
+    _: CurrentUser,
+    page: PageDep,
+    code: Annotated[str | None, Query(max_length=100, pattern=r"^[a-z0-9-]+$")] = None,
 ) -> list[StandardRead]:
     q = select(Standard).order_by(Standard.code, Standard.version)
     if code:
         q = q.where(Standard.code == code)
-    return [StandardRead.model_validate(r, from_attributes=True) for r in await session.scalars(q)]
+    rows = await session.scalars(q.limit(page.limit).offset(page.offset))
+    return [StandardRead.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.post(
     "",
     status_code=201,
     dependencies=[require_roles(Role.issuer)],
-    responses={422: {"description": "the file's problems, each with field and line"}},
+    responses={
+        403: {"description": "the code belongs to another awarding body"},
+        409: {"description": "this version of the code is already published"},
+        413: {"description": "the file is over 1 MiB (read no further than that)"},
+        422: {"description": "the file's problems, each with field and line"},
+    },
 )
 async def publish_standard(
     request: Request, session: SessionDep, user: CurrentUser
 ) -> StandardRead:
-    """Publish a standard version (YAML or JSON body) for the caller's awarding body."""
-    body = await request.body()
-    if len(body) > MAX_STANDARD_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "a standard file is at most 1 MiB")
+    """Publish a standard version (YAML or JSON body) for the caller's awarding body.
+
+    The first body to publish a code owns it; only that body publishes its later versions.
+    """
+    body = await read_capped(request, MAX_STANDARD_BYTES, "a standard file")
     try:
         doc = parse_standard(body.decode("utf-8"))
     except UnicodeDecodeError:
@@ -63,14 +75,17 @@ async def publish_standard(
             },
             status_code=422,
         )
-    if await find_version(session, doc.code, doc.version) is not None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"{doc.code} version {doc.version} is already published; publish a new version",
-        )
     assert user.awarding_body_id is not None
-    row = await import_standard(session, doc, user.awarding_body_id)
-    await session.commit()
+    try:
+        row = await import_standard(session, doc, user.awarding_body_id, existing_ok=False)
+        await session.commit()
+    except CodeOwnedElsewhere as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    except (VersionExists, IntegrityError):  # the same version published at the same time
+        await session.rollback()
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, str(VersionExists(doc.code, doc.version))
+        ) from None
     return StandardRead.model_validate(row, from_attributes=True)
 
 
@@ -82,13 +97,16 @@ async def _get(session: SessionDep, standard_id: str) -> Standard:
 
 
 @router.get("/{standard_id}")
-async def get_standard(standard_id: str, session: SessionDep, _: CurrentUser) -> StandardRead:
+async def get_standard(standard_id: PathId, session: SessionDep, _: CurrentUser) -> StandardRead:
     return StandardRead.model_validate(await _get(session, standard_id), from_attributes=True)
 
 
 @router.get("/{standard_id}/export", response_class=PlainTextResponse)
 async def export_standard(
-    standard_id: str, session: SessionDep, _: CurrentUser, format: Literal["yaml", "json"] = "yaml"
+    standard_id: PathId,
+    session: SessionDep,
+    _: CurrentUser,
+    format: Literal["yaml", "json"] = "yaml",
 ) -> PlainTextResponse:
     row = await _get(session, standard_id)
     doc = StandardDocument.model_validate(row.document)

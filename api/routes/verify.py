@@ -2,46 +2,38 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import select
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import PathId, SessionDep, SettingsDep, read_capped
 from vnfil.credentials import VC_CONTEXT
 from vnfil.keys import issuer_url, method_id
 from vnfil.models import AwardingBody, SigningKey, StatusList
-from vnfil.schemas import Check, VerificationResult
-from vnfil.verification import DatabaseRegistry, verify_credential
+from vnfil.schemas import VerificationResult
+from vnfil.verification import DatabaseRegistry, verify_json
 
 router = APIRouter(tags=["verification"])
 MAX_CREDENTIAL_BYTES = 1024 * 1024
 
 
-@router.post("/verify")
+@router.post(
+    "/verify",
+    responses={413: {"description": "the body is over 1 MiB (read no further than that)"}},
+)
 async def verify(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> VerificationResult:
-    """Any credential JSON in the body; the answer names each check and the first that failed."""
-    raw = await request.body()
-    if len(raw) > MAX_CREDENTIAL_BYTES:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"a credential is at most {MAX_CREDENTIAL_BYTES // 1024} KiB; this is {len(raw)} bytes",
-        )
-    try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        return VerificationResult(
-            verified=False,
-            failed="malformed",
-            checks=[Check(name="malformed", ok=False, detail=f"the body is not JSON: {exc}")],
-        )
-    return await verify_credential(doc, DatabaseRegistry(session, settings.public_base_url))
+    """Any credential JSON in the body; the answer names each check and the first that failed.
+
+    A body that is not strict JSON (NaN, Infinity, a number out of range, nesting too
+    deep) or not a credential is answered 200 with ``failed: "malformed"``.
+    """
+    raw = await read_capped(request, MAX_CREDENTIAL_BYTES, "a credential")
+    return await verify_json(raw, DatabaseRegistry(session, settings.public_base_url))
 
 
 @router.get("/status/{list_id}")
-async def status_list(list_id: str, session: SessionDep) -> dict:
+async def status_list(list_id: PathId, session: SessionDep) -> dict:
     """The signed Bitstring Status List credential; it changes the moment a bit flips."""
     row = await session.get(StatusList, list_id)
     if row is None:
@@ -50,7 +42,9 @@ async def status_list(list_id: str, session: SessionDep) -> dict:
 
 
 @router.get("/issuers/{awarding_body_id}")
-async def issuer_profile(awarding_body_id: str, session: SessionDep, settings: SettingsDep) -> dict:
+async def issuer_profile(
+    awarding_body_id: PathId, session: SessionDep, settings: SettingsDep
+) -> dict:
     """The issuer's profile and controller document: every key it ever signed with.
 
     Retired keys stay listed (what they signed stays valid); revoked ones say when.

@@ -1,0 +1,131 @@
+"""One case per path a stage rule guards, each replayed at once; with
+``VNFIL_RECORD_HISTORY=<prefix>`` each history is also kept as ``histories/<prefix>-<path>.json``
+so later workflow code must replay it (``tests/test_replay.py``).
+
+The paths: onsite identity (refusals included), appeal to a second panel, the chair's
+resolution, a conflict of interest, a withdrawal after an extension, and expiry (timers,
+on the time-skipping server).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from uuid import uuid4
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from tests.factories import PDF, make_world, new_case, ok, upload
+from vnfil.standards import sample_document
+from vnfil.temporal import workflow_id
+from workflows.case import ValidationCase
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+async def _replay_and_keep(client: Client, case_id: str, path: str) -> None:
+    handle = client.get_workflow_handle_for(ValidationCase.run, workflow_id(case_id))
+    history = await handle.fetch_history()
+    await Replayer(
+        workflows=[ValidationCase], data_converter=pydantic_data_converter
+    ).replay_workflow(history)
+    prefix = os.environ.get("VNFIL_RECORD_HISTORY")
+    if prefix:
+        (HISTORIES / f"{prefix}-{path}.json").write_text(history.to_json())
+
+
+async def test_onsite_identity_path(stack) -> None:
+    w = await make_world(
+        stack,
+        sample_document("adult-training").model_copy(update={"code": f"at-{uuid4().hex[:8]}"}),
+    )
+    run = await new_case(w)
+    ok(await run.identify())
+    los = [lo.id for lo in w.standard.learning_outcomes]
+    ok(await upload(w, run.case_id, run.candidate, PDF, los=los), 201)
+    ok(await run.assign(n=3))
+    ok(await run.submit())
+    assert (await run.verify_identity()).status_code == 422  # online, for an onsite standard
+    assert run.supervisor is not None
+    ok(
+        await w.http.post(
+            f"{run.url}/identity",
+            json={"method": "onsite", "document_type": "passport", "result": "verified"},
+            headers=run.supervisor.auth,
+        )
+    )
+    for a in run.assessors:
+        ok(await run.decide(a))
+    ok(await run.accept())
+    ok(await run.certify())
+    await _replay_and_keep(stack.client, run.case_id, "onsite-identity")
+
+
+async def test_appeal_path(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    await run.ready_for_decisions()
+    ok(await run.decide(run.assessors[0], {"DC3": False}))
+    ok(await run.decide(run.assessors[1], {"DC3": False}))
+    ok(await run.appeal())
+    ok(await run.assign())
+    ok(await run.decide(run.assessors[0]))
+    ok(await run.decide(run.assessors[1]))
+    assert (await run.appeal()).status_code == 409
+    ok(await run.certify())
+    await _replay_and_keep(stack.client, run.case_id, "appeal")
+
+
+async def test_chair_and_conflict_path(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    await run.ready_for_decisions(assessors=3)
+    conflicted = run.assessors[2]
+    ok(
+        await w.http.post(
+            f"{run.url}/conflicts",
+            json={"reason": "former colleague of the candidate"},
+            headers=conflicted.auth,
+        )
+    )
+    ok(await run.decide(run.assessors[0], {"DC4": False}))
+    ok(await run.decide(run.assessors[1]))
+    ok(await run.resolve({"DC4": True}))
+    ok(await run.accept())
+    ok(await run.certify())
+    await _replay_and_keep(stack.client, run.case_id, "chair-conflict")
+
+
+async def test_withdrawal_after_extension_path(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    ok(await upload(w, run.case_id, run.candidate, PDF, los=["DC1"]), 201)
+    ok(
+        await w.http.post(
+            f"{run.url}/deadline-extension",
+            json={"days": 10, "reason": "illness"},
+            headers=w.admin.auth,
+        )
+    )
+    ok(
+        await w.http.post(
+            f"{run.url}/withdrawal", json={"reason": "moving abroad"}, headers=run.candidate.auth
+        )
+    )
+    assert (await run.submit()).status_code == 409
+    await _replay_and_keep(stack.client, run.case_id, "withdrawal")
+
+
+async def test_expiry_path(timed) -> None:
+    stack, env = timed
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.identify())
+    await env.sleep(timedelta(days=61))  # documentation: 60 days
+    handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
+    assert (await handle.result()).status == "expired"
+    await _replay_and_keep(stack.client, run.case_id, "expiry")

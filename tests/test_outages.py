@@ -1,0 +1,145 @@
+"""Outages of Temporal and S3: 503 with ``Retry-After``, never a 500 nor a broken
+download; no request holds a database connection while it waits on either, so
+database-only reads and /health go on answering."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+
+from api.main import create_app
+from tests.conftest import S3_KEY, S3_SECRET, Stack
+from tests.factories import PDF, CaseRun, make_world, new_case, ok
+from tests.outage import CountingBody, Faults, asgi_client, with_faults
+from vnfil.embedded import WeedPorts, free_port, wait_for, weed_service
+from vnfil.evidence import EvidenceStore
+
+
+async def _documentation_case(stack: Stack) -> CaseRun:
+    run = await new_case(await make_world(stack))
+    ok(await run.identify())
+    return run
+
+
+def _evidence(run: CaseRun, http: httpx.AsyncClient, content: object, **params: str):  # type: ignore[no-untyped-def]
+    return http.post(
+        f"{run.url}/evidence",
+        params={"kind": "certificate", "lo": "DC1", "filename": "cert.pdf", **params},
+        content=content,  # type: ignore[arg-type]
+        headers={**run.candidate.auth, "Content-Type": "application/pdf"},
+    )
+
+
+def _unavailable(r: httpx.Response) -> None:
+    assert r.status_code == 503, f"{r.status_code}: {r.text}"
+    assert int(r.headers["Retry-After"]) > 0
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["status"] == 503 and problem["detail"]
+
+
+async def test_no_request_holds_a_db_connection_while_it_waits(stack: Stack) -> None:
+    run = await _documentation_case(stack)
+    http, auth = stack.http, run.candidate.auth
+    app = stack.http._transport.app  # type: ignore[attr-defined]
+    pool = app.state.sessions.kw["bind"].sync_engine.pool
+    real = app.state.temporal
+    faults = Faults(held=True)
+    app.state.temporal = with_faults(real, faults)
+    try:
+        # Requests waiting on Temporal: each would hold one of the pool's connections.
+        waiting = [
+            asyncio.create_task(http.get(f"{run.url}/status", headers=auth)) for _ in range(10)
+        ]
+        waiting.append(asyncio.create_task(_evidence(run, http, PDF)))
+        waiting.append(asyncio.create_task(http.post(f"{run.url}/submission", headers=auth)))
+        await faults.wait_for_arrivals(len(waiting))
+        assert pool.checkedout() == 0
+        # Database-only reads and /health answer while they wait.
+        assert ok(await http.get(run.url, headers=auth))["id"] == run.case_id
+        assert ok(await http.get(f"{run.url}/evidence", headers=auth)) == []
+        health = (await http.get("/health")).json()
+        assert health["checks"]["database"] == "ok", health
+        assert not any(t.done() for t in waiting)
+    finally:
+        faults.release.set()
+        app.state.temporal = real
+    answers = await asyncio.gather(*waiting)
+    assert [r.status_code for r in answers] == [200] * 10 + [201, 422]  # DC2.. not covered
+
+    # An upload streaming into S3 holds none either.
+    pulled = asyncio.Event()
+    more = asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield PDF[:100]
+        pulled.set()  # the server asked for more: it is mid-upload
+        await more.wait()
+        yield PDF[100:]
+
+    upload = asyncio.create_task(_evidence(run, http, slow_body()))
+    await pulled.wait()
+    assert pool.checkedout() == 0
+    assert ok(await http.get(run.url, headers=auth))["id"] == run.case_id
+    more.set()
+    assert ok(await upload, 201)["size"] == len(PDF)
+
+
+async def test_temporal_unreachable_is_503_and_db_reads_go_on(stack: Stack) -> None:
+    run = await _documentation_case(stack)
+    auth = run.candidate.auth
+    dead = stack.settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
+    app = create_app(dead)
+    async with app.router.lifespan_context(app), asgi_client(app) as http:
+        _unavailable(await http.get(f"{run.url}/status", headers=auth))
+        _unavailable(await http.post(f"{run.url}/submission", headers=auth))
+        _unavailable(await http.get(f"{run.url}/portfolio-completeness", headers=auth))
+        body = CountingBody(PDF * 100)
+        _unavailable(await _evidence(run, http, body))
+        assert body.pulled <= body.chunk  # refused before the file was read
+        # The database still answers.
+        assert ok(await http.get(run.url, headers=auth))["id"] == run.case_id
+        assert ok(await http.get(f"{run.url}/evidence", headers=auth)) == []
+        health = await http.get("/health")
+        assert health.status_code == 503
+        assert health.json()["checks"]["database"] == "ok"
+
+
+async def test_s3_outage_is_503_for_uploads_and_downloads(stack: Stack, tmp_path: Path) -> None:
+    ports = WeedPorts.free()
+    svc = weed_service(
+        tmp_path / "s3", ports, S3_KEY, S3_SECRET, "unused", tmp_path / "weed.log"
+    ).start()
+    try:
+        own = stack.settings.model_copy(
+            update={
+                "s3_endpoint": f"127.0.0.1:{ports.s3}",
+                "s3_bucket": f"evidence-{uuid.uuid4().hex[:10]}",
+            }
+        )
+        probe = EvidenceStore(own)
+        await asyncio.to_thread(
+            wait_for, lambda: probe.client.list_buckets() is not None, "SeaweedFS S3", 90, svc
+        )
+        run = await _documentation_case(stack)
+        auth = run.candidate.auth
+        app = create_app(own)
+        async with app.router.lifespan_context(app), asgi_client(app) as http:
+            ev = ok(await _evidence(run, http, PDF), 201)
+            url = f"{run.url}/evidence/{ev['id']}"
+            assert (await http.get(url, headers=auth)).content == PDF
+
+            svc.stop()
+            _unavailable(await _evidence(run, http, PDF))
+            _unavailable(await http.get(url, headers=auth))
+            # What the database alone knows still answers.
+            listed = ok(await http.get(f"{run.url}/evidence", headers=auth))
+            assert [e["id"] for e in listed] == [ev["id"]]
+            health = await http.get("/health")
+            assert health.status_code == 503 and health.json()["checks"]["database"] == "ok"
+    finally:
+        svc.stop()
