@@ -49,7 +49,8 @@ def build_worker(
     sessions = make_session_factory(make_engine(settings))
     acts = CaseActivities(store, sessions, settings, start_delivery)
     creds = CredentialActivities(sessions, settings, start_delivery)
-    events = EventActivities(sessions, settings, http or httpx.AsyncClient())
+    # Webhooks go straight to the checked address: no proxy from the environment.
+    events = EventActivities(sessions, settings, http or httpx.AsyncClient(trust_env=False))
     sweeper = SweepActivities(store, sessions, query_case)
     accounts = AccountActivities(sessions)
     return Worker(

@@ -20,6 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.events import EventActivities
     from vnfil.schemas import DeliveryInput, DeliveryOutcome
 
+# One attempt: a lookup and one request capped at the webhook (or SMTP) timeout. A worker
+# lost mid-attempt costs this long before the next one.
+ATTEMPT = timedelta(seconds=30)
 BACKOFF = RetryPolicy(
     initial_interval=timedelta(seconds=10),
     backoff_coefficient=2.0,
@@ -35,7 +38,7 @@ class EventDelivery:
             return await workflow.execute_activity_method(
                 EventActivities.deliver,
                 inp,
-                start_to_close_timeout=timedelta(seconds=60),
+                start_to_close_timeout=ATTEMPT,
                 schedule_to_close_timeout=timedelta(hours=inp.retry_hours),
                 retry_policy=BACKOFF,
             )
@@ -44,7 +47,7 @@ class EventDelivery:
             return await workflow.execute_activity_method(
                 EventActivities.give_up,
                 inp,
-                start_to_close_timeout=timedelta(seconds=60),
+                start_to_close_timeout=ATTEMPT,
             )
 
 
@@ -57,7 +60,7 @@ class MessageDelivery:
         return await workflow.execute_activity_method(
             CaseActivities.deliver_message,
             key,
-            start_to_close_timeout=timedelta(seconds=60),
+            start_to_close_timeout=ATTEMPT,
             schedule_to_close_timeout=timedelta(hours=24),
             retry_policy=BACKOFF,
         )
