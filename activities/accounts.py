@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from vnfil.accounts import LoginThrottle, delete_expired_sessions, forget_stale_attempts
-from vnfil.models import utcnow
-from vnfil.schemas import SessionPurgeInput, SessionPurgeReport
+from vnfil.accounts.schemas import SessionPurgeInput, SessionPurgeReport
+from vnfil.accounts.service import LoginThrottle, delete_expired_sessions, forget_stale_attempts
+from vnfil.platform.db import utcnow
 
 
 class AccountActivities:

@@ -21,43 +21,36 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.events import StartDelivery, dispatch
-from vnfil.accounts import message_text
-from vnfil.audit import append_entry
-from vnfil.credentials import build_credential
-from vnfil.errors import Refusal
-from vnfil.events import record_event
-from vnfil.evidence import EvidenceStore, StoredObject
-from vnfil.keys import KeyError_, active_key
-from vnfil.models import (
-    Case,
-    CaseAssignment,
-    Credential,
-    Evidence,
-    Membership,
-    Notification,
-    Role,
-    Stage,
-    StageRecord,
-    Standard,
-    User,
-    utcnow,
-)
-from vnfil.rendering import environment, render_message
-from vnfil.schemas import (
+from vnfil.accounts.models import Membership, Notification, User
+from vnfil.accounts.schemas import Role
+from vnfil.accounts.service import message_text
+from vnfil.cases.audit import append_entry
+from vnfil.cases.models import Case, CaseAssignment, StageRecord
+from vnfil.cases.schemas import (
     AssignmentInput,
     AuditInput,
-    CredentialInput,
-    CredentialRef,
     DeadlineInput,
-    EvidenceRecordInput,
     NotificationInput,
+    Stage,
     StageRecordInput,
     StageRecordRef,
-    StandardDocument,
 )
-from vnfil.settings import Settings
-from vnfil.signing import sign
-from vnfil.status import allocate, entry
+from vnfil.credentials.document import build_credential
+from vnfil.credentials.keys import KeyError_, active_key
+from vnfil.credentials.models import Credential
+from vnfil.credentials.schemas import CredentialInput, CredentialRef
+from vnfil.credentials.signing import sign
+from vnfil.credentials.status import allocate, entry
+from vnfil.events.service import record_event
+from vnfil.evidence.models import Evidence
+from vnfil.evidence.schemas import EvidenceRecordInput
+from vnfil.evidence.store import EvidenceStore, StoredObject
+from vnfil.platform.db import utcnow
+from vnfil.platform.errors import Refusal
+from vnfil.platform.rendering import environment, render_message
+from vnfil.platform.settings import Settings
+from vnfil.standards.models import Standard
+from vnfil.standards.schemas import StandardDocument
 
 A = TypeVar("A")
 R = TypeVar("R")

@@ -12,13 +12,16 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.events import StartDelivery, dispatch
-from vnfil.audit import append_entry
-from vnfil.events import record_event
-from vnfil.keys import active_key
-from vnfil.models import AuditEntry, Credential, Event, as_utc
-from vnfil.schemas import RevocationRef, RevocationRequest
-from vnfil.settings import Settings
-from vnfil.status import locked, set_revoked, status_list_url
+from vnfil.cases.audit import append_entry
+from vnfil.cases.models import AuditEntry
+from vnfil.credentials.keys import active_key
+from vnfil.credentials.models import Credential
+from vnfil.credentials.schemas import RevocationRef, RevocationRequest
+from vnfil.credentials.status import locked, set_revoked, status_list_url
+from vnfil.events.models import Event
+from vnfil.events.service import record_event
+from vnfil.platform.db import as_utc
+from vnfil.platform.settings import Settings
 
 # Fresh reads of a status list that changed under a revocation, before Temporal retries.
 STALE_RETRIES = 50

@@ -1,6 +1,6 @@
 """Delivering events to issuers' webhooks: one attempt per activity run, each logged.
 
-Each attempt resolves and checks the target again (``vnfil.netguard``) and connects
+Each attempt resolves and checks the target again (``vnfil.events.netguard``) and connects
 to the address it checked; the delivery log marks a failure ``permanent:`` (the
 target is refused: not retried) or ``transient:`` (retried for the delivery window).
 """
@@ -19,12 +19,20 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from vnfil.events import cloud_event, wants, webhook_headers
-from vnfil.keys import unseal
-from vnfil.models import Event, WebhookDelivery, WebhookSubscription, as_utc, utcnow
-from vnfil.netguard import Refused, Resolver, Target, TargetRefused, resolve_target, system_resolver
-from vnfil.schemas import DeliveryInput, DeliveryOutcome
-from vnfil.settings import Settings
+from vnfil.events.models import Event, WebhookDelivery, WebhookSubscription
+from vnfil.events.netguard import (
+    Refused,
+    Resolver,
+    Target,
+    TargetRefused,
+    resolve_target,
+    system_resolver,
+)
+from vnfil.events.schemas import DeliveryInput, DeliveryOutcome
+from vnfil.events.service import cloud_event, wants, webhook_headers
+from vnfil.platform.db import as_utc, utcnow
+from vnfil.platform.sealing import unseal
+from vnfil.platform.settings import Settings
 
 
 def live_secrets(settings: Settings, sub: WebhookSubscription) -> list[str]:

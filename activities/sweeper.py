@@ -17,9 +17,12 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from vnfil.evidence import EvidenceStore
-from vnfil.models import Case, Evidence, utcnow
-from vnfil.schemas import CaseStatus, SweepInput, SweepReport
+from vnfil.cases.models import Case
+from vnfil.cases.schemas import CaseStatus
+from vnfil.evidence.models import Evidence
+from vnfil.evidence.schemas import SweepInput, SweepReport
+from vnfil.evidence.store import EvidenceStore
+from vnfil.platform.db import utcnow
 
 
 class SweepActivities:

@@ -25,11 +25,12 @@ from activities.cases import CaseActivities
 from activities.credentials import CredentialActivities
 from activities.events import EventActivities
 from activities.sweeper import SweepActivities
-from vnfil.db import make_engine, make_session_factory
-from vnfil.evidence import EvidenceStore
-from vnfil.schemas import SessionPurgeInput, SweepInput
-from vnfil.settings import Settings, get_settings
-from vnfil.temporal import connect
+from vnfil.accounts.schemas import SessionPurgeInput
+from vnfil.evidence.schemas import SweepInput
+from vnfil.evidence.store import EvidenceStore
+from vnfil.platform.db import make_engine, make_session_factory
+from vnfil.platform.settings import Settings, get_settings
+from vnfil.platform.temporal import connect
 from workflows.case import ValidationCase
 from workflows.clients import query_case, start_delivery
 from workflows.delivery import EventDelivery, MessageDelivery

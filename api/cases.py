@@ -2,7 +2,7 @@
 
 Routes stay thin: they resolve who is asking and which case, then call these. A
 step refused by the workflow's validator comes back as the matching 4xx, chosen by
-the refusal's type (``vnfil.errors.Refusal``), never by its text. Every call here
+the refusal's type (``vnfil.platform.errors.Refusal``), never by its text. Every call here
 first gives the request's database connection back (``release_connection``): a
 request waiting on Temporal holds no connection.
 """
@@ -22,14 +22,18 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Principal, release_connection
-from vnfil.audit import append_entry
-from vnfil.case_view import CaseView, view_of
-from vnfil.errors import HTTP_STATUS, Refusal
-from vnfil.models import AuditEntry, Case, Centre, Stage, Standard, utcnow
-from vnfil.schemas import Actor, CandidateRef, CaseInput, CaseState, CaseStatus
-from vnfil.settings import Settings
-from vnfil.standards import snapshot
-from vnfil.temporal import CENTRE, STAGE, STANDARD, STATUS, workflow_id
+from vnfil.accounts.models import Centre
+from vnfil.accounts.schemas import Actor, CandidateRef
+from vnfil.cases.audit import append_entry
+from vnfil.cases.models import AuditEntry, Case
+from vnfil.cases.schemas import CaseInput, CaseState, CaseStatus, Stage
+from vnfil.cases.view import CaseView, view_of
+from vnfil.platform.db import utcnow
+from vnfil.platform.errors import HTTP_STATUS, Refusal
+from vnfil.platform.settings import Settings
+from vnfil.platform.temporal import CENTRE, STAGE, STANDARD, STATUS, workflow_id
+from vnfil.standards.models import Standard
+from vnfil.standards.service import snapshot
 from workflows.case import ValidationCase
 
 

@@ -15,10 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from vnfil.accounts import LoginThrottle, primary_membership, session_by_cookie, user_by_token
-from vnfil.evidence import EvidenceStore
-from vnfil.models import Case, CaseAssignment, Membership, Role, User, utcnow
-from vnfil.settings import Settings
+from vnfil.accounts.models import Membership, User
+from vnfil.accounts.schemas import Role
+from vnfil.accounts.service import (
+    LoginThrottle,
+    primary_membership,
+    session_by_cookie,
+    user_by_token,
+)
+from vnfil.cases.models import Case, CaseAssignment
+from vnfil.evidence.store import EvidenceStore
+from vnfil.platform.db import utcnow
+from vnfil.platform.settings import Settings
 
 _request_session: ContextVar[AsyncSession | None] = ContextVar("vnfil_session", default=None)
 

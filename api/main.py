@@ -32,11 +32,11 @@ from api.routes import (
     verify,
 )
 from api.security import PrintableAddresses, SecurityHeaders
-from vnfil.accounts import LoginThrottle
-from vnfil.db import make_engine, make_session_factory
-from vnfil.evidence import EvidenceStore
-from vnfil.settings import Settings, get_settings
-from vnfil.temporal import connect
+from vnfil.accounts.service import LoginThrottle
+from vnfil.evidence.store import EvidenceStore
+from vnfil.platform.db import make_engine, make_session_factory
+from vnfil.platform.settings import Settings, get_settings
+from vnfil.platform.temporal import connect
 
 log = logging.getLogger("vnfil.api")
 RETRY_AFTER_SECONDS = 5

@@ -22,23 +22,18 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vnfil.credentials import build_credential
-from vnfil.keys import ActiveKey
-from vnfil.models import SigningKey, StatusList
-from vnfil.schemas import (
-    Actor,
-    CandidateRef,
-    CredentialInput,
-    EvidenceKind,
-    EvidenceRef,
-    Issuer,
-    Result,
-    StandardSnapshot,
-)
-from vnfil.signing import multikey, sign
-from vnfil.standards import sample_document
-from vnfil.status import LIST_SIZE, entry, list_credential
-from vnfil.verification import KnownKey, MemoryRegistry, verify_credential
+from vnfil.accounts.schemas import Actor, CandidateRef
+from vnfil.cases.schemas import Result
+from vnfil.credentials.document import build_credential
+from vnfil.credentials.keys import ActiveKey
+from vnfil.credentials.models import SigningKey, StatusList
+from vnfil.credentials.schemas import CredentialInput
+from vnfil.credentials.signing import multikey, sign
+from vnfil.credentials.status import LIST_SIZE, entry, list_credential
+from vnfil.credentials.verification import KnownKey, MemoryRegistry, verify_credential
+from vnfil.evidence.schemas import EvidenceKind, EvidenceRef
+from vnfil.standards.schemas import Issuer, StandardSnapshot
+from vnfil.standards.service import sample_document
 
 BASE = "https://vnfil.example"
 

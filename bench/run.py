@@ -34,8 +34,10 @@ from temporalio.worker import Worker
 
 from bench.bare import UPDATES_PER_CASE, BareCase, noop
 from bench.credentials import run as bench_credentials
-from vnfil.db import make_engine, make_session_factory
-from vnfil.embedded import (
+from vnfil.evidence.store import EvidenceStore
+from vnfil.migrations import upgrade
+from vnfil.platform.db import make_engine, make_session_factory
+from vnfil.platform.embedded import (
     Service,
     WeedPorts,
     free_port,
@@ -46,11 +48,9 @@ from vnfil.embedded import (
     wait_for,
     weed_service,
 )
-from vnfil.evidence import EvidenceStore
-from vnfil.migrations import upgrade
+from vnfil.platform.settings import Settings
+from vnfil.platform.temporal import SEARCH_ATTRIBUTES
 from vnfil.seed import seed_demo
-from vnfil.settings import Settings
-from vnfil.temporal import SEARCH_ATTRIBUTES
 
 MiB = 1024 * 1024
 RESULTS = Path(__file__).parent / "results"

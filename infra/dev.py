@@ -18,8 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vnfil.db import make_engine, make_session_factory  # noqa: E402
-from vnfil.embedded import (  # noqa: E402
+from vnfil.evidence.store import EvidenceStore  # noqa: E402
+from vnfil.migrations import upgrade  # noqa: E402
+from vnfil.platform.db import make_engine, make_session_factory  # noqa: E402
+from vnfil.platform.embedded import (  # noqa: E402
     Service,
     WeedPorts,
     http_ok,
@@ -30,11 +32,9 @@ from vnfil.embedded import (  # noqa: E402
     wait_for,
     weed_service,
 )
-from vnfil.evidence import EvidenceStore  # noqa: E402
-from vnfil.migrations import upgrade  # noqa: E402
+from vnfil.platform.settings import Settings  # noqa: E402
+from vnfil.platform.temporal import SEARCH_ATTRIBUTES, connect, ensure_search_attributes  # noqa: E402
 from vnfil.seed import seed_demo  # noqa: E402
-from vnfil.settings import Settings  # noqa: E402
-from vnfil.temporal import SEARCH_ATTRIBUTES, connect, ensure_search_attributes  # noqa: E402
 
 TEMPORAL_PORT, TEMPORAL_UI_PORT = 7233, 8233
 

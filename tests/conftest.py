@@ -25,12 +25,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.worker import build_worker
 from api.main import create_app
-from vnfil.db import make_engine, make_session_factory
-from vnfil.embedded import WeedPorts, venv_bin, wait_for, weed_service
-from vnfil.evidence import EvidenceStore
+from vnfil.evidence.store import EvidenceStore
 from vnfil.migrations import upgrade
-from vnfil.settings import Settings
-from vnfil.temporal import SEARCH_ATTRIBUTES
+from vnfil.platform.db import make_engine, make_session_factory
+from vnfil.platform.embedded import WeedPorts, venv_bin, wait_for, weed_service
+from vnfil.platform.settings import Settings
+from vnfil.platform.temporal import SEARCH_ATTRIBUTES
 
 PG_DSN = os.environ.get("VNFIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 S3_KEY, S3_SECRET = "vnfil-test", "vnfil-test-secret"

@@ -10,11 +10,12 @@ from typing import Any
 
 import httpx
 
-from vnfil.accounts import create_user, invitation_message_id, message_text
-from vnfil.keys import create_key
-from vnfil.models import AwardingBody, Centre, Notification, Role
-from vnfil.schemas import StandardDocument
-from vnfil.standards import import_standard, sample_document
+from vnfil.accounts.models import AwardingBody, Centre, Notification
+from vnfil.accounts.schemas import Role
+from vnfil.accounts.service import create_user, invitation_message_id, message_text
+from vnfil.credentials.keys import create_key
+from vnfil.standards.schemas import StandardDocument
+from vnfil.standards.service import import_standard, sample_document
 
 PDF = b"%PDF-1.7\n% vnfil test certificate\n" + b"0" * 2000 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8

@@ -16,17 +16,13 @@ from temporalio.testing import ActivityEnvironment
 from activities.cases import CaseActivities
 from activities.credentials import CredentialActivities
 from tests.factories import World
-from vnfil.db import make_engine, make_session_factory
-from vnfil.models import Case, Role, Standard, utcnow
-from vnfil.schemas import (
-    Actor,
-    CandidateRef,
-    CredentialInput,
-    Result,
-    RevocationRef,
-    RevocationRequest,
-)
-from vnfil.standards import snapshot
+from vnfil.accounts.schemas import Actor, CandidateRef, Role
+from vnfil.cases.models import Case
+from vnfil.cases.schemas import Result
+from vnfil.credentials.schemas import CredentialInput, RevocationRef, RevocationRequest
+from vnfil.platform.db import make_engine, make_session_factory, utcnow
+from vnfil.standards.models import Standard
+from vnfil.standards.service import snapshot
 from workflows.clients import start_delivery
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import PDF, invited, make_world, new_case, ok, upload
-from vnfil.models import Role
+from vnfil.accounts.schemas import Role
 
 
 async def test_no_or_bad_token_is_401(stack) -> None:
@@ -136,7 +136,7 @@ async def test_text_longer_than_its_column_is_refused_not_a_500(stack) -> None:
     """PostgreSQL refuses strings longer than their column; the API says so first (422)."""
     import uuid
 
-    from vnfil.standards import dump_standard, sample_document
+    from vnfil.standards.service import dump_standard, sample_document
 
     w = await make_world(stack)
     email = f"{uuid.uuid4().hex}@test.example"

@@ -24,7 +24,16 @@ from activities.worker import SESSION_PURGE_SCHEDULE, ensure_session_purge_sched
 from api.main import create_app
 from tests.conftest import Stack
 from tests.factories import browser_client, invited, make_world, ok, registered
-from vnfil.accounts import (
+from vnfil.accounts.models import (
+    Invitation,
+    Membership,
+    Notification,
+    SignInAttempts,
+    User,
+    WebSession,
+)
+from vnfil.accounts.schemas import SessionPurgeInput
+from vnfil.accounts.service import (
     REDACTED_LINK,
     SESSION_DAYS,
     Why,
@@ -33,18 +42,8 @@ from vnfil.accounts import (
     open_session,
     primary_membership,
 )
-from vnfil.models import (
-    Invitation,
-    Membership,
-    Notification,
-    SignInAttempts,
-    User,
-    WebSession,
-    as_utc,
-    utcnow,
-)
-from vnfil.schemas import SessionPurgeInput
-from vnfil.settings import DEV_SECRET_KEY, Settings
+from vnfil.platform.db import as_utc, utcnow
+from vnfil.platform.settings import DEV_SECRET_KEY, Settings
 from workflows.sessions import SessionPurge
 
 PASSWORD = "correct horse battery"
@@ -362,7 +361,7 @@ async def test_concurrent_acceptances_of_one_invitation_one_wins(stack: Stack) -
 
 
 async def test_an_external_oidc_identity_links_only_through_a_verified_email(stack: Stack) -> None:
-    from vnfil.accounts import user_for_oidc
+    from vnfil.accounts.service import user_for_oidc
 
     w = await make_world(stack)
     me = ok(await w.http.get("/me", headers=w.admin.auth))
@@ -391,7 +390,7 @@ async def test_an_external_oidc_identity_links_only_through_a_verified_email(sta
 
 
 async def test_expired_sessions_stop_working_and_are_purged(stack: Stack) -> None:
-    from vnfil.models import WebSession
+    from vnfil.accounts.models import WebSession
 
     email = await registered(stack, PASSWORD)
     async with browser_client(stack) as browser:

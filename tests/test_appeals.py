@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.factories import CaseRun, make_world, new_case, ok
-from vnfil.models import Role
-from vnfil.temporal import workflow_id
+from vnfil.accounts.schemas import Role
+from vnfil.platform.temporal import workflow_id
 from workflows.case import ValidationCase
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import delete, update
 from typer.testing import CliRunner
 
 from tests.factories import make_world, new_case, ok
+from vnfil.cases.models import AuditEntry
 from vnfil.cli import app as cli
-from vnfil.models import AuditEntry
 
 ACTIONS = [
     "case.opened",
@@ -69,7 +69,7 @@ async def test_tampered_entry_is_named(stack, tmp_path: Path) -> None:
         "VNFIL_DATABASE_URL": stack.settings.database_url,
         "VNFIL_DATABASE_SCHEMA": stack.settings.database_schema,
     }
-    from vnfil.settings import get_settings
+    from vnfil.platform.settings import get_settings
 
     get_settings.cache_clear()
     try:

@@ -21,8 +21,8 @@ from playwright.async_api import Browser, Locator, Page, async_playwright, expec
 from api.main import create_app
 from tests.conftest import Stack
 from tests.factories import PDF, PNG, Person, make_world, ok
-from vnfil.embedded import free_port
-from vnfil.models import Role
+from vnfil.accounts.schemas import Role
+from vnfil.platform.embedded import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("VNFIL_SCREENSHOTS", "build/screenshots"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.factories import make_world, new_case, ok
-from vnfil.models import Role
+from vnfil.accounts.schemas import Role
 
 
 async def test_each_role_sees_its_own_view_of_the_case(stack) -> None:

@@ -1,6 +1,6 @@
 """The printable certificate, rendered from a real credential and read back as a reader would.
 
-No services: the credential is built by vnfil.credentials from a catalogue standard, the
+No services: the credential is built by vnfil.credentials.document from a catalogue standard, the
 PDF is read back with pypdf, and its QR code is decoded from a rasterised page.
 """
 
@@ -14,19 +14,13 @@ from typing import Any
 import pypdf
 import pytest
 
-from vnfil.certificate import render_certificate_html, render_certificate_pdf
-from vnfil.credentials import build_credential
-from vnfil.models import Role
-from vnfil.schemas import (
-    Actor,
-    CandidateRef,
-    CredentialInput,
-    Issuer,
-    Result,
-    StandardDocument,
-    StandardSnapshot,
-)
-from vnfil.standards import sample_document
+from vnfil.accounts.schemas import Actor, CandidateRef, Role
+from vnfil.cases.schemas import Result
+from vnfil.credentials.certificate import render_certificate_html, render_certificate_pdf
+from vnfil.credentials.document import build_credential
+from vnfil.credentials.schemas import CredentialInput
+from vnfil.standards.schemas import Issuer, StandardDocument, StandardSnapshot
+from vnfil.standards.service import sample_document
 
 LEARNER = "Zażółć Gęślą-Jaźń"
 URL = "https://vnfil.example/credentials/4f1c2b7e-0000-4000-8000-000000000001/verification"

@@ -19,10 +19,12 @@ from sqlalchemy import select, update
 
 from tests.conftest import Stack
 from tests.factories import certified_case, make_world, ok, ready_to_certify
-from vnfil.keys import active_key, create_key
-from vnfil.models import Role, SigningKey, utcnow
-from vnfil.signing import private_key_of, sign
-from vnfil.verification import DatabaseRegistry, MemoryRegistry, verify_credential
+from vnfil.accounts.schemas import Role
+from vnfil.credentials.keys import active_key, create_key
+from vnfil.credentials.models import SigningKey
+from vnfil.credentials.signing import private_key_of, sign
+from vnfil.credentials.verification import DatabaseRegistry, MemoryRegistry, verify_credential
+from vnfil.platform.db import utcnow
 
 # The W3C vc-di-eddsa test vector for eddsa-jcs-2022 (spec Appendix, "Alumni Credential").
 SPEC_KEY = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"
@@ -125,7 +127,7 @@ async def _snapshot_registry(db: DatabaseRegistry, doc: dict[str, Any]) -> Memor
 
 
 def _bit(status_list: dict[str, Any], index: int) -> bool:
-    """Read the bit independently of vnfil.status: base64url, gunzip, MSB first."""
+    """Read the bit independently of vnfil.credentials.status: base64url, gunzip, MSB first."""
     encoded = status_list["credentialSubject"]["encodedList"]
     assert encoded[0] == "u"
     body = encoded[1:]
@@ -222,7 +224,7 @@ async def test_key_rotation_keeps_earlier_credentials_valid(stack: Stack) -> Non
     # A key nobody registered: the signature holds, the issuer is unknown.
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from vnfil.signing import multikey
+    from vnfil.credentials.signing import multikey
 
     stranger = Ed25519PrivateKey.generate()
     method = f"{second_doc['issuer']['id']}#{multikey(stranger.public_key())}"
@@ -254,7 +256,7 @@ async def test_expired_credential_fails_on_expiry(stack: Stack) -> None:
     async with stack.sessions() as session:  # type: ignore[operator]
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        from vnfil.keys import unseal
+        from vnfil.platform.sealing import unseal
 
         private = Ed25519PrivateKey.from_private_bytes(
             unseal(stack.settings.secret_key, key.private_sealed, f"signing-key:{key.id}")
@@ -364,7 +366,7 @@ async def test_certification_is_refused_while_the_awarding_body_has_no_key(stack
 def test_fast_canonical_form_is_exactly_jcs() -> None:
     import rfc8785
 
-    from vnfil.signing import canonical
+    from vnfil.credentials.signing import canonical
 
     samples: list[Any] = [
         {"b": 1, "a": [True, None, "x"], "é": "ż"},  # a non-ASCII key: general encoder
@@ -391,8 +393,8 @@ def test_every_term_is_defined_by_the_shipped_contexts() -> None:
     from pyld import jsonld
 
     from bench.credentials import BASE, sample_input
-    from vnfil.credentials import CONTEXTS, build_credential, shipped_context
-    from vnfil.status import entry
+    from vnfil.credentials.document import CONTEXTS, build_credential, shipped_context
+    from vnfil.credentials.status import entry
 
     def loader(url: str, options: Any = None) -> dict[str, Any]:
         document = shipped_context(url)
@@ -455,7 +457,7 @@ async def test_keys_are_created_by_the_cli_and_sealed_at_rest(stack: Stack) -> N
             )
         )
     assert len(keys) == 2 and keys[0].retired_at is not None and keys[1].retired_at is None
-    from vnfil.keys import unseal
+    from vnfil.platform.sealing import unseal
 
     raw = unseal(s.secret_key, keys[1].private_sealed, f"signing-key:{keys[1].id}")
     assert len(raw) == 32 and raw not in keys[1].private_sealed  # not stored in the clear
@@ -474,8 +476,8 @@ async def test_keys_are_created_by_the_cli_and_sealed_at_rest(stack: Stack) -> N
 def test_a_key_retired_within_the_second_still_dates_proofs_exactly() -> None:
     from datetime import UTC, datetime
 
-    from vnfil.keys import key_valid_at
-    from vnfil.verification import KnownKey
+    from vnfil.credentials.keys import key_valid_at
+    from vnfil.credentials.verification import KnownKey
 
     made = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
     retired = made.replace(hour=13, microsecond=500_000)
@@ -498,8 +500,8 @@ async def test_the_workflow_refuses_to_certify_when_the_key_went_after_the_api_c
 
     from api.cases import run_step
     from tests.factories import ready_to_certify
-    from vnfil.schemas import Actor
-    from vnfil.temporal import workflow_id
+    from vnfil.accounts.schemas import Actor
+    from vnfil.platform.temporal import workflow_id
     from workflows.case import ValidationCase
 
     w = await make_world(stack)

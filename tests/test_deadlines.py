@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from tests.conftest import Stack
 from tests.factories import PDF, make_world, new_case, ok, upload
-from vnfil.models import Notification
-from vnfil.temporal import workflow_id
+from vnfil.accounts.models import Notification
+from vnfil.platform.temporal import workflow_id
 from workflows.case import ValidationCase
 
 

@@ -10,8 +10,8 @@ import httpx
 from api.main import create_app
 from tests.conftest import make_settings
 from tests.factories import make_world, new_case, ok
-from vnfil.embedded import Service, venv_bin
-from vnfil.settings import Settings
+from vnfil.platform.embedded import Service, venv_bin
+from vnfil.platform.settings import Settings
 
 
 def _env(settings: Settings) -> dict[str, str]:

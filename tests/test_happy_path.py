@@ -8,9 +8,8 @@ import json
 from temporalio.client import WorkflowExecutionStatus
 
 from tests.factories import PDF, PNG, make_world, new_case, ok, sha256
-from vnfil.models import Stage
-from vnfil.schemas import CaseOutcome
-from vnfil.temporal import workflow_id
+from vnfil.cases.schemas import CaseOutcome, Stage
+from vnfil.platform.temporal import workflow_id
 from workflows.case import ValidationCase
 
 EU_MANDATORY = (
@@ -112,8 +111,8 @@ async def test_missing_search_attributes_are_registered() -> None:
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
-    from vnfil.embedded import venv_bin
-    from vnfil.temporal import SEARCH_ATTRIBUTES, ensure_search_attributes
+    from vnfil.platform.embedded import venv_bin
+    from vnfil.platform.temporal import SEARCH_ATTRIBUTES, ensure_search_attributes
 
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=venv_bin("temporal"),

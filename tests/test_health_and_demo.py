@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from api.main import create_app
 from tests.conftest import make_settings
 from vnfil.cli import app as cli
-from vnfil.embedded import free_port, http_ok, wait_for
+from vnfil.platform.embedded import free_port, http_ok, wait_for
 from vnfil.seed import seed_demo
 
 

@@ -19,8 +19,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.factories import PDF, make_world, new_case, ok, upload
-from vnfil.standards import sample_document
-from vnfil.temporal import workflow_id
+from vnfil.platform.temporal import workflow_id
+from vnfil.standards.service import sample_document
 from workflows.case import ValidationCase
 
 HISTORIES = Path(__file__).parent / "histories"

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from tests.conftest import Stack
 from tests.factories import PDF, CaseRun, make_world, new_case, ok
 from tests.outage import Faults, with_faults
-from vnfil.models import Evidence
-from vnfil.schemas import CaseStatus
-from vnfil.temporal import workflow_id
+from vnfil.cases.schemas import CaseStatus
+from vnfil.evidence.models import Evidence
+from vnfil.platform.temporal import workflow_id
 from workflows.case import ValidationCase
 
 

@@ -1,7 +1,7 @@
 """The largest case the limits allow stays within its history budget, and each limit holds.
 
-Every text and list a person sends has a maximum (``vnfil/text.py``), every step at most
-``STEP_MAX_BYTES`` of JSON and every repeatable step a count (``vnfil/rules.py``). This
+Every text and list a person sends has a maximum (``vnfil/platform/text.py``), every step at most
+``STEP_MAX_BYTES`` of JSON and every repeatable step a count (``vnfil/cases/rules.py``). This
 test takes one case to the top of every one of them (Polish text, so more bytes than
 characters), through an appeal to a second panel and certification, then measures what
 Temporal keeps: the whole history, its largest event, and the state a query returns.
@@ -19,18 +19,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.factories import make_world, new_case
-from vnfil import rules
-from vnfil.errors import Refusal
-from vnfil.models import Role
-from vnfil.schemas import (
-    Actor,
+from vnfil.accounts.schemas import Actor, Role
+from vnfil.cases import rules
+from vnfil.cases.schemas import (
     AppealInput,
-    AssessmentMethod,
     ChairResolution,
     ConflictInput,
     CounsellingInput,
     DecisionInput,
-    EvidenceRef,
     ExtensionInput,
     IdentificationInput,
     IdentityCheckInput,
@@ -39,11 +35,11 @@ from vnfil.schemas import (
     PanelInput,
     ReviewInput,
     SessionInput,
-    StandardDocument,
 )
-from vnfil.standards import sample_document
-from vnfil.temporal import workflow_id
-from vnfil.text import (
+from vnfil.evidence.schemas import EvidenceRef
+from vnfil.platform.errors import Refusal
+from vnfil.platform.temporal import workflow_id
+from vnfil.platform.text import (
     CRITERIA_MAX,
     CRITERION_MAX,
     ITEMS_MAX,
@@ -55,6 +51,8 @@ from vnfil.text import (
     REASON_MAX,
     STATEMENT_MAX,
 )
+from vnfil.standards.schemas import AssessmentMethod, StandardDocument
+from vnfil.standards.service import sample_document
 from workflows.case import ValidationCase
 
 MiB = 1024 * 1024

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.factories import invited, make_world, new_case, ok, registered
-from vnfil.models import Notification, User
+from vnfil.accounts.models import Notification, User
 
 PASSWORD = "a long enough password 7"
 

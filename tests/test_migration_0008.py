@@ -12,9 +12,9 @@ from alembic import command
 from sqlalchemy import create_engine, text
 
 from tests.conftest import PG_DSN, _pg_admin
-from vnfil.db import sync_url
 from vnfil.migrations import alembic_config, upgrade
-from vnfil.settings import Settings
+from vnfil.platform.db import sync_url
+from vnfil.platform.settings import Settings
 
 
 @pytest.fixture

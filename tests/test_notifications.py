@@ -17,8 +17,8 @@ from activities.worker import build_worker
 from api.main import create_app
 from tests.conftest import Stack, make_settings
 from tests.factories import make_world, new_case, ok
-from vnfil.embedded import free_port
-from vnfil.models import Notification
+from vnfil.accounts.models import Notification
+from vnfil.platform.embedded import free_port
 
 
 class Inbox(Sink):

@@ -15,8 +15,8 @@ from api.main import create_app
 from tests.conftest import S3_KEY, S3_SECRET, Stack
 from tests.factories import PDF, CaseRun, make_world, new_case, ok
 from tests.outage import CountingBody, Faults, asgi_client, with_faults
-from vnfil.embedded import WeedPorts, free_port, wait_for, weed_service
-from vnfil.evidence import EvidenceStore
+from vnfil.evidence.store import EvidenceStore
+from vnfil.platform.embedded import WeedPorts, free_port, wait_for, weed_service
 
 
 async def _documentation_case(stack: Stack) -> CaseRun:

@@ -21,7 +21,7 @@ from tests.factories import (
     ok,
     registered,
 )
-from vnfil.i18n import TEXT
+from vnfil.platform.i18n import TEXT
 
 PASSWORD = "pages password 12"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.conftest import Stack
 from tests.factories import certified_case, make_world, ok
-from vnfil.models import Role
+from vnfil.accounts.schemas import Role
 
 # The callers: world A owns the case; world B is another centre and awarding body.
 A_CASE = {"a_candidate", "a_counsellor", "a_assessor", "a_supervisor", "a_admin"}

@@ -11,7 +11,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.factories import make_world, new_case, ok
-from vnfil.temporal import workflow_id
+from vnfil.platform.temporal import workflow_id
 from workflows.case import ValidationCase
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -57,7 +57,7 @@ def _fingerprint() -> dict[str, object]:
     import inspect
     import re
 
-    from vnfil import rules
+    from vnfil.cases import rules
 
     state_rules = sorted(
         (name, inspect.getsource(fn))
@@ -100,7 +100,7 @@ def test_state_rules_change_only_with_a_patch_or_a_new_history() -> None:
     new_patches = set(now["patches"]) - set(recorded["patches"])  # type: ignore[arg-type]
     new_histories = set(now["histories"]) - set(recorded["histories"])  # type: ignore[arg-type]
     assert new_patches or new_histories, (
-        "vnfil/rules.py (a rule on state) or workflows/case.py changed, with no new "
+        "vnfil/cases/rules.py (a rule on state) or workflows/case.py changed, with no new "
         "workflow.patched id and no new history in tests/histories: old cases would replay "
         "differently. Put the change behind workflow.patched(...) and record a history."
     )

@@ -9,10 +9,10 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from tests.factories import PDF, PNG, make_world, new_case, ok, upload
-from vnfil.errors import Refusal
-from vnfil.models import Role
-from vnfil.schemas import Actor, IdentificationInput
-from vnfil.temporal import workflow_id
+from vnfil.accounts.schemas import Actor, Role
+from vnfil.cases.schemas import IdentificationInput
+from vnfil.platform.errors import Refusal
+from vnfil.platform.temporal import workflow_id
 from workflows.case import ValidationCase
 
 
@@ -111,7 +111,7 @@ async def test_decision_by_unassigned_assessor_is_refused(stack) -> None:
     assert r.status_code == 403
     # ... and the workflow refuses them even if a request got that far.
     handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
-    from vnfil.schemas import DecisionInput, LODecision
+    from vnfil.cases.schemas import DecisionInput, LODecision
 
     step = DecisionInput(
         decisions=[
@@ -421,7 +421,7 @@ async def test_identity_photo_is_stored_and_recorded(stack) -> None:
 
 
 async def test_onsite_standard_refuses_an_online_identity_check(stack) -> None:
-    from vnfil.standards import sample_document
+    from vnfil.standards.service import sample_document
 
     w = await make_world(
         stack,
@@ -481,7 +481,7 @@ async def test_workflow_itself_refuses_the_counsellor_on_the_panel_and_others_wi
     stack,
 ) -> None:
     """Rules the API cannot reach (it refuses earlier) still hold in the workflow."""
-    from vnfil.schemas import PanelInput, WithdrawInput
+    from vnfil.cases.schemas import PanelInput, WithdrawInput
 
     w = await make_world(stack)
     run = await new_case(w)

@@ -1,6 +1,6 @@
 """Every stage rule on a state fixture, as a table: which refusal, or none.
 
-No server here: the rules are pure functions (``vnfil/rules.py``), so each row builds a
+No server here: the rules are pure functions (``vnfil/cases/rules.py``), so each row builds a
 case's state, calls one rule and names the refusal it must give (or ``None``).
 """
 
@@ -12,12 +12,10 @@ from typing import Any
 
 import pytest
 
-from vnfil import rules
-from vnfil.errors import Refusal
-from vnfil.models import Role, Stage
-from vnfil.rules import RuleBroken
-from vnfil.schemas import (
-    Actor,
+from vnfil.accounts.schemas import Actor, Role
+from vnfil.cases import rules
+from vnfil.cases.rules import RuleBroken
+from vnfil.cases.schemas import (
     AssessorDecision,
     CaseState,
     CaseStatus,
@@ -26,7 +24,6 @@ from vnfil.schemas import (
     CounsellingInput,
     CounsellingRecord,
     DecisionInput,
-    EvidenceRef,
     ExtensionInput,
     IdentificationInput,
     IdentityCheckInput,
@@ -38,9 +35,12 @@ from vnfil.schemas import (
     ReviewInput,
     ReviewRecord,
     SessionInput,
-    SupervisionLevel,
+    Stage,
 )
-from vnfil.standards import sample_document
+from vnfil.evidence.schemas import EvidenceRef
+from vnfil.platform.errors import Refusal
+from vnfil.standards.schemas import SupervisionLevel
+from vnfil.standards.service import sample_document
 
 STD = sample_document("digital-collaboration")  # DC1..DC4, one prerequisite, online id
 ONSITE = STD.model_copy(update={"supervision": SupervisionLevel.onsite_id})

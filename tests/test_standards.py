@@ -9,7 +9,13 @@ from typer.testing import CliRunner
 
 from tests.factories import make_world, new_case, ok
 from vnfil.cli import app as cli
-from vnfil.standards import CATALOGUE, dump_standard, json_schema, parse_standard, sample_documents
+from vnfil.standards.service import (
+    CATALOGUE,
+    dump_standard,
+    json_schema,
+    parse_standard,
+    sample_documents,
+)
 
 DOCS = Path(__file__).parent.parent / "docs"
 

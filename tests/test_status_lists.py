@@ -16,8 +16,9 @@ from sqlalchemy import select
 from tests.conftest import Stack
 from tests.factories import make_world, ok
 from tests.issuance import credential_inputs, issue, other_process, revoke
-from vnfil.models import Credential, Standard, StatusList
-from vnfil.status import bit, decode
+from vnfil.credentials.models import Credential, StatusList
+from vnfil.credentials.status import bit, decode
+from vnfil.standards.models import Standard
 
 
 async def _body_of(stack: Stack, standard_id: str) -> str:

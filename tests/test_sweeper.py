@@ -8,7 +8,7 @@ import uuid
 
 from tests.conftest import Stack
 from tests.factories import PDF, PNG, make_world, new_case, ok, upload
-from vnfil.schemas import SweepInput, SweepReport
+from vnfil.evidence.schemas import SweepInput, SweepReport
 from workflows.sweep import OrphanSweep
 
 

@@ -33,12 +33,13 @@ from api.main import create_app
 from tests.conftest import Stack, no_cookies
 from tests.factories import certified_case, make_world, ok
 from tests.receiver import Receiver
-from vnfil.embedded import free_port
-from vnfil.events import record_event
-from vnfil.models import Event, WebhookDelivery, WebhookSubscription, utcnow
-from vnfil.netguard import Refused, TargetRefused, resolve_target
-from vnfil.schemas import DeliveryInput
-from vnfil.temporal import workflow_id
+from vnfil.events.models import Event, WebhookDelivery, WebhookSubscription
+from vnfil.events.netguard import Refused, TargetRefused, resolve_target
+from vnfil.events.schemas import DeliveryInput
+from vnfil.events.service import record_event
+from vnfil.platform.db import utcnow
+from vnfil.platform.embedded import free_port
+from vnfil.platform.temporal import workflow_id
 from workflows.clients import start_delivery
 from workflows.delivery import EventDelivery
 

@@ -13,32 +13,28 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import Worker
 
-from vnfil.errors import Refusal
-from vnfil.models import Role, Stage
-from vnfil.schemas import (
-    Actor,
+from vnfil.accounts.schemas import Actor, CandidateRef, Role
+from vnfil.cases.schemas import (
     AssignmentInput,
     AuditInput,
-    CandidateRef,
     CaseInput,
     CounsellingInput,
-    CredentialInput,
-    CredentialRef,
     DeadlineInput,
     DecisionInput,
-    EvidenceRecordInput,
-    EvidenceRef,
     IdentificationInput,
     IdentityCheckInput,
-    Issuer,
     LODecision,
     NotificationInput,
     PanelInput,
+    Stage,
     StageRecordInput,
     StageRecordRef,
-    StandardSnapshot,
 )
-from vnfil.standards import sample_document
+from vnfil.credentials.schemas import CredentialInput, CredentialRef
+from vnfil.evidence.schemas import EvidenceRecordInput, EvidenceRef
+from vnfil.platform.errors import Refusal
+from vnfil.standards.schemas import Issuer, StandardSnapshot
+from vnfil.standards.service import sample_document
 from workflows.case import ValidationCase
 
 SHA = "0" * 64

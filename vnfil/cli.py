@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vnfil.settings import get_settings
+from vnfil.platform.settings import get_settings
 
 app = typer.Typer(
     help="vnfil: validation of non-formal and informal learning", no_args_is_help=True
@@ -34,7 +34,7 @@ def migrate() -> None:
 @app.command()
 def seed() -> None:
     """Create the demo centre, awarding body, standards and one user per role."""
-    from vnfil.db import make_engine, make_session_factory
+    from vnfil.platform.db import make_engine, make_session_factory
     from vnfil.seed import seed_demo
 
     settings = get_settings()
@@ -59,7 +59,7 @@ app.add_typer(standards_app, name="standards")
 @standards_app.command("validate")
 def standards_validate(files: list[Path]) -> None:
     """Check standard files; every problem is named with its field and line."""
-    from vnfil.standards import StandardFileError, parse_standard
+    from vnfil.standards.service import StandardFileError, parse_standard
 
     failed = False
     for f in files:
@@ -82,9 +82,9 @@ def standards_import(
     awarding_body: str = typer.Option(..., help="id of the awarding body that publishes it"),
 ) -> None:
     """Import a standard version into the configured database."""
-    from vnfil.db import make_engine, make_session_factory
-    from vnfil.models import AwardingBody
-    from vnfil.standards import (
+    from vnfil.accounts.models import AwardingBody
+    from vnfil.platform.db import make_engine, make_session_factory
+    from vnfil.standards.service import (
         PublishRefused,
         StandardFileError,
         find_version,
@@ -125,7 +125,7 @@ def standards_import(
 @standards_app.command("schema")
 def standards_schema() -> None:
     """Print the JSON Schema of a standard file."""
-    from vnfil.standards import json_schema
+    from vnfil.standards.service import json_schema
 
     print(json.dumps(json_schema(), indent=2))
 
@@ -137,8 +137,8 @@ app.add_typer(audit_app, name="audit")
 @audit_app.command("verify")
 def audit_verify(case_id: str) -> None:
     """Check every link of a case's audit chain; name the first broken one."""
-    from vnfil.audit import chain_of, verify_chain
-    from vnfil.db import make_engine, make_session_factory
+    from vnfil.cases.audit import chain_of, verify_chain
+    from vnfil.platform.db import make_engine, make_session_factory
 
     settings = get_settings()
 
@@ -168,7 +168,7 @@ app.add_typer(keys_app, name="keys")
 
 def _with_session(fn: Any) -> Any:
     """Run ``fn(session, settings)`` in one committed transaction on the configured DB."""
-    from vnfil.db import make_engine, make_session_factory
+    from vnfil.platform.db import make_engine, make_session_factory
 
     settings = get_settings()
 
@@ -189,7 +189,7 @@ def keys_create(awarding_body_id: str) -> None:
 
     A retired key signs nothing more, but what it signed stays verifiable.
     """
-    from vnfil.keys import KeyError_, create_key, method_id
+    from vnfil.credentials.keys import KeyError_, create_key, method_id
 
     async def go(session: Any, settings: Any) -> str:
         return method_id(
@@ -216,7 +216,7 @@ def keys_list() -> None:
     """Every signing key, by awarding body, with when it was retired or revoked."""
     from sqlalchemy import select
 
-    from vnfil.models import SigningKey
+    from vnfil.credentials.models import SigningKey
 
     async def go(session: Any, settings: Any) -> list[Any]:
         return list(await session.scalars(select(SigningKey).order_by(SigningKey.created_at)))
@@ -242,8 +242,8 @@ def verify_file(
 
     Exit 0 when valid, 1 when a check fails (named), 2 when the file cannot be read.
     """
-    from vnfil.schemas import VerificationResult
-    from vnfil.verification import DatabaseRegistry, verify_json
+    from vnfil.credentials.schemas import VerificationResult
+    from vnfil.credentials.verification import DatabaseRegistry, verify_json
 
     try:
         raw = file.read_bytes()

@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vnfil.accounts import create_user, hash_password, hash_token, new_token
-from vnfil.keys import create_key
-from vnfil.models import AwardingBody, Centre, Role, SigningKey, User
-from vnfil.settings import Settings
-from vnfil.standards import import_standard, sample_documents
+from vnfil.accounts.models import AwardingBody, Centre, User
+from vnfil.accounts.schemas import Role
+from vnfil.accounts.service import create_user, hash_password, hash_token, new_token
+from vnfil.credentials.keys import create_key
+from vnfil.credentials.models import SigningKey
+from vnfil.platform.settings import Settings
+from vnfil.standards.service import import_standard, sample_documents
 
 CENTRE_NAME = "Centrum Walidacji Kompetencji Cyfrowych (demo)"
 BODY_NAME = "Fundacja Rozwoju Kwalifikacji (demo awarding body)"

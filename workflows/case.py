@@ -1,7 +1,7 @@
 """``ValidationCase``: one candidate's case through the four stages of the 2012 recommendation.
 
 Human steps are validated updates: each validator runs the stage rule from
-``vnfil.rules`` so a refused step never enters history, and each handler re-checks it
+``vnfil.cases.rules`` so a refused step never enters history, and each handler re-checks it
 under the case lock (another step may have landed while it waited), changes state,
 and, when a stage ends, has an activity write the stage record before answering.
 """
@@ -18,11 +18,10 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
     from activities.cases import CaseActivities
-    from vnfil import rules
-    from vnfil.models import Stage
-    from vnfil.rules import RuleBroken
-    from vnfil.schemas import (
-        Actor,
+    from vnfil.accounts.schemas import Actor
+    from vnfil.cases import rules
+    from vnfil.cases.rules import RuleBroken
+    from vnfil.cases.schemas import (
         AppealInput,
         AssessmentSession,
         AssessorDecision,
@@ -36,11 +35,8 @@ with workflow.unsafe.imports_passed_through():
         ConflictInput,
         CounsellingInput,
         CounsellingRecord,
-        CredentialInput,
         DeadlineInput,
         DecisionInput,
-        EvidenceRecordInput,
-        EvidenceRef,
         ExtensionInput,
         IdentificationInput,
         IdentityCheckInput,
@@ -52,11 +48,14 @@ with workflow.unsafe.imports_passed_through():
         ReviewInput,
         ReviewRecord,
         SessionInput,
+        Stage,
         StageRecordInput,
         StepDone,
         WithdrawInput,
     )
-    from vnfil.temporal import STAGE, STATUS
+    from vnfil.credentials.schemas import CredentialInput
+    from vnfil.evidence.schemas import EvidenceRecordInput, EvidenceRef
+    from vnfil.platform.temporal import STAGE, STATUS
     from workflows.deadlines import Deadlines
     from workflows.options import run_activity
 
@@ -250,7 +249,7 @@ class ValidationCase(Deadlines):
     # --- helpers ---------------------------------------------------------------
 
     def _check(self, rule, *args) -> None:  # type: ignore[no-untyped-def]
-        """A rule on the case's state: validator and handler (see vnfil/rules.py)."""
+        """A rule on the case's state: validator and handler (see vnfil/cases/rules.py)."""
         try:
             rule(self._state, *args)
         except RuleBroken as exc:
@@ -262,7 +261,7 @@ class ValidationCase(Deadlines):
 
     @staticmethod
     def _check_input(rule, *args) -> None:  # type: ignore[no-untyped-def]
-        """A rule on the step's own content: validator only (see vnfil/rules.py)."""
+        """A rule on the step's own content: validator only (see vnfil/cases/rules.py)."""
         try:
             rule(*args)
         except RuleBroken as exc:

@@ -11,8 +11,9 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from vnfil.schemas import CaseStatus, DeliveryInput
-from vnfil.settings import Settings
+from vnfil.cases.schemas import CaseStatus
+from vnfil.events.schemas import DeliveryInput
+from vnfil.platform.settings import Settings
 from workflows.case import ValidationCase
 from workflows.delivery import EventDelivery
 

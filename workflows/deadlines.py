@@ -17,15 +17,9 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
-    from vnfil.models import Stage
-    from vnfil.schemas import (
-        Actor,
-        CaseInput,
-        CaseState,
-        CaseStatus,
-        NotificationInput,
-        StandardDocument,
-    )
+    from vnfil.accounts.schemas import Actor
+    from vnfil.cases.schemas import CaseInput, CaseState, CaseStatus, NotificationInput, Stage
+    from vnfil.standards.schemas import StandardDocument
     from workflows.options import SYSTEM, run_activity
 
 REMINDER_DAYS = (7, 1)

@@ -3,7 +3,7 @@
 The activity retries with exponential backoff (10 s doubling up to an hour) for the
 delivery window (72 hours by default, at least 24), so a receiver that is down for
 a day still gets every event when it returns. A permanent failure (a target the
-guard of ``vnfil.netguard`` refuses) is raised non-retryable and ends the trying at
+guard of ``vnfil.events.netguard`` refuses) is raised non-retryable and ends the trying at
 once. Each attempt is logged by the activity; the workflow only decides when to stop.
 """
 
@@ -18,7 +18,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from activities.events import EventActivities
-    from vnfil.schemas import DeliveryInput, DeliveryOutcome
+    from vnfil.events.schemas import DeliveryInput, DeliveryOutcome
 
 # One attempt: a lookup and one request capped at the webhook (or SMTP) timeout. A worker
 # lost mid-attempt costs this long before the next one.

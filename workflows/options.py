@@ -10,8 +10,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from vnfil.models import Role
-    from vnfil.schemas import Actor
+    from vnfil.accounts.schemas import Actor, Role
 
 T = TypeVar("T")
 

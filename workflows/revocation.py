@@ -14,7 +14,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.credentials import CredentialActivities
-    from vnfil.schemas import RevocationRef, RevocationRequest
+    from vnfil.credentials.schemas import RevocationRef, RevocationRequest
 
 
 @workflow.defn

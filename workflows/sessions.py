@@ -9,7 +9,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.accounts import AccountActivities
-    from vnfil.schemas import SessionPurgeInput, SessionPurgeReport
+    from vnfil.accounts.schemas import SessionPurgeInput, SessionPurgeReport
 
 
 @workflow.defn

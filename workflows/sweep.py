@@ -8,7 +8,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.sweeper import SweepActivities
-    from vnfil.schemas import SweepInput, SweepReport
+    from vnfil.evidence.schemas import SweepInput, SweepReport
 
 
 @workflow.defn

@@ -24,7 +24,21 @@ from api.deps import (
     principal_of,
     require_roles,
 )
-from vnfil.accounts import (
+from vnfil.accounts.models import Invitation, Membership, User, WebSession
+from vnfil.accounts.schemas import (
+    InvitationAcceptance,
+    InvitationCreate,
+    InvitationRead,
+    LoginInput,
+    MembershipRead,
+    MembershipSwitch,
+    PasswordChange,
+    Role,
+    SessionRead,
+    UserRead,
+    UserWithToken,
+)
+from vnfil.accounts.service import (
     SESSION_DAYS,
     LoginThrottle,
     Refused,
@@ -40,20 +54,7 @@ from vnfil.accounts import (
     session_by_cookie,
     sign_in,
 )
-from vnfil.models import Invitation, Membership, Role, User, WebSession
-from vnfil.schemas import (
-    InvitationAcceptance,
-    InvitationCreate,
-    InvitationRead,
-    LoginInput,
-    MembershipRead,
-    MembershipSwitch,
-    PasswordChange,
-    SessionRead,
-    UserRead,
-    UserWithToken,
-)
-from vnfil.settings import Settings
+from vnfil.platform.settings import Settings
 from workflows.delivery import MessageDelivery
 
 router = APIRouter(tags=["accounts"])
@@ -91,7 +92,7 @@ def refused(exc: Refused) -> HTTPException:
 async def authenticate(
     session: SessionDep, throttle: LoginThrottle, email: str, password: str
 ) -> User:
-    """The one sign-in check (JSON and form), see ``vnfil.accounts.sign_in``."""
+    """The one sign-in check (JSON and form), see ``vnfil.accounts.service.sign_in``."""
     try:
         return await sign_in(session, throttle, email, password)
     except Refused as exc:

@@ -18,20 +18,12 @@ from api.deps import (
     require_roles,
     visible_cases,
 )
-from vnfil.audit import chain_of, verify_chain
-from vnfil.case_view import CaseView
-from vnfil.models import (
-    Case,
-    CaseAssignment,
-    Membership,
-    Role,
-    SigningKey,
-    Stage,
-    StageRecord,
-    Standard,
-)
-from vnfil.rules import uncovered_outcomes
-from vnfil.schemas import (
+from vnfil.accounts.models import Membership
+from vnfil.accounts.schemas import Role
+from vnfil.cases.audit import chain_of, verify_chain
+from vnfil.cases.models import Case, CaseAssignment, StageRecord
+from vnfil.cases.rules import uncovered_outcomes
+from vnfil.cases.schemas import (
     AppealInput,
     CaseCreate,
     CaseRead,
@@ -46,8 +38,12 @@ from vnfil.schemas import (
     PanelInput,
     ReviewInput,
     SessionInput,
+    Stage,
     WithdrawInput,
 )
+from vnfil.cases.view import CaseView
+from vnfil.credentials.models import SigningKey
+from vnfil.standards.models import Standard
 from workflows.case import ValidationCase
 
 router = APIRouter(prefix="/cases", tags=["cases"])

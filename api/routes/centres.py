@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from api.deps import CurrentUser, SessionDep, TemporalDep, require_roles
-from vnfil.figures import centre_figures
-from vnfil.models import Role
+from vnfil.accounts.schemas import Role
+from vnfil.cases.figures import centre_figures
 
 router = APIRouter(prefix="/centres/{centre_id}", tags=["centres"])
 

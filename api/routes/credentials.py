@@ -17,17 +17,19 @@ from api.deps import (
     can_see_case,
     release_connection,
 )
-from vnfil.certificate import render_certificate_html, render_certificate_pdf
-from vnfil.models import Case, Credential, Role, utcnow
-from vnfil.rendering import environment
-from vnfil.schemas import (
-    Actor,
+from vnfil.accounts.schemas import Actor, Role
+from vnfil.cases.models import Case
+from vnfil.credentials.certificate import render_certificate_html, render_certificate_pdf
+from vnfil.credentials.models import Credential
+from vnfil.credentials.schemas import (
     CredentialRead,
     RevocationInput,
     RevocationRef,
     RevocationRequest,
 )
-from vnfil.verification import DatabaseRegistry, verify_credential
+from vnfil.credentials.verification import DatabaseRegistry, verify_credential
+from vnfil.platform.db import utcnow
+from vnfil.platform.rendering import environment
 from workflows.revocation import CredentialRevocation
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])

@@ -10,16 +10,18 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 
 from api.deps import CurrentUser, Principal, SessionDep, SettingsDep, TemporalDep, require_roles
-from vnfil.events import cloud_event, new_secret, wants
-from vnfil.keys import seal
-from vnfil.models import Event, Role, WebhookDelivery, WebhookSubscription, utcnow
-from vnfil.netguard import TargetRefused, resolve_target
-from vnfil.schemas import (
+from vnfil.accounts.schemas import Role
+from vnfil.events.models import Event, WebhookDelivery, WebhookSubscription
+from vnfil.events.netguard import TargetRefused, resolve_target
+from vnfil.events.schemas import (
     DeliveryRead,
     SubscriptionCreate,
     SubscriptionRead,
     SubscriptionSecret,
 )
+from vnfil.events.service import cloud_event, new_secret, wants
+from vnfil.platform.db import utcnow
+from vnfil.platform.sealing import seal
 from workflows.clients import start_delivery
 
 router = APIRouter(tags=["events"], dependencies=[require_roles(Role.issuer)])

@@ -42,9 +42,12 @@ from api.deps import (
     require_roles,
 )
 from api.uploads import incoming_file
-from vnfil.evidence import MISSING, EvidenceStore, UploadRejected, digest_stream
-from vnfil.models import Case, Evidence, Role, Stage
-from vnfil.schemas import CaseState, CaseStatus, EvidenceKind, EvidenceRead, EvidenceRef, PhotoRef
+from vnfil.accounts.schemas import Role
+from vnfil.cases.models import Case
+from vnfil.cases.schemas import CaseState, CaseStatus, PhotoRef, Stage
+from vnfil.evidence.models import Evidence
+from vnfil.evidence.schemas import EvidenceKind, EvidenceRead, EvidenceRef
+from vnfil.evidence.store import MISSING, EvidenceStore, UploadRejected, digest_stream
 from workflows.case import ValidationCase
 
 router = APIRouter(prefix="/cases/{case_id}/evidence", tags=["evidence"])

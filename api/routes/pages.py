@@ -31,7 +31,9 @@ from api.routes.auth import (
     set_login_form_cookie,
     set_session_cookie,
 )
-from vnfil.accounts import (
+from vnfil.accounts.models import Centre, Membership, User
+from vnfil.accounts.schemas import Role
+from vnfil.accounts.service import (
     invitation_by_token,
     memberships_of,
     open_session,
@@ -39,25 +41,17 @@ from vnfil.accounts import (
     session_by_cookie,
     user_by_email,
 )
-from vnfil.audit import chain_of
-from vnfil.figures import centre_figures
-from vnfil.i18n import pick_language, translator
-from vnfil.models import (
-    Case,
-    CaseAssignment,
-    Centre,
-    Credential,
-    Evidence,
-    Membership,
-    Role,
-    Stage,
-    Standard,
-    User,
-    WebhookDelivery,
-    WebhookSubscription,
-)
-from vnfil.rendering import environment
-from vnfil.schemas import StandardDocument
+from vnfil.cases.audit import chain_of
+from vnfil.cases.figures import centre_figures
+from vnfil.cases.models import Case, CaseAssignment
+from vnfil.cases.schemas import Stage
+from vnfil.credentials.models import Credential
+from vnfil.events.models import WebhookDelivery, WebhookSubscription
+from vnfil.evidence.models import Evidence
+from vnfil.platform.i18n import pick_language, translator
+from vnfil.platform.rendering import environment
+from vnfil.standards.models import Standard
+from vnfil.standards.schemas import StandardDocument
 
 router = APIRouter(include_in_schema=False)
 STAGES = [Stage.identification, Stage.documentation, Stage.assessment, Stage.certification]

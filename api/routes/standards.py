@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import CurrentUser, PageDep, PathId, SessionDep, read_capped, require_roles
-from vnfil.models import Role, Standard
-from vnfil.schemas import StandardDocument, StandardRead
-from vnfil.standards import (
+from vnfil.accounts.schemas import Role
+from vnfil.standards.models import Standard
+from vnfil.standards.schemas import StandardDocument, StandardRead
+from vnfil.standards.service import (
     CodeOwnedElsewhere,
     StandardFileError,
     VersionExists,

@@ -4,17 +4,18 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 
 from api.deps import CurrentUser, SessionDep, require_roles
-from vnfil.accounts import create_user, email_taken, hash_password, memberships_of
-from vnfil.models import Notification, Role
-from vnfil.schemas import (
+from vnfil.accounts.models import Notification
+from vnfil.accounts.schemas import (
     MembershipRead,
     MeRead,
     NotificationRead,
+    Role,
     UserCreate,
     UserRead,
     UserRegister,
     UserWithToken,
 )
+from vnfil.accounts.service import create_user, email_taken, hash_password, memberships_of
 
 router = APIRouter(tags=["people"])
 

@@ -6,11 +6,12 @@ from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import select
 
 from api.deps import PathId, SessionDep, SettingsDep, read_capped
-from vnfil.credentials import VC_CONTEXT
-from vnfil.keys import issuer_url, method_id
-from vnfil.models import AwardingBody, SigningKey, StatusList
-from vnfil.schemas import VerificationResult
-from vnfil.verification import DatabaseRegistry, verify_json
+from vnfil.accounts.models import AwardingBody
+from vnfil.credentials.document import VC_CONTEXT
+from vnfil.credentials.keys import issuer_url, method_id
+from vnfil.credentials.models import SigningKey, StatusList
+from vnfil.credentials.schemas import VerificationResult
+from vnfil.credentials.verification import DatabaseRegistry, verify_json
 
 router = APIRouter(tags=["verification"])
 MAX_CREDENTIAL_BYTES = 1024 * 1024

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from vnfil.settings import Settings
+from vnfil.platform.settings import Settings
 
 HERE = Path(__file__).parent
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, text
 
-from vnfil.db import sync_url
-from vnfil.models import Base
-from vnfil.settings import Settings, get_settings
+from vnfil.models import metadata
+from vnfil.platform.db import sync_url
+from vnfil.platform.settings import Settings, get_settings
 
 settings: Settings = context.config.attributes.get("settings") or get_settings()
 
@@ -21,7 +21,7 @@ def run_migrations_online() -> None:
             conn.commit()
         context.configure(
             connection=conn,
-            target_metadata=Base.metadata,
+            target_metadata=metadata,
             render_as_batch=conn.dialect.name == "sqlite",
         )
         with context.begin_transaction():

@@ -6,7 +6,7 @@
 - ``status_lists.version``: the compare-and-swap counter of a bit change.
 - ``standard_codes``: the awarding body owning each code (the one that published its
   lowest version), so only it publishes later versions.
-- ``credentials.revocation_reason`` holds a reason of ``vnfil.text.REASON_MAX`` (2000).
+- ``credentials.revocation_reason`` holds a reason of ``vnfil.platform.text.REASON_MAX`` (2000).
 
 Revision ID: 0008
 Revises: 0007

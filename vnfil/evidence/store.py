@@ -26,7 +26,7 @@ from minio import Minio
 from minio.error import S3Error
 from urllib3.util import Retry, Timeout
 
-from vnfil.settings import Settings
+from vnfil.platform.settings import Settings
 
 MISSING = ("NoSuchKey", "NoSuchObject", "NotFound")
 

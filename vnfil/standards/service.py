@@ -17,9 +17,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vnfil.db import insert_unless_present
-from vnfil.models import AwardingBody, Standard, StandardCode, utcnow
-from vnfil.schemas import Issuer, StandardDocument, StandardSnapshot
+from vnfil.accounts.models import AwardingBody
+from vnfil.platform.db import insert_unless_present, utcnow
+from vnfil.standards.models import Standard, StandardCode
+from vnfil.standards.schemas import Issuer, StandardDocument, StandardSnapshot
 
 CATALOGUE = Path(__file__).parent / "catalogue"
 Format = Literal["yaml", "json"]

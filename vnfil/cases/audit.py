@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vnfil.models import AuditEntry
+from vnfil.cases.models import AuditEntry
 
 GENESIS = "0" * 64
 

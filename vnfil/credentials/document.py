@@ -5,7 +5,7 @@ filled from the standard version and the case; the supervision element comes fro
 the assessment's own identity record, never from a form. The EU elements travel in
 ``euMicroCredential``, a JSON literal declared by an inline context (nothing to fetch);
 the element-by-element mapping is in docs/credentials.md. Signing is in
-:mod:`vnfil.signing`, revocation in :mod:`vnfil.status`.
+:mod:`vnfil.credentials.signing`, revocation in :mod:`vnfil.credentials.status`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from vnfil.schemas import CredentialInput, SupervisionLevel
+from vnfil.credentials.schemas import CredentialInput
+from vnfil.standards.schemas import SupervisionLevel
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -40,7 +41,7 @@ def shipped_context(url: str) -> dict[str, Any] | None:
     name = _SHIPPED.get(url)
     if name is None:
         return None
-    return json.loads(files("vnfil").joinpath("contexts", name).read_text())
+    return json.loads(files("vnfil.credentials").joinpath("contexts", name).read_text())
 
 
 def timestamp(at: datetime) -> str:

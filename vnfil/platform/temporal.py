@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from vnfil.settings import Settings
+from vnfil.platform.settings import Settings
 
 STAGE = SearchAttributeKey.for_keyword("VnfilStage")
 CENTRE = SearchAttributeKey.for_keyword("VnfilCentre")

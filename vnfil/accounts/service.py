@@ -23,21 +23,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vnfil.keys import seal, unseal
-from vnfil.models import (
+from vnfil.accounts.models import (
     Centre,
     Invitation,
     Membership,
     Notification,
-    Role,
     SignInAttempts,
     User,
     WebSession,
-    as_utc,
-    utcnow,
 )
-from vnfil.rendering import render_message
-from vnfil.text import printable_line
+from vnfil.accounts.schemas import Role
+from vnfil.platform.db import as_utc, utcnow
+from vnfil.platform.rendering import render_message
+from vnfil.platform.sealing import seal, unseal
+from vnfil.platform.text import printable_line
 
 TOKEN_PREFIX = "vnfil_"
 
@@ -234,7 +233,7 @@ class Refused(Exception):
 
 
 def seal_message(secret: str, notification_id: str, text: str) -> bytes:
-    """An outbox text that carries a secret, sealed (AES-256-GCM, ``vnfil.keys.seal``)
+    """An outbox text that carries a secret, sealed (AES-256-GCM, ``vnfil.platform.sealing.seal``)
     under the server secret and bound to its row, so a database dump reveals no link."""
     return seal(secret, text.encode(), f"notification:{notification_id}")
 

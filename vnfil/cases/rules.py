@@ -20,10 +20,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from vnfil.errors import Refusal
-from vnfil.models import Role, Stage
-from vnfil.schemas import (
-    Actor,
+from vnfil.accounts.schemas import Actor, Role
+from vnfil.cases.schemas import (
     AssessorDecision,
     CaseState,
     CaseStatus,
@@ -31,7 +29,6 @@ from vnfil.schemas import (
     ConflictInput,
     CounsellingInput,
     DecisionInput,
-    EvidenceRef,
     ExtensionInput,
     IdentificationInput,
     IdentityCheckInput,
@@ -40,9 +37,11 @@ from vnfil.schemas import (
     Result,
     ReviewInput,
     SessionInput,
-    StandardDocument,
-    SupervisionLevel,
+    Stage,
 )
+from vnfil.evidence.schemas import EvidenceRef
+from vnfil.platform.errors import Refusal
+from vnfil.standards.schemas import StandardDocument, SupervisionLevel
 
 # The largest step a person may send, as UTF-8 JSON. With the counts below it keeps the
 # largest case within its budget (tests/test_limits.py): its state, which a query returns

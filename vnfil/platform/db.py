@@ -1,10 +1,17 @@
-"""Engines and sessions. Async everywhere: the API and the activities share one style."""
+"""Engines and sessions, and the declarative ``Base`` every domain's ORM models derive from.
+
+Async everywhere: the API and the activities share one style. Every table is registered
+on ``Base.metadata`` once its domain's ``models`` module is imported; ``vnfil.models``
+imports them all (for Alembic).
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import JSON, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
@@ -13,8 +20,26 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import DeclarativeBase
 
-from vnfil.settings import Settings
+from vnfil.platform.settings import Settings
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; vnfil stores UTC only."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 def _connect_args(settings: Settings) -> dict[str, Any]:

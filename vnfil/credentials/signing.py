@@ -5,7 +5,7 @@ issued, no JSON-LD processing is needed to sign or verify, and a verifier in any
 language needs only SHA-256, Ed25519 and a JCS library. Public keys travel as
 Multikey (``z6Mk…``) in the verification method's fragment, so a credential names
 the key that signed it; whether that key belongs to the issuer is for the trust
-registry to say (:mod:`vnfil.keys`), not for the credential.
+registry to say (:mod:`vnfil.credentials.keys`), not for the credential.
 """
 
 from __future__ import annotations

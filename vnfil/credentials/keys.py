@@ -1,52 +1,30 @@
-"""Awarding bodies' signing keys and the sealing of every secret vnfil keeps.
+"""Awarding bodies' signing keys.
 
-Private keys and webhook secrets are sealed with AES-256-GCM under a key derived
-(HKDF-SHA256) from ``VNFIL_SECRET_KEY``; the associated data names what the blob is
-for, so a sealed webhook secret cannot be passed off as a signing key. A database
-dump without the server secret reveals no key.
+Private keys are sealed (``vnfil.platform.sealing``) with the server secret: a database
+dump without it reveals no key.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vnfil.models import AwardingBody, SigningKey, as_utc, utcnow
-from vnfil.signing import multikey
+from vnfil.accounts.models import AwardingBody
+from vnfil.credentials.models import SigningKey
+from vnfil.credentials.signing import multikey
+from vnfil.platform.db import as_utc, utcnow
+from vnfil.platform.sealing import seal, unseal
 
 
 class KeyError_(LookupError):
     """No usable key: the message says which awarding body and what to run."""
-
-
-def _aead(secret: str) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"vnfil seal v1").derive(
-        secret.encode()
-    )
-    return AESGCM(key)
-
-
-def seal(secret: str, plaintext: bytes, purpose: str) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + _aead(secret).encrypt(nonce, plaintext, purpose.encode())
-
-
-def unseal(secret: str, sealed: bytes, purpose: str) -> bytes:
-    try:
-        return _aead(secret).decrypt(sealed[:12], sealed[12:], purpose.encode())
-    except InvalidTag as exc:
-        raise ValueError(f"cannot unseal {purpose}: wrong VNFIL_SECRET_KEY or data") from exc
 
 
 def issuer_url(base_url: str, awarding_body_id: str) -> str:

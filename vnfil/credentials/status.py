@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vnfil.credentials import VC_CONTEXT
-from vnfil.db import insert_unless_present
-from vnfil.keys import ActiveKey, issuer_url
-from vnfil.models import Credential, StatusList
-from vnfil.signing import sign
+from vnfil.credentials.document import VC_CONTEXT
+from vnfil.credentials.keys import ActiveKey, issuer_url
+from vnfil.credentials.models import Credential, StatusList
+from vnfil.credentials.signing import sign
+from vnfil.platform.db import insert_unless_present
 
 LIST_SIZE = 131_072
 PURPOSE = "revocation"

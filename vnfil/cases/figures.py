@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vnfil.models import Case, StageRecord, utcnow
+from vnfil.cases.models import Case, StageRecord
+from vnfil.platform.db import utcnow
 
 STAGES = ("identification", "documentation", "assessment", "certification")
 

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, StringConstraints
 
-from vnfil.text import printable_line
+from vnfil.platform.text import printable_line
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -33,6 +33,9 @@ ITEMS_MAX = 50  # milestones, comments, prerequisites' answers
 LOS_MAX = 60  # learning outcomes in one standard
 CRITERIA_MAX = 8  # assessment criteria of one outcome
 
+# A SHA-256 digest, as lowercase hex.
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
 
 def _printable(value: str, *, multiline: bool) -> str:
     allowed = "\t\n\r" if multiline else ""

@@ -16,19 +16,20 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from vnfil.models import Role, Stage
-from vnfil.schemas import (
+from vnfil.accounts.schemas import Role
+from vnfil.cases.schemas import (
     AssessmentSession,
     AssessorDecision,
     CaseState,
     CaseStatus,
     CounsellingRecord,
-    EvidenceKind,
     IdentityRecord,
     LODecision,
     Result,
     ReviewRecord,
+    Stage,
 )
+from vnfil.evidence.schemas import EvidenceKind
 
 # Fields of the state that are the workflow's own bookkeeping, shown to nobody.
 BOOKKEEPING = {

@@ -19,8 +19,8 @@ from typing import Any, get_args
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vnfil.models import Event
-from vnfil.schemas import EventType
+from vnfil.events.models import Event
+from vnfil.events.schemas import EventType
 
 EVENT_TYPES = get_args(EventType)
 _NAMESPACE = uuid.UUID("5b0c3f0e-7d1c-4c84-9a55-6f2f3f1c2a10")

@@ -15,7 +15,7 @@ import segno
 import weasyprint
 from weasyprint.urls import URLFetcher
 
-from vnfil.rendering import environment
+from vnfil.platform.rendering import environment
 
 # The values the EU recommendation (and the result) enumerate, as a reader should see them.
 _VALUES = {

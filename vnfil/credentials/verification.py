@@ -17,13 +17,13 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vnfil.credentials import VC_CONTEXT, shipped_context
-from vnfil.keys import issuer_url, key_by_multikey, key_valid_at
-from vnfil.models import Credential, StatusList
-from vnfil.schemas import Check, VerificationResult
-from vnfil.signing import ProofError
-from vnfil.signing import verify as verify_proof
-from vnfil.status import bit, decode
+from vnfil.credentials.document import VC_CONTEXT, shipped_context
+from vnfil.credentials.keys import issuer_url, key_by_multikey, key_valid_at
+from vnfil.credentials.models import Credential, StatusList
+from vnfil.credentials.schemas import Check, VerificationResult
+from vnfil.credentials.signing import ProofError
+from vnfil.credentials.signing import verify as verify_proof
+from vnfil.credentials.status import bit, decode
 
 # The shapes of what a verifier looks up: vnfil's ids (uuids, hex) and Ed25519 Multikeys.
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

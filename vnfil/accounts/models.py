@@ -1,0 +1,121 @@
+"""People, their memberships and sessions, the organisations they belong to
+(centres, awarding bodies), and the outbox of messages sent to them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vnfil.platform.db import Base, new_uuid, utcnow
+
+
+class Centre(Base):
+    __tablename__ = "centres"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(100))
+
+
+class AwardingBody(Base):
+    __tablename__ = "awarding_bodies"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    url: Mapped[str | None] = mapped_column(String(300))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    centre_id: Mapped[str | None] = mapped_column(ForeignKey("centres.id"))
+    awarding_body_id: Mapped[str | None] = mapped_column(ForeignKey("awarding_bodies.id"))
+    # SHA-256 of the bearer token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Web sign-in (argon2id); none until the person sets one.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # An external OpenID Connect identity (issuer + subject), when one is linked.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(300))
+
+
+class Notification(Base):
+    """The outbox: rendered messages, delivered by SMTP when configured."""
+
+    __tablename__ = "notifications"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # idempotency key
+    # A case's message, or none (an invitation).
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # A person with an account, or only an address (someone invited).
+    recipient_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient_email: Mapped[str | None] = mapped_column(String(320))
+    template: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(String(20000))
+    # A message carrying a secret (an invitation's link) keeps ``body`` with the secret
+    # redacted and the whole text sealed here (``vnfil.accounts.service.seal_message``) until sent.
+    sealed_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Membership(Base):
+    """One role a person holds: in a centre (staff), for an awarding body (issuer), or
+    none (candidate). A person may hold several; each request acts in one of them.
+    ``users.role`` / ``centre_id`` / ``awarding_body_id`` mirror the first (primary) one."""
+
+    __tablename__ = "memberships"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    centre_id: Mapped[str | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    awarding_body_id: Mapped[str | None] = mapped_column(ForeignKey("awarding_bodies.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "centre_id", "awarding_body_id", name="uq_membership"),
+    )
+
+
+class WebSession(Base):
+    """A signed-in browser: only the SHA-256 of the cookie value is stored."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    membership_id: Mapped[str] = mapped_column(ForeignKey("memberships.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Invitation(Base):
+    """A centre admin invites staff by e-mail; the link's token is stored hashed."""
+
+    __tablename__ = "invitations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id"), index=True)
+    invited_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SignInAttempts(Base):
+    """Password checks per e-mail in the current window, shared by every API process
+    (``vnfil.accounts.service.LoginThrottle``); keyed by the SHA-256 of the address."""
+
+    __tablename__ = "sign_in_attempts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

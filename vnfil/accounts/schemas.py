@@ -1,0 +1,165 @@
+"""Contracts of accounts: roles, who acts, people, sign-in, memberships, invitations,
+the session purge and the outbox's reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from vnfil.platform.text import printable_line
+
+
+class Role(StrEnum):
+    candidate = "candidate"
+    counsellor = "counsellor"
+    assessor = "assessor"
+    supervisor = "supervisor"
+    centre_admin = "centre_admin"
+    issuer = "issuer"
+    system = "system"  # vnfil itself: timers, expiry; never a user's role
+
+
+# A person's name: as long as the column that keeps it (PostgreSQL refuses longer).
+PersonName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(printable_line),
+]
+
+
+class Actor(BaseModel):
+    """Who performs a human step; set by the API from the bearer token, never by the body."""
+
+    user_id: str
+    role: Role
+    name: str = ""
+
+
+class CandidateRef(BaseModel):
+    id: str
+    name: str
+    email: str
+
+
+class UserRegister(BaseModel):
+    name: PersonName
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+    # For web sign-in; API clients use the token they get back.
+    password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
+
+
+class UserCreate(BaseModel):
+    name: PersonName
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+    role: Role
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    email: str
+    role: Role
+    centre_id: str | None
+    awarding_body_id: str | None
+
+
+class UserWithToken(UserRead):
+    token: str
+
+
+class NotificationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    case_id: str
+    template: str
+    subject: str
+    body: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+
+
+# An address as typed: one printable line (a NUL would make PostgreSQL refuse the query).
+EmailAddress = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=320),
+    AfterValidator(printable_line),
+]
+
+
+class LoginInput(BaseModel):
+    email: EmailAddress
+    password: Annotated[str, StringConstraints(max_length=200)]
+    membership_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class MembershipRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    role: Role
+    centre_id: str | None
+    awarding_body_id: str | None
+
+
+class SessionRead(BaseModel):
+    """The signed-in person, the membership they act in and the CSRF token for writes."""
+
+    user: UserRead
+    membership: MembershipRead
+    memberships: list[MembershipRead]
+    csrf_token: str
+
+
+class MembershipSwitch(BaseModel):
+    membership_id: str
+
+
+class PasswordChange(BaseModel):
+    current_password: str | None = None
+    new_password: Password
+
+
+class InvitationCreate(BaseModel):
+    email: Annotated[EmailAddress, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    role: Role
+
+
+class InvitationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    email: str
+    role: Role
+    centre_id: str
+    expires_at: datetime
+    accepted_at: datetime | None
+
+
+class InvitationAcceptance(BaseModel):
+    """A newcomer gives a name and a password; someone with an account, their password.
+    (The token is e-mailed to the invited address only; the inviter never receives it.)"""
+
+    name: PersonName | None = None
+    password: Password
+
+
+class SessionPurgeInput(BaseModel):
+    """The hourly purge of expired web sessions (``SessionPurge``), in batches."""
+
+    batch_size: int = Field(default=1000, ge=1, le=10_000)
+
+
+class SessionPurgeReport(BaseModel):
+    sessions_removed: int
+    attempts_removed: int  # sign-in throttle rows whose window had ended
+
+
+class MeRead(UserRead):
+    membership_id: str
+    memberships: list[MembershipRead]

@@ -1,0 +1,80 @@
+"""Issued credentials, awarding bodies' signing keys and their status lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vnfil.platform.db import Base, new_uuid, utcnow
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    standard_id: Mapped[str] = mapped_column(ForeignKey("standards.id"), index=True)
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    object_key: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column()
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[str | None] = mapped_column(
+        ForeignKey("signing_keys.id", name="fk_credentials_key_id")
+    )
+    status_list_id: Mapped[str | None] = mapped_column(
+        ForeignKey("status_lists.id", name="fk_credentials_status_list_id")
+    )
+    status_index: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(36))
+    revocation_reason: Mapped[str | None] = mapped_column(String(2000))  # text.REASON_MAX
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_index", name="uq_credentials_status_slot"),
+    )
+
+
+class SigningKey(Base):
+    """An awarding body's Ed25519 key; the private half is sealed with the server secret.
+
+    Rotation retires a key (it signs nothing more) without revoking it, so what it
+    signed before stays valid; ``revoked_at`` is for a compromised key.
+    """
+
+    __tablename__ = "signing_keys"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    public_multikey: Mapped[str] = mapped_column(String(64), unique=True)
+    private_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatusList(Base):
+    """One Bitstring Status List of an awarding body and its latest signed credential.
+
+    ``number`` counts an awarding body's lists of one purpose (a next one only when the
+    last is full); being unique, two first certifications at once make one list.
+    ``version`` makes a bit change a compare-and-swap: the UPDATE names the version it
+    read, so a change made meanwhile fails it (``StaleDataError``) instead of being lost.
+    """
+
+    __tablename__ = "status_lists"
+    __table_args__ = (
+        UniqueConstraint(
+            "awarding_body_id", "purpose", "number", name="uq_status_lists_body_purpose_number"
+        ),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20), default="revocation")
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    credential: Mapped[dict[str, Any]] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+    __mapper_args__ = {"version_id_col": version}

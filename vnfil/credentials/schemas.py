@@ -1,0 +1,78 @@
+"""Contracts of credentials: issuance, verification and revocation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from vnfil.accounts.schemas import Actor, CandidateRef
+from vnfil.cases.schemas import IdentityRecord, Result
+from vnfil.evidence.schemas import EvidenceRef
+from vnfil.platform.text import Id, Reason, Sha256
+from vnfil.standards.schemas import StandardSnapshot
+
+
+class CredentialInput(BaseModel):
+    credential_id: str
+    case_id: str
+    candidate: CandidateRef
+    standard: StandardSnapshot
+    result: Result
+    achieved_lo_ids: list[str]
+    identity: IdentityRecord | None
+    evidence: list[EvidenceRef]
+    grade: str | None
+    issued_at: datetime
+    certified_by: Actor
+
+
+class CredentialRef(BaseModel):
+    credential_id: str
+    object_key: str
+    sha256: Sha256
+
+
+class CredentialRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    case_id: str
+    standard_id: str
+    awarding_body_id: str
+    sha256: str
+    issued_at: datetime
+    document: dict[str, Any]
+
+
+class Check(BaseModel):
+    """One verification check: malformed, issuer, signature, expiry or status."""
+
+    name: Literal["malformed", "issuer", "signature", "expiry", "status"]
+    ok: bool
+    detail: str
+
+
+class VerificationResult(BaseModel):
+    verified: bool
+    failed: str | None = None  # the first check that failed
+    credential_id: str | None = None
+    issuer: str | None = None
+    checks: list[Check]
+
+
+class RevocationInput(BaseModel):
+    reason: Reason
+
+
+class RevocationRequest(BaseModel):
+    credential_id: Id
+    reason: Reason
+    actor: Actor
+    at: datetime
+
+
+class RevocationRef(BaseModel):
+    credential_id: str
+    revoked_at: datetime
+    status_list_url: str

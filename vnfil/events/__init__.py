@@ -1,0 +1,1 @@
+"""Events to issuers: the CloudEvents outbox, webhooks and where they may point."""

@@ -1,0 +1,1 @@
+"""Evidence: the S3 store of a case's files and their rows."""

@@ -1,0 +1,66 @@
+"""Contracts of evidence: references to stored objects, their reads, and the orphan sweep."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from vnfil.platform.text import IDS_MAX, Id, Sha256
+
+
+class EvidenceKind(StrEnum):
+    certificate = "certificate"
+    work_sample = "work-sample"
+    reference = "reference"
+    media = "media"
+    self_description = "self-description"
+    other = "other"
+
+
+class EvidenceRef(BaseModel):
+    """Evidence moves by reference: object key and digest, never bytes."""
+
+    evidence_id: Id
+    object_key: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    sha256: Sha256
+    size: int = Field(gt=0)
+    filename: Annotated[str, StringConstraints(max_length=255)]
+    media_type: Annotated[str, StringConstraints(max_length=255)]
+    kind: EvidenceKind
+    lo_ids: list[Id] = Field(min_length=1, max_length=IDS_MAX)
+
+
+class EvidenceRecordInput(BaseModel):
+    case_id: str
+    evidence: EvidenceRef
+    uploaded_by: str
+    at: datetime
+
+
+class EvidenceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    case_id: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    kind: str
+    lo_ids: list[str]
+    created_at: datetime
+
+
+class SweepInput(BaseModel):
+    grace_seconds: int = Field(default=3600, ge=0)
+    dry_run: bool = False
+
+
+class SweepReport(BaseModel):
+    removed: list[str]
+    looked_at: int
+    dry_run: bool
+    # Multipart uploads begun before the grace period and never completed (API killed).
+    aborted_uploads: list[str] = Field(default_factory=list)

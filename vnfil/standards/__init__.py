@@ -1,0 +1,1 @@
+"""Standards: the catalogue of qualifications and micro-credentials, by version."""

@@ -1,0 +1,173 @@
+"""Contracts of standards: the standard document as published, and what a case
+carries of it (its snapshot).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from vnfil.platform.text import (
+    CRITERIA_MAX,
+    LOS_MAX,
+    TITLE_MAX,
+    Criterion,
+    NonBlankLine,
+    Note,
+    Statement,
+    printable_line,
+)
+
+
+class SupervisionLevel(StrEnum):
+    """The four values of the EU 2022 optional element."""
+
+    unsupervised_no_id = "unsupervised-no-identity-verification"
+    supervised_no_id = "supervised-no-identity-verification"
+    supervised_online_id = "supervised-online-identity-verification"
+    onsite_id = "onsite-identity-verification"
+
+
+class LOType(StrEnum):
+    knowledge = "knowledge"
+    skill = "skill"
+    responsibility_autonomy = "responsibility-autonomy"
+
+
+class AssessmentMethod(StrEnum):
+    portfolio_review = "portfolio-review"
+    interview = "interview"
+    observation = "observation"
+    practical_test = "practical-test"
+    written_test = "written-test"
+    simulation = "simulation"
+
+
+class LearningOutcome(BaseModel):
+    """One learning outcome: a knowledge, skill or responsibility-and-autonomy statement."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
+    set: NonBlankLine = Field(description="the set (unit) of learning outcomes it belongs to")
+    type: LOType
+    statement: Statement
+    criteria: list[Criterion] = Field(
+        min_length=1, max_length=CRITERIA_MAX, description="assessment criteria"
+    )
+    methods: list[AssessmentMethod] = Field(
+        min_length=1, description="methods allowed to assess it"
+    )
+
+    @field_validator("methods", mode="before")
+    @classmethod
+    def _spaced_methods(cls, v: object) -> object:
+        # "practical test" and "practical-test" are the same method.
+        if isinstance(v, list):
+            return [m.strip().lower().replace(" ", "-") if isinstance(m, str) else m for m in v]
+        return v
+
+
+class StageDeadlines(BaseModel):
+    """Days each stage may take before reminders and, in the end, expiry."""
+
+    model_config = ConfigDict(extra="forbid")
+    identification: int = Field(default=30, ge=1, le=3650)
+    documentation: int = Field(default=60, ge=1, le=3650)
+    assessment: int = Field(default=45, ge=1, le=3650)
+    certification: int = Field(default=14, ge=1, le=3650)
+
+
+# Numbers in a standard: what their columns hold (``version`` is an INTEGER) and what a
+# signed credential can carry (JCS numbers); 2**70 is a 422, never a 500.
+INT_MAX = 2**31 - 1
+
+
+WORKLOAD_HOURS_MAX = 100_000  # a full doctorate is some 10,000 hours
+
+
+ECTS_MAX = 1000
+
+
+# A BCP 47 language tag ("en", "pl", "pt-BR").
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$")]
+
+
+class StandardDocument(BaseModel):
+    """A standard version as published by its awarding body (see docs/standards.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,99}$")]
+    version: int = Field(ge=1, le=INT_MAX)
+    title: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
+        AfterValidator(printable_line),
+    ]
+    description: Note
+    language: LanguageTag = "en"
+    eqf_level: int | None = Field(default=None, ge=1, le=8)
+    national_level: NonBlankLine | None = None
+    workload_hours: int = Field(ge=1, le=WORKLOAD_HOURS_MAX)
+    ects: float | None = Field(default=None, ge=0, le=ECTS_MAX, allow_inf_nan=False)
+    prerequisites: list[Statement] = Field(default=[], max_length=CRITERIA_MAX)
+    assessment_type: Note
+    form_of_participation: Literal["online", "onsite", "blended"]
+    quality_assurance: Note
+    supervision: SupervisionLevel
+    min_panel_size: int = Field(default=2, ge=1, le=15)
+    deadlines: StageDeadlines = StageDeadlines()
+    appeal_window_days: int = Field(default=14, ge=0, le=365)
+    partial_allowed: bool = True
+    stackability: Note = "stand-alone"
+    # Years a credential stays valid (its validUntil); none means it does not expire.
+    validity_years: int | None = Field(default=None, ge=1, le=50)
+    learning_outcomes: list[LearningOutcome] = Field(min_length=1, max_length=LOS_MAX)
+
+    @field_validator("learning_outcomes")
+    @classmethod
+    def _unique_ids(cls, los: list[LearningOutcome]) -> list[LearningOutcome]:
+        ids = [lo.id for lo in los]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate learning outcome ids: {', '.join(dupes)}")
+        return los
+
+    @property
+    def requires_identity_check(self) -> bool:
+        return self.supervision in (
+            SupervisionLevel.supervised_online_id,
+            SupervisionLevel.onsite_id,
+        )
+
+
+class Issuer(BaseModel):
+    id: str
+    name: str
+    country: str
+    url: str | None = None
+
+
+class StandardSnapshot(BaseModel):
+    """What a case carries of its standard: the exact version it started on."""
+
+    standard_id: str
+    issuer: Issuer
+    document: StandardDocument
+
+
+class StandardRead(BaseModel):
+    id: str
+    code: str
+    version: int
+    title: str
+    awarding_body_id: str
+    document: StandardDocument
