@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
@@ -130,8 +131,31 @@ async def ensure_session_purge_schedule(
     return True
 
 
+async def connect_patiently(
+    settings: Settings,
+    *,
+    most: float = 30.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Client:
+    """Connect to Temporal, waiting (with backoff, logged) while it is not there yet: a
+    worker started during a Temporal restart waits for it instead of exiting."""
+    delay = 0.5
+    while True:
+        try:
+            return await connect(settings)
+        except RuntimeError as exc:  # the SDK's "Failed client connect"
+            logging.warning(
+                "Temporal at %s not reachable (%s); retrying in %.0f s",
+                settings.temporal_address,
+                exc,
+                delay,
+            )
+            await sleep(delay)
+            delay = min(delay * 2, most)
+
+
 async def run(settings: Settings) -> None:
-    client = await connect(settings)
+    client = await connect_patiently(settings)
     if await ensure_sweep_schedule(client, settings):
         logging.info("created schedule %s (hourly)", SWEEP_SCHEDULE)
     if await ensure_session_purge_schedule(client, settings):

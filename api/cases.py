@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import Header, HTTPException, status
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -123,21 +123,43 @@ def idempotent_id(case: Case, user_id: str, what: str, key: str) -> str:
     return str(uuid.uuid5(_STEP_IDS, f"{case.id}|{user_id}|{what}|{key}"))
 
 
-async def run_step(call: Callable[[], Awaitable[Any]]) -> CaseStatus:
-    """Execute one update; turn a refusal into its HTTP answer."""
+async def run_step(call: Callable[[], Awaitable[Any]], handle: Any = None) -> Any:
+    """Execute one update; turn a refusal into its HTTP answer.
+
+    Only what is certain becomes a 4xx: a refusal the workflow gave, or a workflow that
+    has in fact closed. Anything else (the server is unsure, the case cannot answer now)
+    is a 503 to retry with the same Idempotency-Key."""
     try:
         return await call()
     except WorkflowUpdateFailedError as exc:
         refusal = refusal_of(exc)
         if refusal is not None:
             raise HTTPException(HTTP_STATUS[refusal[0]], refusal[1]) from None
-        raise
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"the step could not be taken: {exc.cause or exc}",
+        ) from None
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, "this case's workflow has ended; it takes no more steps"
-            ) from None
+            if handle is None or await _closed(handle):
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT,
+                    "this case's workflow has ended; it takes no more steps",
+                ) from None
+            raise RPCError(
+                f"the case could not take the step now ({exc.message})",
+                RPCStatusCode.UNAVAILABLE,
+                b"",
+            ) from exc
         raise
+
+
+async def _closed(handle: Any) -> bool:
+    try:
+        desc = await handle.describe()
+    except RPCError as exc:
+        return exc.status == RPCStatusCode.NOT_FOUND
+    return desc.status is not None and desc.status != WorkflowExecutionStatus.RUNNING
 
 
 def refusal_of(exc: WorkflowUpdateFailedError) -> tuple[Refusal, str] | None:
@@ -171,7 +193,7 @@ async def send_step(
     await release_connection()
     h = handle_of(temporal, case)
     update_id = idempotent_id(case, actor.user_id, update.__name__, key) if key else None
-    await run_step(lambda: h.execute_update(update, args=[actor, *args], id=update_id))
+    await run_step(lambda: h.execute_update(update, args=[actor, *args], id=update_id), h)
     # A step answers only its receipt (StepDone): the case is read afterwards, as the
     # person who took the step may see it.
     return view_of(await h.query(ValidationCase.status), actor.user_id, actor.role)

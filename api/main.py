@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from minio.error import MinioException
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
-from temporalio.client import RPCTimeoutOrCancelledError
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from api.routes import (
@@ -98,6 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.error("Temporal did not answer: %s", exc)
         message = exc.message if isinstance(exc, RPCError) else str(exc)
         return unavailable(f"the workflow service did not answer: {message}")
+
+    @app.exception_handler(WorkflowQueryFailedError)
+    async def _case_cannot_answer(_: Request, exc: WorkflowQueryFailedError) -> JSONResponse:
+        # The case's workflow could not answer a read (its code is failing to replay, say):
+        # the case is not lost, and an operator must look; the caller may retry later.
+        log.error("a case's workflow could not answer a query: %s", exc)
+        return unavailable("this case cannot be read right now; try again later")
 
     @app.exception_handler(MinioException)
     @app.exception_handler(urllib3.exceptions.HTTPError)

@@ -143,3 +143,54 @@ async def test_s3_outage_is_503_for_uploads_and_downloads(stack: Stack, tmp_path
             assert health.status_code == 503 and health.json()["checks"]["database"] == "ok"
     finally:
         svc.stop()
+
+
+async def test_a_case_whose_workflow_cannot_answer_is_503_not_500(stack: Stack) -> None:
+    """A query that fails inside the worker (here: the case row points at a workflow that
+    has no ``status`` query, as a replay failure would leave it) is a 503, on reads and
+    on steps, and the case's database reads go on."""
+    from sqlalchemy import update
+
+    from vnfil.models import Case
+    from vnfil.schemas import SweepInput
+    from workflows.sweep import OrphanSweep
+
+    run = await _documentation_case(stack)
+    stranger = f"not-a-case-{uuid.uuid4()}"
+    await stack.client.execute_workflow(
+        OrphanSweep.run,
+        SweepInput(grace_seconds=10**6, dry_run=True),
+        id=stranger,
+        task_queue=stack.settings.task_queue,
+    )
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await session.execute(
+            update(Case).where(Case.id == run.case_id).values(workflow_id=stranger)
+        )
+    r = await stack.http.get(f"{run.url}/status", headers=run.candidate.auth)
+    _unavailable(r)
+    assert "cannot be read right now" in r.json()["detail"]
+    ok(await stack.http.get(run.url, headers=run.candidate.auth))
+
+
+async def test_a_worker_started_before_temporal_waits_for_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from activities import worker
+    from vnfil.settings import Settings
+
+    attempts = 0
+
+    async def refused(settings: Settings):  # type: ignore[no-untyped-def]
+        nonlocal attempts
+        attempts += 1
+        if attempts < 3:
+            raise RuntimeError("Failed client connect")
+        return "connected"
+
+    monkeypatch.setattr(worker, "connect", refused)
+    settings = Settings(temporal_address="127.0.0.1:1")
+    assert await worker.connect_patiently(settings, sleep=_no_wait) == "connected"
+    assert attempts == 3
+
+
+async def _no_wait(_: float) -> None:
+    return None

@@ -186,6 +186,13 @@ async def test_a_case_with_stub_activities(temporal_env) -> None:
         await h.execute_update(ValidationCase.accept_result, args=[candidate])
         await h.execute_update(ValidationCase.certify, args=[admin])
         outcome = await h.result()
+        # A worker lost mid-step costs seconds: every activity has a short timeout.
+        timeouts = [
+            e.activity_task_scheduled_event_attributes.start_to_close_timeout.ToSeconds()
+            async for e in h.fetch_history_events()
+            if e.HasField("activity_task_scheduled_event_attributes")
+        ]
+        assert timeouts and max(timeouts) <= 15, timeouts
 
     assert outcome.status == "completed" and outcome.result == "full"
     assert outcome.credential_id and outcome.achieved_lo_ids == LOS
