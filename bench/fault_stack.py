@@ -4,7 +4,7 @@ One Temporal dev server (persistent: ``--db-filename``, so a restart on the same
 keeps every workflow), one SeaweedFS (same ports and data directory after a restart),
 a migrated SQLite file or a fresh PostgreSQL schema, and N API + M worker processes
 configured only through ``VNFIL_*`` variables, as in production. Every child runs in
-its own process group (``vnfil.embedded.Service``), so a SIGKILL takes a process and
+its own process group (``vnfil.platform.embedded.Service``), so a SIGKILL takes a process and
 whatever it spawned, and nothing else.
 """
 
@@ -21,8 +21,10 @@ from typing import Any
 
 import psycopg
 
-from vnfil.db import make_engine, make_session_factory
-from vnfil.embedded import (
+from vnfil.evidence.store import EvidenceStore
+from vnfil.migrations import upgrade
+from vnfil.platform.db import make_engine, make_session_factory
+from vnfil.platform.embedded import (
     Service,
     WeedPorts,
     free_port,
@@ -33,11 +35,9 @@ from vnfil.embedded import (
     wait_for,
     weed_service,
 )
-from vnfil.evidence import EvidenceStore
-from vnfil.migrations import upgrade
+from vnfil.platform.settings import Settings
+from vnfil.platform.temporal import SEARCH_ATTRIBUTES
 from vnfil.seed import seed_demo
-from vnfil.settings import Settings
-from vnfil.temporal import SEARCH_ATTRIBUTES
 
 S3_KEY, S3_SECRET = "vnfil-faults", "vnfil-faults-secret"
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"

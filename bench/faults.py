@@ -52,13 +52,16 @@ import httpx
 from sqlalchemy import select
 
 from bench.fault_stack import PG_DSN, FaultStack, Outage
-from vnfil.audit import chain_of, verify_chain
-from vnfil.db import make_engine, make_session_factory
-from vnfil.models import AuditEntry, Case, Credential, Event, Evidence, StageRecord, StatusList
-from vnfil.schemas import SweepInput, SweepReport
-from vnfil.standards import sample_document
-from vnfil.temporal import connect
-from vnfil.verification import DatabaseRegistry, verify_credential
+from vnfil.cases.audit import chain_of, verify_chain
+from vnfil.cases.models import AuditEntry, Case, StageRecord
+from vnfil.credentials.models import Credential, StatusList
+from vnfil.credentials.verification import DatabaseRegistry, verify_credential
+from vnfil.events.models import Event
+from vnfil.evidence.models import Evidence
+from vnfil.evidence.schemas import SweepInput, SweepReport
+from vnfil.platform.db import make_engine, make_session_factory
+from vnfil.platform.temporal import connect
+from vnfil.standards.service import sample_document
 from workflows.sweep import OrphanSweep
 
 ALL_FAULTS = ("worker-kill", "temporal-restart", "s3-outage", "api-kill-upload")

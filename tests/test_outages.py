@@ -151,8 +151,8 @@ async def test_a_case_whose_workflow_cannot_answer_is_503_not_500(stack: Stack) 
     on steps, and the case's database reads go on."""
     from sqlalchemy import update
 
-    from vnfil.models import Case
-    from vnfil.schemas import SweepInput
+    from vnfil.cases.models import Case
+    from vnfil.evidence.schemas import SweepInput
     from workflows.sweep import OrphanSweep
 
     run = await _documentation_case(stack)
@@ -175,7 +175,7 @@ async def test_a_case_whose_workflow_cannot_answer_is_503_not_500(stack: Stack) 
 
 async def test_a_worker_started_before_temporal_waits_for_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from activities import worker
-    from vnfil.settings import Settings
+    from vnfil.platform.settings import Settings
 
     attempts = 0
 
