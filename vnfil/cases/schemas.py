@@ -202,7 +202,9 @@ class ExtensionInput(BaseModel):
     reason: Reason
 
 
-class CaseStatus(BaseModel):
+class CaseFacts(BaseModel):
+    """What a case is, as both its workflow's state and every person's view of it hold it."""
+
     case_id: str
     centre_id: str
     standard_id: str
@@ -212,25 +214,15 @@ class CaseStatus(BaseModel):
     counsellor_id: str | None = None
     # Prerequisites confirmed by a counsellor before identification (cases since eligibility).
     eligibility_required: bool = False
-    # Repeatable steps are counted and capped (cases since "bounded-state").
-    bounded: bool = False
-    panels_assigned: int = 0
-    identity_checks: int = 0
-    extensions: int = 0
-    extras_bytes: int = 0  # JSON bytes of the repeatable steps' notes and comments
     counselling: list[CounsellingRecord] = []
     reviews: list[ReviewRecord] = []
     closed_reason: str | None = None
     deadline: datetime | None = None
-    reminders_sent: list[str] = []
     selected_lo_ids: list[str] = []
-    evidence: list[EvidenceRef] = []
     submitted: bool = False
-    manifest: list[dict[str, str]] = []
     assessor_ids: list[str] = []
     supervisor_id: str | None = None
     chair_id: str | None = None
-    conflicts: list[dict[str, str]] = []
     sessions: list[AssessmentSession] = []
     disputed_lo_ids: list[str] = []
     chair_resolutions: list[LODecision] = []
@@ -248,7 +240,23 @@ class CaseStatus(BaseModel):
     first_decisions: list[AssessorDecision] = []
     first_result: Result | None = None
     credential_id: str | None = None
+
+
+class CaseStatus(CaseFacts):
+    """The workflow's own state: the facts, storage keys, and its bookkeeping. Private:
+    the API answers ``vnfil.cases.view.view_of(state, ...)``, never this."""
+
+    evidence: list[EvidenceRef] = []
+    manifest: list[dict[str, str]] = []
+    conflicts: list[dict[str, str]] = []
     credential_key: str | None = None
+    reminders_sent: list[str] = []
+    # Repeatable steps are counted and capped (cases since "bounded-state").
+    bounded: bool = False
+    panels_assigned: int = 0
+    identity_checks: int = 0
+    extensions: int = 0
+    extras_bytes: int = 0  # JSON bytes of the repeatable steps' notes and comments
 
 
 class CaseOutcome(BaseModel):

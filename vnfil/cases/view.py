@@ -12,23 +12,10 @@ it returns ``view_of(state, viewer)``, built for the caller's role:
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel
 
 from vnfil.accounts.schemas import Role
-from vnfil.cases.schemas import (
-    AssessmentSession,
-    AssessorDecision,
-    CaseState,
-    CaseStatus,
-    CounsellingRecord,
-    IdentityRecord,
-    LODecision,
-    Result,
-    ReviewRecord,
-    Stage,
-)
+from vnfil.cases.schemas import CaseFacts, CaseStatus
 from vnfil.evidence.schemas import EvidenceKind
 
 # Fields of the state that are the workflow's own bookkeeping, shown to nobody.
@@ -65,44 +52,12 @@ class ConflictView(BaseModel):
     declared_by: str
 
 
-class CaseView(BaseModel):
+class CaseView(CaseFacts):
     """A case as one person may see it (``GET /cases/{id}/status`` and every step's answer)."""
 
-    case_id: str
-    centre_id: str
-    standard_id: str
-    candidate_id: str
-    stage: Stage
-    status: CaseState
-    counsellor_id: str | None = None
-    eligibility_required: bool = False
-    counselling: list[CounsellingRecord] = []
-    reviews: list[ReviewRecord] = []
-    closed_reason: str | None = None
-    deadline: datetime | None = None
-    selected_lo_ids: list[str] = []
     evidence: list[EvidenceView] = []
-    submitted: bool = False
     manifest: list[ManifestEntry] = []
-    assessor_ids: list[str] = []
-    supervisor_id: str | None = None
-    chair_id: str | None = None
     conflicts: list[ConflictView] = []
-    sessions: list[AssessmentSession] = []
-    disputed_lo_ids: list[str] = []
-    chair_resolutions: list[LODecision] = []
-    identity: IdentityRecord | None = None
-    decisions: list[AssessorDecision] = []
-    result: Result | None = None
-    achieved_lo_ids: list[str] = []
-    result_final: bool = False
-    appeal_window_ends: datetime | None = None
-    appealed: bool = False
-    appeal_reason: str | None = None
-    first_panel: list[str] = []
-    first_decisions: list[AssessorDecision] = []
-    first_result: Result | None = None
-    credential_id: str | None = None
     credential_key: str | None = None  # the centre's administrators only
 
 
