@@ -45,20 +45,6 @@ BOOT_TIMEOUT = 180.0
 RESTART_BACKOFF = 3.0  # seconds between restarts of a process that keeps exiting
 RECOVERY_GRACE = 10.0  # seconds after a dependency is back during which it may still refuse  # a busy 2-core machine starts a dev server slowly
 
-_ENV_KEYS = (
-    "environment",
-    "data_dir",
-    "database_url",
-    "database_schema",
-    "temporal_address",
-    "task_queue",
-    "s3_endpoint",
-    "s3_access_key",
-    "s3_secret_key",
-    "s3_bucket",
-    "public_base_url",
-)
-
 
 @dataclass
 class Outage:
@@ -142,7 +128,7 @@ class FaultStack:
         self.log(f"migrating {self.db}" + (f" (schema {self._schema})" if self._schema else ""))
         upgrade(self.settings)
         self.demo = asyncio.run(self._seed())
-        env = {f"VNFIL_{k.upper()}": str(getattr(self.settings, k)) for k in _ENV_KEYS}
+        env = self.settings.as_env()
         env["PYTHONUNBUFFERED"] = "1"
         self.env = env
         for i in range(self.workers):

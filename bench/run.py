@@ -56,22 +56,6 @@ MiB = 1024 * 1024
 RESULTS = Path(__file__).parent / "results"
 
 
-def _env(s: Settings) -> dict[str, str]:
-    keys = (
-        "database_url",
-        "temporal_address",
-        "task_queue",
-        "s3_endpoint",
-        "s3_access_key",
-        "s3_secret_key",
-        "s3_bucket",
-        "max_upload_bytes",
-        "data_dir",
-        "environment",
-    )
-    return {f"VNFIL_{k.upper()}": str(getattr(s, k)) for k in keys}
-
-
 class Api:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
@@ -363,7 +347,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         engine = make_engine(settings)
         demo = await seed_demo(make_session_factory(engine), settings)
         await engine.dispose()
-        env = _env(settings)
+        env = settings.as_env()
         services.append(
             Service("worker", [venv_bin("vnfil-worker")], root / "worker.log", env).start()
         )

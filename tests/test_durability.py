@@ -11,23 +11,6 @@ from api.main import create_app
 from tests.conftest import make_settings
 from tests.factories import make_world, new_case, ok
 from vnfil.platform.embedded import Service, venv_bin
-from vnfil.platform.settings import Settings
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    keys = (
-        "database_url",
-        "database_schema",
-        "temporal_address",
-        "task_queue",
-        "s3_endpoint",
-        "s3_access_key",
-        "s3_secret_key",
-        "s3_bucket",
-        "public_base_url",
-        "environment",
-    )
-    return {f"VNFIL_{k.upper()}": str(getattr(settings, k)) for k in keys}
 
 
 async def test_worker_killed_mid_case_resumes(
@@ -39,7 +22,7 @@ async def test_worker_killed_mid_case_resumes(
 
     def worker() -> Service:
         return Service(
-            "worker", [venv_bin("vnfil-worker")], tmp_path / "worker.log", _env(settings)
+            "worker", [venv_bin("vnfil-worker")], tmp_path / "worker.log", settings.as_env()
         ).start()
 
     proc = worker()

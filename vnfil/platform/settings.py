@@ -34,6 +34,25 @@ DEFAULT_ALLOWED_MEDIA_TYPES = (
 )
 
 
+# What a child process needs to join the same system (see ``Settings.as_env``).
+CHILD_PROCESS_KEYS = (
+    "environment",
+    "data_dir",
+    "database_url",
+    "database_schema",
+    "temporal_address",
+    "task_queue",
+    "s3_endpoint",
+    "s3_access_key",
+    "s3_secret_key",
+    "s3_bucket",
+    "max_upload_bytes",
+    "secret_key",
+    "webhook_allow_private_targets",
+    "public_base_url",
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VNFIL_", env_file=".env", extra="ignore")
 
@@ -79,6 +98,11 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_base_url: str = "http://127.0.0.1:8000"
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as ``VNFIL_*`` variables, for a process started from this one (an
+        API or a worker of the fault harness, the bench or a test) to read back."""
+        return {f"VNFIL_{k.upper()}": str(getattr(self, k)) for k in CHILD_PROCESS_KEYS}
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
