@@ -41,7 +41,7 @@ from vnfil.cases.schemas import (
     Stage,
     WithdrawInput,
 )
-from vnfil.cases.view import CaseView
+from vnfil.cases.view import CaseView, audit_view, stage_record_view
 from vnfil.credentials.models import SigningKey
 from vnfil.standards.models import Standard
 from workflows.case import ValidationCase
@@ -104,38 +104,44 @@ async def get_status(case: VisibleCase, temporal: TemporalDep, user: CurrentUser
 
 
 @router.get("/{case_id}/stage-records")
-async def stage_records(case: VisibleCase, session: SessionDep) -> list[dict]:
+async def stage_records(case: VisibleCase, session: SessionDep, user: CurrentUser) -> list[dict]:
+    """Each ended stage's record; storage keys for the centre's administrators only."""
     rows = await session.scalars(
         select(StageRecord).where(StageRecord.case_id == case.id).order_by(StageRecord.created_at)
     )
     return [
-        {"stage": r.stage, "object_key": r.object_key, "sha256": r.sha256, "record": r.record}
+        stage_record_view(
+            {"stage": r.stage, "object_key": r.object_key, "sha256": r.sha256, "record": r.record},
+            user.role,
+        )
         for r in rows
     ]
 
 
 @router.get("/{case_id}/audit")
-async def audit_trail(case: VisibleCase, session: SessionDep) -> dict:
-    """The case's hash-chained audit trail and whether every link holds."""
+async def audit_trail(case: VisibleCase, session: SessionDep, user: CurrentUser) -> dict:
+    """The case's hash-chained audit trail and whether every link holds, as this person
+    may read it (``vnfil/cases/view.py::audit_view``)."""
     rows = await chain_of(session, case.id)
     check = verify_chain(rows)
+    entries = [
+        {
+            "seq": r.seq,
+            "at": r.at,
+            "actor_id": r.actor_id,
+            "actor_role": r.actor_role,
+            "action": r.action,
+            "details": r.details,
+            "prev_hash": r.prev_hash,
+            "hash": r.hash,
+        }
+        for r in rows
+    ]
     return {
         "valid": check.valid,
         "first_broken_seq": check.first_broken_seq,
         "reason": check.reason,
-        "entries": [
-            {
-                "seq": r.seq,
-                "at": r.at,
-                "actor_id": r.actor_id,
-                "actor_role": r.actor_role,
-                "action": r.action,
-                "details": r.details,
-                "prev_hash": r.prev_hash,
-                "hash": r.hash,
-            }
-            for r in rows
-        ],
+        "entries": audit_view(entries, user.id, user.role, case.candidate_id),
     }
 
 
