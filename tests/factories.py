@@ -37,6 +37,7 @@ class World:
     """A centre with its staff, an awarding body with its issuer, and a standard."""
 
     http: httpx.AsyncClient
+    sessions: Any  # async_sessionmaker of the test database
     centre_id: str
     standard_id: str
     standard: StandardDocument
@@ -50,12 +51,16 @@ class World:
             r = await self.http.post(
                 "/users/register", json={"name": "Zofia Gęślą-Jaźwińska", "email": email}
             )
-        else:
-            r = await self.http.post(
-                "/users",
-                json={"name": f"Test {role.value}", "email": email, "role": role.value},
-                headers=self.admin.auth,
-            )
+        else:  # staff join by invitation in the product; test data goes straight in
+            async with self.sessions.begin() as session:
+                user, token = await create_user(
+                    session,
+                    name=f"Test {role.value}",
+                    email=email,
+                    role=role,
+                    centre_id=self.centre_id,
+                )
+            return Person(user.id, token, role.value)
         assert r.status_code == 201, r.text
         body = r.json()
         return Person(body["id"], body["token"], role.value)
@@ -99,6 +104,7 @@ async def make_world(stack: Any, standard: StandardDocument | None = None) -> Wo
         ids = (centre.id, std.id, admin.id, issuer.id)
     return World(
         http=stack.http,
+        sessions=stack.sessions,
         centre_id=ids[0],
         standard_id=ids[1],
         standard=doc,

@@ -321,6 +321,25 @@ async def test_the_sign_in_throttle_is_shared_by_api_processes(stack: Stack) -> 
                 await client.aclose()
 
 
+async def test_registrations_of_one_address_at_once_make_one_account(stack: Stack) -> None:
+    """Check-then-insert raced: the loser is told the address is taken (409), not a 500."""
+    email = f"race-{uuid.uuid4().hex[:8]}@test.example"
+    answers = await asyncio.gather(
+        *(
+            stack.http.post("/users/register", json={"name": f"R{i}", "email": email})
+            for i in range(8)
+        )
+    )
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] + [409] * 7, [r.text for r in answers]
+    assert {r.json()["detail"] for r in answers if r.status_code == 409} == {
+        f"{email} is already registered"
+    }
+    async with stack.sessions() as session:
+        rows = await session.scalars(select(User).where(User.email == email))
+        assert len(rows.all()) == 1
+
+
 async def test_concurrent_acceptances_of_one_invitation_one_wins(stack: Stack) -> None:
     w = await make_world(stack)
     # A newcomer (two accounts for one address would be the 500) ...

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from api.deps import CurrentUser, SessionDep, require_roles
+from api.deps import CurrentUser, SessionDep
 from vnfil.accounts.models import Notification
 from vnfil.accounts.schemas import (
     MembershipRead,
     MeRead,
     NotificationRead,
     Role,
-    UserCreate,
     UserRead,
     UserRegister,
     UserWithToken,
@@ -22,31 +22,24 @@ router = APIRouter(tags=["people"])
 
 @router.post("/users/register", status_code=201)
 async def register(body: UserRegister, session: SessionDep) -> UserWithToken:
-    """A candidate registers; the token is shown this once."""
+    """A candidate registers; the token is shown this once.
+
+    Staff never get an account this way, nor from an administrator: they are invited
+    (``POST /centres/{id}/invitations``) and prove the address by accepting, so nobody
+    holds a working credential for someone else's e-mail."""
+    taken = HTTPException(status.HTTP_409_CONFLICT, f"{body.email} is already registered")
     if await email_taken(session, body.email):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{body.email} is already registered")
-    user, token = await create_user(session, name=body.name, email=body.email, role=Role.candidate)
-    if body.password:
-        user.password_hash = hash_password(body.password)
-    await session.commit()
-    return UserWithToken(**UserRead.model_validate(user).model_dump(), token=token)
-
-
-@router.post("/users", status_code=201, dependencies=[require_roles(Role.centre_admin)])
-async def add_staff(body: UserCreate, session: SessionDep, admin: CurrentUser) -> UserWithToken:
-    """A centre admin adds counsellors, assessors and supervisors to their centre."""
-    staff = (Role.counsellor, Role.assessor, Role.supervisor, Role.centre_admin)
-    if body.role not in staff:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"a centre adds only {', '.join(r.value for r in staff)}",
+        raise taken
+    try:
+        user, token = await create_user(
+            session, name=body.name, email=body.email, role=Role.candidate
         )
-    if await email_taken(session, body.email):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{body.email} is already registered")
-    user, token = await create_user(
-        session, name=body.name, email=body.email, role=body.role, centre_id=admin.centre_id
-    )
-    await session.commit()
+        if body.password:
+            user.password_hash = hash_password(body.password)
+        await session.commit()
+    except IntegrityError:  # the same address registered at the same moment
+        await session.rollback()
+        raise taken from None
     return UserWithToken(**UserRead.model_validate(user).model_dump(), token=token)
 
 

@@ -52,12 +52,6 @@ class UserRegister(BaseModel):
     password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
 
 
-class UserCreate(BaseModel):
-    name: PersonName
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
-    role: Role
-
-
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
