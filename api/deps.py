@@ -61,6 +61,7 @@ async def get_temporal(request: Request) -> Client:
     state = request.app.state
     client: Client = state.temporal
     if not getattr(state, "temporal_connected", False):
+        await release_connection()  # the first connection may take seconds
         try:
             await client.service_client.check_health(timeout=timedelta(seconds=5))
         except RuntimeError as exc:  # the lazy connection could not be made

@@ -1193,6 +1193,11 @@ def invariants(r: dict[str, Any]) -> dict[str, bool]:
         "one revocation event per revocation": r["events"]["credential_revoked"]
         == r["revocations"]["requested"],
         "unrevoked credentials verify": not r["revocations"]["unrevoked_failing_verification"],
+        # A retried step or activity must neither repeat nor skip an event or audit entry:
+        # every completed case went the same way, so each has the same ones.
+        "no duplicate events, every case the same events and audit": d["events"] == 0
+        and r["events"]["completed_cases_unlike_the_most_common"] == 0
+        and r["audit"]["completed_cases_unlike_the_most_common"] == 0,
         "no HTTP 500": r["http"]["500"] == 0,
     }
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from temporalio.client import (
     Client,
     Interceptor,
+    ListWorkflowsInput,
     OutboundInterceptor,
     QueryWorkflowInput,
     StartWorkflowUpdateInput,
@@ -58,6 +59,17 @@ class _FaultyCalls(OutboundInterceptor):
     async def query_workflow(self, input: QueryWorkflowInput) -> Any:
         await self.faults.hold()
         return await super().query_workflow(input)
+
+    def list_workflows(self, input: ListWorkflowsInput) -> Any:
+        listing = super().list_workflows(input)
+        faults = self.faults
+
+        async def held() -> AsyncIterator[Any]:  # the first page waits like any call
+            await faults.hold()
+            async for wf in listing:
+                yield wf
+
+        return held()
 
     async def start_workflow_update(
         self, input: StartWorkflowUpdateInput

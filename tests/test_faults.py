@@ -55,6 +55,9 @@ def test_a_small_run_under_faults_loses_and_duplicates_nothing(tmp_path: Path) -
     assert o["objects_without_row"] == {}, o
     assert o["incomplete_uploads_after_sweep"] == 0
     assert report["audit"]["broken"] == []
+    assert d["events"] == 0 and report["events"]["completed_cases_unlike_the_most_common"] == 0
+    assert report["events"]["per_completed_case"]["min"] == 6  # the six events of a case
+    assert report["audit"]["completed_cases_unlike_the_most_common"] == 0
     assert report["revocations"]["requested"] == 3
     assert report["revocations"]["still_verify"] == 0, report["revocations"]
     assert report["revocations"]["unrevoked_failing_verification"] == []

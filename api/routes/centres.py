@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from api.deps import CurrentUser, SessionDep, TemporalDep, require_roles
+from api.deps import CurrentUser, SessionDep, TemporalDep, release_connection, require_roles
 from vnfil.accounts.schemas import Role
 from vnfil.cases.figures import centre_figures
 
@@ -47,6 +47,7 @@ async def workflows(
     ):
         if value:
             clauses.append(f"{key} = '{value}'")  # values are pattern-checked above
+    await release_connection()  # the listing waits on Temporal with no DB connection held
     out = []
     async for wf in temporal.list_workflows(" AND ".join(clauses), limit=limit):
         out.append(
