@@ -31,7 +31,7 @@ from api.routes import (
     users,
     verify,
 )
-from api.security import PrintableAddresses, SecurityHeaders
+from api.security import BODY_LIMIT, BodyLimit, PrintableAddresses, SecurityHeaders
 from vnfil.accounts.service import LoginThrottle
 from vnfil.evidence.store import EvidenceStore
 from vnfil.platform.db import make_engine, make_session_factory
@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     app.add_middleware(PrintableAddresses)
+    app.add_middleware(BodyLimit, limit=BODY_LIMIT)
     app.mount("/static", StaticFiles(packages=[("vnfil", "static")]), name="static")
     return app
 

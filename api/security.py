@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = "; ".join(
@@ -121,3 +122,62 @@ class PrintableAddresses:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+BODY_LIMIT = 256 * 1024  # any body a route reads whole
+# Routes that stream their body with limits of their own (uploads: size per file; a
+# credential and a standard file: 1 MiB, read chunk by chunk by ``api.deps.read_capped``).
+_OWN_LIMITS = re.compile(r"^/(cases/[^/]+/(evidence|identity/photo)|verify|standards)$")
+
+
+class BodyLimit:
+    """Every other body is read whole by FastAPI before any field limit applies, so it
+    is capped here: a ``Content-Length`` above the cap is refused (413) before anything
+    is read, and a body streamed without one is refused as soon as it passes the cap.
+    A step is at most 64 KiB (``vnfil/cases/rules.py``); sign-in, registration and
+    invitation acceptance are public, so an attacker gets no more memory than that."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _OWN_LIMITS.match(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        too_large = f"the request body is at most {self.limit // 1024} KiB"
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (
+            not declared.isdigit() or len(declared) > 18 or int(declared) > self.limit
+        ):
+            status = 413 if declared.isdigit() else 400
+            detail = too_large if status == 413 else "Content-Length is not a number"
+            await _answer(send, status, detail)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:  # FastAPI answers an HTTPException raised here
+                    raise HTTPException(413, too_large)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from vnfil.platform.text import printable_line
+from vnfil.platform.text import Id, printable_line
 
 
 class Role(StrEnum):
@@ -112,11 +112,11 @@ class SessionRead(BaseModel):
 
 
 class MembershipSwitch(BaseModel):
-    membership_id: str
+    membership_id: Id
 
 
 class PasswordChange(BaseModel):
-    current_password: str | None = None
+    current_password: Annotated[str, StringConstraints(max_length=200)] | None = None
     new_password: Password
 
 

@@ -5,7 +5,7 @@ maximum here, and none may carry control characters: a NUL byte is refused by
 PostgreSQL (an activity would retry it forever), and the others only hide content.
 Multi-line texts keep tab and newlines; one-line texts keep neither.
 
-The limits are documented in ``docs/api.md`` ("Limits"); change them there too.
+The limits are documented in ``docs/limits.md``; change them there too.
 """
 
 from __future__ import annotations
