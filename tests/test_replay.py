@@ -51,8 +51,32 @@ async def test_fresh_full_case_replays(stack) -> None:
 GUARD = HISTORIES / "guard.json"
 
 
+def _state_models() -> list[type]:
+    """The models the workflow's state is made of (``CaseStatus`` and every model its
+    fields hold, at any depth): their defaults and shapes are what old histories replay to."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from vnfil.cases.schemas import CaseStatus
+
+    seen: dict[str, type] = {}
+    todo: list[object] = [CaseStatus]
+    while todo:
+        t = todo.pop()
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            if t.__qualname__ in seen:
+                continue
+            seen[t.__qualname__] = t
+            todo.extend(f.annotation for f in t.model_fields.values())
+        else:
+            todo.extend(typing.get_args(t))
+    return [seen[name] for name in sorted(seen)]
+
+
 def _fingerprint() -> dict[str, object]:
-    """What replay depends on: the rules on a case's state and the workflow's code."""
+    """What replay depends on: the rules on a case's state (their code and the module's
+    constants they read), the models of the state, and the workflow's code."""
     import hashlib
     import inspect
     import re
@@ -66,13 +90,21 @@ def _fingerprint() -> dict[str, object]:
         and getattr(fn, "__module__", "") == rules.__name__
         and not name.startswith("input_")
     )
+    # Limits and tables the rules read: MAX_REPEATS = 3 instead of 10 refuses on replay
+    # what an old history accepted.
+    constants = sorted(
+        (name, repr(sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value))
+        for name, value in vars(rules).items()
+        if name.isupper() and isinstance(value, (int, float, str, tuple, set, frozenset, dict))
+    )
+    models = [(m.__qualname__, inspect.getsource(m)) for m in _state_models()]
     # The workflow and the modules it is made of (its deadlines, its activity options).
     folder = Path(inspect.getsourcefile(ValidationCase) or "").parent
     workflow_source = "".join(
         (folder / name).read_text() for name in ("case.py", "deadlines.py", "options.py")
     )
     digest = hashlib.sha256()
-    for name, source in state_rules:
+    for name, source in [*state_rules, *constants, *models]:
         digest.update(name.encode() + b"\0" + source.encode() + b"\0")
     digest.update(workflow_source.encode())
     return {
@@ -80,6 +112,24 @@ def _fingerprint() -> dict[str, object]:
         "patches": sorted(set(re.findall(r'workflow\.patched\("([^"]+)"\)', workflow_source))),
         "histories": sorted(p.name for p in HISTORIES.glob("v*.json")),
     }
+
+
+def test_the_guard_sees_the_rules_limits_and_the_state_models() -> None:
+    """The fingerprint changes with a constant a state rule reads and with a state model."""
+    from vnfil.cases import rules
+    from vnfil.cases.schemas import CaseStatus
+
+    before = _fingerprint()["sha256"]
+    saved = rules.MAX_REPEATS
+    rules.MAX_REPEATS = saved - 1
+    try:
+        assert _fingerprint()["sha256"] != before
+    finally:
+        rules.MAX_REPEATS = saved
+    assert _fingerprint()["sha256"] == before
+    names = {m.__name__ for m in _state_models()}
+    assert {"CaseStatus", "AssessorDecision", "PhotoRef"} <= names, names
+    assert CaseStatus in _state_models()
 
 
 def test_state_rules_change_only_with_a_patch_or_a_new_history() -> None:
