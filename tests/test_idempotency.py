@@ -150,3 +150,28 @@ async def test_a_step_retried_with_its_key_is_taken_once(stack: Stack) -> None:
             f"{run.url}/submission", headers={**run.candidate.auth, "Idempotency-Key": bad}
         )
         assert r.status_code == 422, r.text
+
+
+async def test_a_repeatable_step_retried_with_its_key_is_counted_once(stack: Stack) -> None:
+    """A counselling session may be recorded many times: only the key tells a retry from
+    a second session."""
+    w = await make_world(stack)
+    run = await new_case(w)
+    ok(await run.counsel())  # the first session, and the counsellor
+    assert run.counsellor is not None
+    session = {
+        "held_on": "2026-11-27",
+        "mode": "onsite",
+        "notes": "Second session: the portfolio plan.",
+        "prerequisites_met": [True] * len(w.standard.prerequisites),
+    }
+    key = {**run.counsellor.auth, "Idempotency-Key": f"counsel-{uuid.uuid4()}"}
+    for _ in range(3):  # a client that never heard the answer, retrying
+        seen = ok(await w.http.post(f"{run.url}/counselling", json=session, headers=key))
+        assert len(seen["counselling"]) == 2
+    # The same session under a new key is a new session.
+    other = {**run.counsellor.auth, "Idempotency-Key": f"counsel-{uuid.uuid4()}"}
+    seen = ok(await w.http.post(f"{run.url}/counselling", json=session, headers=other))
+    assert len(seen["counselling"]) == 3
+    trail = ok(await w.http.get(f"{run.url}/audit", headers=w.admin.auth))
+    assert [e["action"] for e in trail["entries"]].count("counselling.recorded") == 3
