@@ -418,6 +418,11 @@ async def test_identity_photo_is_stored_and_recorded(stack) -> None:
     good = {**bad, "photo": photo}
     status = ok(await w.http.post(f"{run.url}/identity", json=good, headers=sup.auth))
     assert status["identity"]["photo"] == photo
+    # The centre sees where it is kept; an assessor and the candidate do not.
+    for who, seen in ((w.admin, photo), (run.assessors[0], None), (run.candidate, None)):
+        assert (
+            ok(await w.http.get(f"{run.url}/status", headers=who.auth))["identity"]["photo"] == seen
+        )
 
 
 async def test_onsite_standard_refuses_an_online_identity_check(stack) -> None:

@@ -611,3 +611,29 @@ async def test_redelivery_keeps_to_each_subscriptions_event_types(stack: Stack) 
         assert r.json()["detail"] == f"webhook subscription {everything['id']} is deactivated"
     finally:
         receiver.stop()
+
+
+async def test_subscriptions_and_invitations_are_listed_a_page_at_a_time(stack: Stack) -> None:
+    w = await make_world(stack)
+    for i in range(3):
+        ok(
+            await w.http.post(
+                "/webhooks", json={"url": f"http://127.0.0.1:9/{i}"}, headers=w.issuer.auth
+            ),
+            201,
+        )
+        ok(
+            await w.http.post(
+                f"/centres/{w.centre_id}/invitations",
+                json={"email": f"inv{i}-{uuid.uuid4().hex[:6]}@test.example", "role": "assessor"},
+                headers=w.admin.auth,
+            ),
+            201,
+        )
+    for url, who in (("/webhooks", w.issuer), (f"/centres/{w.centre_id}/invitations", w.admin)):
+        first = ok(await w.http.get(f"{url}?limit=2", headers=who.auth))
+        rest = ok(await w.http.get(f"{url}?limit=2&offset=2", headers=who.auth))
+        assert len(first) == 2 and len(rest) == 1
+        assert not {r["id"] for r in first} & {r["id"] for r in rest}
+        r = await w.http.get(f"{url}?limit=501", headers=who.auth)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.limit"

@@ -16,6 +16,7 @@ from temporalio.service import RPCError
 from api.deps import (
     SESSION_COOKIE,
     CurrentUser,
+    PageDep,
     Principal,
     SessionDep,
     SettingsDep,
@@ -300,13 +301,15 @@ async def create_invitation(
 
 @router.get("/centres/{centre_id}/invitations", dependencies=[require_roles(Role.centre_admin)])
 async def list_invitations(
-    centre_id: str, session: SessionDep, user: CurrentUser
+    centre_id: str, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> list[InvitationRead]:
     _own_centre(user, centre_id)
     rows = await session.scalars(
         select(Invitation)
         .where(Invitation.centre_id == centre_id)
-        .order_by(Invitation.created_at.desc())
+        .order_by(Invitation.created_at.desc(), Invitation.id)
+        .limit(page.limit)
+        .offset(page.offset)
     )
     return [InvitationRead.model_validate(r) for r in rows]
 

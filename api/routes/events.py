@@ -9,7 +9,15 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 
-from api.deps import CurrentUser, Principal, SessionDep, SettingsDep, TemporalDep, require_roles
+from api.deps import (
+    CurrentUser,
+    PageDep,
+    Principal,
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+    require_roles,
+)
 from vnfil.accounts.schemas import Role
 from vnfil.events.models import Event, WebhookDelivery, WebhookSubscription
 from vnfil.events.netguard import TargetRefused, resolve_target
@@ -104,11 +112,15 @@ async def subscribe(
 
 
 @router.get("/webhooks")
-async def subscriptions(session: SessionDep, user: CurrentUser) -> list[SubscriptionRead]:
+async def subscriptions(
+    session: SessionDep, user: CurrentUser, page: PageDep
+) -> list[SubscriptionRead]:
     rows = await session.scalars(
         select(WebhookSubscription)
         .where(WebhookSubscription.awarding_body_id == _body_of(user))
-        .order_by(WebhookSubscription.created_at)
+        .order_by(WebhookSubscription.created_at, WebhookSubscription.id)
+        .limit(page.limit)
+        .offset(page.offset)
     )
     return [SubscriptionRead.model_validate(r) for r in rows]
 

@@ -6,8 +6,9 @@ it returns ``view_of(state, viewer)``, built for the caller's role:
 - nobody sees the workflow's bookkeeping (reminders sent, counters, room used);
 - only the centre's administrators see storage keys and every declared conflict;
 - staff see the conflicts they declared or that concern them;
-- the candidate sees their evidence by id and digest, no one's conflicts, no storage
-  key of the identity photo, and the assessors' decisions once the panel has concluded.
+- the identity photo's storage key only to the centre and the supervisor who took it;
+- the candidate sees their evidence by id and digest, no one's conflicts, and the
+  assessors' decisions once the panel has concluded.
 """
 
 from __future__ import annotations
@@ -72,10 +73,10 @@ def view_of(state: CaseStatus, viewer_id: str, role: str) -> CaseView:
         ev["object_key"] = None
     data["manifest"] = [{**m, "object_key": None} for m in data["manifest"]]
     data["credential_key"] = None
+    if data["identity"] and viewer_id != data["identity"]["supervisor_id"]:
+        data["identity"]["photo"] = None  # the centre keeps it; the supervisor took it
     if viewer_id == state.candidate_id:
         data["conflicts"] = []
-        if data["identity"]:
-            data["identity"]["photo"] = None  # the centre keeps it
         if state.result is None:  # the panel is still deciding
             data["decisions"] = []
             data["chair_resolutions"] = []
