@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install dev test test-sqlite test-postgresql bench demo lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/js/package-lock.json
 	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && \
 		{ apt-get install -y -qq chromium >/dev/null 2>&1 || \
 		  { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }; } ; } || \
@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	cd tests/js && npm ci --no-audit --no-fund --silent
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -36,7 +36,7 @@ from vnfil.cases.schemas import (
     StageRecordRef,
 )
 from vnfil.credentials.document import build_credential
-from vnfil.credentials.keys import KeyError_, active_key
+from vnfil.credentials.keys import KeyError_, active_key, issuer_did
 from vnfil.credentials.models import Credential
 from vnfil.credentials.schemas import CredentialInput, CredentialRef
 from vnfil.credentials.signing import sign
@@ -340,8 +340,9 @@ class CaseActivities:
                     ) from exc
                 now = utcnow()
                 status_list, index = await allocate(session, key, base, now)
+                issuer = issuer_did(base, inp.standard.issuer.id)
                 document = sign(
-                    build_credential(inp, base, entry(base, status_list.id, index)),
+                    build_credential(inp, base, issuer, entry(base, status_list.id, index)),
                     key.private,
                     key.method(base),
                     now,

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from vnfil.accounts.schemas import Actor, CandidateRef
 from vnfil.cases.schemas import Result
 from vnfil.credentials.document import build_credential
-from vnfil.credentials.keys import ActiveKey
+from vnfil.credentials.keys import ActiveKey, issuer_did
 from vnfil.credentials.models import SigningKey, StatusList
 from vnfil.credentials.schemas import CredentialInput
 from vnfil.credentials.signing import multikey, sign
@@ -106,7 +106,9 @@ async def run(seconds: float = 3.0) -> dict[str, float]:
     status = entry(BASE, "bench", 4242)
 
     async def issue_and_verify() -> None:
-        signed = sign(build_credential(inp, BASE, status), private, method, now)
+        signed = sign(
+            build_credential(inp, BASE, issuer_did(BASE, body_id), status), private, method, now
+        )
         result = await verify_credential(signed, registry, now)
         assert result.verified, result
 

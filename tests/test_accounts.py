@@ -500,9 +500,33 @@ def test_a_weak_secret_key_is_refused_in_production(key: str) -> None:
     Settings(environment="development", secret_key=key)  # only production insists
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://validation.example.pl",
+        "https://127.0.0.1",
+        "https://localhost:8443",
+        "https://[::1]",
+        "https://10.0.0.7/vnfil",
+        "https://0.0.0.0",
+    ],
+)
+def test_production_refuses_a_public_url_that_is_not_public_https(url: str) -> None:
+    """Awarding bodies are did:web under the public URL: verifiers must reach it."""
+    strong = secrets.token_urlsafe(48)
+    with pytest.raises(ValidationError, match="VNFIL_PUBLIC_BASE_URL must be the public https"):
+        Settings(
+            environment="production", s3_secret_key="x", secret_key=strong, public_base_url=url
+        )
+    Settings(environment="development", public_base_url=url)  # only production insists
+
+
 def test_a_strong_secret_key_is_taken_and_production_compose_passes_it() -> None:
     strong = secrets.token_urlsafe(48)
-    assert Settings(environment="production", s3_secret_key="x", secret_key=strong).secret_key
+    public = "https://validation.example.pl"
+    assert Settings(
+        environment="production", s3_secret_key="x", secret_key=strong, public_base_url=public
+    ).secret_key
     with pytest.raises(ValidationError, match="development default"):
         Settings(environment="production", s3_secret_key="x", secret_key=DEV_SECRET_KEY)
     compose = yaml.safe_load(

@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import os
+import random
 import subprocess
 import sys
 from datetime import timedelta
@@ -22,7 +23,7 @@ from tests.factories import certified_case, make_world, ok, ready_to_certify
 from vnfil.accounts.schemas import Role
 from vnfil.credentials.keys import active_key, create_key
 from vnfil.credentials.models import SigningKey
-from vnfil.credentials.signing import private_key_of, sign
+from vnfil.credentials.signing import JCS, private_key_of, sign
 from vnfil.credentials.verification import DatabaseRegistry, MemoryRegistry, verify_credential
 from vnfil.platform.db import utcnow
 
@@ -54,8 +55,9 @@ def test_signing_matches_the_w3c_test_vector() -> None:
         private_key_of(SPEC_KEY),
         "https://vc.example/issuers/5678#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
         datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC),
+        cryptosuite=JCS,  # vnfil's first credentials; they keep verifying
     )
-    assert signed["proof"]["proofValue"] == SPEC_PROOF
+    assert signed["proof"][0]["proofValue"] == SPEC_PROOF
 
 
 async def _verify(w: Any, doc: Any) -> dict[str, Any]:
@@ -67,7 +69,7 @@ async def test_issued_credential_verifies_and_any_changed_byte_fails(stack: Stac
     run, status = await certified_case(w)
     cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
     doc = cred["document"]
-    assert doc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert [p["cryptosuite"] for p in doc["proof"]] == ["eddsa-rdfc-2022"]
     assert doc["credentialStatus"]["type"] == "BitstringStatusListEntry"
     result = await _verify(w, doc)
     assert result["verified"] is True, result
@@ -85,8 +87,15 @@ async def test_issued_credential_verifies_and_any_changed_byte_fails(stack: Stac
 
     # Targeted tampering, through the API: each names the check that failed.
     forged = json.loads(json.dumps(doc))
-    forged["euMicroCredential"]["gradeAchieved"] = "A+"
+    forged["credentialSubject"]["result"][0]["value"] = "full, with distinction"
     assert (await _verify(w, forged))["failed"] == "signature"
+    forged = json.loads(json.dumps(doc))
+    forged["credentialSubject"]["notionalWorkloadHours"] = 4000  # a term no context defines
+    result = await _verify(w, forged)
+    assert (
+        result["failed"] == "signature" and "notionalWorkloadHours" in result["checks"][1]["detail"]
+    )
+    assert "eddsa-rdfc-2022" in result["checks"][1]["detail"]  # names the suite that failed
     forged = json.loads(json.dumps(doc))
     forged["credentialSubject"]["achievement"]["alignment"].append(
         {"type": ["Alignment"], "targetCode": "LO9", "targetName": "Flying"}
@@ -100,14 +109,17 @@ async def test_issued_credential_verifies_and_any_changed_byte_fails(stack: Stac
     r = await w.http.post("/verify", content=b" " * (1024 * 1024 + 1))
     assert r.status_code == 413
 
-    # Every single byte of the compact JSON, changed in turn, fails verification.
+    # Every value and every property name, changed in turn, fails verification; so does
+    # a sample of single-byte changes anywhere in the compact JSON.
     async with stack.sessions() as session:  # type: ignore[operator]
         registry = await _snapshot_registry(
             DatabaseRegistry(session, stack.settings.public_base_url), doc
         )
+    assert (await verify_credential(doc, registry)).verified
+    for variant, where in _variants(doc):
+        assert not (await verify_credential(variant, registry)).verified, f"{where} changed"
     raw = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
-    assert (await verify_credential(json.loads(raw), registry)).verified
-    for i in range(len(raw)):
+    for i in random.Random(4).sample(range(len(raw)), 300):
         changed = raw[:i] + bytes([raw[i] ^ 0x01]) + raw[i + 1 :]
         try:
             tampered = json.loads(changed)
@@ -117,9 +129,32 @@ async def test_issued_credential_verifies_and_any_changed_byte_fails(stack: Stac
         assert not result_i.verified, f"byte {i} ({raw[i : i + 1]!r}) changed and still verified"
 
 
+def _variants(doc: Any, path: str = "") -> list[tuple[Any, str]]:
+    """The document with one value changed, or one property renamed, for each in turn."""
+    out: list[tuple[Any, str]] = []
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            renamed = {(f"{k}x" if key == k else key): val for key, val in doc.items()}
+            out.append((renamed, f"{path}/{k} (name)"))
+            out += [({**doc, k: changed}, where) for changed, where in _variants(v, f"{path}/{k}")]
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out += [
+                ([*doc[:i], changed, *doc[i + 1 :]], where)
+                for changed, where in _variants(v, f"{path}/{i}")
+            ]
+    elif isinstance(doc, bool):
+        out.append((not doc, path))
+    elif isinstance(doc, int | float):
+        out.append((doc + 1, path))
+    elif isinstance(doc, str):
+        out.append((doc + "x", path))
+    return out
+
+
 async def _snapshot_registry(db: DatabaseRegistry, doc: dict[str, Any]) -> MemoryRegistry:
     """The registry's answers for one credential, fetched once (the DB is not under test)."""
-    multikey = doc["proof"]["verificationMethod"].split("#")[1]
+    multikey = doc["proof"][0]["verificationMethod"].split("#")[1]
     key = await db.key(multikey)
     status = await db.status_list(doc["credentialStatus"]["statusListCredential"])
     assert key is not None and status is not None
@@ -201,7 +236,7 @@ async def test_key_rotation_keeps_earlier_credentials_valid(stack: Stack) -> Non
     first_doc = ok(
         await w.http.get(f"/credentials/{first['credential_id']}", headers=w.issuer.auth)
     )["document"]
-    body_id = first_doc["issuer"]["id"].rsplit("/", 1)[1]
+    body_id = first_doc["issuer"]["id"].rsplit(":", 1)[1]
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         old = await active_key(session, stack.settings.secret_key, body_id)
         await create_key(session, stack.settings.secret_key, body_id)
@@ -209,11 +244,15 @@ async def test_key_rotation_keeps_earlier_credentials_valid(stack: Stack) -> Non
     second_doc = ok(
         await w.http.get(f"/credentials/{second['credential_id']}", headers=w.issuer.auth)
     )["document"]
-    assert first_doc["proof"]["verificationMethod"] != second_doc["proof"]["verificationMethod"]
+    assert (
+        first_doc["proof"][0]["verificationMethod"] != second_doc["proof"][0]["verificationMethod"]
+    )
     assert (await _verify(w, first_doc))["verified"] is True
     assert (await _verify(w, second_doc))["verified"] is True
-    profile = ok(await w.http.get(f"/issuers/{body_id}"))
-    assert len(profile["verificationMethod"]) == 2 and "retired" in profile["verificationMethod"][0]
+    did = ok(await w.http.get(f"/issuers/{body_id}/did.json"))
+    assert did["id"] == first_doc["issuer"]["id"]
+    assert [("expires" in m) for m in did["verificationMethod"]] == [True, False]
+    assert did["assertionMethod"] == [m["id"] for m in did["verificationMethod"]]
 
     # The retired key cannot sign anything new: a credential it signs now is refused.
     unsigned = {k: v for k, v in second_doc.items() if k != "proof"}
@@ -238,6 +277,9 @@ async def test_key_rotation_keeps_earlier_credentials_valid(stack: Stack) -> Non
             update(SigningKey).where(SigningKey.id == old.row.id).values(revoked_at=utcnow())
         )
     assert (await _verify(w, first_doc))["failed"] == "issuer"
+    did = ok(await w.http.get(f"/issuers/{body_id}/did.json"))
+    assert "revoked" in did["verificationMethod"][0]  # and no assertion method any more:
+    assert did["assertionMethod"] == [did["verificationMethod"][1]["id"]]
 
 
 async def test_expired_credential_fails_on_expiry(stack: Stack) -> None:
@@ -250,7 +292,7 @@ async def test_expired_credential_fails_on_expiry(stack: Stack) -> None:
         registry = DatabaseRegistry(session, stack.settings.public_base_url)
         later = utcnow() + timedelta(days=365 * 60)
         assert (await verify_credential(doc, registry)).verified
-        body_id = doc["issuer"]["id"].rsplit("/", 1)[1]
+        body_id = doc["issuer"]["id"].rsplit(":", 1)[1]
         key = await session.scalar(select(SigningKey).where(SigningKey.awarding_body_id == body_id))
         assert key is not None
     async with stack.sessions() as session:  # type: ignore[operator]
@@ -263,7 +305,7 @@ async def test_expired_credential_fails_on_expiry(stack: Stack) -> None:
         )
         unsigned = {k: v for k, v in doc.items() if k != "proof"}
         unsigned["validUntil"] = "2026-01-01T00:00:00Z"
-        expired = sign(unsigned, private, doc["proof"]["verificationMethod"], utcnow())
+        expired = sign(unsigned, private, doc["proof"][0]["verificationMethod"], utcnow())
         result = await verify_credential(
             expired, DatabaseRegistry(session, stack.settings.public_base_url)
         )
@@ -394,6 +436,7 @@ def test_every_term_is_defined_by_the_shipped_contexts() -> None:
 
     from bench.credentials import BASE, sample_input
     from vnfil.credentials.document import CONTEXTS, build_credential, shipped_context
+    from vnfil.credentials.keys import issuer_did
     from vnfil.credentials.status import entry
 
     def loader(url: str, options: Any = None) -> dict[str, Any]:
@@ -408,9 +451,11 @@ def test_every_term_is_defined_by_the_shipped_contexts() -> None:
 
     now = datetime.now(UTC)
     doc = sign(
-        build_credential(sample_input("body", now), BASE, entry(BASE, "list", 7)),
+        build_credential(
+            sample_input("body", now), BASE, issuer_did(BASE, "body"), entry(BASE, "list", 7)
+        ),
         Ed25519PrivateKey.generate(),
-        f"{BASE}/issuers/body#z6Mk",
+        f"{issuer_did(BASE, 'body')}#z6Mk",
         now,
     )
     expanded = jsonld.expand(doc, {"documentLoader": loader})
@@ -434,8 +479,6 @@ def test_every_term_is_defined_by_the_shipped_contexts() -> None:
             assert a == b, f"{path}: {a!r} != {b!r}"
 
     original = {k: v for k, v in doc.items() if k != "@context"}
-    # The proof's own @context is a context, not data: processors consume it.
-    original["proof"] = {k: v for k, v in doc["proof"].items() if k != "@context"}
     same(original, {k: v for k, v in compacted.items() if k != "@context"})
 
 
@@ -470,7 +513,7 @@ async def test_keys_are_created_by_the_cli_and_sealed_at_rest(stack: Stack) -> N
     # The new key signs from now on; the issuer profile lists both.
     _, status = await certified_case(w)
     doc = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
-    assert doc["document"]["proof"]["verificationMethod"].endswith(keys[1].public_multikey)
+    assert doc["document"]["proof"][0]["verificationMethod"].endswith(keys[1].public_multikey)
 
 
 def test_a_key_retired_within_the_second_still_dates_proofs_exactly() -> None:
@@ -486,8 +529,8 @@ def test_a_key_retired_within_the_second_still_dates_proofs_exactly() -> None:
     assert key_valid_at(key, before) is None
     assert "retired" in str(key_valid_at(key, after))
     # The proof carries the milliseconds that tell them apart.
-    signed = sign({"a": 1}, private_key_of(SPEC_KEY), "x#z6Mk", after)
-    assert signed["proof"]["created"] == "2026-01-01T13:00:00.600Z"
+    signed = sign({"a": 1}, private_key_of(SPEC_KEY), "x#z6Mk", after, cryptosuite=JCS)
+    assert signed["proof"][0]["created"] == "2026-01-01T13:00:00.600Z"
 
 
 async def test_the_workflow_refuses_to_certify_when_the_key_went_after_the_api_checked(
@@ -606,8 +649,8 @@ async def test_verify_refuses_hostile_status_indexes_and_numbers_as_malformed(
         text.replace(
             doc["credentialStatus"]["statusListCredential"], "http://testserver/status/\\u0000"
         ),
-        text.replace(doc["proof"]["verificationMethod"], doc["issuer"]["id"] + "#z\\u0000"),
-        text.replace(doc["proof"]["proofValue"], "z" + "2" * 200_000),
+        text.replace(doc["proof"][0]["verificationMethod"], doc["issuer"]["id"] + "#z\\u0000"),
+        text.replace(doc["proof"][0]["proofValue"], "z" + "2" * 200_000),
     ):
         r = await w.http.post("/verify", content=hostile.encode())
         assert r.status_code == 200 and r.json()["verified"] is False, r.text[:300]

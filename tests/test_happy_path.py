@@ -9,6 +9,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from tests.factories import PDF, PNG, make_world, new_case, ok, sha256
 from vnfil.cases.schemas import CaseOutcome, Stage
+from vnfil.credentials.document import eu_elements_of
 from vnfil.platform.temporal import workflow_id
 from workflows.case import ValidationCase
 
@@ -76,7 +77,8 @@ async def test_case_runs_through_four_stages_to_a_credential(stack) -> None:
     doc = json.loads(stack.store.get_bytes(status["credential_key"]))
     assert doc == cred["document"]
     assert "OpenBadgeCredential" in doc["type"]
-    eu = doc["euMicroCredential"]
+    eu = eu_elements_of(doc)
+    assert "euMicroCredential" not in doc  # every element in OB 3.0 terms
     for element in EU_MANDATORY:
         assert eu[element] not in (None, "", []), element
     assert eu["supervisionAndIdentityVerification"] == "supervised-online-identity-verification"

@@ -68,6 +68,7 @@ MATRIX: dict[str, set[str]] = {
     "GET /health": EVERYONE,
     "POST /invitations/{token}/acceptance": EVERYONE,
     "GET /issuers/{awarding_body_id}": EVERYONE,
+    "GET /issuers/{awarding_body_id}/did.json": EVERYONE,
     "GET /me": SIGNED_IN,
     "GET /me/notifications": SIGNED_IN,
     "PUT /me/password": SIGNED_IN,

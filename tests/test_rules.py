@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 from tests.factories import PDF, PNG, make_world, new_case, ok, upload
 from vnfil.accounts.schemas import Actor, Role
 from vnfil.cases.schemas import IdentificationInput
+from vnfil.credentials.document import eu_elements_of
 from vnfil.platform.errors import Refusal
 from vnfil.platform.temporal import workflow_id
 from workflows.case import ValidationCase
@@ -479,7 +480,7 @@ async def test_agreed_grade_is_carried_to_the_credential(stack) -> None:
     ok(await run.accept())
     status = ok(await run.certify())
     cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
-    assert cred["document"]["euMicroCredential"]["gradeAchieved"] == "very good"
+    assert eu_elements_of(cred["document"])["gradeAchieved"] == "very good"
 
 
 async def test_workflow_itself_refuses_the_counsellor_on_the_panel_and_others_withdrawing(

@@ -145,7 +145,7 @@ async def test_every_event_arrives_signed_per_standard_webhooks(stack: Stack) ->
             assert got.headers["webhook-id"] == e["id"]
             assert e["specversion"] == "1.0" and e["source"] == stack.settings.public_base_url
         issued = next(e for e in events if e["type"] == "credential.issued")
-        assert issued["data"]["credential"]["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+        assert issued["data"]["credential"]["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
         assert issued["subject"] == status["credential_id"]
 
         # A changed body or a wrong secret does not verify.

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vnfil.credentials.document import eu_elements_of
 from vnfil.platform.settings import get_settings
 
 app = typer.Typer(
@@ -496,7 +497,7 @@ def demo(
     table = Table(title="EU micro-credential elements")
     table.add_column("element")
     table.add_column("value")
-    for k, v in cred["document"]["euMicroCredential"].items():
+    for k, v in eu_elements_of(cred["document"]).items():
         table.add_row(k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
     console.print(table)
     console.print_json(json.dumps(cred["document"], ensure_ascii=False))

@@ -20,6 +20,7 @@ from api.deps import (
 from vnfil.accounts.schemas import Actor, Role
 from vnfil.cases.models import Case
 from vnfil.credentials.certificate import render_certificate_html, render_certificate_pdf
+from vnfil.credentials.document import eu_elements_of, outcomes_of
 from vnfil.credentials.models import Credential
 from vnfil.credentials.schemas import (
     CredentialRead,
@@ -105,7 +106,13 @@ async def verification_page(
     html = (
         environment()
         .get_template("credential-verification.html.j2")
-        .render(credential=cred.document, result=result, credential_id=cred.id)
+        .render(
+            credential=cred.document,
+            result=result,
+            credential_id=cred.id,
+            eu=eu_elements_of(cred.document),
+            outcomes=outcomes_of(cred.document),
+        )
     )
     return HTMLResponse(html)
 

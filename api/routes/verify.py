@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from api.deps import PathId, SessionDep, SettingsDep, read_capped
 from vnfil.accounts.models import AwardingBody
-from vnfil.credentials.document import VC_CONTEXT
-from vnfil.credentials.keys import issuer_url, method_id
+from vnfil.credentials.document import OB_CONTEXT, VC_CONTEXT
+from vnfil.credentials.keys import did_document, issuer_did
 from vnfil.credentials.models import SigningKey, StatusList
 from vnfil.credentials.schemas import VerificationResult
 from vnfil.credentials.verification import DatabaseRegistry, verify_json
@@ -42,44 +43,50 @@ async def status_list(list_id: PathId, session: SessionDep) -> dict:
     return row.credential
 
 
+async def _body_and_keys(
+    session: SessionDep, awarding_body_id: str
+) -> tuple[AwardingBody, list[SigningKey]]:
+    body = await session.get(AwardingBody, awarding_body_id)
+    if body is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no awarding body {awarding_body_id}")
+    keys = await session.scalars(
+        select(SigningKey)
+        .where(SigningKey.awarding_body_id == body.id)
+        .order_by(SigningKey.created_at, SigningKey.id)
+    )
+    return body, list(keys)
+
+
 @router.get("/issuers/{awarding_body_id}")
 async def issuer_profile(
     awarding_body_id: PathId, session: SessionDep, settings: SettingsDep
 ) -> dict:
-    """The issuer's profile and controller document: every key it ever signed with.
-
-    Retired keys stay listed (what they signed stays valid); revoked ones say when.
-    """
-    body = await session.get(AwardingBody, awarding_body_id)
-    if body is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no awarding body {awarding_body_id}")
-    base = settings.public_base_url
-    url = issuer_url(base, body.id)
-    keys = list(
-        await session.scalars(
-            select(SigningKey)
-            .where(SigningKey.awarding_body_id == body.id)
-            .order_by(SigningKey.created_at)
-        )
-    )
-    methods = [
-        {
-            "id": method_id(base, k),
-            "type": "Multikey",
-            "controller": url,
-            "publicKeyMultibase": k.public_multikey,
-            **({"retired": k.retired_at.isoformat()} if k.retired_at else {}),
-            **({"revoked": k.revoked_at.isoformat()} if k.revoked_at else {}),
-        }
-        for k in keys
-    ]
+    """The issuer as Open Badges 3.0 knows it (a ``Profile``), identified by its DID; its
+    keys are in the DID document (``/issuers/{id}/did.json``)."""
+    body, _ = await _body_and_keys(session, awarding_body_id)
     return {
-        "@context": [VC_CONTEXT, "https://w3id.org/security/multikey/v1"],
-        "id": url,
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": issuer_did(settings.public_base_url, body.id),
         "type": ["Profile"],
         "name": body.name,
         **({"url": body.url} if body.url else {}),
-        "address": {"type": ["Address"], "addressCountry": body.country},
-        "verificationMethod": methods,
-        "assertionMethod": [m["id"] for m in methods if "revoked" not in m],
+        "address": {
+            "type": ["Address"],
+            "addressCountry": body.country,
+            "addressCountryCode": body.country,
+        },
     }
+
+
+@router.get("/issuers/{awarding_body_id}/did.json")
+async def issuer_did_document(
+    awarding_body_id: PathId, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    """What ``did:web`` resolution of the awarding body reads: every key it ever signed
+    with; retired keys stay (what they signed stays valid), revoked ones say when and are
+    no assertion method any more."""
+    body, keys = await _body_and_keys(session, awarding_body_id)
+    return JSONResponse(
+        did_document(settings.public_base_url, body.id, keys),
+        media_type="application/did+json",
+    )

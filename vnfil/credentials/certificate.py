@@ -15,6 +15,8 @@ import segno
 import weasyprint
 from weasyprint.urls import URLFetcher
 
+from vnfil.credentials.document import eu_elements_of, outcomes_of
+from vnfil.credentials.signing import proofs_of
 from vnfil.platform.rendering import environment
 
 # The values the EU recommendation (and the result) enumerate, as a reader should see them.
@@ -63,15 +65,11 @@ def _say(value: Any) -> Any:
 
 
 def _context(credential: dict[str, Any], verify_url: str, revoked: bool) -> dict[str, Any]:
-    missing = [
-        k
-        for k in ("euMicroCredential", "credentialSubject")
-        if not isinstance(credential.get(k), dict)
-    ]
-    if missing:
-        raise ValueError(f"not a vnfil credential: {' and '.join(missing)} missing")
-    eu, subject = credential["euMicroCredential"], credential["credentialSubject"]
-    achievement = subject.get("achievement") or {}
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict) or not isinstance(subject.get("achievement"), dict):
+        raise ValueError("not a vnfil credential: credentialSubject.achievement missing")
+    eu = eu_elements_of(credential)
+    achievement = subject["achievement"]
     narrative = (achievement.get("criteria") or {}).get("narrative") or ""
     outcomes = [
         {
@@ -79,13 +77,14 @@ def _context(credential: dict[str, Any], verify_url: str, revoked: bool) -> dict
             "statement": a.get("targetName", ""),
             "criteria": _criteria(narrative, a.get("targetCode", ""), a.get("targetName", "")),
         }
-        for a in achievement.get("alignment") or []
+        for a in outcomes_of(credential)
     ]
     level, work = eu.get("level") or {}, eu.get("notionalWorkload") or {}
     levels = _joined(level.get("eqf"), level.get("national"))
     hours, ects = work.get("hours"), work.get("ects")
     workload = _joined(hours and f"{hours} h", ects and f"{ects} ECTS")
     result = ((subject.get("result") or [{}])[0] or {}).get("value")
+    proofs = proofs_of(credential)
     issuer = (credential.get("issuer") or {}).get("name") or eu.get("awardingBody")
     issued = (eu.get("dateOfIssuing") or credential.get("validFrom") or "")[:10]
     grade = eu.get("gradeAchieved")
@@ -95,7 +94,9 @@ def _context(credential: dict[str, Any], verify_url: str, revoked: bool) -> dict
         "revoked": revoked,
         "verify_url": verify_url,
         "qr_svg": segno.make(verify_url, error="m").svg_inline(scale=4, border=2),
-        "signed_by": (credential.get("proof") or {}).get("verificationMethod"),
+        "signed_by": (proofs[-1] if proofs and isinstance(proofs[-1], dict) else {}).get(
+            "verificationMethod"
+        ),
         "outcomes": outcomes,
         "front": _rows(
             ("Awarding body / Instytucja certyfikująca", issuer),

@@ -1,17 +1,20 @@
 """Building the credential document: Open Badges 3.0 on the VC Data Model 2.0.
 
-Every mandatory element of the EU 2022 micro-credential recommendation (Annex I) is
-filled from the standard version and the case; the supervision element comes from
-the assessment's own identity record, never from a form. The EU elements travel in
-``euMicroCredential``, a JSON literal declared by an inline context (nothing to fetch);
-the element-by-element mapping is in docs/credentials.md. Signing is in
-:mod:`vnfil.credentials.signing`, revocation in :mod:`vnfil.credentials.status`.
+Every element of the EU 2022 micro-credential recommendation (Annex I, mandatory and
+optional) is filled from the standard version and the case; the supervision element comes
+from the assessment's own identity record, never from a form. The document names only
+the two standard contexts (VC 2.0, OB 3.0.3), so every verifier that bundles them reads
+all of it, and each element sits where OB 3.0 has a property for it, otherwise in an
+``Alignment`` to the recommendation (:data:`EU_ELEMENT`) with the element's name as its
+``targetCode`` and its value as ``targetDescription``. :func:`eu_elements_of` reads them
+back (and those of credentials issued before, which carried them in ``euMicroCredential``);
+docs/credentials.md maps each element. Signing is in :mod:`vnfil.credentials.signing`,
+revocation in :mod:`vnfil.credentials.status`.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
 from datetime import datetime
@@ -24,21 +27,37 @@ from vnfil.standards.schemas import SupervisionLevel
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-EU_TERMS = {
-    "euMicroCredential": {"@id": "urn:vnfil:terms:euMicroCredential", "@type": "@json"},
-}
-CONTEXTS = [VC_CONTEXT, OB_CONTEXT, EU_TERMS]
-# The JSON-LD contexts a vnfil credential may name, shipped in the package.
-_SHIPPED = {
+CONTEXTS = [VC_CONTEXT, OB_CONTEXT]
+# The JSON-LD contexts a vnfil document may name, shipped in the package (never fetched).
+SHIPPED_CONTEXTS = {
     VC_CONTEXT: "credentials-v2.jsonld",
     OB_CONTEXT: "ob-v3p0-context-3.0.3.json",
+}
+# Alignments that carry Annex I elements OB 3.0 has no property for.
+EU_ELEMENT = "ext:EUMicroCredentialElement"
+EU_FRAMEWORK = (
+    "Council Recommendation of 16 June 2022 on micro-credentials (2022/C 243/02), Annex I"
+)
+EU_RECOMMENDATION = "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32022H0627(02)"
+COMPETENCY = "ceasn:Competency"
+EQF_LEVEL = "ext:EQFLevel"
+NQF_LEVEL = "ext:NQFLevel"
+# Element (its name in the recommendation's terms) → label, in Annex I's order.
+_EU_LABELS = {
+    "notionalWorkloadHours": "Notional workload (hours)",
+    "typeOfAssessment": "Type of assessment",
+    "formOfParticipation": "Form of participation in the learning activity",
+    "typeOfQualityAssurance": "Type of quality assurance",
+    "prerequisites": "Prerequisites",
+    "supervisionAndIdentityVerification": "Supervision and identity verification",
+    "integrationStackability": "Integration / stackability options",
 }
 
 
 @lru_cache
 def shipped_context(url: str) -> dict[str, Any] | None:
     """The shipped copy of a context, or None: vnfil never fetches one."""
-    name = _SHIPPED.get(url)
+    name = SHIPPED_CONTEXTS.get(url)
     if name is None:
         return None
     return json.loads(files("vnfil.credentials").joinpath("contexts", name).read_text())
@@ -56,7 +75,7 @@ def _add_years(at: datetime, years: int) -> datetime:
 
 
 def _number(x: float | None) -> float | int | None:
-    """2.0 ECTS is written 2, as JCS (and JavaScript) would."""
+    """2.0 ECTS is written 2, as JavaScript would."""
     return int(x) if x is not None and x.is_integer() else x
 
 
@@ -64,22 +83,39 @@ def digest_sri(sha256_hex: str) -> str:
     return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
-def _learner_identifier(email: str, salt: str) -> dict[str, Any]:
-    """An OB 3.0 IdentityObject: the learner's e-mail, salted and hashed."""
+def _learner_identifiers(name: str, email: str, salt: str) -> list[dict[str, Any]]:
+    """OB 3.0 IdentityObjects: the learner's name (Annex I identifies the learner), and
+    the e-mail salted and hashed (matched, never shown)."""
     digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+    return [
+        {"type": "IdentityObject", "identityHash": name, "identityType": "name", "hashed": False},
+        {
+            "type": "IdentityObject",
+            "identityHash": f"sha256${digest}",
+            "identityType": "emailAddress",
+            "hashed": True,
+            "salt": salt,
+        },
+    ]
+
+
+def _eu_element(code: str, value: str, url: str) -> dict[str, Any]:
     return {
-        "type": "IdentityObject",
-        "identityHash": f"sha256${digest}",
-        "identityType": "emailAddress",
-        "hashed": True,
-        "salt": salt,
+        "type": ["Alignment"],
+        "targetType": EU_ELEMENT,
+        "targetFramework": EU_FRAMEWORK,
+        "targetCode": code,
+        "targetName": _EU_LABELS[code],
+        "targetDescription": value,
+        "targetUrl": url,
     }
 
 
 def build_credential(
-    inp: CredentialInput, base_url: str, status: dict[str, Any] | None = None
+    inp: CredentialInput, base_url: str, issuer_id: str, status: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The unsigned credential; ``status`` is its Bitstring Status List entry."""
+    """The unsigned credential issued by ``issuer_id`` (the awarding body's DID);
+    ``status`` is its Bitstring Status List entry."""
     std = inp.standard.document
     issuer = inp.standard.issuer
     achieved = [lo for lo in std.learning_outcomes if lo.id in set(inp.achieved_lo_ids)]
@@ -88,71 +124,119 @@ def build_credential(
         if inp.identity is not None and inp.identity.result == "verified"
         else SupervisionLevel.unsupervised_no_id.value
     )
-    achievement_id = f"{base_url}/standards/{inp.standard.standard_id}/achievement"
-    eu_elements: dict[str, Any] = {
-        # mandatory (Annex I, part I)
-        "learnerIdentification": inp.candidate.name,
-        "title": std.title,
-        "issuerCountry": issuer.country,
-        "awardingBody": issuer.name,
-        "dateOfIssuing": timestamp(inp.issued_at),
-        "learningOutcomes": [lo.statement for lo in achieved],
-        "notionalWorkload": {"hours": std.workload_hours, "ects": _number(std.ects)},
-        "level": {"eqf": std.eqf_level, "national": std.national_level},
-        "typeOfAssessment": std.assessment_type,
-        "formOfParticipation": std.form_of_participation,
-        "typeOfQualityAssurance": std.quality_assurance,
-        # optional (Annex I, part II)
-        "prerequisites": std.prerequisites,
-        "supervisionAndIdentityVerification": supervision,
-        "gradeAchieved": inp.grade,
-        "integrationStackability": std.stackability,
-        "furtherInformation": std.description,
+    standard_url = f"{base_url}/standards/{inp.standard.standard_id}"
+    achievement_id = f"{standard_url}/achievement"
+    alignment: list[dict[str, Any]] = [
+        {
+            "type": ["Alignment"],
+            "targetType": COMPETENCY,
+            "targetName": lo.statement,
+            "targetCode": lo.id,
+            "targetUrl": f"{standard_url}#{lo.id}",
+        }
+        for lo in achieved
+    ]
+    if std.eqf_level:
+        alignment.append(
+            {
+                "type": ["Alignment"],
+                "targetType": EQF_LEVEL,
+                "targetFramework": "European Qualifications Framework",
+                "targetCode": str(std.eqf_level),
+                "targetName": f"EQF level {std.eqf_level}",
+                "targetUrl": f"http://data.europa.eu/snb/eqf/{std.eqf_level}",
+            }
+        )
+    if std.national_level:
+        alignment.append(
+            {
+                "type": ["Alignment"],
+                "targetType": NQF_LEVEL,
+                "targetFramework": f"National qualifications framework ({issuer.country})",
+                "targetCode": std.national_level,
+                "targetName": std.national_level,
+                "targetUrl": f"{standard_url}#national-level",
+            }
+        )
+    elements = [
+        ("notionalWorkloadHours", str(std.workload_hours)),
+        ("typeOfAssessment", std.assessment_type),
+        ("formOfParticipation", std.form_of_participation),
+        ("typeOfQualityAssurance", std.quality_assurance),
+        *(("prerequisites", p) for p in std.prerequisites),
+        ("supervisionAndIdentityVerification", supervision),
+        ("integrationStackability", std.stackability),
+    ]
+    alignment += [_eu_element(code, value, EU_RECOMMENDATION) for code, value in elements]
+    result_id, grade_id = f"{achievement_id}#result", f"{achievement_id}#grade"
+    result_descriptions: list[dict[str, Any]] = [
+        {
+            "id": result_id,
+            "type": ["ResultDescription"],
+            "name": "Validation result (full or partial)",
+            "resultType": "Status",
+            "allowedValue": ["full", "partial"],
+        }
+    ]
+    results: list[dict[str, Any]] = [
+        {"type": ["Result"], "resultDescription": result_id, "value": inp.result.value}
+    ]
+    if inp.grade:
+        result_descriptions.append(
+            {
+                "id": grade_id,
+                "type": ["ResultDescription"],
+                "name": "Grade",
+                "resultType": "ext:Grade",
+            }
+        )
+        results.append({"type": ["Result"], "resultDescription": grade_id, "value": inp.grade})
+    achievement: dict[str, Any] = {
+        "id": achievement_id,
+        "type": ["Achievement"],
+        "achievementType": "MicroCredential",
+        "name": std.title,
+        "description": std.description,
+        "humanCode": f"{std.code}@{std.version}",
+        "inLanguage": std.language,
+        "criteria": {
+            "narrative": "\n".join(
+                f"{lo.id}: {lo.statement} — " + "; ".join(lo.criteria) for lo in achieved
+            )
+        },
+        "alignment": alignment,
+        "resultDescription": result_descriptions,
     }
+    subject: dict[str, Any] = {
+        "type": ["AchievementSubject"],
+        "identifier": _learner_identifiers(
+            inp.candidate.name, inp.candidate.email, inp.credential_id[:8]
+        ),
+        "achievement": achievement,
+        "result": results,
+    }
+    if std.ects is not None:
+        achievement["creditsAvailable"] = _number(std.ects)
+        subject["creditsEarned"] = _number(std.ects)
     document: dict[str, Any] = {
-        "@context": copy.deepcopy(CONTEXTS),  # its own: never the module's list
+        "@context": list(CONTEXTS),  # its own: never the module's list
         "id": f"urn:uuid:{inp.credential_id}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": std.title,
         "issuer": {
-            "id": f"{base_url}/issuers/{issuer.id}",
+            "id": issuer_id,
             "type": ["Profile"],
             "name": issuer.name,
             **({"url": issuer.url} if issuer.url else {}),
-            "address": {"type": ["Address"], "addressCountry": issuer.country},
+            "address": {
+                "type": ["Address"],
+                "addressCountry": issuer.country,
+                "addressCountryCode": issuer.country,
+            },
         },
         "validFrom": timestamp(inp.issued_at),
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "identifier": [_learner_identifier(inp.candidate.email, inp.credential_id[:8])],
-            "achievement": {
-                "id": achievement_id,
-                "type": ["Achievement"],
-                "achievementType": "MicroCredential",
-                "name": std.title,
-                "description": std.description,
-                "humanCode": f"{std.code}@{std.version}",
-                "inLanguage": std.language,
-                "criteria": {
-                    "narrative": "\n".join(
-                        f"{lo.id}: {lo.statement} — " + "; ".join(lo.criteria) for lo in achieved
-                    )
-                },
-                "alignment": [
-                    {
-                        "type": ["Alignment"],
-                        "targetName": lo.statement,
-                        "targetCode": lo.id,
-                        "targetType": "ceterms:Competency",
-                        "targetUrl": f"{base_url}/standards/{inp.standard.standard_id}#{lo.id}",
-                    }
-                    for lo in achieved
-                ],
-            },
-            "result": [
-                {"type": ["Result"], "value": inp.result.value},
-            ],
-        },
+        "awardedDate": timestamp(inp.issued_at),
+        "credentialSubject": subject,
         "evidence": [
             {
                 "id": f"urn:uuid:{ev.evidence_id}",
@@ -165,10 +249,98 @@ def build_credential(
             for ev in inp.evidence
             if set(ev.lo_ids) & set(inp.achieved_lo_ids)
         ],
-        "euMicroCredential": eu_elements,
     }
     if std.validity_years:
         document["validUntil"] = timestamp(_add_years(inp.issued_at, std.validity_years))
     if status is not None:
         document["credentialStatus"] = status
     return document
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value is not None else []
+
+
+def outcomes_of(credential: dict[str, Any]) -> list[dict[str, Any]]:
+    """The achieved learning outcomes' alignments (the levels and EU elements are not)."""
+    achievement = _dict(_dict(credential.get("credentialSubject")).get("achievement"))
+    return [
+        a
+        for a in _list(achievement.get("alignment"))
+        if isinstance(a, dict) and a.get("targetType") in (COMPETENCY, "ceterms:Competency")
+    ]
+
+
+def eu_elements_of(credential: dict[str, Any]) -> dict[str, Any]:
+    """Every Annex I element, read back from where :func:`build_credential` put it (or
+    from ``euMicroCredential`` in credentials issued before): what certificates, pages
+    and the CLI show."""
+    legacy = credential.get("euMicroCredential")
+    if isinstance(legacy, dict):
+        return legacy
+    subject = _dict(credential.get("credentialSubject"))
+    achievement = _dict(subject.get("achievement"))
+    issuer = _dict(credential.get("issuer"))
+    aligned = [a for a in _list(achievement.get("alignment")) if isinstance(a, dict)]
+
+    def element(code: str) -> list[str]:
+        return [
+            str(a.get("targetDescription", ""))
+            for a in aligned
+            if a.get("targetType") == EU_ELEMENT and a.get("targetCode") == code
+        ]
+
+    def level(kind: str) -> str | None:
+        return next(
+            (str(a.get("targetCode")) for a in aligned if a.get("targetType") == kind), None
+        )
+
+    name = next(
+        (
+            i.get("identityHash")
+            for i in _list(subject.get("identifier"))
+            if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
+        ),
+        None,
+    )
+    descriptions = {
+        d.get("id"): d for d in _list(achievement.get("resultDescription")) if isinstance(d, dict)
+    }
+    grade = next(
+        (
+            r.get("value")
+            for r in _list(subject.get("result"))
+            if isinstance(r, dict)
+            and _dict(descriptions.get(r.get("resultDescription"))).get("resultType") == "ext:Grade"
+        ),
+        None,
+    )
+    hours = next(iter(element("notionalWorkloadHours")), None)
+    eqf = level(EQF_LEVEL)
+    return {
+        "learnerIdentification": name,
+        "title": achievement.get("name") or credential.get("name"),
+        "issuerCountry": _dict(issuer.get("address")).get("addressCountry"),
+        "awardingBody": issuer.get("name"),
+        "dateOfIssuing": credential.get("awardedDate") or credential.get("validFrom"),
+        "learningOutcomes": [a.get("targetName") for a in outcomes_of(credential)],
+        "notionalWorkload": {
+            "hours": int(hours) if hours and hours.isdigit() else hours,
+            "ects": achievement.get("creditsAvailable"),
+        },
+        "level": {"eqf": int(eqf) if eqf and eqf.isdigit() else eqf, "national": level(NQF_LEVEL)},
+        "typeOfAssessment": next(iter(element("typeOfAssessment")), None),
+        "formOfParticipation": next(iter(element("formOfParticipation")), None),
+        "typeOfQualityAssurance": next(iter(element("typeOfQualityAssurance")), None),
+        "prerequisites": element("prerequisites"),
+        "supervisionAndIdentityVerification": next(
+            iter(element("supervisionAndIdentityVerification")), None
+        ),
+        "gradeAchieved": grade,
+        "integrationStackability": next(iter(element("integrationStackability")), None),
+        "furtherInformation": achievement.get("description"),
+    }

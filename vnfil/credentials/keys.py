@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -22,18 +23,73 @@ from vnfil.credentials.signing import multikey
 from vnfil.platform.db import as_utc, utcnow
 from vnfil.platform.sealing import seal, unseal
 
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+
 
 class KeyError_(LookupError):
     """No usable key: the message says which awarding body and what to run."""
 
 
 def issuer_url(base_url: str, awarding_body_id: str) -> str:
-    """The issuer's id in credentials; it resolves to its controller document."""
+    """The awarding body's page (its OB 3.0 Profile); credentials issued before DIDs
+    named the issuer by it, and still verify."""
     return f"{base_url}/issuers/{awarding_body_id}"
 
 
+def issuer_did(base_url: str, awarding_body_id: str) -> str:
+    """The awarding body's ``did:web``: the public host (a port percent-encoded), the base
+    URL's path and ``issuers:<id>``, so did:web resolution reads
+    ``<base_url>/issuers/<id>/did.json``."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "") + (f"%3A{parts.port}" if parts.port else "")
+    path = [quote(seg, safe="") for seg in parts.path.split("/") if seg]
+    return ":".join(["did:web", host, *path, "issuers", awarding_body_id])
+
+
+def body_of_issuer(base_url: str, issuer: str) -> str | None:
+    """The awarding body an issuer id names (its DID, or its page for older credentials)."""
+    for prefix in (issuer_did(base_url, ""), issuer_url(base_url, "")):
+        if issuer.startswith(prefix) and issuer != prefix:
+            return issuer[len(prefix) :]
+    return None
+
+
 def method_id(base_url: str, key: SigningKey) -> str:
-    return f"{issuer_url(base_url, key.awarding_body_id)}#{key.public_multikey}"
+    return f"{issuer_did(base_url, key.awarding_body_id)}#{key.public_multikey}"
+
+
+def did_document(base_url: str, awarding_body_id: str, keys: list[SigningKey]) -> dict[str, Any]:
+    """The DID document did:web resolves to: every key the body signed with, under the DID
+    and Multikey contexts (which define every term used). A retired key stays an assertion
+    method (what it signed stays valid) and says since when it no longer signs
+    (``expires``); a revoked (compromised) key is no assertion method any more, so
+    nothing it signed verifies anywhere, and says when (``revoked``)."""
+    did = issuer_did(base_url, awarding_body_id)
+
+    def when(at: datetime) -> str:
+        return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    methods = [
+        {
+            "id": f"{did}#{k.public_multikey}",
+            "type": "Multikey",
+            "controller": did,
+            "publicKeyMultibase": k.public_multikey,
+            **({"expires": when(k.retired_at)} if k.retired_at else {}),
+            **({"revoked": when(k.revoked_at)} if k.revoked_at else {}),
+        }
+        for k in keys
+    ]
+    return {
+        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "id": did,
+        "alsoKnownAs": [issuer_url(base_url, awarding_body_id)],
+        "verificationMethod": methods,
+        "assertionMethod": [
+            m["id"] for m, k in zip(methods, keys, strict=True) if not k.revoked_at
+        ],
+    }
 
 
 @dataclass(frozen=True)

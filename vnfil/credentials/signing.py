@@ -1,11 +1,14 @@
-"""Data Integrity proofs with the ``eddsa-jcs-2022`` cryptosuite (W3C vc-di-eddsa).
+"""Data Integrity proofs with Ed25519 (W3C vc-di-eddsa): ``eddsa-rdfc-2022`` and ``eddsa-jcs-2022``.
 
-JCS (RFC 8785) rather than RDF canonicalisation: the proof covers the JSON exactly as
-issued, no JSON-LD processing is needed to sign or verify, and a verifier in any
-language needs only SHA-256, Ed25519 and a JCS library. Public keys travel as
-Multikey (``z6Mk…``) in the verification method's fragment, so a credential names
-the key that signed it; whether that key belongs to the issuer is for the trust
-registry to say (:mod:`vnfil.credentials.keys`), not for the credential.
+vnfil signs with ``eddsa-rdfc-2022``: the proof covers the RDFC-1.0 canonical form of the
+document (:mod:`vnfil.credentials.rdfc`), which is what the Open Badges ecosystem's
+verifiers (Digital Bazaar's ``vc``, the DCC verifier behind the Learner Credential
+Wallet, 1EdTech's validator) check. ``eddsa-jcs-2022`` (RFC 8785 over the JSON) signed
+vnfil's first credentials; they keep verifying. ``proof`` is written as a list (a proof
+set, as OB 3.0's schema requires); a single proof object is read too. Public keys travel
+as Multikey (``z6Mk…``) in the verification method's fragment, so a proof names the key
+that made it; whether that key belongs to the issuer is for the trust registry to say
+(:mod:`vnfil.credentials.keys`), not for the credential.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-CRYPTOSUITE = "eddsa-jcs-2022"
+RDFC = "eddsa-rdfc-2022"
+JCS = "eddsa-jcs-2022"
+CRYPTOSUITES = (RDFC, JCS)
 PROOF_TYPE = "DataIntegrityProof"
+MAX_PROOFS = 4
 _ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub
 _ED25519_PRIV = b"\x80\x26"  # multicodec ed25519-priv
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -115,10 +121,21 @@ def canonical(value: Any) -> bytes:
     return rfc8785.dumps(value)
 
 
-def _hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
+def _jcs_hash(document: dict[str, Any], options: dict[str, Any]) -> bytes:
     # vc-di-eddsa §3.3.4: hash of the canonical proof config, then of the document.
     return (
         hashlib.sha256(canonical(options)).digest() + hashlib.sha256(canonical(document)).digest()
+    )
+
+
+def _rdfc_hash(document: dict[str, Any], options: dict[str, Any]) -> bytes:
+    # vc-di-eddsa §3.2.4: the proof config takes the document's @context for hashing.
+    from vnfil.credentials.rdfc import canonical_nquads
+
+    config = {"@context": document.get("@context"), **options}
+    return (
+        hashlib.sha256(canonical_nquads(config)).digest()
+        + hashlib.sha256(canonical_nquads(document)).digest()
     )
 
 
@@ -136,53 +153,84 @@ def sign(
     key: Ed25519PrivateKey,
     verification_method: str,
     created: datetime,
+    cryptosuite: str = RDFC,
 ) -> dict[str, Any]:
-    """The document with an ``eddsa-jcs-2022`` proof added (the input is not changed)."""
+    """The document with one proof added (the input is not changed), as a proof set."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options: dict[str, Any] = {
         "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
+        "cryptosuite": cryptosuite,
         "created": _timestamp(created),
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
     }
-    if "@context" in unsecured:
-        options["@context"] = unsecured["@context"]
-    signature = key.sign(_hash_data(unsecured, options))
-    return {**unsecured, "proof": {**options, "proofValue": "z" + b58encode(signature)}}
+    if cryptosuite == RDFC:
+        hashed = _rdfc_hash(unsecured, options)
+    elif cryptosuite == JCS:
+        if "@context" in unsecured:
+            options["@context"] = unsecured["@context"]
+        hashed = _jcs_hash(unsecured, options)
+    else:
+        raise ValueError(f"vnfil signs with {' or '.join(CRYPTOSUITES)}, not {cryptosuite}")
+    proof = {**options, "proofValue": "z" + b58encode(key.sign(hashed))}
+    return {**unsecured, "proof": [*proofs_of(document), proof]}
 
 
-def verify(document: dict[str, Any]) -> dict[str, Any]:
-    """Check the proof against the key its verification method names; return the proof.
-
-    Raises :class:`ProofError` naming what does not hold. Trust in the key is not
-    decided here.
-    """
+def proofs_of(document: dict[str, Any]) -> list[Any]:
+    """The document's proofs: a proof set (a list) or the single object of older credentials."""
     proof = document.get("proof")
+    if proof is None:
+        return []
+    return proof if isinstance(proof, list) else [proof]
+
+
+def _verify_one(proof: Any, unsecured: dict[str, Any]) -> None:
     if not isinstance(proof, dict):
-        raise ProofError("the credential has no proof (one object expected)")
-    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(f"unsupported proof: only {PROOF_TYPE} with {CRYPTOSUITE} is accepted")
+        raise ProofError("every proof must be an object")
+    suite = proof.get("cryptosuite")
+    if proof.get("type") != PROOF_TYPE or suite not in CRYPTOSUITES:
+        raise ProofError(
+            f"unsupported proof: only {PROOF_TYPE} with {' or '.join(CRYPTOSUITES)} is accepted"
+        )
     if proof.get("proofPurpose") != "assertionMethod":
-        raise ProofError("the proof's purpose is not assertionMethod")
+        raise ProofError(f"{suite}: the proof's purpose is not assertionMethod")
     value, method = proof.get("proofValue"), proof.get("verificationMethod")
     if not isinstance(value, str) or not value.startswith("z"):
-        raise ProofError("proofValue is not base58btc multibase")
+        raise ProofError(f"{suite}: proofValue is not base58btc multibase")
     if not isinstance(method, str) or "#" not in method:
-        raise ProofError("verificationMethod must name a key as <controller>#<multikey>")
+        raise ProofError(f"{suite}: verificationMethod must name a key as <controller>#<multikey>")
     # Base58 decoding is quadratic: refuse what no Ed25519 signature (89 characters)
     # or Multikey (48) can be before decoding it.
     if len(value) > 100 or len(method.rsplit("#", 1)[1]) > 64:
-        raise ProofError("proofValue or the verification method's key is too long for Ed25519")
+        raise ProofError(f"{suite}: proofValue or the key is too long for Ed25519")
     options = {k: v for k, v in proof.items() if k != "proofValue"}
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
-    if "@context" in options:
+    if suite == JCS and "@context" in options:
         ctx, doc_ctx = options["@context"], unsecured.get("@context")
         if not isinstance(ctx, list) or not isinstance(doc_ctx, list) or doc_ctx[: len(ctx)] != ctx:
-            raise ProofError("the proof's @context does not match the credential's")
+            raise ProofError(f"{suite}: the proof's @context does not match the credential's")
     try:
-        signature = b58decode(value[1:])
-        public_key_of(method.rsplit("#", 1)[1]).verify(signature, _hash_data(unsecured, options))
-    except (InvalidSignature, ValueError) as exc:
-        raise ProofError("the signature does not match the credential's content") from exc
-    return proof
+        hashed = _rdfc_hash(unsecured, options) if suite == RDFC else _jcs_hash(unsecured, options)
+        public_key_of(method.rsplit("#", 1)[1]).verify(b58decode(value[1:]), hashed)
+    except ProofError:
+        raise
+    except (InvalidSignature, ValueError) as exc:  # UnsafeDocument is a ValueError
+        detail = str(exc) if str(exc) and not isinstance(exc, InvalidSignature) else ""
+        raise ProofError(
+            f"{suite}: the signature does not match the credential's content"
+            + (f" ({detail})" if detail and "base58" not in detail else "")
+        ) from exc
+
+
+def verify(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Check every proof against the key its verification method names; return them.
+
+    Raises :class:`ProofError` naming the suite and what does not hold. Trust in the
+    keys is not decided here.
+    """
+    proofs = proofs_of(document)
+    if not proofs or len(proofs) > MAX_PROOFS:
+        raise ProofError(f"the credential must carry 1 to {MAX_PROOFS} proofs")
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    for proof in proofs:
+        _verify_one(proof, unsecured)
+    return proofs

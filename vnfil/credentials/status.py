@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.credentials.document import VC_CONTEXT
-from vnfil.credentials.keys import ActiveKey, issuer_url
+from vnfil.credentials.keys import ActiveKey, issuer_did
 from vnfil.credentials.models import Credential, StatusList
 from vnfil.credentials.signing import sign
 from vnfil.platform.db import insert_unless_present
@@ -63,7 +63,7 @@ def list_credential(row: StatusList, key: ActiveKey, base_url: str, at: datetime
         "@context": [VC_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer_url(base_url, row.awarding_body_id),
+        "issuer": issuer_did(base_url, row.awarding_body_id),
         "validFrom": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "credentialSubject": {
             "id": f"{url}#list",

@@ -6,9 +6,11 @@ production (PostgreSQL, MinIO/S3, a Temporal cluster); only these values change.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -118,7 +120,26 @@ class Settings(BaseSettings):
                 f"random characters (at least {SECRET_KEY_DISTINCT} different ones), e.g. "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+        if self.environment == "production":
+            url = urlsplit(self.public_base_url)
+            host = (url.hostname or "").strip("[]")
+            if url.scheme != "https" or not host or host == "localhost" or _inward(host):
+                raise ValueError(
+                    "VNFIL_PUBLIC_BASE_URL must be the public https address in production "
+                    f"(not {self.public_base_url}): awarding bodies are did:web under it, "
+                    "and verifiers resolve their keys there"
+                )
         return self
+
+
+def _inward(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return (
+        address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+    )
 
 
 @lru_cache
