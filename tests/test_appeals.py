@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from tests.factories import CaseRun, make_world, new_case, ok
 from vnfil.accounts.schemas import Role
+from vnfil.credentials.document import outcomes_of
 from vnfil.platform.temporal import workflow_id
 from workflows.case import ValidationCase
 
@@ -49,9 +50,7 @@ async def test_appeal_goes_to_a_new_panel_whose_result_is_final(stack) -> None:
     assert (await run.appeal()).status_code == 409
     status = ok(await run.certify())
     cred = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))
-    codes = [
-        a["targetCode"] for a in cred["document"]["credentialSubject"]["achievement"]["alignment"]
-    ]
+    codes = [a["targetCode"] for a in outcomes_of(cred["document"])]
     assert codes == ["DC1", "DC2", "DC3", "DC4"]
     records = ok(await w.http.get(f"{run.url}/stage-records", headers=w.admin.auth))
     assessment = next(r for r in records if r["stage"] == "assessment")["record"]["inputs"]
