@@ -9,6 +9,7 @@ hold, in the order malformed, signature, issuer, expiry, status.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -306,6 +307,29 @@ async def _trusted_bits(listed: dict[str, Any], issuer: str, registry: TrustRegi
     return _LISTS[content]
 
 
+_SIGNATURES: dict[bytes, Check] = {}  # signature checks, by the document's exact content
+
+
+def _signature(doc: dict[str, Any]) -> Check:
+    """Whether every proof matches. The answer depends on the content alone (no key's
+    standing, no time), so a document checked before (a credential's public page, looked
+    at again and again) is not canonicalised and verified anew."""
+    content = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).digest()
+    known = _SIGNATURES.get(digest)
+    if known is not None:
+        return known
+    try:
+        suites = sorted({str(p.get("cryptosuite")) for p in verify_proof(doc)})
+        known = Check(name="signature", ok=True, detail=f"{', '.join(suites)} proof matches")
+    except ProofError as exc:
+        known = Check(name="signature", ok=False, detail=str(exc))
+    if len(_SIGNATURES) >= 4096:
+        _SIGNATURES.clear()
+    _SIGNATURES[digest] = known
+    return known
+
+
 def _refused(why: str) -> VerificationResult:
     return VerificationResult(
         verified=False, failed="malformed", checks=[Check(name="malformed", ok=False, detail=why)]
@@ -332,11 +356,7 @@ async def verify_credential(
     if why is not None:
         return _refused(why)
     checks = [Check(name="malformed", ok=True, detail="a well-formed VC 2.0 credential")]
-    try:
-        suites = sorted({str(p.get("cryptosuite")) for p in verify_proof(doc)})
-        checks.append(Check(name="signature", ok=True, detail=f"{', '.join(suites)} proof matches"))
-    except ProofError as exc:
-        checks.append(Check(name="signature", ok=False, detail=str(exc)))
+    checks.append(_signature(doc))
     checks.append(await _issuer(doc, registry))
     checks.append(_expiry(doc, now))
     checks.append(await _status(doc, registry))
