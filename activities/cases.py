@@ -51,6 +51,7 @@ from vnfil.platform.rendering import environment, render_message
 from vnfil.platform.settings import Settings
 from vnfil.standards.models import Standard
 from vnfil.standards.schemas import StandardDocument
+from vnfil.trust.service import NotAccredited, accreditation_for
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -321,13 +322,29 @@ class CaseActivities:
     async def issue_credential(self, inp: CredentialInput) -> CredentialRef:
         """Sign the credential with the awarding body's current key and give it a status slot.
 
-        Without a key the step is refused (409), by the API and, should the key go in
-        between, here too; the case stays in certification until a key exists.
+        Without a key, or without the centre's accreditation for the standard at this
+        moment, the step is refused (409), by the API and, should either go in between,
+        here too; the case stays in certification until both hold.
         """
         base = self.settings.public_base_url
         async with self.sessions.begin() as session:
             row = await session.get(Credential, inp.credential_id)
             if row is None or "proof" not in row.document:
+                case = await session.get(Case, inp.case_id)
+                std = inp.standard.document
+                try:
+                    await accreditation_for(
+                        session,
+                        centre_id=case.centre_id if case else "",
+                        awarding_body_id=inp.standard.issuer.id,
+                        code=std.code,
+                        version=std.version,
+                        at=utcnow(),
+                    )
+                except NotAccredited as exc:
+                    raise ApplicationError(
+                        f"not certified: {exc}", type=Refusal.wrong_stage.value, non_retryable=True
+                    ) from exc
                 try:
                     key = await active_key(
                         session, self.settings.secret_key, inp.standard.issuer.id

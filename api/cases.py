@@ -34,6 +34,7 @@ from vnfil.platform.settings import Settings
 from vnfil.platform.temporal import CENTRE, STAGE, STANDARD, STATUS, workflow_id
 from vnfil.standards.models import Standard
 from vnfil.standards.service import snapshot
+from vnfil.trust.service import NotAccredited, accreditation_for
 from workflows.case import ValidationCase
 
 
@@ -54,6 +55,19 @@ async def open_case(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no standard {standard_id}")
     if await session.get(Centre, centre_id) is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no centre {centre_id}")
+    try:
+        await accreditation_for(
+            session,
+            centre_id=centre_id,
+            awarding_body_id=standard.awarding_body_id,
+            code=standard.code,
+            version=standard.version,
+            at=utcnow(),
+        )
+    except NotAccredited as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"this centre cannot validate this standard: {exc}"
+        ) from None
     case_id = str(uuid.uuid4())
     case = Case(
         id=case_id,

@@ -28,6 +28,7 @@ from api.routes import (
     health,
     pages,
     standards,
+    trust,
     users,
     verify,
 )
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         centres,
         verify,
         events,
+        trust,
     ):
         app.include_router(module.router)
     app.include_router(evidence.identity_router)

@@ -6,6 +6,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from vnfil.accounts.service import create_user, invitation_message_id, message_t
 from vnfil.credentials.keys import create_key
 from vnfil.standards.schemas import StandardDocument
 from vnfil.standards.service import import_standard, sample_document
+from vnfil.trust.models import Accreditation
 
 PDF = b"%PDF-1.7\n% vnfil test certificate\n" + b"0" * 2000 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
@@ -75,6 +77,23 @@ class World:
         return r.json()["id"]
 
 
+async def accredit(session: Any, centre_id: str, body_id: str, code: str) -> Accreditation:
+    """The centre may validate the code (test data goes straight into the database)."""
+    now = datetime.now(UTC)
+    row = Accreditation(
+        awarding_body_id=body_id,
+        centre_id=centre_id,
+        standard_code=code,
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=365),
+        qa_body="Test QA body",
+        qa_reference="QA-TEST-1",
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
 async def make_world(stack: Any, standard: StandardDocument | None = None) -> World:
     doc = standard or sample_document("digital-collaboration")
     if standard is None:
@@ -87,6 +106,7 @@ async def make_world(stack: Any, standard: StandardDocument | None = None) -> Wo
         await session.flush()
         await create_key(session, stack.settings.secret_key, body.id)
         std = await import_standard(session, doc, body.id)
+        await accredit(session, centre.id, body.id, doc.code)
         admin, admin_token = await create_user(
             session,
             name="Admin",

@@ -28,6 +28,7 @@ DOMAINS = {
     "standards": {"platform", "accounts"},
     "cases": {"platform", "accounts", "standards", "evidence"},
     "credentials": {"platform", "accounts", "standards", "evidence", "cases"},
+    "trust": {"platform", "accounts", "standards"},
 }
 
 

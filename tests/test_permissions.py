@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from tests.conftest import Stack
 from tests.factories import certified_case, make_world, ok
 from vnfil.accounts.schemas import Role
+from vnfil.trust.models import Accreditation
 
 # The callers: world A owns the case; world B is another centre and awarding body.
 A_CASE = {"a_candidate", "a_counsellor", "a_assessor", "a_supervisor", "a_admin"}
@@ -23,6 +26,9 @@ CREDENTIAL_SEERS = A_CASE | {"a_issuer"}
 
 # Who may reach each endpoint with world A's ids in its path.
 MATRIX: dict[str, set[str]] = {
+    "GET /accreditations": EVERYONE,  # the public register
+    "POST /accreditations": {"a_issuer"},  # world A's centre and code, in the body
+    "POST /accreditations/{accreditation_id}/status": {"a_issuer"},
     "POST /auth/login": EVERYONE,
     "POST /auth/logout": SIGNED_IN,
     "POST /auth/membership": SIGNED_IN,
@@ -88,6 +94,7 @@ MATRIX: dict[str, set[str]] = {
 
 # Valid bodies, so a refusal is never a 422 hiding whether the caller was allowed.
 BODIES: dict[str, dict[str, Any]] = {
+    "POST /accreditations/{accreditation_id}/status": {"status": "suspended", "reason": "QA"},
     "POST /auth/membership": {"membership_id": "none"},
     "POST /cases/{case_id}/appeal": {"reason": "the panel overlooked my reference letter"},
     "POST /cases/{case_id}/conflicts": {"user_id": "someone", "reason": "a former colleague"},
@@ -169,6 +176,11 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
         201,
     )
     events = ok(await a.http.get("/events", headers=a.issuer.auth))["events"]
+    async with stack.sessions() as session:  # type: ignore[operator]
+        accreditation = await session.scalar(
+            select(Accreditation).where(Accreditation.centre_id == a.centre_id)
+        )
+    assert accreditation is not None
     evidence = ok(await a.http.get(f"{run.url}/evidence", headers=a.admin.auth))
     cred = ok(await a.http.get(f"/credentials/{status['credential_id']}", headers=a.admin.auth))
     status_url = cred["document"]["credentialStatus"]["statusListCredential"]
@@ -183,6 +195,15 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
         "list_id": status_url.rsplit("/", 1)[1],
         "awarding_body_id": cred["awarding_body_id"],
         "token": "inv_not_a_real_invitation",
+        "accreditation_id": accreditation.id,
+    }
+    BODIES["POST /accreditations"] = {
+        "centre_id": a.centre_id,
+        "standard_code": a.standard.code,
+        "valid_from": "2026-01-01T00:00:00Z",
+        "valid_until": "2030-01-01T00:00:00Z",
+        "qa_body": "QA",
+        "qa_reference": "R-1",
     }
 
     # Every endpoint the app serves is declared above.

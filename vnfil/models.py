@@ -16,6 +16,7 @@ from vnfil.events import models as events
 from vnfil.evidence import models as evidence
 from vnfil.platform.db import Base
 from vnfil.standards import models as standards
+from vnfil.trust import models as trust
 
-DOMAINS = (accounts, cases, credentials, events, evidence, standards)
+DOMAINS = (accounts, cases, credentials, events, evidence, standards, trust)
 metadata = Base.metadata

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,8 +21,10 @@ from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import create_user, hash_password, hash_token, new_token
 from vnfil.credentials.keys import create_key
 from vnfil.credentials.models import SigningKey
+from vnfil.platform.db import utcnow
 from vnfil.platform.settings import Settings
 from vnfil.standards.service import import_standard, sample_documents
+from vnfil.trust.models import Accreditation
 
 CENTRE_NAME = "Centrum Walidacji Kompetencji Cyfrowych (demo)"
 BODY_NAME = "Fundacja Rozwoju Kwalifikacji (demo awarding body)"
@@ -61,6 +64,24 @@ async def seed_demo(
         if await _one(session, SigningKey, awarding_body_id=body.id) is None:
             await create_key(session, settings.secret_key, body.id)
         standards = [await import_standard(session, doc, body.id) for doc in sample_documents()]
+        for std in standards:  # the demo centre is accredited for every sample standard
+            if (
+                await _one(session, Accreditation, centre_id=centre.id, standard_code=std.code)
+                is None
+            ):
+                now = utcnow()
+                session.add(
+                    Accreditation(
+                        awarding_body_id=body.id,
+                        centre_id=centre.id,
+                        standard_code=std.code,
+                        valid_from=now,
+                        valid_until=now + timedelta(days=3 * 365),
+                        scope="demo: every outcome, every assessment method",
+                        qa_body="Demo external QA body",
+                        qa_reference="DEMO-QA-1",
+                    )
+                )
         tokens: dict[str, str] = {}
         users: dict[str, str] = {}
         # One password for every demo account, made once per installation.

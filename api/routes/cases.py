@@ -43,7 +43,9 @@ from vnfil.cases.schemas import (
 )
 from vnfil.cases.view import CaseView, audit_view, stage_record_view
 from vnfil.credentials.models import SigningKey
+from vnfil.platform.db import utcnow
 from vnfil.standards.models import Standard
+from vnfil.trust.service import NotAccredited, accreditation_for
 from workflows.case import ValidationCase
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -253,6 +255,17 @@ async def certify(
             f"awarding body {standard.awarding_body_id} has no signing key: "
             f"run `vnfil keys create {standard.awarding_body_id}` first",
         )
+    try:
+        await accreditation_for(
+            session,
+            centre_id=case.centre_id,
+            awarding_body_id=standard.awarding_body_id,
+            code=standard.code,
+            version=standard.version,
+            at=utcnow(),
+        )
+    except NotAccredited as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"not certified: {exc}") from None
     return await send_step(temporal, case, ValidationCase.certify, actor_of(user), key=key)
 
 

@@ -25,7 +25,11 @@ class DeliveryOutcome(BaseModel):
 
 
 EventType = Literal[
-    "case.stage_changed", "case.certified", "credential.issued", "credential.revoked"
+    "case.stage_changed",
+    "case.certified",
+    "credential.issued",
+    "credential.revoked",
+    "accreditation.changed",
 ]
 
 

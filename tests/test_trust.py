@@ -1,0 +1,156 @@
+"""Accreditation: a centre validates a standard only while the standard's awarding body
+accredits it for that code, version and moment; the register is public."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from tests.conftest import Stack
+from tests.factories import make_world, new_case, ok, ready_to_certify
+from vnfil.accounts.models import Centre
+from vnfil.accounts.schemas import Role
+from vnfil.trust.models import Accreditation
+
+
+def _grant(w, centre_id: str, **over: object) -> dict:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    return {
+        "centre_id": centre_id,
+        "standard_code": w.standard.code,
+        "valid_from": (now - timedelta(hours=1)).isoformat(),
+        "valid_until": (now + timedelta(days=365)).isoformat(),
+        "scope": "all outcomes; portfolio review and interview",
+        "qa_body": "Zewnętrzny podmiot zapewniania jakości (PZZJ) nr 7",
+        "qa_reference": "PZZJ-7/2026/031",
+        **over,
+    }
+
+
+async def test_a_centre_opens_and_certifies_cases_only_while_accredited(stack: Stack) -> None:
+    w = await make_world(stack)
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        centre = Centre(name="Centrum bez akredytacji", country="PL", region="Łódzkie")
+        session.add(centre)
+        await session.flush()
+        bare = centre.id
+    candidate = await w.person(Role.candidate)
+    opening = {"standard_id": w.standard_id, "centre_id": bare}
+    r = await w.http.post("/cases", json=opening, headers=candidate.auth)
+    assert r.status_code == 409
+    assert "holds no accreditation from the awarding body" in r.json()["detail"]
+
+    # The standard's own awarding body accredits it; another body cannot.
+    other = await make_world(stack)
+    r = await w.http.post("/accreditations", json=_grant(w, bare), headers=other.issuer.auth)
+    assert r.status_code == 403 and "belongs to another awarding body" in r.json()["detail"]
+    granted = ok(
+        await w.http.post("/accreditations", json=_grant(w, bare), headers=w.issuer.auth), 201
+    )
+    assert granted["status"] == "active" and granted["qa_reference"] == "PZZJ-7/2026/031"
+    ok(await w.http.post("/cases", json=opening, headers=candidate.auth), 201)
+
+    # Suspended: nothing opens, nothing is certified; reinstated: both again.
+    run = await ready_to_certify(w)  # the world's own centre, accredited by the factory
+    async with stack.sessions() as session:  # type: ignore[operator]
+        own = await session.scalar(
+            select(Accreditation.id).where(Accreditation.centre_id == w.centre_id)
+        )
+    suspend = {"status": "suspended", "reason": "QA visit found no second assessor"}
+    changed = ok(
+        await w.http.post(f"/accreditations/{own}/status", json=suspend, headers=w.issuer.auth)
+    )
+    assert changed["status"] == "suspended"
+    r = await run.certify()
+    assert r.status_code == 409
+    assert "suspended: QA visit found no second assessor" in r.json()["detail"]
+    r = await w.http.post(
+        "/cases",
+        json={"standard_id": w.standard_id, "centre_id": w.centre_id},
+        headers=candidate.auth,
+    )
+    assert r.status_code == 409 and "suspended" in r.json()["detail"]
+    back = {"status": "active", "reason": "second assessor appointed"}
+    ok(await w.http.post(f"/accreditations/{own}/status", json=back, headers=w.issuer.auth))
+    assert ok(await run.certify())["stage"] == "completed"
+
+    # Expired: refused, saying when it ended.
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await session.execute(
+            update(Accreditation)
+            .where(Accreditation.id == own)
+            .values(valid_until=datetime.now(UTC) - timedelta(days=1))
+        )
+    r = await w.http.post(
+        "/cases",
+        json={"standard_id": w.standard_id, "centre_id": w.centre_id},
+        headers=candidate.auth,
+    )
+    assert r.status_code == 409 and "ended on" in r.json()["detail"]
+
+    # Withdrawal is final.
+    withdraw = {"status": "withdrawn", "reason": "the centre closed"}
+    ok(await w.http.post(f"/accreditations/{own}/status", json=withdraw, headers=w.issuer.auth))
+    r = await w.http.post(f"/accreditations/{own}/status", json=back, headers=w.issuer.auth)
+    assert r.status_code == 409 and "withdrawn cannot become active" in r.json()["detail"]
+    r = await w.http.post(f"/accreditations/{own}/status", json=suspend, headers=other.issuer.auth)
+    assert r.status_code == 404
+
+    # Every change is an event for the awarding body (feed and webhooks).
+    feed = ok(await w.http.get("/events", headers=w.issuer.auth))["events"]
+    changes = [e["data"]["change"] for e in feed if e["type"] == "accreditation.changed"]
+    assert changes == ["granted", "suspended", "active", "withdrawn"]
+
+
+async def test_the_register_is_public_paged_and_refuses_bad_grants(stack: Stack) -> None:
+    w = await make_world(stack)
+    listed = ok(await w.http.get(f"/accreditations?centre_id={w.centre_id}"))  # no sign-in
+    assert [(a["standard_code"], a["status"]) for a in listed] == [(w.standard.code, "active")]
+    assert ok(await w.http.get(f"/accreditations?centre_id={w.centre_id}&limit=1&offset=1")) == []
+    r = await w.http.get("/accreditations?centre_id=%27%20OR%201=1")
+    assert r.status_code == 422
+    backwards = _grant(w, w.centre_id, valid_until="2020-01-01T00:00:00Z")
+    r = await w.http.post("/accreditations", json=backwards, headers=w.issuer.auth)
+    assert r.status_code == 422 and "valid_until must be after valid_from" in r.text
+    r = await w.http.post(
+        "/accreditations",
+        json=_grant(w, w.centre_id, standard_code="no-such-code"),
+        headers=w.issuer.auth,
+    )
+    assert r.status_code == 422 and "no standard with the code no-such-code" in r.text
+    r = await w.http.post("/accreditations", json=_grant(w, w.centre_id), headers=w.admin.auth)
+    assert r.status_code == 403  # a centre does not accredit itself
+    run = await new_case(w)  # the factory's accreditation lets the world work as before
+    assert run.case_id
+
+
+async def test_the_workflow_refuses_to_certify_when_the_accreditation_went_meanwhile(
+    stack: Stack,
+) -> None:
+    """Suspended after the API checked: the issuing activity refuses too (409 through the
+    same mapping), is not retried, and the case stays certifiable once reinstated."""
+    import pytest
+    from fastapi import HTTPException
+
+    from api.cases import run_step
+    from vnfil.accounts.schemas import Actor
+    from vnfil.platform.temporal import workflow_id
+    from workflows.case import ValidationCase
+
+    w = await make_world(stack)
+    run = await ready_to_certify(w)
+    here = Accreditation.centre_id == w.centre_id
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await session.execute(
+            update(Accreditation).where(here).values(status="suspended", status_reason="audit")
+        )
+    handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
+    admin = Actor(user_id=w.admin.id, role=Role.centre_admin)
+    with pytest.raises(HTTPException) as refused:
+        await run_step(lambda: handle.execute_update(ValidationCase.certify, admin))
+    assert refused.value.status_code == 409
+    assert "not certified: the centre's accreditation" in refused.value.detail
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await session.execute(update(Accreditation).where(here).values(status="active"))
+    assert ok(await run.certify())["stage"] == "completed"

@@ -1,0 +1,1 @@
+"""Who may validate what: awarding bodies accredit centres for standards."""

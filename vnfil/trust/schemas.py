@@ -1,0 +1,71 @@
+"""Contracts of accreditations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from vnfil.platform.text import Id, NonBlankLine, Reason, printable_text
+from vnfil.standards.schemas import INT_MAX
+
+StandardCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,99}$")]
+AccreditationStatus = Literal["active", "suspended", "withdrawn"]
+
+
+class AccreditationCreate(BaseModel):
+    """What an awarding body grants a centre (``POST /accreditations``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    centre_id: Id
+    standard_code: StandardCode
+    min_version: int = Field(default=1, ge=1, le=INT_MAX)
+    max_version: int | None = Field(default=None, ge=1, le=INT_MAX)
+    valid_from: datetime
+    valid_until: datetime
+    scope: Annotated[str, StringConstraints(max_length=2000), AfterValidator(printable_text)] = ""
+    qa_body: NonBlankLine
+    qa_reference: NonBlankLine
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AccreditationCreate:
+        if self.valid_from.tzinfo is None or self.valid_until.tzinfo is None:
+            raise ValueError("valid_from and valid_until need a time zone (e.g. Z)")
+        if self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        if self.max_version is not None and self.max_version < self.min_version:
+            raise ValueError("max_version must not be below min_version")
+        return self
+
+
+class AccreditationChange(BaseModel):
+    """Suspend, withdraw (for good) or reinstate (a suspended one), with a reason."""
+
+    status: AccreditationStatus
+    reason: Reason
+
+
+class AccreditationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    awarding_body_id: str
+    centre_id: str
+    standard_code: str
+    min_version: int
+    max_version: int | None
+    valid_from: datetime
+    valid_until: datetime
+    scope: str
+    qa_body: str
+    qa_reference: str
+    status: AccreditationStatus
+    status_reason: str | None
+    status_changed_at: datetime | None
