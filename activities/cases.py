@@ -21,7 +21,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.events import StartDelivery, dispatch
-from vnfil.accounts.models import Membership, Notification, User
+from vnfil.accounts.models import Centre, Membership, Notification, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import message_text
 from vnfil.cases.audit import append_entry
@@ -358,8 +358,22 @@ class CaseActivities:
                 now = utcnow()
                 status_list, index = await allocate(session, key, base, now)
                 issuer = issuer_did(base, inp.standard.issuer.id)
+                centre = await session.get(Centre, case.centre_id) if case else None
                 document = sign(
-                    build_credential(inp, base, issuer, entry(base, status_list.id, index)),
+                    build_credential(
+                        inp,
+                        base,
+                        issuer,
+                        entry(base, status_list.id, index),
+                        None
+                        if centre is None
+                        else {
+                            "id": centre.id,
+                            "name": centre.name,
+                            "country": centre.country,
+                            "region": centre.region,
+                        },
+                    ),
                     key.private,
                     key.method(base),
                     now,

@@ -27,8 +27,8 @@ DOMAINS = {
     "evidence": {"platform"},
     "standards": {"platform", "accounts"},
     "cases": {"platform", "accounts", "standards", "evidence"},
-    "credentials": {"platform", "accounts", "standards", "evidence", "cases"},
     "trust": {"platform", "accounts", "standards"},
+    "credentials": {"platform", "accounts", "standards", "evidence", "cases", "trust"},
 }
 
 

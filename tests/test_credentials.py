@@ -79,6 +79,7 @@ async def test_issued_credential_verifies_and_any_changed_byte_fails(stack: Stac
         "issuer",
         "expiry",
         "status",
+        "accreditation",
     ]
     # Evidence is referenced by digest only, never by a link to the private file.
     for ev in doc["evidence"]:
@@ -154,11 +155,18 @@ def _variants(doc: Any, path: str = "") -> list[tuple[Any, str]]:
 
 async def _snapshot_registry(db: DatabaseRegistry, doc: dict[str, Any]) -> MemoryRegistry:
     """The registry's answers for one credential, fetched once (the DB is not under test)."""
+    from vnfil.credentials.keys import body_of_issuer
+
     multikey = doc["proof"][0]["verificationMethod"].split("#")[1]
     key = await db.key(multikey)
     status = await db.status_list(doc["credentialStatus"]["statusListCredential"])
     assert key is not None and status is not None
-    return MemoryRegistry(db.base_url, {multikey: key}, [status])
+    centre = doc["credentialSubject"]["source"]["id"].rsplit("/", 1)[1]
+    body = body_of_issuer(db.base_url, doc["issuer"]["id"])
+    code, version = doc["credentialSubject"]["achievement"]["humanCode"].split("@")
+    assert body is not None
+    held = await db.accreditations(centre, body, code, int(version))
+    return MemoryRegistry(db.base_url, {multikey: key}, [status], {(centre, body, code): held})
 
 
 def _bit(status_list: dict[str, Any], index: int) -> bool:
@@ -212,7 +220,7 @@ async def test_revocation_flips_verification_at_once(stack: Stack) -> None:
     assert (await _verify(w, after))["verified"] is True
     result = await _verify(w, doc)
     assert result["verified"] is False and result["failed"] == "status"
-    assert "evidence found to be forged" in result["checks"][-1]["detail"]
+    assert "evidence found to be forged" in result["checks"][4]["detail"]  # status
     page = await w.http.get(f"/credentials/{cid}/verification")
     assert page.status_code == 200 and "Not valid" in page.text and "status" in page.text
     r = await w.http.post(
@@ -635,7 +643,7 @@ async def test_verify_refuses_hostile_status_indexes_and_numbers_as_malformed(
     async with stack.sessions() as session:  # type: ignore[operator]
         registry = DatabaseRegistry(session, stack.settings.public_base_url)
         result = await verify_credential(beyond, registry)
-    assert result.failed == "signature" and "outside the list" in result.checks[-1].detail
+    assert result.failed == "signature" and "outside the list" in result.checks[4].detail
 
     # Numbers and values elsewhere: never a 500 either.
     text = json.dumps(doc)

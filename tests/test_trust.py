@@ -154,3 +154,49 @@ async def test_the_workflow_refuses_to_certify_when_the_accreditation_went_meanw
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         await session.execute(update(Accreditation).where(here).values(status="active"))
     assert ok(await run.certify())["stage"] == "completed"
+
+
+async def test_verification_says_whether_the_centre_was_accredited_on_the_day_of_issue(
+    stack: Stack,
+) -> None:
+    from tests.factories import certified_case
+
+    w = await make_world(stack)
+    _, status = await certified_case(w)
+    doc = ok(await w.http.get(f"/credentials/{status['credential_id']}", headers=w.issuer.auth))[
+        "document"
+    ]
+    source = doc["credentialSubject"]["source"]
+    assert source["id"].endswith(f"/centres/{w.centre_id}") and source["type"] == ["Profile"]
+
+    def check(result: dict) -> dict:  # type: ignore[type-arg]
+        return next(c for c in result["checks"] if c["name"] == "accreditation")
+
+    result = ok(await w.http.post("/verify", json=doc))
+    assert result["verified"] is True and "QA-TEST-1" in check(result)["detail"]
+    # Withdrawn afterwards: the credential stands (it was issued under accreditation),
+    # and verification says what happened since.
+    async with stack.sessions() as session:  # type: ignore[operator]
+        own = await session.scalar(
+            select(Accreditation.id).where(Accreditation.centre_id == w.centre_id)
+        )
+    gone = {"status": "withdrawn", "reason": "the centre closed"}
+    ok(await w.http.post(f"/accreditations/{own}/status", json=gone, headers=w.issuer.auth))
+    result = ok(await w.http.post("/verify", json=doc))
+    assert result["verified"] is True
+    assert (
+        "withdrawn since" in check(result)["detail"]
+        and "the centre closed" in check(result)["detail"]
+    )
+    # Not accredited on the day of issue (its accreditation began later): refused, plainly.
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await session.execute(
+            update(Accreditation)
+            .where(Accreditation.id == own)
+            .values(valid_from=datetime.now(UTC) + timedelta(days=1))
+        )
+    result = ok(await w.http.post("/verify", json=doc))
+    assert result["verified"] is False and result["failed"] == "accreditation"
+    assert "held no valid accreditation from the issuer" in check(result)["detail"]
+    page = await w.http.get(f"/credentials/{status['credential_id']}/verification")
+    assert page.status_code == 200 and "held no valid accreditation" in page.text

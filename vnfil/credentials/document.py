@@ -111,11 +111,21 @@ def _eu_element(code: str, value: str, url: str) -> dict[str, Any]:
     }
 
 
+def centre_url(base_url: str, centre_id: str) -> str:
+    return f"{base_url}/centres/{centre_id}"
+
+
 def build_credential(
-    inp: CredentialInput, base_url: str, issuer_id: str, status: dict[str, Any] | None = None
+    inp: CredentialInput,
+    base_url: str,
+    issuer_id: str,
+    status: dict[str, Any] | None = None,
+    centre: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The unsigned credential issued by ``issuer_id`` (the awarding body's DID);
-    ``status`` is its Bitstring Status List entry."""
+    ``status`` is its Bitstring Status List entry; ``centre`` (id, name, country,
+    region) the validation centre that assessed it on the issuer's behalf, named as the
+    subject's ``source`` so anyone can check its accreditation."""
     std = inp.standard.document
     issuer = inp.standard.issuer
     achieved = [lo for lo in std.learning_outcomes if lo.id in set(inp.achieved_lo_ids)]
@@ -215,6 +225,17 @@ def build_credential(
         "achievement": achievement,
         "result": results,
     }
+    if centre is not None:
+        subject["source"] = {
+            "id": centre_url(base_url, centre["id"]),
+            "type": ["Profile"],
+            "name": centre["name"],
+            "address": {
+                "type": ["Address"],
+                "addressCountry": centre["country"],
+                **({"addressRegion": centre["region"]} if centre.get("region") else {}),
+            },
+        }
     if std.ects is not None:
         achievement["creditsAvailable"] = _number(std.ects)
         subject["creditsEarned"] = _number(std.ects)

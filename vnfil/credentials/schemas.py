@@ -46,9 +46,10 @@ class CredentialRead(BaseModel):
 
 
 class Check(BaseModel):
-    """One verification check: malformed, issuer, signature, expiry or status."""
+    """One verification check: malformed, issuer, signature, expiry, status or
+    accreditation (the validation centre's, on the day of issue)."""
 
-    name: Literal["malformed", "issuer", "signature", "expiry", "status"]
+    name: Literal["malformed", "issuer", "signature", "expiry", "status", "accreditation"]
     ok: bool
     detail: str
 

@@ -4,7 +4,7 @@ and ``vnfil verify``.
 It never fetches anything: contexts ship with the package, and keys and status
 lists come from a :class:`TrustRegistry` (vnfil's own database, so it works
 offline). Each check says what it found; ``failed`` names the first that did not
-hold, in the order malformed, signature, issuer, expiry, status.
+hold, in the order malformed, signature, issuer, expiry, status, accreditation.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.credentials.document import VC_CONTEXT, shipped_context
@@ -25,6 +26,8 @@ from vnfil.credentials.schemas import Check, VerificationResult
 from vnfil.credentials.signing import MAX_PROOFS, ProofError, proofs_of
 from vnfil.credentials.signing import verify as verify_proof
 from vnfil.credentials.status import bit, decode
+from vnfil.platform.db import as_utc
+from vnfil.trust.models import Accreditation
 
 # The shapes of what a verifier looks up: vnfil's ids (uuids, hex) and Ed25519 Multikeys.
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -111,8 +114,30 @@ class KnownKey:
     revoked_at: datetime | None
 
 
+@dataclass(frozen=True)
+class KnownAccreditation:
+    valid_from: datetime
+    valid_until: datetime
+    status: str
+    status_reason: str | None
+    status_changed_at: datetime | None
+    qa_reference: str
+
+    def held_on(self, at: datetime) -> bool:
+        """Valid at ``at``: within its dates, and active then (only the latest change of
+        status is kept, so a suspension or withdrawal counts from when it was made)."""
+        return self.valid_from <= at < self.valid_until and (
+            self.status == "active"
+            or (self.status_changed_at is not None and self.status_changed_at > at)
+        )
+
+
 class TrustRegistry(Protocol):
     base_url: str
+
+    async def accreditations(
+        self, centre_id: str, awarding_body_id: str, code: str, version: int
+    ) -> list[KnownAccreditation]: ...
 
     async def key(self, multikey: str) -> KnownKey | None: ...
 
@@ -139,6 +164,30 @@ class DatabaseRegistry:
             return None
         return KnownKey(row.awarding_body_id, row.created_at, row.retired_at, row.revoked_at)
 
+    async def accreditations(
+        self, centre_id: str, awarding_body_id: str, code: str, version: int
+    ) -> list[KnownAccreditation]:
+        rows = await self.session.scalars(
+            select(Accreditation).where(
+                Accreditation.centre_id == centre_id,
+                Accreditation.awarding_body_id == awarding_body_id,
+                Accreditation.standard_code == code,
+                Accreditation.min_version <= version,
+                or_(Accreditation.max_version.is_(None), Accreditation.max_version >= version),
+            )
+        )
+        return [
+            KnownAccreditation(
+                as_utc(r.valid_from),
+                as_utc(r.valid_until),
+                r.status,
+                r.status_reason,
+                as_utc(r.status_changed_at) if r.status_changed_at else None,
+                r.qa_reference,
+            )
+            for r in rows
+        ]
+
     async def status_list(self, url: str) -> dict[str, Any] | None:
         prefix = f"{self.base_url}/status/"
         list_id = url.removeprefix(prefix)
@@ -161,11 +210,21 @@ class MemoryRegistry:
     """Trust held in memory: keys and status lists given up front (batch checks, bench)."""
 
     def __init__(
-        self, base_url: str, keys: dict[str, KnownKey], status_lists: list[dict[str, Any]]
+        self,
+        base_url: str,
+        keys: dict[str, KnownKey],
+        status_lists: list[dict[str, Any]],
+        accreditations: dict[tuple[str, str, str], list[KnownAccreditation]] | None = None,
     ) -> None:
         self.base_url = base_url
         self._keys = keys
         self._lists = {str(sl["id"]): sl for sl in status_lists}
+        self._accreditations = accreditations or {}
+
+    async def accreditations(
+        self, centre_id: str, awarding_body_id: str, code: str, version: int
+    ) -> list[KnownAccreditation]:
+        return self._accreditations.get((centre_id, awarding_body_id, code), [])
 
     async def key(self, multikey: str) -> KnownKey | None:
         return self._keys.get(multikey)
@@ -266,6 +325,63 @@ def _expiry(doc: dict[str, Any], now: datetime) -> Check:
     return Check(name="expiry", ok=True, detail=f"valid until {until}" if until else "no expiry")
 
 
+_HUMAN_CODE = re.compile(r"([a-z0-9][a-z0-9-]{1,99})@([0-9]{1,10})")
+
+
+async def _accreditation(doc: dict[str, Any], registry: TrustRegistry) -> Check:
+    """The validation centre that assessed it (``credentialSubject.source``) held, on the
+    day of issue, a valid accreditation from the issuer for the standard's code and
+    version (``achievement.humanCode``), as the register of this installation says."""
+
+    def no(detail: str) -> Check:
+        return Check(name="accreditation", ok=False, detail=detail)
+
+    subject = doc["credentialSubject"]
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    source = subject.get("source") if isinstance(subject, dict) else None
+    if source is None:
+        return Check(
+            name="accreditation",
+            ok=True,
+            detail="no validation centre named (issued before vnfil recorded accreditations)",
+        )
+    prefix = f"{registry.base_url}/centres/"
+    source_id = source.get("id") if isinstance(source, dict) else source
+    centre_id = source_id.removeprefix(prefix) if isinstance(source_id, str) else ""
+    if (
+        not isinstance(source_id, str)
+        or not source_id.startswith(prefix)
+        or not _ID.fullmatch(centre_id)
+    ):
+        return no(f"the validation centre {_shown(source_id)} is not in this register")
+    body = body_of_issuer(registry.base_url, _issuer_id(doc))
+    if body is None:
+        return no(f"the issuer {_shown(_issuer_id(doc))} is not in this register")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    human = achievement.get("humanCode") if isinstance(achievement, dict) else None
+    parsed = _HUMAN_CODE.fullmatch(human) if isinstance(human, str) else None
+    if parsed is None:
+        return no("the credential does not name its standard as code@version (humanCode)")
+    code, version = parsed[1], int(parsed[2])
+    issued = _time(doc["validFrom"], "validFrom")
+    name = source.get("name", centre_id) if isinstance(source, dict) else centre_id
+    held = [
+        a
+        for a in await registry.accreditations(centre_id, body, code, version)
+        if a.held_on(issued)
+    ]
+    if not held:
+        return no(
+            f"{name} held no valid accreditation from the issuer for {code} version {version} "
+            f"on {issued:%Y-%m-%d}"
+        )
+    a = held[0]
+    detail = f"{name} was accredited for {code}@{version} on {issued:%Y-%m-%d} ({a.qa_reference})"
+    if a.status != "active" and a.status_changed_at is not None:
+        detail += f"; {a.status} since {a.status_changed_at:%Y-%m-%d}: {a.status_reason}"
+    return Check(name="accreditation", ok=True, detail=detail)
+
+
 async def _status(doc: dict[str, Any], registry: TrustRegistry) -> Check:
     entries = doc.get("credentialStatus")
     if entries is None:
@@ -360,6 +476,7 @@ async def verify_credential(
     checks.append(await _issuer(doc, registry))
     checks.append(_expiry(doc, now))
     checks.append(await _status(doc, registry))
+    checks.append(await _accreditation(doc, registry))
     failed = next((c.name for c in checks if not c.ok), None)
     return VerificationResult(
         verified=failed is None,
