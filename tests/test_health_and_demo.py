@@ -67,7 +67,12 @@ async def test_demo_command_ends_with_a_credential(stack, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "completed with credential" in result.output
     assert "supervised-online-identity-verification" in result.output
-    assert "5. verified: malformed, signature, issuer, expiry, status" in result.output
+    assert "5. verified: malformed, signature, issuer, expiry, status, accreditation" in (
+        result.output
+    )
+    assert "issuer: did:web:" in result.output
+    printed = " ".join(result.output.split())  # the console wraps at 80 columns
+    assert "accredited for digital-collaboration (active," in printed
     # Every demo account signs in on the web with the installation's demo password.
     r = await stack.http.post(
         "/auth/login", json={"email": demo["emails"]["admin"], "password": demo["password"]}

@@ -491,6 +491,8 @@ def demo(
         if not check["verified"]:
             raise CliError(f"the issued credential does not verify: {check}")
         console.print("5. verified: " + ", ".join(c["name"] for c in check["checks"]))
+        register = a.call("register", "GET", f"/accreditations?centre_id={d['centre_id']}", None)
+        did = cred["document"]["issuer"]["id"]
     except (CliError, httpx.HTTPError) as exc:
         console.print(f"[red]demo failed: {exc}[/]")
         raise typer.Exit(1) from None
@@ -501,6 +503,15 @@ def demo(
         table.add_row(k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
     console.print(table)
     console.print_json(json.dumps(cred["document"], ensure_ascii=False))
+    console.print(
+        f"issuer: {did} (DID document: {base}/issuers/{cred['awarding_body_id']}/did.json)"
+    )
+    for entry in register:
+        console.print(
+            f"register: centre {entry['centre_id']} accredited for {entry['standard_code']} "
+            f"({entry['status']}, {entry['valid_from'][:10]} – {entry['valid_until'][:10]}, "
+            f"QA {entry['qa_reference']})"
+        )
     console.print(f"[green]case {cid} completed with credential {cred['id']}[/]")
     console.print(f"verification page: {base}/credentials/{cred['id']}/verification")
     console.print(f"certificate (PDF): {base}/credentials/{cred['id']}/certificate.pdf")
