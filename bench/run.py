@@ -7,6 +7,8 @@
     the API process's RSS growth while one large file streams.
 (c) credentials issued and verified per second ÷ the same work by Digital Bazaar's
     JavaScript (Node, tests/js), and ÷ one raw Ed25519 sign + verify (bench/credentials.py).
+(d) the public verification page, ``POST /verify`` and ``/health`` at 100 requests a second
+    each for 10 s against one API process (open loop): p50, p99 and failures.
 
 Everything runs on real servers started here (Temporal dev server, SeaweedFS, SQLite),
 the API and the worker as separate processes, as in `make dev`.
@@ -309,6 +311,56 @@ async def bench_upload(
     }
 
 
+async def open_loop(
+    base: str, method: str, path: str, rate: float, seconds: float, **kw: Any
+) -> dict[str, Any]:
+    """``rate`` requests a second for ``seconds``, each sent at its scheduled time whatever
+    the earlier ones are doing (open loop), its latency counted from that time: a server
+    that falls behind shows it in the latency, not in a slower arrival rate."""
+    n = int(rate * seconds)
+    latencies: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+        started = time.perf_counter()
+
+        async def one(i: int) -> None:
+            nonlocal failures
+            due = started + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            r = await http.request(method, path, **kw)
+            latencies.append(time.perf_counter() - due)
+            failures += r.status_code != 200
+
+        await asyncio.gather(*(one(i) for i in range(n)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "sent_per_s": round(n / elapsed, 1),
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "failures": failures,
+    }
+
+
+async def bench_verification(base: str, demo: dict[str, Any], rate: float) -> dict[str, Any]:
+    """(d) The public face under load: the verification page and ``POST /verify`` of one
+    credential, and ``/health`` beside them, at ``rate`` requests a second each."""
+    api = Api(httpx.AsyncClient(base_url=base, timeout=60))
+    issuer = demo["tokens"]["issuer"]
+    listed = await api.call("GET", "/credentials?limit=1", issuer)
+    credential = await api.call("GET", f"/credentials/{listed[0]['id']}", issuer)
+    await api.http.aclose()
+    page = f"/credentials/{credential['id']}/verification"
+    return {
+        "verification page": await open_loop(base, "GET", page, rate, 10),
+        "POST /verify": await open_loop(
+            base, "POST", "/verify", rate, 10, json=credential["document"]
+        ),
+        "/health": await open_loop(base, "GET", "/health", rate, 10),
+    }
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="vnfil-bench-"))
     weed_ports, tport, api_port = WeedPorts.free(), free_port(), free_port()
@@ -382,7 +434,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         print(f"(b) one {args.file_mib} MiB upload through the API, then direct …", flush=True)
         assert api.proc is not None
         up = await bench_upload(base, demo, store, api.proc.pid, size)
+        print("(d) public verification at 100 requests/s, one API process …", flush=True)
+        load = await bench_verification(base, demo, 100)
         return {
+            "verification_load": load,
             "cases": args.cases,
             "api_cases_per_min": round(api_rate, 1),
             "bare_cases_per_min": round(bare_rate, 1),
@@ -431,13 +486,19 @@ vnfil benchmark ({time.strftime("%Y-%m-%d %H:%M")}, {os.cpu_count()} cores)
       ratio API/direct     {r["upload_ratio"]:8.3f}   target >= 0.6   {"PASS" if ok_ratio else "FAIL"}
       API RSS growth       {r["api_rss_growth_mib"]:8.1f} MiB  target <= 64  {"PASS" if ok_rss else "FAIL"}
 (c) credentials, one core:
-      issue + verify       {c["issue_verify_per_s"]:8.1f} /s  (build, sign eddsa-rdfc-2022, all five checks)
+      issue + verify       {c["issue_verify_per_s"]:8.1f} /s  (build, sign eddsa-rdfc-2022, all six checks)
       Digital Bazaar (JS)  {c["js_issue_verify_per_s"] or 0:8.1f} /s  (vc.issue + vc.verifyCredential)
       raw Ed25519 sign     {c["raw_signs_per_s"]:8.1f} /s
       raw Ed25519 verify   {c["raw_verifies_per_s"]:8.1f} /s
       ratio to JS          {js_ratio or 0:8.3f}   target >= 1.0   {"PASS" if ok_js else "FAIL"}
       ratio to sign+verify {raw_ratio:8.4f}   target >= 0.5   {"PASS" if ok_raw else "FAIL"} (two RDFC-1.0 per proof)
-""")
+(d) public verification, one API process, 100 requests/s for 10 s each (p99 target <= 100 ms):""")
+    for name, v in r["verification_load"].items():
+        verdict = "PASS" if v["p99_ms"] <= 100 and not v["failures"] else "FAIL"
+        print(
+            f"      {name:20} sent {v['sent_per_s']:6.1f}/s  p50 {v['p50_ms']:7.1f} ms  "
+            f"p99 {v['p99_ms']:7.1f} ms  failed {v['failures']}  {verdict}"
+        )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(r, indent=2))
 
