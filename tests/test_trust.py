@@ -107,6 +107,7 @@ async def test_the_register_is_public_paged_and_refuses_bad_grants(stack: Stack)
     w = await make_world(stack)
     listed = ok(await w.http.get(f"/accreditations?centre_id={w.centre_id}"))  # no sign-in
     assert [(a["standard_code"], a["status"]) for a in listed] == [(w.standard.code, "active")]
+    assert listed[0]["valid_until"].endswith(("Z", "+00:00"))  # UTC on both databases
     assert ok(await w.http.get(f"/accreditations?centre_id={w.centre_id}&limit=1&offset=1")) == []
     r = await w.http.get("/accreditations?centre_id=%27%20OR%201=1")
     assert r.status_code == 422

@@ -11,9 +11,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
+from vnfil.platform.db import as_utc
 from vnfil.platform.text import Id, NonBlankLine, Reason, printable_text
 from vnfil.standards.schemas import INT_MAX
 
@@ -69,3 +71,8 @@ class AccreditationRead(BaseModel):
     status: AccreditationStatus
     status_reason: str | None
     status_changed_at: datetime | None
+
+    @field_validator("valid_from", "valid_until", "status_changed_at")
+    @classmethod
+    def _utc(cls, at: datetime | None) -> datetime | None:
+        return None if at is None else as_utc(at)  # SQLite hands back naive times
