@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from tests.conftest import Stack
 from tests.factories import certified_case, make_world, ok, ready_to_certify
+from tests.test_interop import _node_verify
 from vnfil.accounts.schemas import Role
 from vnfil.credentials.keys import active_key, create_key
 from vnfil.credentials.models import SigningKey
@@ -259,8 +260,17 @@ async def test_key_rotation_keeps_earlier_credentials_valid(stack: Stack) -> Non
     assert (await _verify(w, second_doc))["verified"] is True
     did = ok(await w.http.get(f"/issuers/{body_id}/did.json"))
     assert did["id"] == first_doc["issuer"]["id"]
-    assert [("expires" in m) for m in did["verificationMethod"]] == [True, False]
+    # A rotated-out key carries no ``expires``: in Multikey it would make every verifier
+    # refuse what the key signed while it was current.
+    assert [sorted(m) for m in did["verificationMethod"]] == [
+        ["controller", "id", "publicKeyMultibase", "type"]
+    ] * 2
     assert did["assertionMethod"] == [m["id"] for m in did["verificationMethod"]]
+    base = stack.settings.public_base_url
+    lists = {d["credentialStatus"]["statusListCredential"] for d in (first_doc, second_doc)}
+    served = {did["id"]: did} | {u: ok(await w.http.get(u.removeprefix(base))) for u in lists}
+    independent = await asyncio.to_thread(_node_verify, [first_doc, second_doc], served)
+    assert [r["verified"] for r in independent] == [True, True], independent
 
     # The retired key cannot sign anything new: a credential it signs now is refused.
     unsigned = {k: v for k, v in second_doc.items() if k != "proof"}
@@ -288,6 +298,9 @@ async def test_key_rotation_keeps_earlier_credentials_valid(stack: Stack) -> Non
     did = ok(await w.http.get(f"/issuers/{body_id}/did.json"))
     assert "revoked" in did["verificationMethod"][0]  # and no assertion method any more:
     assert did["assertionMethod"] == [did["verificationMethod"][1]["id"]]
+    served[did["id"]] = did
+    [compromised] = await asyncio.to_thread(_node_verify, [first_doc], served)
+    assert compromised["verified"] is False, compromised
 
 
 async def test_expired_credential_fails_on_expiry(stack: Stack) -> None:

@@ -6,9 +6,10 @@ dump without it reveals no key.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.models import AwardingBody
 from vnfil.credentials.models import SigningKey
-from vnfil.credentials.signing import multikey
+from vnfil.credentials.signing import multikey, xsd_datetime
 from vnfil.platform.db import as_utc, utcnow
 from vnfil.platform.sealing import seal, unseal
 
@@ -47,11 +48,16 @@ def issuer_did(base_url: str, awarding_body_id: str) -> str:
     return ":".join(["did:web", host, *path, "issuers", awarding_body_id])
 
 
+_BODY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def body_of_issuer(base_url: str, issuer: str) -> str | None:
-    """The awarding body an issuer id names (its DID, or its page for older credentials)."""
+    """The awarding body an issuer id names (its DID, or its page for older credentials);
+    none when it names anything else, or something beneath or beside a body."""
     for prefix in (issuer_did(base_url, ""), issuer_url(base_url, "")):
-        if issuer.startswith(prefix) and issuer != prefix:
-            return issuer[len(prefix) :]
+        rest = issuer[len(prefix) :] if issuer.startswith(prefix) else ""
+        if _BODY_ID.fullmatch(rest):
+            return rest
     return None
 
 
@@ -61,23 +67,21 @@ def method_id(base_url: str, key: SigningKey) -> str:
 
 def did_document(base_url: str, awarding_body_id: str, keys: list[SigningKey]) -> dict[str, Any]:
     """The DID document did:web resolves to: every key the body signed with, under the DID
-    and Multikey contexts (which define every term used). A retired key stays an assertion
-    method (what it signed stays valid) and says since when it no longer signs
-    (``expires``); a revoked (compromised) key is no assertion method any more, so
-    nothing it signed verifies anywhere, and says when (``revoked``)."""
+    and Multikey contexts (which define every term used).
+
+    A retired key (rotated out) stays an assertion method with no ``expires``: in Multikey
+    ``expires`` means "use for nothing after", so verifiers would refuse what it signed
+    while it was current. A revoked (compromised) key is no assertion method any more,
+    so nothing it signed verifies anywhere, and says when (``revoked``). The dates each
+    key was valid are in the trust registry (``GET /registry/awarding-bodies``)."""
     did = issuer_did(base_url, awarding_body_id)
-
-    def when(at: datetime) -> str:
-        return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
     methods = [
         {
             "id": f"{did}#{k.public_multikey}",
             "type": "Multikey",
             "controller": did,
             "publicKeyMultibase": k.public_multikey,
-            **({"expires": when(k.retired_at)} if k.retired_at else {}),
-            **({"revoked": when(k.revoked_at)} if k.revoked_at else {}),
+            **({"revoked": xsd_datetime(as_utc(k.revoked_at))} if k.revoked_at else {}),
         }
         for k in keys
     ]

@@ -139,7 +139,7 @@ def _rdfc_hash(document: dict[str, Any], options: dict[str, Any]) -> bytes:
     )
 
 
-def _timestamp(at: datetime) -> str:
+def xsd_datetime(at: datetime) -> str:
     """UTC, with milliseconds when there are any: a key retired within the same second
     must still tell a proof made before it from one made after."""
     text = at.strftime("%Y-%m-%dT%H:%M:%S")
@@ -160,7 +160,7 @@ def sign(
     options: dict[str, Any] = {
         "type": PROOF_TYPE,
         "cryptosuite": cryptosuite,
-        "created": _timestamp(created),
+        "created": xsd_datetime(created),
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
     }
