@@ -4,9 +4,10 @@ The workflow keeps one state (``CaseStatus``) for its own rules. The API never r
 it returns ``view_of(state, viewer)``, built for the caller's role:
 
 - nobody sees the workflow's bookkeeping (reminders sent, counters, room used);
-- only the centre's administrators see storage keys and every declared conflict;
+- only the centre's administrators see storage keys (evidence, manifest, credential,
+  identity photo) and every declared conflict; others see the photo's digest only, as
+  in the audit trail;
 - staff see the conflicts they declared or that concern them;
-- the identity photo's storage key only to the centre and the supervisor who took it;
 - the candidate sees their evidence by id and digest, no one's conflicts, and the
   assessors' decisions once the panel has concluded.
 """
@@ -18,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from vnfil.accounts.schemas import Role
-from vnfil.cases.schemas import CaseFacts, CaseStatus
+from vnfil.cases.schemas import CaseFacts, CaseStatus, IdentityRecord
 from vnfil.evidence.schemas import EvidenceKind
 
 # Fields of the state that are the workflow's own bookkeeping, shown to nobody.
@@ -49,6 +50,15 @@ class ManifestEntry(BaseModel):
     sha256: str
 
 
+class PhotoView(BaseModel):
+    object_key: str | None = None  # the centre's administrators only
+    sha256: str
+
+
+class IdentityView(IdentityRecord):
+    photo: PhotoView | None = None  # type: ignore[assignment]
+
+
 class ConflictView(BaseModel):
     user_id: str
     reason: str
@@ -61,6 +71,7 @@ class CaseView(CaseFacts):
     evidence: list[EvidenceView] = []
     manifest: list[ManifestEntry] = []
     conflicts: list[ConflictView] = []
+    identity: IdentityView | None = None
     credential_key: str | None = None  # the centre's administrators only
 
 
@@ -73,8 +84,8 @@ def view_of(state: CaseStatus, viewer_id: str, role: str) -> CaseView:
         ev["object_key"] = None
     data["manifest"] = [{**m, "object_key": None} for m in data["manifest"]]
     data["credential_key"] = None
-    if data["identity"] and viewer_id != data["identity"]["supervisor_id"]:
-        data["identity"]["photo"] = None  # the centre keeps it; the supervisor took it
+    if data["identity"]:
+        data["identity"] = without_storage_keys(data["identity"])
     if viewer_id == state.candidate_id:
         data["conflicts"] = []
         if state.result is None:  # the panel is still deciding
