@@ -190,6 +190,7 @@ CASE_SCOPE = {
     Role.counsellor: "centre staff see only their centre's cases",
     Role.centre_admin: "centre staff see only their centre's cases",
     Role.issuer: "issuers see credentials of their standards, not cases",
+    Role.operator: "the platform operator onboards institutions and sees no case",
 }
 
 
@@ -229,7 +230,7 @@ def visible_cases(
     elif user.role in (Role.counsellor, Role.centre_admin):
         q = q.where(Case.centre_id == user.centre_id)
     else:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "issuers see credentials, not cases")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, CASE_SCOPE[Role(user.role)])
     if stage:
         q = q.where(Case.stage == stage)
     if status_:

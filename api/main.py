@@ -26,6 +26,7 @@ from api.routes import (
     events,
     evidence,
     health,
+    institutions,
     pages,
     standards,
     trust,
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         verify,
         events,
         trust,
+        institutions,
     ):
         app.include_router(module.router)
     app.include_router(evidence.identity_router)

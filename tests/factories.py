@@ -336,6 +336,32 @@ def browser_client(stack: Any) -> httpx.AsyncClient:
     )
 
 
+async def operator(stack: Any) -> Person:
+    """A platform operator (made by ``vnfil operator add`` in the product)."""
+    async with stack.sessions.begin() as session:
+        user, token = await create_user(
+            session,
+            name="Olga Operator",
+            email=f"operator-{uuid.uuid4().hex[:10]}@test.example",
+            role=Role.operator,
+        )
+    return Person(user.id, token, Role.operator.value)
+
+
+def token_in_outbox(text: str) -> str:
+    found = re.search(r"/invitations/(inv_[A-Za-z0-9_-]+)", text)
+    assert found, text
+    return found.group(1)
+
+
+async def invitation_token(stack: Any, invitation_id: str) -> str:
+    """The link's token, read from the outbox as the invitee reads it from the e-mail."""
+    async with stack.sessions() as session:
+        row = await session.get(Notification, invitation_message_id(invitation_id))
+        assert row is not None
+        return token_in_outbox(message_text(row, stack.settings.secret_key))
+
+
 async def registered(stack: Any, password: str, name: str = "Zofia Test") -> str:
     """A candidate who can sign in on the web; returns the e-mail."""
     email = f"c-{uuid.uuid4().hex[:10]}@test.example"
@@ -361,10 +387,4 @@ async def invited(
     assert r.status_code == 201, r.text
     assert "token" not in r.json()
     inv_id = r.json()["id"]
-    async with stack.sessions() as session:
-        row = await session.get(Notification, invitation_message_id(inv_id))
-        assert row is not None
-        text = message_text(row, stack.settings.secret_key)
-    found = re.search(r"/invitations/(inv_[A-Za-z0-9_-]+)", text)
-    assert found, text
-    return inv_id, found.group(1)
+    return inv_id, await invitation_token(stack, inv_id)

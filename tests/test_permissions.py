@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.conftest import Stack
-from tests.factories import certified_case, make_world, ok
+from tests.factories import certified_case, make_world, ok, operator
 from vnfil.accounts.schemas import Role
 from vnfil.trust.models import Accreditation
 
@@ -17,7 +17,7 @@ from vnfil.trust.models import Accreditation
 A_CASE = {"a_candidate", "a_counsellor", "a_assessor", "a_supervisor", "a_admin"}
 A_ALL = A_CASE | {"a_issuer", "a_free_assessor"}
 B_ALL = {"b_candidate", "b_counsellor", "b_assessor", "b_supervisor", "b_admin", "b_issuer"}
-SIGNED_IN = A_ALL | B_ALL
+SIGNED_IN = A_ALL | B_ALL | {"operator"}
 EVERYONE = SIGNED_IN | {"anonymous"}
 CANDIDATES = {"a_candidate", "b_candidate"}
 ISSUERS = {"a_issuer", "b_issuer"}
@@ -27,13 +27,21 @@ CREDENTIAL_SEERS = A_CASE | {"a_issuer"}
 # Who may reach each endpoint with world A's ids in its path.
 MATRIX: dict[str, set[str]] = {
     "GET /accreditations": EVERYONE,  # the public register
+    "GET /accreditations/{accreditation_id}": EVERYONE,
+    "POST /awarding-bodies": {"operator"},
+    "GET /awarding-bodies/{awarding_body_id}/invitations": {"a_issuer", "operator"},
+    "POST /awarding-bodies/{awarding_body_id}/invitations": {"a_issuer", "operator"},
+    "POST /centres": {"operator"},
+    "GET /centres/{centre_id}": EVERYONE,  # the centre's registry entry
+    "GET /registry/awarding-bodies": EVERYONE,
+    "GET /registry/centres": EVERYONE,
     "POST /accreditations": {"a_issuer"},  # world A's centre and code, in the body
     "POST /accreditations/{accreditation_id}/status": {"a_issuer"},
     "POST /auth/login": EVERYONE,
     "POST /auth/logout": SIGNED_IN,
     "POST /auth/membership": SIGNED_IN,
     "GET /auth/session": set(),  # browsers only: a bearer token has no session
-    "GET /cases": SIGNED_IN - ISSUERS,  # filtered: see the leak check below
+    "GET /cases": SIGNED_IN - ISSUERS - {"operator"},  # filtered: see the leak check below
     "POST /cases": CANDIDATES,
     "GET /cases/{case_id}": A_CASE,
     "POST /cases/{case_id}/appeal": {"a_candidate"},
@@ -60,8 +68,8 @@ MATRIX: dict[str, set[str]] = {
     "POST /cases/{case_id}/submission": {"a_candidate"},
     "POST /cases/{case_id}/withdrawal": {"a_candidate"},
     "GET /centres/{centre_id}/figures": {"a_admin"},
-    "GET /centres/{centre_id}/invitations": {"a_admin"},
-    "POST /centres/{centre_id}/invitations": {"a_admin"},
+    "GET /centres/{centre_id}/invitations": {"a_admin", "operator"},
+    "POST /centres/{centre_id}/invitations": {"a_admin", "operator"},
     "GET /centres/{centre_id}/workflows": {"a_admin"},
     "GET /credentials": CANDIDATES | ISSUERS | ADMINS | {"a_counsellor", "b_counsellor"},
     "GET /credentials/{credential_id}": CREDENTIAL_SEERS,
@@ -100,7 +108,13 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /cases/{case_id}/conflicts": {"user_id": "someone", "reason": "a former colleague"},
     "POST /cases/{case_id}/deadline-extension": {"days": 7, "reason": "illness"},
     "POST /cases/{case_id}/decisions": {"decisions": []},
-    "POST /centres/{centre_id}/invitations": {"email": "new@test.example", "role": "assessor"},
+    "POST /centres/{centre_id}/invitations": {
+        "email": "new@test.example",
+        "role": "centre_admin",
+    },
+    "POST /awarding-bodies/{awarding_body_id}/invitations": {"email": "new@test.example"},
+    "POST /awarding-bodies": {"name": "Matrix awarding body", "country": "PL"},
+    "POST /centres": {"name": "Matrix centre", "country": "PL", "region": "Pomorskie"},
     "POST /credentials/{credential_id}/revocation": {"reason": "matrix test"},
     "POST /cases/{case_id}/withdrawal": {"reason": "matrix test"},
     "PUT /me/password": {"current_password": "x", "new_password": "a long new password"},
@@ -165,6 +179,7 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
         "a_free_assessor": (await a.person(Role.assessor)).auth,
         "b_admin": b.admin.auth,
         "b_issuer": b.issuer.auth,
+        "operator": (await operator(stack)).auth,
     }
     for role in ("candidate", "counsellor", "assessor", "supervisor"):
         tokens[f"b_{role}"] = (await b.person(Role(role))).auth

@@ -6,6 +6,7 @@ import hmac
 import logging
 import re
 import secrets
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
@@ -17,6 +18,7 @@ from api.deps import (
     SESSION_COOKIE,
     CurrentUser,
     PageDep,
+    PathId,
     Principal,
     SessionDep,
     SettingsDep,
@@ -27,6 +29,7 @@ from api.deps import (
 )
 from vnfil.accounts.models import Invitation, Membership, User, WebSession
 from vnfil.accounts.schemas import (
+    FirstAdminInvitation,
     InvitationAcceptance,
     InvitationCreate,
     InvitationRead,
@@ -250,41 +253,54 @@ async def change_password(body: PasswordChange, session: SessionDep, user: Curre
 # --- invitations --------------------------------------------------------------------
 
 
-def _own_centre(user: Principal, centre_id: str) -> None:
+def _may_invite_to_centre(user: Principal, centre_id: str, role: Role | None) -> None:
+    """A centre's admin invites its staff; the platform operator only a centre's (first)
+    administrators."""
+    if user.role == Role.operator:
+        if role not in (None, Role.centre_admin):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                "the platform operator invites a centre's administrators; they invite its staff",
+            )
+        return
     if user.centre_id != centre_id:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "an admin invites only to the centre they administer"
         )
 
 
-@router.post(
-    "/centres/{centre_id}/invitations",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[require_roles(Role.centre_admin)],
-)
-async def create_invitation(
-    centre_id: str,
-    body: InvitationCreate,
+def _may_invite_for_body(user: Principal, awarding_body_id: str) -> None:
+    """The platform operator invites an awarding body's first issuer; its issuers the rest."""
+    if user.role != Role.operator and user.awarding_body_id != awarding_body_id:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "an issuer invites only to their own awarding body"
+        )
+
+
+async def _invited(
     session: SessionDep,
-    user: CurrentUser,
+    user: Principal,
     settings: SettingsDep,
     temporal: TemporalDep,
+    email: str,
+    role: Role,
+    centre_id: str | None = None,
+    awarding_body_id: str | None = None,
 ) -> InvitationRead:
-    """Invite a counsellor, assessor, supervisor or admin; someone with an account (in
-    this or another centre) gains the role when they accept. The link goes to the
-    invited address only (the outbox, then e-mail): the answer never carries it."""
-    _own_centre(user, centre_id)
     try:
         row = await invite(
             session,
-            email=body.email,
-            role=body.role,
+            email=email,
+            role=role,
             centre_id=centre_id,
+            awarding_body_id=awarding_body_id,
             invited_by=user.id,
             inviter_name=user.name,
             base_url=settings.public_base_url,
             secret=settings.secret_key,
         )
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     await session.commit()  # the invitation and its message, together
@@ -299,19 +315,86 @@ async def create_invitation(
     return InvitationRead.model_validate(row)
 
 
-@router.get("/centres/{centre_id}/invitations", dependencies=[require_roles(Role.centre_admin)])
-async def list_invitations(
-    centre_id: str, session: SessionDep, user: CurrentUser, page: PageDep
-) -> list[InvitationRead]:
-    _own_centre(user, centre_id)
+async def _invitations(session: SessionDep, page: PageDep, *where: Any) -> list[InvitationRead]:
     rows = await session.scalars(
         select(Invitation)
-        .where(Invitation.centre_id == centre_id)
+        .where(*where)
         .order_by(Invitation.created_at.desc(), Invitation.id)
         .limit(page.limit)
         .offset(page.offset)
     )
     return [InvitationRead.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/centres/{centre_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(Role.centre_admin, Role.operator)],
+)
+async def create_invitation(
+    centre_id: PathId,
+    body: InvitationCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+) -> InvitationRead:
+    """Invite a counsellor, assessor, supervisor or admin; someone with an account (in
+    this or another centre) gains the role when they accept. The link goes to the
+    invited address only (the outbox, then e-mail): the answer never carries it."""
+    _may_invite_to_centre(user, centre_id, body.role)
+    return await _invited(
+        session, user, settings, temporal, body.email, body.role, centre_id=centre_id
+    )
+
+
+@router.get(
+    "/centres/{centre_id}/invitations",
+    dependencies=[require_roles(Role.centre_admin, Role.operator)],
+)
+async def list_invitations(
+    centre_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
+) -> list[InvitationRead]:
+    _may_invite_to_centre(user, centre_id, None)
+    return await _invitations(session, page, Invitation.centre_id == centre_id)
+
+
+@router.post(
+    "/awarding-bodies/{awarding_body_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(Role.issuer, Role.operator)],
+)
+async def invite_issuer(
+    awarding_body_id: PathId,
+    body: FirstAdminInvitation,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+) -> InvitationRead:
+    """Invite someone to issue for the awarding body (publish its standards, accredit
+    centres, revoke, receive its events)."""
+    _may_invite_for_body(user, awarding_body_id)
+    return await _invited(
+        session,
+        user,
+        settings,
+        temporal,
+        body.email,
+        Role.issuer,
+        awarding_body_id=awarding_body_id,
+    )
+
+
+@router.get(
+    "/awarding-bodies/{awarding_body_id}/invitations",
+    dependencies=[require_roles(Role.issuer, Role.operator)],
+)
+async def list_issuer_invitations(
+    awarding_body_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
+) -> list[InvitationRead]:
+    _may_invite_for_body(user, awarding_body_id)
+    return await _invitations(session, page, Invitation.awarding_body_id == awarding_body_id)
 
 
 @router.post("/invitations/{token}/acceptance", status_code=status.HTTP_201_CREATED)

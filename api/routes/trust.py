@@ -1,5 +1,6 @@
-"""Accreditations: an awarding body grants its centres the right to validate its
-standards, suspends, withdraws or reinstates it; anyone reads the register."""
+"""Trust: an awarding body grants its centres the right to validate its standards,
+suspends, withdraws or reinstates it; anyone reads the register and the registry of
+awarding bodies (DIDs, keys) and centres (accreditations)."""
 
 from __future__ import annotations
 
@@ -20,32 +21,35 @@ from api.deps import (
     release_connection,
     require_roles,
 )
-from vnfil.accounts.models import Centre
-from vnfil.accounts.schemas import Role
+from vnfil.accounts.schemas import Country, Role
 from vnfil.events.models import Event, WebhookSubscription
-from vnfil.events.service import record_event, wants
-from vnfil.platform.db import utcnow
-from vnfil.standards.models import StandardCode
+from vnfil.events.service import wants
+from vnfil.trust import registry
 from vnfil.trust.models import Accreditation
 from vnfil.trust.schemas import (
     AccreditationChange,
     AccreditationCreate,
     AccreditationRead,
+    RegistryBody,
+    RegistryCentre,
 )
 from vnfil.trust.schemas import (
     StandardCode as CodeText,
 )
+from vnfil.trust.service import Changed, Refused, TrustRefusal, change_status, grant
 from workflows.clients import start_delivery
 
 router = APIRouter(tags=["trust"])
-_ID = r"^[A-Za-z0-9_-]{1,64}$"
 log = logging.getLogger(__name__)
-# What may follow what: a withdrawal is final; only a suspended one is reinstated.
-_MOVES = {
-    ("active", "suspended"),
-    ("active", "withdrawn"),
-    ("suspended", "withdrawn"),
-    ("suspended", "active"),
+_ID = r"^[A-Za-z0-9_-]{1,64}$"
+# Every refusal of the trust rules, by kind; the one place that picks a status.
+_STATUS = {
+    TrustRefusal.no_centre: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    TrustRefusal.no_standard: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    TrustRefusal.not_owner: status.HTTP_403_FORBIDDEN,
+    TrustRefusal.no_accreditation: status.HTTP_404_NOT_FOUND,
+    TrustRefusal.bad_move: status.HTTP_409_CONFLICT,
+    TrustRefusal.no_key: status.HTTP_409_CONFLICT,
 }
 
 
@@ -77,52 +81,40 @@ async def _announce(
                 log.warning("event %s not handed to %s: %s", event.id, sub.id, exc)
 
 
-def _payload(row: Accreditation) -> dict:
-    return AccreditationRead.model_validate(row).model_dump(mode="json")
+async def _done(
+    session: SessionDep, temporal: TemporalDep, settings: SettingsDep, changed: Changed
+) -> AccreditationRead:
+    await session.commit()
+    await _announce(session, temporal, settings, changed.event)
+    return AccreditationRead.model_validate(changed.accreditation)
 
 
 @router.post("/accreditations", status_code=201, dependencies=[require_roles(Role.issuer)])
-async def grant(
+async def grant_accreditation(
     body: AccreditationCreate,
     session: SessionDep,
     temporal: TemporalDep,
     settings: SettingsDep,
     user: CurrentUser,
 ) -> AccreditationRead:
-    """Your awarding body accredits a centre for one of its standards' codes."""
-    awarding_body_id = _body_of(user)
-    if await session.get(Centre, body.centre_id) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no centre {body.centre_id}")
-    owner = await session.get(StandardCode, body.standard_code)
-    if owner is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"no standard with the code {body.standard_code}"
+    """Your awarding body accredits a centre for one of its standards' codes, and signs
+    the accreditation as a verifiable credential (returned as ``credential``)."""
+    try:
+        changed = await grant(
+            session,
+            awarding_body_id=_body_of(user),
+            actor_id=user.id,
+            data=body,
+            secret=settings.secret_key,
+            base_url=settings.public_base_url,
         )
-    if owner.awarding_body_id != awarding_body_id:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            f"the standard {body.standard_code} belongs to another awarding body: "
-            "only it accredits centres for it",
-        )
-    row = Accreditation(awarding_body_id=awarding_body_id, **body.model_dump())
-    session.add(row)
-    await session.flush()
-    event = await record_event(
-        session,
-        type_="accreditation.changed",
-        subject=row.id,
-        awarding_body_id=awarding_body_id,
-        data={"change": "granted", "by": user.id, "accreditation": _payload(row)},
-        time=row.created_at,
-        discriminator="granted",
-    )
-    await session.commit()
-    await _announce(session, temporal, settings, event)
-    return AccreditationRead.model_validate(row)
+    except Refused as exc:
+        raise HTTPException(_STATUS[exc.why], str(exc)) from None
+    return await _done(session, temporal, settings, changed)
 
 
 @router.post("/accreditations/{accreditation_id}/status", dependencies=[require_roles(Role.issuer)])
-async def change_status(
+async def change_accreditation_status(
     accreditation_id: PathId,
     body: AccreditationChange,
     session: SessionDep,
@@ -132,29 +124,17 @@ async def change_status(
 ) -> AccreditationRead:
     """Suspend, withdraw (final) or reinstate (a suspended one); cases of the centre for
     the standard cannot open nor be certified while it is not active."""
-    row = await session.get(Accreditation, accreditation_id, with_for_update=True)
-    if row is None or row.awarding_body_id != _body_of(user):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no accreditation {accreditation_id}")
-    if (row.status, body.status) not in _MOVES:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"an accreditation that is {row.status} cannot become {body.status}",
+    try:
+        changed = await change_status(
+            session,
+            accreditation_id=accreditation_id,
+            awarding_body_id=_body_of(user),
+            actor_id=user.id,
+            change=body,
         )
-    now = utcnow()
-    row.status, row.status_reason, row.status_changed_at = body.status, body.reason, now
-    await session.flush()
-    event = await record_event(
-        session,
-        type_="accreditation.changed",
-        subject=row.id,
-        awarding_body_id=row.awarding_body_id,
-        data={"change": body.status, "by": user.id, "accreditation": _payload(row)},
-        time=now,
-        discriminator=f"{body.status}@{now.isoformat()}",
-    )
-    await session.commit()
-    await _announce(session, temporal, settings, event)
-    return AccreditationRead.model_validate(row)
+    except Refused as exc:
+        raise HTTPException(_STATUS[exc.why], str(exc)) from None
+    return await _done(session, temporal, settings, changed)
 
 
 @router.get("/accreditations")
@@ -179,3 +159,51 @@ async def register(
         .offset(page.offset)
     )
     return [AccreditationRead.model_validate(r) for r in rows]
+
+
+@router.get("/accreditations/{accreditation_id}")
+async def accreditation(accreditation_id: PathId, session: SessionDep) -> AccreditationRead:
+    """Public: one accreditation, its status now and the credential its awarding body
+    signed for it (whose ``id`` is this address)."""
+    row = await session.get(Accreditation, accreditation_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no accreditation {accreditation_id}")
+    return AccreditationRead.model_validate(row)
+
+
+@router.get("/registry/awarding-bodies")
+async def registry_bodies(
+    session: SessionDep, settings: SettingsDep, page: PageDep
+) -> list[RegistryBody]:
+    """Public: every awarding body, its DID, its keys and the dates each was valid, the
+    standards' codes it owns; by name."""
+    return await registry.bodies(
+        session, settings.public_base_url, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/registry/centres")
+async def registry_centres(
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    country: Annotated[Country | None, Query()] = None,
+) -> list[RegistryCentre]:
+    """Public: every validation centre with its accreditations and their status; by name."""
+    return await registry.centres(
+        session, settings.public_base_url, limit=page.limit, offset=page.offset, country=country
+    )
+
+
+@router.get("/centres/{centre_id}")
+async def registry_centre(
+    centre_id: PathId, session: SessionDep, settings: SettingsDep
+) -> RegistryCentre:
+    """Public: the centre as credentials name it (``credentialSubject.source.id``), with
+    its accreditations."""
+    found = await registry.centres(
+        session, settings.public_base_url, limit=1, offset=0, centre_id=centre_id
+    )
+    if not found:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no centre {centre_id}")
+    return found[0]

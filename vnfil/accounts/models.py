@@ -13,19 +13,27 @@ from vnfil.platform.db import Base, new_uuid, utcnow
 
 
 class Centre(Base):
+    """A validation centre; made by the platform operator (``POST /centres``)."""
+
     __tablename__ = "centres"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
     region: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class AwardingBody(Base):
+    """An awarding body (issuer of credentials): ``did:web`` …``:issuers:<id>``; made by
+    the platform operator (``POST /awarding-bodies``) with its first signing key."""
+
     __tablename__ = "awarding_bodies"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
     url: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class User(Base):
@@ -96,14 +104,20 @@ class WebSession(Base):
 
 
 class Invitation(Base):
-    """A centre admin invites staff by e-mail; the link's token is stored hashed."""
+    """An invitation by e-mail to a role in a centre (its admin invites staff; the
+    platform operator its first admin) or for an awarding body (the operator invites its
+    first issuer); exactly one of ``centre_id`` and ``awarding_body_id`` is set. The
+    link's token is stored hashed."""
 
     __tablename__ = "invitations"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(20))
-    centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id"), index=True)
+    centre_id: Mapped[str | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    awarding_body_id: Mapped[str | None] = mapped_column(
+        ForeignKey("awarding_bodies.id"), index=True
+    )
     invited_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

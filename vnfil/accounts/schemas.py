@@ -20,6 +20,7 @@ class Role(StrEnum):
     supervisor = "supervisor"
     centre_admin = "centre_admin"
     issuer = "issuer"
+    operator = "operator"  # runs the platform: onboards awarding bodies and centres
     system = "system"  # vnfil itself: timers, expiry; never a user's role
 
 
@@ -120,8 +121,12 @@ class PasswordChange(BaseModel):
     new_password: Password
 
 
+# The address someone is invited at.
+InviteeEmail = Annotated[EmailAddress, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
 class InvitationCreate(BaseModel):
-    email: Annotated[EmailAddress, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    email: InviteeEmail
     role: Role
 
 
@@ -130,7 +135,8 @@ class InvitationRead(BaseModel):
     id: str
     email: str
     role: Role
-    centre_id: str
+    centre_id: str | None
+    awarding_body_id: str | None
     expires_at: datetime
     accepted_at: datetime | None
 
@@ -157,3 +163,71 @@ class SessionPurgeReport(BaseModel):
 class MeRead(UserRead):
     membership_id: str
     memberships: list[MembershipRead]
+
+
+# --- institutions, as the platform operator makes them ----------------------------
+
+# An ISO 3166-1 alpha-2 country code, as the EU's micro-credential elements name countries.
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+# A public web page: https only, one line.
+WebPage = Annotated[str, StringConstraints(max_length=300, pattern=r"^https://[^\s/?#]+[^\s]*$")]
+# An id the operator may choose: it ends the awarding body's DID (``…:issuers:<id>``).
+InstitutionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,35}$")]
+InstitutionName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=200),
+    AfterValidator(printable_line),
+]
+Region = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(printable_line),
+]
+
+
+class AwardingBodyCreate(BaseModel):
+    """``POST /awarding-bodies``: made with its first signing key."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: InstitutionId | None = None
+    name: InstitutionName
+    country: Country
+    url: WebPage | None = None
+
+
+class AwardingBodyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    country: str
+    url: str | None
+    did: str = ""
+    created_at: datetime | None = None
+
+
+class CentreCreate(BaseModel):
+    """``POST /centres``: a validation centre, where it works."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: InstitutionId | None = None
+    name: InstitutionName
+    country: Country
+    region: Region | None = None
+    url: WebPage | None = None
+
+
+class CentreRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    country: str
+    region: str | None
+    url: str | None = None
+    created_at: datetime | None = None
+
+
+class FirstAdminInvitation(BaseModel):
+    """The operator invites an institution's first administrator (a centre's admin, an
+    awarding body's issuer); they invite the rest."""
+
+    email: InviteeEmail

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vnfil.accounts.models import (
+    AwardingBody,
     Centre,
     Invitation,
     Membership,
@@ -129,13 +130,19 @@ async def primary_membership(session: AsyncSession, user: User) -> Membership:
 
 
 async def add_membership(
-    session: AsyncSession, user: User, role: Role, centre_id: str | None
+    session: AsyncSession,
+    user: User,
+    role: Role,
+    centre_id: str | None,
+    awarding_body_id: str | None = None,
 ) -> Membership:
     """Give a person one more role (idempotent)."""
     for m in await memberships_of(session, user.id):
-        if m.role == role.value and m.centre_id == centre_id:
+        if (m.role, m.centre_id, m.awarding_body_id) == (role.value, centre_id, awarding_body_id):
             return m
-    row = Membership(user_id=user.id, role=role.value, centre_id=centre_id)
+    row = Membership(
+        user_id=user.id, role=role.value, centre_id=centre_id, awarding_body_id=awarding_body_id
+    )
     session.add(row)
     await session.flush()
     return row
@@ -250,31 +257,46 @@ async def invite(
     *,
     email: str,
     role: Role,
-    centre_id: str,
     invited_by: str,
     inviter_name: str,
     base_url: str,
     secret: str,
+    centre_id: str | None = None,
+    awarding_body_id: str | None = None,
 ) -> Invitation:
-    """An invitation and its message in the outbox. The token exists only inside the
-    sealed message: the invitations table keeps its SHA-256, the message's readable body
-    has it redacted, and the inviter never sees it (only the invitee's mailbox does)."""
-    if role not in STAFF_ROLES:
+    """An invitation and its message in the outbox, to a role in a centre (staff) or for
+    an awarding body (an issuer). The token exists only inside the sealed message: the
+    invitations table keeps its SHA-256, the message's readable body has it redacted, and
+    the inviter never sees it (only the invitee's mailbox does)."""
+    if (centre_id is None) == (awarding_body_id is None):
+        raise ValueError("an invitation is to a centre or for an awarding body")
+    if centre_id is not None and role not in STAFF_ROLES:
         raise ValueError(f"a centre invites only {', '.join(r.value for r in STAFF_ROLES)}")
+    if awarding_body_id is not None and role != Role.issuer:
+        raise ValueError("an awarding body invites only issuers")
+    org: Centre | AwardingBody | None = (
+        await session.get(Centre, centre_id)
+        if centre_id is not None
+        else await session.get(AwardingBody, awarding_body_id)
+    )
+    if org is None:
+        raise LookupError(
+            f"no {'centre' if centre_id else 'awarding body'} {centre_id or awarding_body_id}"
+        )
     token = "inv_" + secrets.token_urlsafe(24)
     row = Invitation(
         token_hash=hash_token(token),
         email=email.strip().lower(),
         role=role.value,
         centre_id=centre_id,
+        awarding_body_id=awarding_body_id,
         invited_by=invited_by,
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
     session.add(row)
     await session.flush()
-    centre = await session.get(Centre, centre_id)
     context = {
-        "centre": centre.name if centre else centre_id,
+        "organisation": org.name,
         "role": role.value.replace("_", " "),
         "inviter": inviter_name,
         "expires": f"{row.expires_at:%Y-%m-%d}",
@@ -376,11 +398,14 @@ async def accept_invitation(
                 email=inv.email,
                 role=Role(inv.role),
                 centre_id=inv.centre_id,
+                awarding_body_id=inv.awarding_body_id,
             )
             user.password_hash = new_hash
             membership = await primary_membership(session, user)
         else:
-            membership = await add_membership(session, user, Role(inv.role), inv.centre_id)
+            membership = await add_membership(
+                session, user, Role(inv.role), inv.centre_id, inv.awarding_body_id
+            )
         inv.accepted_at, inv.accepted_by = now, user.id
         cookie, _ = await open_session(session, user, membership, now)
     except IntegrityError as exc:  # another invitation to the same address, accepted now

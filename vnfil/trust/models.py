@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,3 +34,6 @@ class Accreditation(Base):
     status_reason: Mapped[str | None] = mapped_column(String(2000))
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The grant as a verifiable credential signed by the awarding body (none for grants
+    # made before accreditations were signed; see ``vnfil.trust.credential``).
+    credential: Mapped[dict[str, Any] | None] = mapped_column()

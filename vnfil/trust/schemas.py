@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -71,8 +71,52 @@ class AccreditationRead(BaseModel):
     status: AccreditationStatus
     status_reason: str | None
     status_changed_at: datetime | None
+    created_at: datetime | None = None
+    # Signed by the awarding body (an OB 3.0 EndorsementCredential); none for a grant
+    # made before accreditations were signed.
+    credential: dict[str, Any] | None = None
 
-    @field_validator("valid_from", "valid_until", "status_changed_at")
+    @field_validator("valid_from", "valid_until", "status_changed_at", "created_at")
     @classmethod
     def _utc(cls, at: datetime | None) -> datetime | None:
         return None if at is None else as_utc(at)  # SQLite hands back naive times
+
+
+# --- the public registry -----------------------------------------------------------
+
+KeyState = Literal["current", "retired", "revoked"]
+
+
+class RegistryKey(BaseModel):
+    """One of an awarding body's signing keys, as its DID document lists it, with the
+    dates it was valid: it signed from ``created_at`` until ``retired_at`` (a rotation);
+    once ``revoked_at`` (a compromise) nothing it signed verifies."""
+
+    id: str  # the verification method: the DID and the key
+    public_key_multibase: str
+    state: KeyState
+    created_at: datetime
+    retired_at: datetime | None
+    revoked_at: datetime | None
+
+
+class RegistryBody(BaseModel):
+    id: str
+    did: str
+    name: str
+    country: str
+    url: str | None
+    profile: str  # the OB 3.0 Profile
+    did_document: str  # where did:web resolution reads it
+    standard_codes: list[str]
+    keys: list[RegistryKey]
+
+
+class RegistryCentre(BaseModel):
+    id: str
+    url: str  # how credentials name it (``credentialSubject.source.id``)
+    name: str
+    country: str
+    region: str | None
+    web_page: str | None
+    accreditations: list[AccreditationRead]

@@ -1,0 +1,120 @@
+"""The public trust registry: awarding bodies with their DIDs and keys (and the dates
+each key was valid), centres with their accreditations and status. Read by anyone, as
+JSON, a page at a time (``GET /registry/...``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vnfil.accounts.models import AwardingBody, Centre
+from vnfil.credentials.document import centre_url
+from vnfil.credentials.keys import issuer_did, issuer_url, method_id
+from vnfil.credentials.models import SigningKey
+from vnfil.platform.db import as_utc
+from vnfil.standards.models import StandardCode
+from vnfil.trust.models import Accreditation
+from vnfil.trust.schemas import (
+    AccreditationRead,
+    KeyState,
+    RegistryBody,
+    RegistryCentre,
+    RegistryKey,
+)
+
+
+def _state(key: SigningKey) -> KeyState:
+    if key.revoked_at is not None:
+        return "revoked"
+    return "retired" if key.retired_at is not None else "current"
+
+
+async def bodies(
+    session: AsyncSession,
+    base_url: str,
+    *,
+    limit: int,
+    offset: int,
+    body_id: str | None = None,
+) -> list[RegistryBody]:
+    query = select(AwardingBody).order_by(AwardingBody.name, AwardingBody.id)
+    if body_id is not None:
+        query = query.where(AwardingBody.id == body_id)
+    rows = list(await session.scalars(query.limit(limit).offset(offset)))
+    ids = [b.id for b in rows]
+    keys: dict[str, list[SigningKey]] = defaultdict(list)
+    for k in await session.scalars(
+        select(SigningKey)
+        .where(SigningKey.awarding_body_id.in_(ids))
+        .order_by(SigningKey.created_at)
+    ):
+        keys[k.awarding_body_id].append(k)
+    codes: dict[str, list[str]] = defaultdict(list)
+    for c in await session.scalars(
+        select(StandardCode)
+        .where(StandardCode.awarding_body_id.in_(ids))
+        .order_by(StandardCode.code)
+    ):
+        codes[c.awarding_body_id].append(c.code)
+    return [
+        RegistryBody(
+            id=b.id,
+            did=issuer_did(base_url, b.id),
+            name=b.name,
+            country=b.country,
+            url=b.url,
+            profile=issuer_url(base_url, b.id),
+            did_document=f"{issuer_url(base_url, b.id)}/did.json",
+            standard_codes=codes[b.id],
+            keys=[
+                RegistryKey(
+                    id=method_id(base_url, k),
+                    public_key_multibase=k.public_multikey,
+                    state=_state(k),
+                    created_at=as_utc(k.created_at),
+                    retired_at=as_utc(k.retired_at) if k.retired_at else None,
+                    revoked_at=as_utc(k.revoked_at) if k.revoked_at else None,
+                )
+                for k in keys[b.id]
+            ],
+        )
+        for b in rows
+    ]
+
+
+async def centres(
+    session: AsyncSession,
+    base_url: str,
+    *,
+    limit: int,
+    offset: int,
+    centre_id: str | None = None,
+    country: str | None = None,
+) -> list[RegistryCentre]:
+    query = select(Centre).order_by(Centre.name, Centre.id)
+    if centre_id is not None:
+        query = query.where(Centre.id == centre_id)
+    if country is not None:
+        query = query.where(Centre.country == country)
+    rows = list(await session.scalars(query.limit(limit).offset(offset)))
+    held: dict[str, list[AccreditationRead]] = defaultdict(list)
+    for a in await session.scalars(
+        select(Accreditation)
+        .where(Accreditation.centre_id.in_([c.id for c in rows]))
+        .order_by(Accreditation.standard_code, Accreditation.valid_from.desc())
+    ):
+        held[a.centre_id].append(AccreditationRead.model_validate(a))
+    return [
+        RegistryCentre(
+            id=c.id,
+            url=centre_url(base_url, c.id),
+            name=c.name,
+            country=c.country,
+            region=c.region,
+            web_page=c.url,
+            accreditations=held[c.id],
+        )
+        for c in rows
+    ]
