@@ -142,13 +142,21 @@ async def test_an_independent_verifier_accepts_the_workflows_credential_and_refu
     list_url = doc["credentialStatus"]["statusListCredential"]
     served = {issuer: did_doc, list_url: ok(await w.http.get(list_url.removeprefix(base)))}
 
+    # One variant per leaf value of the credential (proof included), each with that one
+    # value changed: every variant differs from the original and from every other one,
+    # every top-level property is touched, and there are as many as the credential has
+    # leaves (well over 80 for the sample standard), so an empty or tiny sample fails.
     paths = _leaves(doc)
     variants = [doc, *(_changed(doc, p) for p in paths)]
+    assert len(paths) > 80, f"only {len(paths)} leaves changed"
+    assert len({json.dumps(v, sort_keys=True) for v in variants}) == len(paths) + 1
+    assert {p[0] for p in paths} == set(doc)
+    assert ("proof", 0, "proofValue") in paths
     results = await asyncio.to_thread(_node_verify, variants, served)
+    assert len(results) == len(variants) == len(paths) + 1  # each one was verified
     assert results[0] == {"verified": True, "revoked": False, "error": None}, results[0]
     still = [p for p, r in zip(paths, results[1:], strict=True) if r["verified"]]
     assert still == [], f"changed and still verified by the independent verifier: {still}"
-    assert len(paths) > 80  # every element of the credential was tried
     # vnfil's own verifier agrees, on the original and on a changed grade of the result.
     assert ok(await w.http.post("/verify", json=doc))["verified"] is True
     forged = _changed(doc, ("credentialSubject", "result", 0, "value"))

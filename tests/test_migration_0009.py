@@ -3,8 +3,11 @@ validating the codes it already ran (a year, for its awarding body to review).""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import Engine, inspect, text
 
 from tests.test_migration_0008 import _engine, empty_db  # noqa: F401 (a fixture)
 from vnfil.migrations import alembic_config, upgrade
@@ -49,16 +52,47 @@ def test_0009_accredits_centres_for_the_codes_they_already_ran(empty_db: Setting
                 {"id": cid, "wf": f"case-{cid}", "sid": sid, "now": now},
             )
     upgrade(empty_db)
+    expected = [("c1", "code-a", "b1", 1, None, "active", "vnfil migration 0009")]
+    # One per centre and code; c2 ran nothing and gets nothing.
+    assert _backfilled(engine) == expected
+    # And back: 0009 comes off cleanly (its table with it), and goes on again, granting
+    # the same accreditations afresh.
+    command.downgrade(alembic_config(empty_db), "0008")
+    assert "accreditations" not in inspect(engine).get_table_names()
+    upgrade(empty_db)
+    assert "accreditations" in inspect(engine).get_table_names()
+    assert {i["name"] for i in inspect(engine).get_indexes("accreditations")} >= {
+        "ix_accreditations_awarding_body_id",
+        "ix_accreditations_centre_code",
+    }
+    assert _backfilled(engine) == expected
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cases")).scalar_one() == 3  # untouched
+    engine.dispose()
+
+
+def _backfilled(engine: Engine) -> list[tuple[object, ...]]:
+    """The accreditations the migration granted, each checked to last one year from now."""
     with engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT centre_id, standard_code, awarding_body_id, min_version, max_version,"
-                " status, qa_reference FROM accreditations"
+                " status, qa_reference, valid_from, valid_until, scope, qa_body, id"
+                " FROM accreditations ORDER BY centre_id, standard_code"
             )
         ).all()
-    assert [tuple(r) for r in rows] == [
-        ("c1", "code-a", "b1", 1, None, "active", "vnfil migration 0009")
-    ]  # one per centre and code; c2 ran nothing and gets nothing
-    command.downgrade(alembic_config(empty_db), "0008")
-    upgrade(empty_db)
-    engine.dispose()
+    now = datetime.now(UTC)
+    for row in rows:
+        start, end = (_utc(v) for v in (row.valid_from, row.valid_until))
+        assert now - timedelta(minutes=5) < start <= now, start
+        assert end - start == timedelta(days=365)
+        assert row.scope == "cases opened before accreditation was recorded"
+        assert row.qa_body == "not recorded"
+        assert uuid.UUID(row.id)
+    return [tuple(r)[:7] for r in rows]
+
+
+def _utc(value: datetime | str) -> datetime:
+    """SQLite hands back the stored text; PostgreSQL a datetime."""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
