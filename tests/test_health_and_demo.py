@@ -73,6 +73,11 @@ async def test_demo_command_ends_with_a_credential(stack, tmp_path: Path) -> Non
     assert "issuer: did:web:" in result.output
     printed = " ".join(result.output.split())  # the console wraps at 80 columns
     assert "accredited for digital-collaboration (active," in printed
+    # The seed onboarded the body and the centre through the operator's path: the body is
+    # the DID it was made with, and its accreditations are credentials it signed.
+    assert ":issuers:frk-demo, keys current since" in printed
+    assert "QA DEMO-QA-1; signed by the body)" in printed
+    assert demo["tokens"]["operator"]
     # Every demo account signs in on the web with the installation's demo password.
     r = await stack.http.post(
         "/auth/login", json={"email": demo["emails"]["admin"], "password": demo["password"]}

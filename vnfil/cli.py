@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import typer
@@ -163,12 +163,151 @@ def audit_verify(case_id: str) -> None:
     console.print(f"[green]audit chain intact[/]: {check.entries} entries")
 
 
+operator_app = typer.Typer(help="The platform operator, who onboards institutions")
+app.add_typer(operator_app, name="operator")
+
+
+@operator_app.command("add")
+def operator_add(email: str, name: str) -> None:
+    """Make a platform operator account and print its API token (shown this once). The
+    operator then onboards awarding bodies and centres (``vnfil institutions``, the API
+    or the /operator page) and invites their first administrators."""
+    from vnfil.accounts.schemas import Role
+    from vnfil.accounts.service import create_user, email_taken
+
+    async def go(session: Any, settings: Any) -> str:
+        if await email_taken(session, email):
+            raise CliError(f"{email} already has an account")
+        _, token = await create_user(session, name=name, email=email, role=Role.operator)
+        return token
+
+    try:
+        token = _with_session(go)
+    except CliError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"[green]operator {email}[/]: API token (shown once) {token}")
+
+
+institutions_app = typer.Typer(help="Onboard awarding bodies and validation centres")
+
+
+def _refuse(exc: Any) -> NoReturn:
+    """Each wrong option, by name, with what it must be; exit 2."""
+    for err in exc.errors():
+        console.print(f"[red]--{'.'.join(map(str, err['loc']))}: {err['msg']}[/]")
+    raise typer.Exit(2)
+app.add_typer(institutions_app, name="institutions")
+
+
+@institutions_app.command("add-body")
+def institutions_add_body(
+    name: str,
+    country: str = typer.Option(..., help="ISO 3166-1 alpha-2, e.g. PL"),
+    body_id: str = typer.Option(None, "--id", help="ends its DID (…:issuers:<id>)"),
+    url: str = typer.Option(None, help="its public https page"),
+) -> None:
+    """An awarding body with its first signing key (a working did:web at once)."""
+    from pydantic import ValidationError
+
+    from vnfil.accounts.institutions import Taken, create_awarding_body
+    from vnfil.accounts.schemas import AwardingBodyCreate
+    from vnfil.credentials.keys import issuer_did
+
+    async def go(session: Any, settings: Any) -> str:
+        data = AwardingBodyCreate(id=body_id, name=name, country=country, url=url)
+        row = await create_awarding_body(session, settings.secret_key, data)
+        return f"{row.id} {issuer_did(settings.public_base_url, row.id)}"
+
+    try:
+        made = _with_session(go)
+    except Taken as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        _refuse(exc)
+    console.print(f"[green]awarding body[/] {made}")
+
+
+@institutions_app.command("add-centre")
+def institutions_add_centre(
+    name: str,
+    country: str = typer.Option(..., help="ISO 3166-1 alpha-2, e.g. PL"),
+    region: str = typer.Option(None, help="e.g. Mazowieckie"),
+    centre_id: str = typer.Option(None, "--id"),
+) -> None:
+    """A validation centre; its awarding bodies then accredit it."""
+    from pydantic import ValidationError
+
+    from vnfil.accounts.institutions import Taken, create_centre
+    from vnfil.accounts.schemas import CentreCreate
+
+    async def go(session: Any, settings: Any) -> str:
+        data = CentreCreate(id=centre_id, name=name, country=country, region=region)
+        return (await create_centre(session, data)).id
+
+    try:
+        made = _with_session(go)
+    except Taken as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        _refuse(exc)
+    console.print(f"[green]centre[/] {made}")
+
+
+@institutions_app.command("invite")
+def institutions_invite(
+    email: str,
+    centre: str = typer.Option(None, help="a centre's id: invites its administrator"),
+    body: str = typer.Option(None, help="an awarding body's id: invites its issuer"),
+    by: str = typer.Option(None, help="the inviting operator's e-mail (default: the first)"),
+) -> None:
+    """Invite an institution's first administrator. The link goes to the address through
+    the outbox (e-mailed when SMTP is set); it is never printed here."""
+    from sqlalchemy import select
+
+    from vnfil.accounts.models import User
+    from vnfil.accounts.schemas import FirstAdminInvitation, Role
+    from vnfil.accounts.service import invite
+
+    if (centre is None) == (body is None):
+        console.print("[red]name one of --centre and --body[/]")
+        raise typer.Exit(2)
+
+    async def go(session: Any, settings: Any) -> str:
+        query = select(User).where(User.role == Role.operator.value).order_by(User.created_at)
+        operator = await session.scalar(query.where(User.email == by) if by else query)
+        if operator is None:
+            raise LookupError("no platform operator: run `vnfil operator add EMAIL NAME` first")
+        row = await invite(
+            session,
+            email=FirstAdminInvitation(email=email).email,
+            role=Role.centre_admin if centre else Role.issuer,
+            centre_id=centre,
+            awarding_body_id=body,
+            invited_by=operator.id,
+            inviter_name=operator.name,
+            base_url=settings.public_base_url,
+            secret=settings.secret_key,
+        )
+        return f"{row.id} ({row.role}), valid until {row.expires_at:%Y-%m-%d}"
+
+    try:
+        made = _with_session(go)
+    except (LookupError, ValueError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"[green]invitation[/] {made}: the link is in {email}'s outbox")
+
+
 keys_app = typer.Typer(help="Awarding bodies' signing keys (Ed25519, sealed at rest)")
 app.add_typer(keys_app, name="keys")
 
 
 def _with_session(fn: Any) -> Any:
     """Run ``fn(session, settings)`` in one committed transaction on the configured DB."""
+    import vnfil.models  # noqa: F401 (every table, so foreign keys resolve)
     from vnfil.platform.db import make_engine, make_session_factory
 
     settings = get_settings()
@@ -491,7 +630,9 @@ def demo(
         if not check["verified"]:
             raise CliError(f"the issued credential does not verify: {check}")
         console.print("5. verified: " + ", ".join(c["name"] for c in check["checks"]))
-        register = a.call("register", "GET", f"/accreditations?centre_id={d['centre_id']}", None)
+        centre = a.call("registry", "GET", f"/centres/{d['centre_id']}", None)
+        bodies = a.call("registry", "GET", "/registry/awarding-bodies?limit=500", None)
+        [body] = [b for b in bodies if b["id"] == cred["awarding_body_id"]]
         did = cred["document"]["issuer"]["id"]
     except (CliError, httpx.HTTPError) as exc:
         console.print(f"[red]demo failed: {exc}[/]")
@@ -506,11 +647,20 @@ def demo(
     console.print(
         f"issuer: {did} (DID document: {base}/issuers/{cred['awarding_body_id']}/did.json)"
     )
-    for entry in register:
+    console.rule("trust registry")
+    console.print(
+        f"awarding body {body['name']}: {body['did']}, keys "
+        + ", ".join(f"{k['state']} since {k['created_at'][:10]}" for k in body["keys"])
+    )
+    console.print(
+        f"centre {centre['name']} ({centre['region']}, {centre['country']}): {centre['url']}"
+    )
+    for entry in centre["accreditations"]:
+        signed = "signed by the body" if entry["credential"] else "unsigned"
         console.print(
-            f"register: centre {entry['centre_id']} accredited for {entry['standard_code']} "
-            f"({entry['status']}, {entry['valid_from'][:10]} – {entry['valid_until'][:10]}, "
-            f"QA {entry['qa_reference']})"
+            f"  accredited for {entry['standard_code']} ({entry['status']}, "
+            f"{entry['valid_from'][:10]} – {entry['valid_until'][:10]}, "
+            f"QA {entry['qa_reference']}; {signed})"
         )
     console.print(f"[green]case {cid} completed with credential {cred['id']}[/]")
     console.print(f"verification page: {base}/credentials/{cred['id']}/verification")

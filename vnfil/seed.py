@@ -1,4 +1,8 @@
-"""Demo data: one centre, one awarding body, the sample standards and one user per role.
+"""Demo data: a platform operator, one centre and one awarding body onboarded through the
+operator's path (``vnfil.accounts.institutions``, the functions behind ``POST /centres``
+and ``POST /awarding-bodies``), the sample standards, the centre's accreditations signed
+by the body (``vnfil.trust.service.grant``, behind ``POST /accreditations``) and one user
+per role.
 
 Idempotent: running it again keeps what exists. Tokens are written once to
 ``<data_dir>/demo.json`` (mode 0600); if that file is lost, the demo users get new
@@ -16,18 +20,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vnfil.accounts.institutions import create_awarding_body, create_centre
 from vnfil.accounts.models import AwardingBody, Centre, User
-from vnfil.accounts.schemas import Role
-from vnfil.accounts.service import create_user, hash_password, hash_token, new_token
+from vnfil.accounts.schemas import AwardingBodyCreate, CentreCreate, Role
+from vnfil.accounts.service import STAFF_ROLES, create_user, hash_password, hash_token, new_token
 from vnfil.credentials.keys import create_key
 from vnfil.credentials.models import SigningKey
 from vnfil.platform.db import utcnow
 from vnfil.platform.settings import Settings
 from vnfil.standards.service import import_standard, sample_documents
 from vnfil.trust.models import Accreditation
+from vnfil.trust.schemas import AccreditationCreate
+from vnfil.trust.service import grant
 
 CENTRE_NAME = "Centrum Walidacji Kompetencji Cyfrowych (demo)"
 BODY_NAME = "Fundacja Rozwoju Kwalifikacji (demo awarding body)"
+BODY_ID = "frk-demo"  # its DID ends ``:issuers:frk-demo``
 
 DEMO_STAFF: list[tuple[str, str, Role]] = [
     ("admin", "Anna Kowalska", Role.centre_admin),
@@ -38,6 +46,7 @@ DEMO_STAFF: list[tuple[str, str, Role]] = [
     ("assessor4", "Krzysztof Szymański", Role.assessor),
     ("supervisor", "Jan Lewandowski", Role.supervisor),
     ("issuer", "Katarzyna Zielińska", Role.issuer),
+    ("operator", "Olga Operatorska", Role.operator),
     ("candidate", "Zofia Dąbrowska", Role.candidate),
 ]
 
@@ -54,13 +63,18 @@ async def seed_demo(
     async with sessions.begin() as session:
         centre = await _one(session, Centre, name=CENTRE_NAME)
         if centre is None:
-            centre = Centre(name=CENTRE_NAME, country="PL", region="Mazowieckie")
-            session.add(centre)
+            centre = await create_centre(
+                session, CentreCreate(name=CENTRE_NAME, country="PL", region="Mazowieckie")
+            )
         body = await _one(session, AwardingBody, name=BODY_NAME)
         if body is None:
-            body = AwardingBody(name=BODY_NAME, country="PL", url="https://example.org/frk")
-            session.add(body)
-        await session.flush()
+            body = await create_awarding_body(
+                session,
+                settings.secret_key,
+                AwardingBodyCreate(
+                    id=BODY_ID, name=BODY_NAME, country="PL", url="https://example.org/frk"
+                ),
+            )
         if await _one(session, SigningKey, awarding_body_id=body.id) is None:
             await create_key(session, settings.secret_key, body.id)
         standards = [await import_standard(session, doc, body.id) for doc in sample_documents()]
@@ -70,9 +84,11 @@ async def seed_demo(
                 is None
             ):
                 now = utcnow()
-                session.add(
-                    Accreditation(
-                        awarding_body_id=body.id,
+                await grant(
+                    session,
+                    awarding_body_id=body.id,
+                    actor_id="seed",
+                    data=AccreditationCreate(
                         centre_id=centre.id,
                         standard_code=std.code,
                         valid_from=now,
@@ -80,7 +96,9 @@ async def seed_demo(
                         scope="demo: every outcome, every assessment method",
                         qa_body="Demo external QA body",
                         qa_reference="DEMO-QA-1",
-                    )
+                    ),
+                    secret=settings.secret_key,
+                    base_url=settings.public_base_url,
                 )
         tokens: dict[str, str] = {}
         users: dict[str, str] = {}
@@ -96,7 +114,7 @@ async def seed_demo(
                     name=name,
                     email=email,
                     role=role,
-                    centre_id=centre.id if role not in (Role.issuer, Role.candidate) else None,
+                    centre_id=centre.id if role in STAFF_ROLES else None,
                     awarding_body_id=body.id if role == Role.issuer else None,
                 )
             elif token is None or user.token_hash != hash_token(token):
