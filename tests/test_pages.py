@@ -19,6 +19,7 @@ from tests.factories import (
     invited,
     make_world,
     ok,
+    operator,
     registered,
 )
 from vnfil.platform.i18n import TEXT
@@ -197,3 +198,41 @@ async def test_security_headers_on_pages_json_and_https(stack: Stack) -> None:
     ) as tls:
         r = await tls.get("/health")
         assert r.headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+async def test_the_operator_and_issuer_pages_onboard_and_accredit(stack: Stack) -> None:
+    w = await make_world(stack)
+    op = await operator(stack)
+    tag = uuid.uuid4().hex[:6]
+    browser = await _signed_in(stack, w, op)
+    issuer = await _signed_in(stack, w, w.issuer)
+    try:
+        page = await browser.get("/app")
+        assert page.status_code == 200 and "New validation centre" in page.text
+        assert "did:web:" in page.text  # every awarding body, by its DID
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+        assert csrf
+        # The page's form posts what POST /centres takes, with the session's CSRF token.
+        made = ok(
+            await browser.post(
+                "/centres",
+                json={"name": f"Centrum {tag}", "country": "PL", "region": "Śląskie"},
+                headers={"X-CSRF-Token": csrf.group(1)},
+            ),
+            201,
+        )
+        page = await browser.get("/app")
+        assert f"Centrum {tag}" in page.text and "Śląskie" in page.text
+        assert f'data-api="/centres/{made["id"]}/invitations"' in page.text
+        pl = await browser.get("/app?lang=pl")
+        assert "Nowa instytucja walidująca" in pl.text and "Instytucje certyfikujące" in pl.text
+
+        # The issuer's page lists its accreditations and offers to accredit the new centre
+        # for its own codes only.
+        mine = await issuer.get("/app")
+        assert "Accredit a centre" in mine.text and f"Centrum {tag}" in mine.text
+        assert f"<option>{w.standard.code}</option>" in mine.text
+        assert "active" in mine.text and "Suspend" in mine.text
+    finally:
+        await browser.aclose()
+        await issuer.aclose()

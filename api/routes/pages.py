@@ -31,7 +31,7 @@ from api.routes.auth import (
     set_login_form_cookie,
     set_session_cookie,
 )
-from vnfil.accounts.models import Centre, Membership, User
+from vnfil.accounts.models import Centre, Invitation, Membership, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
     invitation_by_token,
@@ -48,10 +48,13 @@ from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence.models import Evidence
+from vnfil.platform.db import utcnow
 from vnfil.platform.i18n import pick_language, translator
 from vnfil.platform.rendering import environment
-from vnfil.standards.models import Standard
+from vnfil.standards.models import Standard, StandardCode
 from vnfil.standards.schemas import StandardDocument
+from vnfil.trust import registry
+from vnfil.trust.models import Accreditation
 
 router = APIRouter(include_in_schema=False)
 STAGES = [Stage.identification, Stage.documentation, Stage.assessment, Stage.certification]
@@ -172,6 +175,7 @@ async def _names(session: SessionDep, ids: set[str]) -> dict[str, str]:
 async def dashboard(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: PageUser,
     stage: str | None = None,
     state: str | None = None,
@@ -187,6 +191,22 @@ async def dashboard(
         "centres_by_id": {c.id: c.name for c in await session.scalars(select(Centre))},
         "stage_filter": stage or "",
     }
+    if user.role == Role.operator:
+        base = settings.public_base_url
+        ctx["bodies"] = await registry.bodies(session, base, limit=500, offset=0)
+        ctx["centres"] = await registry.centres(session, base, limit=500, offset=0)
+        ctx["invitations"] = list(
+            await session.scalars(
+                select(Invitation)
+                .where(Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow())
+                .order_by(Invitation.created_at.desc())
+                .limit(200)
+            )
+        )
+        ctx["org_names"] = {b.id: b.name for b in ctx["bodies"]} | {
+            c.id: c.name for c in ctx["centres"]
+        }
+        return _render(request, "operator", user, **ctx)
     standards = {s.id: s for s in await session.scalars(select(Standard))}
     ctx["standards"] = standards
     if user.role == Role.issuer:
@@ -205,6 +225,24 @@ async def dashboard(
                 )
             )
         )
+        ctx["accreditations"] = list(
+            await session.scalars(
+                select(Accreditation)
+                .where(Accreditation.awarding_body_id == user.awarding_body_id)
+                .order_by(Accreditation.created_at.desc())
+                .limit(500)
+            )
+        )
+        ctx["own_codes"] = list(
+            await session.scalars(
+                select(StandardCode.code)
+                .where(StandardCode.awarding_body_id == user.awarding_body_id)
+                .order_by(StandardCode.code)
+            )
+        )
+        now = utcnow().replace(microsecond=0)
+        ctx["grant_from"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ctx["grant_until"] = now.replace(year=now.year + 3).strftime("%Y-%m-%dT%H:%M:%SZ")
         return _render(request, "issuer", user, **ctx)
     q = visible_cases(user, stage=stage, status_=state, overdue=overdue)
     cases = list(await session.scalars(q.order_by(Case.created_at.desc()).limit(200)))
