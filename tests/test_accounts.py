@@ -509,6 +509,8 @@ def test_a_weak_secret_key_is_refused_in_production(key: str) -> None:
         "https://[::1]",
         "https://10.0.0.7/vnfil",
         "https://0.0.0.0",
+        "https://[2001:db8::1]:8443",  # an address did:web cannot write
+        "https://198.51.100.7",  # public, but an address: credentials outlive it
     ],
 )
 def test_production_refuses_a_public_url_that_is_not_public_https(url: str) -> None:
@@ -519,6 +521,21 @@ def test_production_refuses_a_public_url_that_is_not_public_https(url: str) -> N
             environment="production", s3_secret_key="x", secret_key=strong, public_base_url=url
         )
     Settings(environment="development", public_base_url=url)  # only production insists
+
+
+@pytest.mark.parametrize(
+    "url", ["https://v.example/a%20b", "https://v.example/?x=1", "https://u@v.example", "ftp://v"]
+)
+def test_a_public_url_did_web_could_not_carry_is_refused_everywhere(url: str) -> None:
+    with pytest.raises(ValidationError, match="VNFIL_PUBLIC_BASE_URL must"):
+        Settings(public_base_url=url)
+
+
+def test_the_public_url_loses_its_trailing_slash() -> None:
+    """Ids append paths to it: ``https://v.example//issuers/x`` would name nothing."""
+    assert Settings(public_base_url="https://v.example/vnfil/").public_base_url == (
+        "https://v.example/vnfil"
+    )
 
 
 def test_a_strong_secret_key_is_taken_and_production_compose_passes_it() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_S3_SECRET = "vnfil-dev-secret"
@@ -101,6 +101,23 @@ class Settings(BaseSettings):
     api_port: int = 8000
     public_base_url: str = "http://127.0.0.1:8000"
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        """Without a trailing slash (ids are built by appending paths), and a plain
+        scheme, host, port and path: no query, fragment, user or percent-encoding, which
+        did:web could not carry into the issuers' DIDs."""
+        value = value.rstrip("/")
+        url = urlsplit(value)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"VNFIL_PUBLIC_BASE_URL must be an http(s) address, not {value}")
+        if url.query or url.fragment or url.username or "%" in value:
+            raise ValueError(
+                "VNFIL_PUBLIC_BASE_URL must have no query, fragment, user or %-encoding: "
+                "awarding bodies' did:web identifiers are built from it"
+            )
+        return value
+
     def as_env(self) -> dict[str, str]:
         """These settings as ``VNFIL_*`` variables, for a process started from this one (an
         API or a worker of the fault harness, the bench or a test) to read back."""
@@ -123,23 +140,23 @@ class Settings(BaseSettings):
         if self.environment == "production":
             url = urlsplit(self.public_base_url)
             host = (url.hostname or "").strip("[]")
-            if url.scheme != "https" or not host or host == "localhost" or _inward(host):
+            if url.scheme != "https" or not host or host == "localhost" or _ip_literal(host):
                 raise ValueError(
-                    "VNFIL_PUBLIC_BASE_URL must be the public https address in production "
-                    f"(not {self.public_base_url}): awarding bodies are did:web under it, "
-                    "and verifiers resolve their keys there"
+                    "VNFIL_PUBLIC_BASE_URL must be the public https address, by domain name, "
+                    f"in production (not {self.public_base_url}): awarding bodies are did:web "
+                    "under it, and verifiers resolve their keys there"
                 )
         return self
 
 
-def _inward(host: str) -> bool:
+def _ip_literal(host: str) -> bool:
+    """An address rather than a name: did:web names a domain (an IPv6 literal cannot even
+    be written in one), and a public credential should not outlive an address."""
     try:
-        address = ipaddress.ip_address(host)
+        ipaddress.ip_address(host)
     except ValueError:
         return False
-    return (
-        address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
-    )
+    return True
 
 
 @lru_cache
