@@ -201,3 +201,9 @@ async def test_verification_says_whether_the_centre_was_accredited_on_the_day_of
     assert "held no valid accreditation from the issuer" in check(result)["detail"]
     page = await w.http.get(f"/credentials/{status['credential_id']}/verification")
     assert page.status_code == 200 and "held no valid accreditation" in page.text
+    # The page names the centre (linked to its registry entry) and the check, in both
+    # languages, and says the register was consulted.
+    assert f'href="{stack.settings.public_base_url}/centres/{w.centre_id}"' in page.text
+    assert "Validation centre / Instytucja walidująca" in page.text
+    assert "centre accredited / uprawnienie instytucji" in page.text
+    assert "accreditation\nregister" in page.text or "accreditation register" in page.text
