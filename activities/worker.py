@@ -26,12 +26,14 @@ from activities.cases import CaseActivities
 from activities.credentials import CredentialActivities
 from activities.events import EventActivities
 from activities.sweeper import SweepActivities
+from activities.trust import TrustActivities
 from vnfil.accounts.schemas import SessionPurgeInput
 from vnfil.evidence.schemas import SweepInput
 from vnfil.evidence.store import EvidenceStore
 from vnfil.platform.db import make_engine, make_session_factory
 from vnfil.platform.settings import Settings, get_settings
 from vnfil.platform.temporal import connect
+from workflows.accreditation import AccreditationUpdate
 from workflows.case import ValidationCase
 from workflows.clients import query_case, start_delivery
 from workflows.delivery import EventDelivery, MessageDelivery
@@ -51,6 +53,7 @@ def build_worker(
     sessions = make_session_factory(make_engine(settings))
     acts = CaseActivities(store, sessions, settings, start_delivery)
     creds = CredentialActivities(sessions, settings, start_delivery)
+    trust = TrustActivities(sessions, settings, start_delivery)
     # Webhooks go straight to the checked address: no proxy from the environment.
     events = EventActivities(sessions, settings, http or httpx.AsyncClient(trust_env=False))
     sweeper = SweepActivities(store, sessions, query_case)
@@ -63,6 +66,7 @@ def build_worker(
             EventDelivery,
             MessageDelivery,
             CredentialRevocation,
+            AccreditationUpdate,
             OrphanSweep,
             SessionPurge,
         ],
@@ -76,6 +80,7 @@ def build_worker(
             acts.notify,
             acts.deliver_message,
             creds.revoke_credential,
+            trust.update_accreditation,
             events.deliver,
             events.give_up,
             sweeper.sweep_orphans,

@@ -55,13 +55,14 @@ from bench.fault_stack import PG_DSN, FaultStack, Outage
 from vnfil.cases.audit import chain_of, verify_chain
 from vnfil.cases.models import AuditEntry, Case, StageRecord
 from vnfil.credentials.models import Credential, StatusList
-from vnfil.credentials.verification import DatabaseRegistry, verify_credential
+from vnfil.credentials.verification import verify_credential
 from vnfil.events.models import Event
 from vnfil.evidence.models import Evidence
 from vnfil.evidence.schemas import SweepInput, SweepReport
 from vnfil.platform.db import make_engine, make_session_factory
 from vnfil.platform.temporal import connect
 from vnfil.standards.service import sample_document
+from vnfil.trust.registry import DatabaseRegistry
 from workflows.sweep import OrphanSweep
 
 ALL_FAULTS = ("worker-kill", "temporal-restart", "s3-outage", "api-kill-upload")

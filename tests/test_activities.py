@@ -59,3 +59,52 @@ async def test_a_value_the_database_refuses_ends_the_step_without_retrying(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.case_id == run.case_id)
         )
     assert written == 1  # only entry 0, written when the case was opened
+
+
+async def test_a_retried_accreditation_step_finds_what_it_did(stack) -> None:
+    """The activity may run again after it committed (a lost worker, a failed webhook
+    start): the grant is not made twice, the change is not refused as a second move, and
+    each has one event."""
+    from activities.trust import TrustActivities
+    from tests.test_trust import _grant
+    from vnfil.events.models import Event
+    from vnfil.trust.models import Accreditation
+    from vnfil.trust.schemas import AccreditationChange, AccreditationCreate, AccreditationRequest
+    from vnfil.trust.service import TrustRefusal
+
+    w = await make_world(stack)
+    async with stack.sessions() as session:  # type: ignore[operator]
+        body_id = await session.scalar(
+            select(Accreditation.awarding_body_id).where(Accreditation.centre_id == w.centre_id)
+        )
+    acts = TrustActivities(stack.sessions, stack.settings, _no_delivery)  # type: ignore[arg-type]
+    env = ActivityEnvironment()
+    granting = AccreditationRequest(
+        request_id=str(uuid.uuid4()),
+        awarding_body_id=body_id,
+        actor_id=w.issuer.id,
+        grant=AccreditationCreate.model_validate(_grant(w, w.centre_id)),
+    )
+    first = await env.run(acts.update_accreditation, granting)
+    again = await env.run(acts.update_accreditation, granting)
+    assert again.id == first.id and again.credential == first.credential
+    suspending = AccreditationRequest(
+        request_id=str(uuid.uuid4()),
+        awarding_body_id=body_id,
+        actor_id=w.issuer.id,
+        accreditation_id=first.id,
+        change=AccreditationChange(status="suspended", reason="QA visit"),
+    )
+    assert (await env.run(acts.update_accreditation, suspending)).status == "suspended"
+    assert (await env.run(acts.update_accreditation, suspending)).status == "suspended"
+    async with stack.sessions() as session:  # type: ignore[operator]
+        events = list(await session.scalars(select(Event.data).where(Event.subject == first.id)))
+    assert sorted(e["change"] for e in events) == ["granted", "suspended"]
+    # A new request for the same move is a second move: refused, for good, saying why.
+    with pytest.raises(ApplicationError) as refused:
+        await env.run(
+            acts.update_accreditation,
+            suspending.model_copy(update={"request_id": str(uuid.uuid4())}),
+        )
+    assert refused.value.non_retryable and refused.value.type == TrustRefusal.bad_move.value
+    assert "is suspended cannot become suspended" in str(refused.value)

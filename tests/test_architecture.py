@@ -27,8 +27,9 @@ DOMAINS = {
     "evidence": {"platform"},
     "standards": {"platform", "accounts"},
     "cases": {"platform", "accounts", "standards", "evidence"},
-    "trust": {"platform", "accounts", "standards"},
-    "credentials": {"platform", "accounts", "standards", "evidence", "cases", "trust"},
+    "credentials": {"platform", "accounts", "standards", "evidence", "cases"},
+    # Who may issue: institutions, their keys and accreditations, the registry anyone reads.
+    "trust": {"platform", "accounts", "standards", "events", "credentials"},
 }
 
 

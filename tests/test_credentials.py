@@ -25,8 +25,9 @@ from vnfil.accounts.schemas import Role
 from vnfil.credentials.keys import active_key, create_key
 from vnfil.credentials.models import SigningKey
 from vnfil.credentials.signing import JCS, private_key_of, sign
-from vnfil.credentials.verification import DatabaseRegistry, MemoryRegistry, verify_credential
+from vnfil.credentials.verification import MemoryRegistry, verify_credential
 from vnfil.platform.db import utcnow
+from vnfil.trust.registry import DatabaseRegistry
 
 # The W3C vc-di-eddsa test vector for eddsa-jcs-2022 (spec Appendix, "Alumni Credential").
 SPEC_KEY = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"

@@ -197,6 +197,8 @@ def _refuse(exc: Any) -> NoReturn:
     for err in exc.errors():
         console.print(f"[red]--{'.'.join(map(str, err['loc']))}: {err['msg']}[/]")
     raise typer.Exit(2)
+
+
 app.add_typer(institutions_app, name="institutions")
 
 
@@ -210,9 +212,9 @@ def institutions_add_body(
     """An awarding body with its first signing key (a working did:web at once)."""
     from pydantic import ValidationError
 
-    from vnfil.accounts.institutions import Taken, create_awarding_body
     from vnfil.accounts.schemas import AwardingBodyCreate
     from vnfil.credentials.keys import issuer_did
+    from vnfil.trust.institutions import Taken, create_awarding_body
 
     async def go(session: Any, settings: Any) -> str:
         data = AwardingBodyCreate(id=body_id, name=name, country=country, url=url)
@@ -239,8 +241,8 @@ def institutions_add_centre(
     """A validation centre; its awarding bodies then accredit it."""
     from pydantic import ValidationError
 
-    from vnfil.accounts.institutions import Taken, create_centre
     from vnfil.accounts.schemas import CentreCreate
+    from vnfil.trust.institutions import Taken, create_centre
 
     async def go(session: Any, settings: Any) -> str:
         data = CentreCreate(id=centre_id, name=name, country=country, region=region)
@@ -383,7 +385,8 @@ def verify_file(
     Exit 0 when valid, 1 when a check fails (named), 2 when the file cannot be read.
     """
     from vnfil.credentials.schemas import VerificationResult
-    from vnfil.credentials.verification import DatabaseRegistry, verify_json
+    from vnfil.credentials.verification import verify_json
+    from vnfil.trust.registry import DatabaseRegistry
 
     try:
         raw = file.read_bytes()

@@ -1,5 +1,5 @@
 """Demo data: a platform operator, one centre and one awarding body onboarded through the
-operator's path (``vnfil.accounts.institutions``, the functions behind ``POST /centres``
+operator's path (``vnfil.trust.institutions``, the functions behind ``POST /centres``
 and ``POST /awarding-bodies``), the sample standards, the centre's accreditations signed
 by the body (``vnfil.trust.service.grant``, behind ``POST /accreditations``) and one user
 per role.
@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vnfil.accounts.institutions import create_awarding_body, create_centre
 from vnfil.accounts.models import AwardingBody, Centre, User
 from vnfil.accounts.schemas import AwardingBodyCreate, CentreCreate, Role
 from vnfil.accounts.service import STAFF_ROLES, create_user, hash_password, hash_token, new_token
@@ -29,6 +28,7 @@ from vnfil.credentials.models import SigningKey
 from vnfil.platform.db import utcnow
 from vnfil.platform.settings import Settings
 from vnfil.standards.service import import_standard, sample_documents
+from vnfil.trust.institutions import create_awarding_body, create_centre
 from vnfil.trust.models import Accreditation
 from vnfil.trust.schemas import AccreditationCreate
 from vnfil.trust.service import grant

@@ -28,9 +28,10 @@ from vnfil.credentials.schemas import (
     RevocationRef,
     RevocationRequest,
 )
-from vnfil.credentials.verification import DatabaseRegistry, verify_credential
+from vnfil.credentials.verification import verify_credential
 from vnfil.platform.db import utcnow
 from vnfil.platform.rendering import environment
+from vnfil.trust.registry import DatabaseRegistry
 from workflows.revocation import CredentialRevocation
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])

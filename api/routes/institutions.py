@@ -8,7 +8,6 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import SessionDep, SettingsDep, require_roles
-from vnfil.accounts.institutions import Taken, create_awarding_body, create_centre
 from vnfil.accounts.schemas import (
     AwardingBodyCreate,
     AwardingBodyRead,
@@ -17,6 +16,7 @@ from vnfil.accounts.schemas import (
     Role,
 )
 from vnfil.credentials.keys import issuer_did
+from vnfil.trust.institutions import Taken, create_awarding_body, create_centre
 
 router = APIRouter(tags=["institutions"], dependencies=[require_roles(Role.operator)])
 

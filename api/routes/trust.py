@@ -4,12 +4,13 @@ awarding bodies (DIDs, keys) and centres (accreditations)."""
 
 from __future__ import annotations
 
-import logging
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
-from temporalio.service import RPCError
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from api.deps import (
     CurrentUser,
@@ -22,25 +23,23 @@ from api.deps import (
     require_roles,
 )
 from vnfil.accounts.schemas import Country, Role
-from vnfil.events.models import Event, WebhookSubscription
-from vnfil.events.service import wants
 from vnfil.trust import registry
 from vnfil.trust.models import Accreditation
 from vnfil.trust.schemas import (
     AccreditationChange,
     AccreditationCreate,
     AccreditationRead,
+    AccreditationRequest,
     RegistryBody,
     RegistryCentre,
 )
 from vnfil.trust.schemas import (
     StandardCode as CodeText,
 )
-from vnfil.trust.service import Changed, Refused, TrustRefusal, change_status, grant
-from workflows.clients import start_delivery
+from vnfil.trust.service import TrustRefusal
+from workflows.accreditation import AccreditationUpdate
 
 router = APIRouter(tags=["trust"])
-log = logging.getLogger(__name__)
 _ID = r"^[A-Za-z0-9_-]{1,64}$"
 # Every refusal of the trust rules, by kind; the one place that picks a status.
 _STATUS = {
@@ -59,82 +58,65 @@ def _body_of(user: CurrentUser) -> str:
     return user.awarding_body_id
 
 
-async def _announce(
-    session: SessionDep, temporal: TemporalDep, settings: SettingsDep, event: Event
-) -> None:
-    """Start the event's deliveries to the awarding body's subscriptions. The event is in
-    the outbox already (and the pull feed); if Temporal is away, the feed still has it."""
-    subs = list(
-        await session.scalars(
-            select(WebhookSubscription).where(
-                WebhookSubscription.awarding_body_id == event.awarding_body_id,
-                WebhookSubscription.active.is_(True),
-            )
-        )
-    )
-    await release_connection()
-    for sub in subs:
-        if wants(sub.event_types, event.type):
-            try:
-                await start_delivery(temporal, settings, event.id, sub.id)
-            except RPCError as exc:
-                log.warning("event %s not handed to %s: %s", event.id, sub.id, exc)
-
-
-async def _done(
-    session: SessionDep, temporal: TemporalDep, settings: SettingsDep, changed: Changed
+async def _update(
+    temporal: TemporalDep, settings: SettingsDep, request: AccreditationRequest
 ) -> AccreditationRead:
-    await session.commit()
-    await _announce(session, temporal, settings, changed.event)
-    return AccreditationRead.model_validate(changed.accreditation)
+    """Run the change as a workflow (the change, its event, the webhooks, durably) and
+    answer with the accreditation, or with the refusal, by kind."""
+    await release_connection()  # no connection held while the workflow runs
+    try:
+        return await temporal.execute_workflow(
+            AccreditationUpdate.run,
+            request,
+            id=f"accreditation-{request.request_id}",
+            task_queue=settings.task_queue,
+        )
+    except WorkflowFailureError as exc:
+        cause = exc.cause.cause if isinstance(exc.cause, ActivityError) else exc.cause
+        if isinstance(cause, ApplicationError) and cause.type in set(TrustRefusal):
+            raise HTTPException(_STATUS[TrustRefusal(cause.type)], cause.message) from None
+        raise
 
 
 @router.post("/accreditations", status_code=201, dependencies=[require_roles(Role.issuer)])
 async def grant_accreditation(
-    body: AccreditationCreate,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    user: CurrentUser,
+    body: AccreditationCreate, temporal: TemporalDep, settings: SettingsDep, user: CurrentUser
 ) -> AccreditationRead:
     """Your awarding body accredits a centre for one of its standards' codes, and signs
     the accreditation as a verifiable credential (returned as ``credential``)."""
-    try:
-        changed = await grant(
-            session,
+    return await _update(
+        temporal,
+        settings,
+        AccreditationRequest(
+            request_id=str(uuid.uuid4()),
             awarding_body_id=_body_of(user),
             actor_id=user.id,
-            data=body,
-            secret=settings.secret_key,
-            base_url=settings.public_base_url,
-        )
-    except Refused as exc:
-        raise HTTPException(_STATUS[exc.why], str(exc)) from None
-    return await _done(session, temporal, settings, changed)
+            grant=body,
+        ),
+    )
 
 
 @router.post("/accreditations/{accreditation_id}/status", dependencies=[require_roles(Role.issuer)])
 async def change_accreditation_status(
     accreditation_id: PathId,
     body: AccreditationChange,
-    session: SessionDep,
     temporal: TemporalDep,
     settings: SettingsDep,
     user: CurrentUser,
 ) -> AccreditationRead:
     """Suspend, withdraw (final) or reinstate (a suspended one); cases of the centre for
     the standard cannot open nor be certified while it is not active."""
-    try:
-        changed = await change_status(
-            session,
-            accreditation_id=accreditation_id,
+    return await _update(
+        temporal,
+        settings,
+        AccreditationRequest(
+            request_id=str(uuid.uuid4()),
             awarding_body_id=_body_of(user),
             actor_id=user.id,
+            accreditation_id=accreditation_id,
             change=body,
-        )
-    except Refused as exc:
-        raise HTTPException(_STATUS[exc.why], str(exc)) from None
-    return await _done(session, temporal, settings, changed)
+        ),
+    )
 
 
 @router.get("/accreditations")

@@ -12,7 +12,8 @@ from vnfil.credentials.document import OB_CONTEXT, VC_CONTEXT
 from vnfil.credentials.keys import did_document, issuer_did
 from vnfil.credentials.models import SigningKey, StatusList
 from vnfil.credentials.schemas import VerificationResult
-from vnfil.credentials.verification import DatabaseRegistry, verify_json
+from vnfil.credentials.verification import verify_json
+from vnfil.trust.registry import DatabaseRegistry
 
 router = APIRouter(tags=["verification"])
 MAX_CREDENTIAL_BYTES = 1024 * 1024

@@ -1,42 +1,39 @@
 """Verifying a credential: the one procedure behind ``POST /verify``, the public page
 and ``vnfil verify``.
 
-It never fetches anything: contexts ship with the package, and keys and status
-lists come from a :class:`TrustRegistry` (vnfil's own database, so it works
-offline). Each check says what it found; ``failed`` names the first that did not
+It never fetches anything: contexts ship with the package, and keys, status
+lists and accreditations come from a :class:`TrustRegistry` (vnfil's own database,
+``vnfil.trust.registry.DatabaseRegistry``, so it works offline). Each check says what it found; ``failed`` names the first that did not
 hold, in the order malformed, signature, issuer, expiry, status, accreditation.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
-
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any, Generic, Protocol, TypeVar
 
 from vnfil.credentials.document import VC_CONTEXT, shipped_context
-from vnfil.credentials.keys import body_of_issuer, key_by_multikey, key_valid_at
-from vnfil.credentials.models import Credential, StatusList
+from vnfil.credentials.keys import body_of_issuer, key_valid_at
 from vnfil.credentials.schemas import Check, VerificationResult
 from vnfil.credentials.signing import MAX_PROOFS, ProofError, proofs_of
 from vnfil.credentials.signing import verify as verify_proof
 from vnfil.credentials.status import bit, decode
-from vnfil.platform.db import as_utc
-from vnfil.trust.models import Accreditation
 
 # The shapes of what a verifier looks up: vnfil's ids (uuids, hex) and Ed25519 Multikeys.
-_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_MULTIKEY = re.compile(r"z[1-9A-HJ-NP-Za-km-z]{1,63}")
+VNFIL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MULTIKEY = re.compile(r"z[1-9A-HJ-NP-Za-km-z]{1,63}")
 # statusListIndex: a non-negative integer in decimal digits (Bitstring Status List v1.0
 # makes it a string); 15 digits are far beyond any list, and keep the number exact.
 _STATUS_INDEX = re.compile(r"[0-9]{1,15}")
 MAX_DEPTH = 64  # a credential nests about 6 deep; deeper only exhausts the stack
 MAX_STATUS_ENTRIES = 8
+T = TypeVar("T")
 
 
 class MalformedInput(ValueError):
@@ -122,6 +119,13 @@ class KnownAccreditation:
     status_reason: str | None
     status_changed_at: datetime | None
     qa_reference: str
+    min_version: int = 1
+    max_version: int | None = None
+
+    def covers(self, version: int) -> bool:
+        return self.min_version <= version and (
+            self.max_version is None or version <= self.max_version
+        )
 
     def held_on(self, at: datetime) -> bool:
         """Valid at ``at``: within its dates, and active then (only the latest change of
@@ -146,66 +150,6 @@ class TrustRegistry(Protocol):
     async def revocation_note(self, credential_id: str) -> str | None: ...
 
 
-class DatabaseRegistry:
-    """Trust as vnfil's database knows it: its awarding bodies' keys and status lists."""
-
-    def __init__(self, session: AsyncSession, base_url: str) -> None:
-        self.session = session
-        self.base_url = base_url
-
-    # What the document says is asked of the database only in the shape vnfil's own
-    # ids and keys have: anything else (a NUL byte, a megabyte) is simply unknown here.
-
-    async def key(self, multikey: str) -> KnownKey | None:
-        if not _MULTIKEY.fullmatch(multikey):
-            return None
-        row = await key_by_multikey(self.session, multikey)
-        if row is None:
-            return None
-        return KnownKey(row.awarding_body_id, row.created_at, row.retired_at, row.revoked_at)
-
-    async def accreditations(
-        self, centre_id: str, awarding_body_id: str, code: str, version: int
-    ) -> list[KnownAccreditation]:
-        rows = await self.session.scalars(
-            select(Accreditation).where(
-                Accreditation.centre_id == centre_id,
-                Accreditation.awarding_body_id == awarding_body_id,
-                Accreditation.standard_code == code,
-                Accreditation.min_version <= version,
-                or_(Accreditation.max_version.is_(None), Accreditation.max_version >= version),
-            )
-        )
-        return [
-            KnownAccreditation(
-                as_utc(r.valid_from),
-                as_utc(r.valid_until),
-                r.status,
-                r.status_reason,
-                as_utc(r.status_changed_at) if r.status_changed_at else None,
-                r.qa_reference,
-            )
-            for r in rows
-        ]
-
-    async def status_list(self, url: str) -> dict[str, Any] | None:
-        prefix = f"{self.base_url}/status/"
-        list_id = url.removeprefix(prefix)
-        if not url.startswith(prefix) or not _ID.fullmatch(list_id):
-            return None
-        row = await self.session.get(StatusList, list_id)
-        return None if row is None else row.credential
-
-    async def revocation_note(self, credential_id: str) -> str | None:
-        cid = credential_id.removeprefix("urn:uuid:")
-        if not _ID.fullmatch(cid):
-            return None
-        row = await self.session.get(Credential, cid)
-        if row is None or row.revoked_at is None:
-            return None
-        return f"revoked on {row.revoked_at:%Y-%m-%d}: {row.revocation_reason}"
-
-
 class MemoryRegistry:
     """Trust held in memory: keys and status lists given up front (batch checks, bench)."""
 
@@ -224,7 +168,8 @@ class MemoryRegistry:
     async def accreditations(
         self, centre_id: str, awarding_body_id: str, code: str, version: int
     ) -> list[KnownAccreditation]:
-        return self._accreditations.get((centre_id, awarding_body_id, code), [])
+        held = self._accreditations.get((centre_id, awarding_body_id, code), [])
+        return [a for a in held if a.covers(version)]
 
     async def key(self, multikey: str) -> KnownKey | None:
         return self._keys.get(multikey)
@@ -351,7 +296,7 @@ async def _accreditation(doc: dict[str, Any], registry: TrustRegistry) -> Check:
     if (
         not isinstance(source_id, str)
         or not source_id.startswith(prefix)
-        or not _ID.fullmatch(centre_id)
+        or not VNFIL_ID.fullmatch(centre_id)
     ):
         return no(f"the validation centre {_shown(source_id)} is not in this register")
     body = body_of_issuer(registry.base_url, _issuer_id(doc))
@@ -404,45 +349,78 @@ async def _status(doc: dict[str, Any], registry: TrustRegistry) -> Check:
     return Check(name="status", ok=True, detail="not revoked")
 
 
-_LISTS: dict[str, bytes] = {}  # verified status lists, by their exact content
+class _ByContent(Generic[T]):
+    """Answers that follow from a document's content alone, by :func:`_digest`; beyond
+    ``size`` the least recently used goes. Used from the event loop's thread."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, T] = OrderedDict()
+
+    def get(self, digest: bytes) -> T | None:
+        value = self._items.get(digest)
+        if value is not None:
+            self._items.move_to_end(digest)
+        return value
+
+    def put(self, digest: bytes, value: T) -> T:
+        self._items[digest] = value
+        self._items.move_to_end(digest)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _digest(doc: Any) -> bytes:
+    """SHA-256 of the document's exact content (keys sorted, nothing escaped)."""
+    content = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).digest()
+
+
+# Signature checks of credentials and status lists (a few hundred bytes each), and the
+# bits of status lists whose signature held (16 kB each; only lists of the registry).
+_SIGNATURES: _ByContent[Check] = _ByContent(4096)
+_STATUS_BITS: _ByContent[bytes] = _ByContent(64)
 
 
 async def _trusted_bits(listed: dict[str, Any], issuer: str, registry: TrustRegistry) -> bytes:
-    """The list's bits once its issuer and proof hold. The signature of a list seen
-    before (the same bytes) is not checked again: many credentials share one list."""
+    """The list's bits once its issuer and proof hold. Its signature and bits are not
+    worked out again while its content stays the same: many credentials share one list."""
     base = registry.base_url
     same = body_of_issuer(base, _issuer_id(listed)) == body_of_issuer(base, issuer)
     if not same or not (await _issuer(listed, registry)).ok:
         raise ProofError("the status list is not signed by the credential's issuer")
-    content = json.dumps(listed, sort_keys=True)
-    if content not in _LISTS:
-        verify_proof(listed)
-        if len(_LISTS) > 64:
-            _LISTS.clear()
-        _LISTS[content] = decode(listed["credentialSubject"]["encodedList"])
-    return _LISTS[content]
+    digest = _digest(listed)
+    signature = await _signature(listed, digest)
+    if not signature.ok:
+        raise ProofError(signature.detail)
+    bits = _STATUS_BITS.get(digest)
+    if bits is None:
+        bits = _STATUS_BITS.put(digest, decode(listed["credentialSubject"]["encodedList"]))
+    return bits
 
 
-_SIGNATURES: dict[bytes, Check] = {}  # signature checks, by the document's exact content
-
-
-def _signature(doc: dict[str, Any]) -> Check:
-    """Whether every proof matches. The answer depends on the content alone (no key's
-    standing, no time), so a document checked before (a credential's public page, looked
-    at again and again) is not canonicalised and verified anew."""
-    content = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).digest()
-    known = _SIGNATURES.get(digest)
-    if known is not None:
-        return known
+def _proofs_match(doc: dict[str, Any]) -> Check:
     try:
         suites = sorted({str(p.get("cryptosuite")) for p in verify_proof(doc)})
-        known = Check(name="signature", ok=True, detail=f"{', '.join(suites)} proof matches")
+        return Check(name="signature", ok=True, detail=f"{', '.join(suites)} proof matches")
     except ProofError as exc:
-        known = Check(name="signature", ok=False, detail=str(exc))
-    if len(_SIGNATURES) >= 4096:
-        _SIGNATURES.clear()
-    _SIGNATURES[digest] = known
+        return Check(name="signature", ok=False, detail=str(exc))
+
+
+async def _signature(doc: dict[str, Any], digest: bytes | None = None) -> Check:
+    """Whether every proof matches. The answer depends on the content alone (no key's
+    standing, no time), so a document checked before (a credential's public page, looked
+    at again and again) is not canonicalised and verified anew. The check itself runs in
+    a worker thread: RDFC-1.0 (pyoxigraph) releases the GIL, so other requests are
+    served meanwhile, and several checks use several cores."""
+    digest = digest or _digest(doc)
+    known = _SIGNATURES.get(digest)
+    if known is None:
+        known = _SIGNATURES.put(digest, await asyncio.to_thread(_proofs_match, doc))
     return known
 
 
@@ -472,7 +450,7 @@ async def verify_credential(
     if why is not None:
         return _refused(why)
     checks = [Check(name="malformed", ok=True, detail="a well-formed VC 2.0 credential")]
-    checks.append(_signature(doc))
+    checks.append(await _signature(doc))
     checks.append(await _issuer(doc, registry))
     checks.append(_expiry(doc, now))
     checks.append(await _status(doc, registry))

@@ -54,8 +54,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "none_yet": ("None yet.", "Jeszcze brak."),
     "pending_invitations": ("Invitations not yet accepted", "Zaproszenia jeszcze nieprzyjęte"),
     "until": ("until", "do"),
-    "registry_json": ("Registry of awarding bodies (JSON)", "Rejestr instytucji certyfikujących (JSON)"),
-    "registry_centres_json": ("Registry of centres (JSON)", "Rejestr instytucji walidujących (JSON)"),
+    "registry_json": (
+        "Registry of awarding bodies (JSON)",
+        "Rejestr instytucji certyfikujących (JSON)",
+    ),
+    "registry_centres_json": (
+        "Registry of centres (JSON)",
+        "Rejestr instytucji walidujących (JSON)",
+    ),
     "app": ("vnfil: validation of prior learning", "vnfil: walidacja efektów uczenia się"),
     "sign_in": ("Sign in", "Zaloguj się"),
     "sign_out": ("Sign out", "Wyloguj się"),

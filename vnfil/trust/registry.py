@@ -1,18 +1,26 @@
-"""The public trust registry: awarding bodies with their DIDs and keys (and the dates
-each key was valid), centres with their accreditations and status. Read by anyone, as
-JSON, a page at a time (``GET /registry/...``)."""
+"""The trust registry: awarding bodies with their DIDs and keys (and the dates each key
+was valid), centres with their accreditations and status. Read by anyone, as JSON, a
+page at a time (``GET /registry/...``), and by vnfil's own verifier
+(:class:`DatabaseRegistry`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.models import AwardingBody, Centre
 from vnfil.credentials.document import centre_url
-from vnfil.credentials.keys import issuer_did, issuer_url, method_id
-from vnfil.credentials.models import SigningKey
+from vnfil.credentials.keys import issuer_did, issuer_url, key_by_multikey, method_id
+from vnfil.credentials.models import Credential, SigningKey, StatusList
+from vnfil.credentials.verification import (
+    MULTIKEY,
+    VNFIL_ID,
+    KnownAccreditation,
+    KnownKey,
+)
 from vnfil.platform.db import as_utc
 from vnfil.standards.models import StandardCode
 from vnfil.trust.models import Accreditation
@@ -118,3 +126,75 @@ async def centres(
         )
         for c in rows
     ]
+
+
+class DatabaseRegistry:
+    """Trust as vnfil's database knows it: its awarding bodies' keys and status lists."""
+
+    def __init__(self, session: AsyncSession, base_url: str) -> None:
+        self.session = session
+        self.base_url = base_url
+        # Keys looked up once for one verification (made for each request): a credential
+        # and its status list are nearly always signed by the same key.
+        self._keys: dict[str, KnownKey | None] = {}
+
+    # What the document says is asked of the database only in the shape vnfil's own
+    # ids and keys have: anything else (a NUL byte, a megabyte) is simply unknown here.
+
+    async def key(self, multikey: str) -> KnownKey | None:
+        if not MULTIKEY.fullmatch(multikey):
+            return None
+        if multikey not in self._keys:
+            row = await key_by_multikey(self.session, multikey)
+            self._keys[multikey] = (
+                None
+                if row is None
+                else KnownKey(row.awarding_body_id, row.created_at, row.retired_at, row.revoked_at)
+            )
+        return self._keys[multikey]
+
+    async def accreditations(
+        self, centre_id: str, awarding_body_id: str, code: str, version: int
+    ) -> list[KnownAccreditation]:
+        rows = await self.session.scalars(
+            select(Accreditation).where(
+                Accreditation.centre_id == centre_id,
+                Accreditation.awarding_body_id == awarding_body_id,
+                Accreditation.standard_code == code,
+                Accreditation.min_version <= version,
+                or_(Accreditation.max_version.is_(None), Accreditation.max_version >= version),
+            )
+        )
+        return [
+            KnownAccreditation(
+                as_utc(r.valid_from),
+                as_utc(r.valid_until),
+                r.status,
+                r.status_reason,
+                as_utc(r.status_changed_at) if r.status_changed_at else None,
+                r.qa_reference,
+                r.min_version,
+                r.max_version,
+            )
+            for r in rows
+        ]
+
+    async def status_list(self, url: str) -> dict[str, Any] | None:
+        prefix = f"{self.base_url}/status/"
+        list_id = url.removeprefix(prefix)
+        if not url.startswith(prefix) or not VNFIL_ID.fullmatch(list_id):
+            return None
+        # The signed list alone: not its bits (16 kB more), nor an ORM object to track.
+        listed: dict[str, Any] | None = await self.session.scalar(
+            select(StatusList.credential).where(StatusList.id == list_id)
+        )
+        return listed
+
+    async def revocation_note(self, credential_id: str) -> str | None:
+        cid = credential_id.removeprefix("urn:uuid:")
+        if not VNFIL_ID.fullmatch(cid):
+            return None
+        row = await self.session.get(Credential, cid)
+        if row is None or row.revoked_at is None:
+            return None
+        return f"revoked on {row.revoked_at:%Y-%m-%d}: {row.revocation_reason}"

@@ -55,6 +55,18 @@ class AccreditationChange(BaseModel):
     reason: Reason
 
 
+class AccreditationRequest(BaseModel):
+    """One grant or one status change, as the ``AccreditationUpdate`` workflow carries it;
+    ``request_id`` makes a retried step find what it did instead of doing it twice."""
+
+    request_id: str
+    awarding_body_id: str
+    actor_id: str
+    grant: AccreditationCreate | None = None
+    accreditation_id: str | None = None
+    change: AccreditationChange | None = None
+
+
 class AccreditationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str

@@ -5,6 +5,7 @@ code and version, at that moment."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,7 +19,7 @@ from vnfil.credentials.document import CONTEXTS, centre_url
 from vnfil.credentials.keys import KeyError_, active_key, issuer_did
 from vnfil.credentials.signing import sign, xsd_datetime
 from vnfil.events.models import Event
-from vnfil.events.service import record_event
+from vnfil.events.service import event_id, record_event
 from vnfil.platform.db import as_utc, new_uuid, utcnow
 from vnfil.standards.models import StandardCode
 from vnfil.trust.models import Accreditation
@@ -75,6 +76,8 @@ async def accreditation_for(
 
 # --- granting and changing accreditations ------------------------------------------
 
+# Accreditation ids made from request ids (uuid5), so a retried grant is found, not repeated.
+_REQUESTS = uuid.UUID("6f1b7c52-2f43-4bb5-9a43-0f3b8e0c7a11")
 # What may follow what: a withdrawal is final; only a suspended one is reinstated.
 MOVES = frozenset(
     {
@@ -107,6 +110,13 @@ class Changed:
     event: Event
 
 
+async def _event(session: AsyncSession, subject: str, discriminator: str) -> Event | None:
+    """The ``accreditation.changed`` event a step wrote, if it did."""
+    return await session.scalar(
+        select(Event).where(Event.id == event_id("accreditation.changed", subject, discriminator))
+    )
+
+
 def _payload(row: Accreditation) -> dict[str, Any]:
     return AccreditationRead.model_validate(row).model_dump(mode="json", exclude={"credential"})
 
@@ -119,10 +129,17 @@ async def grant(
     data: AccreditationCreate,
     secret: str,
     base_url: str,
+    request_id: str | None = None,
 ) -> Changed:
     """The awarding body accredits a centre for one of its own standards' codes: the row,
     the credential the body signs for it, and the ``accreditation.changed`` event, in the
-    caller's transaction."""
+    caller's transaction. With ``request_id``, a second call finds the first's grant."""
+    row_id = str(uuid.uuid5(_REQUESTS, request_id)) if request_id else new_uuid()
+    done = await session.get(Accreditation, row_id)
+    if done is not None:
+        event = await _event(session, row_id, "granted")
+        assert event is not None  # written with the row
+        return Changed(done, event)
     centre = await session.get(Centre, data.centre_id)
     if centre is None:
         raise Refused(TrustRefusal.no_centre, f"no centre {data.centre_id}")
@@ -138,7 +155,7 @@ async def grant(
     body = await session.get(AwardingBody, awarding_body_id)
     assert body is not None  # the body's own member asks
     row = Accreditation(awarding_body_id=awarding_body_id, **data.model_dump())
-    row.id, row.created_at = new_uuid(), utcnow()
+    row.id, row.created_at = row_id, utcnow()
     try:
         key = await active_key(session, secret, awarding_body_id)
     except KeyError_ as exc:
@@ -170,11 +187,17 @@ async def change_status(
     awarding_body_id: str,
     actor_id: str,
     change: AccreditationChange,
+    request_id: str | None = None,
 ) -> Changed:
-    """Suspend, withdraw (final) or reinstate (a suspended one), with the event."""
+    """Suspend, withdraw (final) or reinstate (a suspended one), with the event. With
+    ``request_id``, a second call finds the first's change instead of refusing it."""
     row = await session.get(Accreditation, accreditation_id, with_for_update=True)
     if row is None or row.awarding_body_id != awarding_body_id:
         raise Refused(TrustRefusal.no_accreditation, f"no accreditation {accreditation_id}")
+    if request_id is not None:
+        done = await _event(session, row.id, f"request:{request_id}")
+        if done is not None:
+            return Changed(row, done)
     if (row.status, change.status) not in MOVES:
         raise Refused(
             TrustRefusal.bad_move,
@@ -190,7 +213,7 @@ async def change_status(
         awarding_body_id=row.awarding_body_id,
         data={"change": change.status, "by": actor_id, "accreditation": _payload(row)},
         time=now,
-        discriminator=f"{change.status}@{now.isoformat()}",
+        discriminator=f"request:{request_id}" if request_id else f"{change.status}@{now}",
     )
     return Changed(row, event)
 
