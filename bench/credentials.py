@@ -2,15 +2,20 @@
 against raw Ed25519.
 
 Measured on one core, in the same run:
-- issue+verify: build the OB 3.0 credential of a real sample standard (a new one each
-  time, so nothing is cached), sign it (``eddsa-rdfc-2022``: two RDFC-1.0
-  canonicalisations and a signature), then run every verification check
-  (``verify_credential``: well-formedness, signature — two canonicalisations and a
-  verification —, issuer key, expiry, status list) against a registry held in memory.
-  Database and HTTP are left out: they are measured in (a).
+- issue+verify: build the OB 3.0 credential of a real sample standard, naming its
+  validation centre and a status entry (a new credential each time, signed at its own
+  time, so no content is seen twice and no cache answers), sign it (``eddsa-rdfc-2022``:
+  the RDFC-1.0 canonical form of the document and of the proof configuration, and a
+  signature), then ``verify_credential`` with all six of its checks: malformed
+  (well-formedness), signature (the same two canonical forms and a verification), issuer
+  (the key and when it signed), expiry, status (the shared status list: its proof is
+  checked once, then its bits are looked up) and accreditation (the centre's, on the day
+  of issue), against a registry held in memory. Database and HTTP are left out: they
+  are measured in (a) and (d).
 - js: the same sign and verify by Digital Bazaar's ``vc`` with its
   ``eddsa-rdfc-2022`` cryptosuite under Node (``tests/js/issue_verify.mjs``), on the same
-  credential without its status entry (the JS side checks no status list).
+  credential without its status entry (the JS side checks no status list nor
+  accreditation).
 - raw: one ``Ed25519PrivateKey.sign`` plus one ``verify`` of 64 bytes (what a proof
   signs: two SHA-256s).
 
@@ -33,7 +38,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vnfil.accounts.schemas import Actor, CandidateRef
+from vnfil.accounts.schemas import Actor, CandidateRef, Role
 from vnfil.cases.schemas import Result
 from vnfil.credentials.document import build_credential
 from vnfil.credentials.keys import ActiveKey, issuer_did
@@ -41,7 +46,12 @@ from vnfil.credentials.models import SigningKey, StatusList
 from vnfil.credentials.schemas import CredentialInput
 from vnfil.credentials.signing import multikey, sign
 from vnfil.credentials.status import LIST_SIZE, entry, list_credential
-from vnfil.credentials.verification import KnownKey, MemoryRegistry, verify_credential
+from vnfil.credentials.verification import (
+    KnownAccreditation,
+    KnownKey,
+    MemoryRegistry,
+    verify_credential,
+)
 from vnfil.evidence.schemas import EvidenceKind, EvidenceRef
 from vnfil.standards.schemas import Issuer, StandardSnapshot
 from vnfil.standards.service import sample_document
@@ -86,11 +96,11 @@ def sample_input(body_id: str, now: datetime) -> CredentialInput:
         ],
         grade=None,
         issued_at=now,
-        certified_by=Actor(user_id="a", role="centre_admin"),
+        certified_by=Actor(user_id="a", role=Role.centre_admin),
     )
 
 
-async def run(seconds: float = 3.0) -> dict[str, float]:
+async def run(seconds: float = 3.0) -> dict[str, float | None]:
     private = Ed25519PrivateKey.generate()
     now = datetime.now(UTC)
     body_id = str(uuid.uuid4())
@@ -106,12 +116,18 @@ async def run(seconds: float = 3.0) -> dict[str, float]:
     )
     status_row.bits = bytes(LIST_SIZE // 8)
     status_list = list_credential(status_row, key, BASE, now)
+    inp = sample_input(body_id, now)
+    std = inp.standard.document
+    centre: dict[str, Any] = {"id": "bench-centre", "name": "Bench centre", "country": "PL"}
+    accredited = KnownAccreditation(
+        now.replace(year=now.year - 1), now.replace(year=now.year + 1), "active", None, None, "QA-1"
+    )
     registry = MemoryRegistry(
         BASE,
         {row.public_multikey: KnownKey(body_id, row.created_at, None, None)},
         [status_list],
+        {(centre["id"], body_id, std.code): [accredited]},
     )
-    inp = sample_input(body_id, now)
     message = b"\x01" * 64
     method = key.method(BASE)
     status = entry(BASE, "bench", 4242)
@@ -120,9 +136,11 @@ async def run(seconds: float = 3.0) -> dict[str, float]:
 
     async def issue_and_verify() -> None:
         fresh = inp.model_copy(update={"credential_id": str(uuid.uuid4())})
-        signed = sign(build_credential(fresh, BASE, issuer, status), private, method, now)
-        result = await verify_credential(signed, registry, now)
+        unsigned = build_credential(fresh, BASE, issuer, status, centre)
+        signed = sign(unsigned, private, method, datetime.now(UTC))
+        result = await verify_credential(signed, registry)
         assert result.verified, result
+        assert result.checks[-1].detail.startswith("Bench centre was accredited"), result
 
     await issue_and_verify()  # warm caches
     n = max(100, int(seconds * 40))
@@ -134,7 +152,7 @@ async def run(seconds: float = 3.0) -> dict[str, float]:
     for _ in range(n):
         await issue_and_verify()
     pipeline = n / (time.perf_counter() - started)
-    js = await asyncio.to_thread(_javascript, build_credential(inp, BASE, issuer), n)
+    js = await asyncio.to_thread(_javascript, build_credential(inp, BASE, issuer, None, centre), n)
     raw_pair = 1 / (1 / raw + 1 / raw_verify)
     return {
         "raw_signs_per_s": round(raw, 1),

@@ -97,39 +97,56 @@ def _check_shape(document: dict[str, Any]) -> None:
             raise UnsafeDocument("an integer beyond 2**53 is not signed alike everywhere")
 
 
-def _with_shipped_contexts(
-    document: dict[str, Any], extra: Mapping[str, dict[str, Any]]
-) -> dict[str, Any]:
-    contexts = document.get("@context")
-    listed = contexts if isinstance(contexts, list) else [contexts]
+def _extra_key(extra: Mapping[str, dict[str, Any]] | None) -> str:
+    return json.dumps(extra, sort_keys=True) if extra else ""
+
+
+@lru_cache(maxsize=32)
+def _contexts_json(urls: tuple[str, ...], extra_key: str) -> str:
+    """The JSON of the contexts ``urls`` name, put in place of them: serialised once for
+    each list (the two shipped contexts are 24 kB, the document itself a few)."""
+    extra: dict[str, dict[str, Any]] = json.loads(extra_key) if extra_key else {}
     inlined: list[Any] = []
-    for ctx in listed:
-        if not isinstance(ctx, str):
-            raise UnsafeDocument("an inline @context is not accepted: only the shipped ones")
-        shipped = extra.get(ctx) or shipped_context(ctx)
+    for url in urls:
+        shipped = extra.get(url) or shipped_context(url)
         if shipped is None:
-            raise UnsafeDocument(f"unknown context {ctx[:80]} (nothing is fetched)")
+            raise UnsafeDocument(f"unknown context {url[:80]} (nothing is fetched)")
         inlined.append(shipped["@context"])
     # Last, so it reaches only what no context defines (a context with a @vocab of its
     # own, as the W3C examples context, defines every term already).
     if not any(isinstance(c, dict) and "@vocab" in c for c in inlined):
         inlined.append({"@vocab": _UNDEFINED_TERM})
-    return {**document, "@context": inlined}
+    return json.dumps(inlined, ensure_ascii=False)
 
 
-def canonical_nquads(
-    document: dict[str, Any], *, extra_contexts: Mapping[str, dict[str, Any]] | None = None
-) -> bytes:
-    """The RDFC-1.0 canonical N-Quads of ``document``, or :class:`UnsafeDocument`.
+def _with_shipped_contexts(document: dict[str, Any], extra_key: str) -> str:
+    """The document as JSON-LD text, its contexts inlined (only shipped ones)."""
+    contexts = document.get("@context")
+    listed = contexts if isinstance(contexts, list) else [contexts]
+    if not all(isinstance(ctx, str) for ctx in listed):
+        raise UnsafeDocument("an inline @context is not accepted: only the shipped ones")
+    # Kept only for short lists: a document naming one context 20,000 times is not cached.
+    contexts_json = _contexts_json if len(listed) <= 4 else _contexts_json.__wrapped__
+    head = contexts_json(tuple(listed), extra_key)
+    rest = json.dumps({k: v for k, v in document.items() if k != "@context"}, ensure_ascii=False)
+    return '{"@context":' + head + ("," + rest[1:] if rest != "{}" else "}")
 
-    ``extra_contexts`` (URL → context document) adds to the shipped ones: the W3C test
-    vector names the examples context, which vnfil's documents never do."""
-    _check_shape(document)
-    text = json.dumps(_with_shipped_contexts(document, extra_contexts or {}), ensure_ascii=False)
+
+def _canonicalise(text: str) -> bytes:
     try:
         quads = list(ox.parse(text, ox.RdfFormat.JSON_LD, base_iri=_RELATIVE_BASE))
     except (SyntaxError, ValueError) as exc:
         raise UnsafeDocument(f"not JSON-LD vnfil can read: {exc}") from None
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    serialised = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""  # bytes without a file
+    if _UNDEFINED_TERM.encode() in serialised or _RELATIVE_BASE.encode() in serialised:
+        _refuse_undefined(quads)  # most likely: a string merely holding one is not refused
+    lines = serialised.decode().splitlines()
+    return "".join(sorted(line + "\n" for line in lines if line)).encode()
+
+
+def _refuse_undefined(quads: list[ox.Quad]) -> None:
     for quad in quads:
         for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
             iri = (
@@ -140,8 +157,106 @@ def canonical_nquads(
             ):
                 what = iri.removeprefix(_UNDEFINED_TERM).removeprefix(_RELATIVE_BASE)
                 raise UnsafeDocument(f"{what[:60]!r} is not defined by the credential's contexts")
-    dataset = ox.Dataset(quads)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    serialised = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""  # bytes without a file
-    lines = serialised.decode().splitlines()
-    return "".join(sorted(line + "\n" for line in lines if line)).encode()
+
+
+# A proof configuration (vc-di-eddsa §3.2.4: the proof's options under the document's
+# @context) differs from one proof to the next only in ``created`` and in the key's
+# fragment. Its N-Quads are worked out once for each set of contexts and fixed options
+# with placeholders, by the full canonicalisation, then filled in. That gives the same
+# bytes because, with these shapes checked: ``created`` is a typed literal whatever its
+# digits (the shape below needs no escaping); ``verificationMethod`` is an absolute IRI
+# of the same scheme (not a term, nor expanded from a prefix: the template must show it
+# as written) made of characters valid anywhere in an IRI's path and fragment; the only
+# node is one blank node (always ``_:c14n0``), so no label depends on the values; and
+# the lines are sorted again afterwards. Anything else takes the full path.
+_CONFIG_KEYS = frozenset(
+    {"@context", "type", "cryptosuite", "created", "verificationMethod", "proofPurpose"}
+)
+_CREATED = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_METHOD = re.compile(
+    r"([A-Za-z][A-Za-z0-9+.-]*):((?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})"
+    r"(?:[A-Za-z0-9._~:-]|%[0-9A-Fa-f]{2})*#[A-Za-z0-9._~-]+)"
+)
+_CREATED_MARK = "1111-11-11T11:11:11Z"
+_METHOD_MARK = "vnfil-proof-config-method"
+
+
+@lru_cache(maxsize=64)
+def _config_template(
+    urls: tuple[str, ...], extra_key: str, scheme: str, fixed: tuple[str, str, str]
+) -> tuple[str, str] | None:
+    """The canonical N-Quads of a proof configuration with placeholders, split where the
+    key's IRI goes; None when filling it in would not be exact."""
+    proof_type, suite, purpose = fixed
+    config = {
+        "@context": list(urls),
+        "type": proof_type,
+        "cryptosuite": suite,
+        "created": _CREATED_MARK,
+        "verificationMethod": f"{scheme}:{_METHOD_MARK}",
+        "proofPurpose": purpose,
+    }
+    try:
+        _check_shape(config)
+        text = _canonicalise(_with_shipped_contexts(config, extra_key)).decode()
+    except UnsafeDocument:
+        return None
+    method = f"<{scheme}:{_METHOD_MARK}>"
+    created = f'"{_CREATED_MARK}"^^'
+    if (
+        text.count(method) != 1
+        or text.count(_METHOD_MARK) != 1
+        or text.count(created) != 1
+        or text.count(_CREATED_MARK) != 1
+        or "_:c14n1" in text
+    ):
+        return None
+    before, after = text.split(method)
+    return before + "<" + scheme + ":", ">" + after
+
+
+def _proof_config_nquads(document: dict[str, Any], extra_key: str) -> bytes | None:
+    """The canonical N-Quads of a proof configuration from its template, or None."""
+    if document.keys() != _CONFIG_KEYS or not all(
+        isinstance(document[k], str) for k in _CONFIG_KEYS - {"@context"}
+    ):
+        return None
+    contexts = document["@context"]
+    method = _METHOD.fullmatch(document["verificationMethod"])
+    fixed = (document["type"], document["cryptosuite"], document["proofPurpose"])
+    if (
+        not isinstance(contexts, list)
+        or not 0 < len(contexts) <= 4
+        or not all(isinstance(c, str) and len(c) <= 200 for c in contexts)
+        or max(map(len, fixed)) > 64  # what is cached stays small
+        or method is None
+        or not _CREATED.fullmatch(document["created"])
+    ):
+        return None
+    template = _config_template(tuple(contexts), extra_key, method[1], fixed)
+    if template is None:
+        return None
+    created = document["created"]
+    before, after = (part.replace(_CREATED_MARK, created) for part in template)
+    text = before + method[2] + after  # (the key's IRI may hold anything, even the mark)
+    if _UNDEFINED_TERM in text or _RELATIVE_BASE in text:
+        return None  # the full path says why it is refused
+    return "".join(sorted(text.splitlines(keepends=True))).encode()
+
+
+def canonical_nquads(
+    document: dict[str, Any], *, extra_contexts: Mapping[str, dict[str, Any]] | None = None
+) -> bytes:
+    """The RDFC-1.0 canonical N-Quads of ``document``, or :class:`UnsafeDocument`.
+
+    ``extra_contexts`` (URL → context document) adds to the shipped ones: the W3C test
+    vector names the examples context, which vnfil's documents never do."""
+    key = _extra_key(extra_contexts)
+    known = _proof_config_nquads(document, key)
+    if known is not None:
+        return known
+    _check_shape(document)
+    return _canonicalise(_with_shipped_contexts(document, key))
