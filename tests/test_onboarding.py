@@ -252,3 +252,61 @@ async def test_the_registry_pages_through_bodies_and_centres(stack: Stack) -> No
     assert r.status_code == 422
     r = await stack.http.get("/registry/awarding-bodies", params={"limit": 0})
     assert r.status_code == 422
+
+
+async def test_the_cli_onboards_against_the_same_database(stack: Stack) -> None:
+    """``vnfil operator add``, ``vnfil institutions add-body / add-centre / invite``: what
+    the API does, for an operator at the server's shell."""
+    from typer.testing import CliRunner
+
+    from vnfil.cli import app as cli
+    from vnfil.platform.settings import get_settings
+
+    tag = uuid.uuid4().hex[:8]
+    env = {
+        "VNFIL_DATABASE_URL": stack.settings.database_url,
+        "VNFIL_DATABASE_SCHEMA": stack.settings.database_schema,
+        "VNFIL_PUBLIC_BASE_URL": stack.settings.public_base_url,
+        "VNFIL_SECRET_KEY": stack.settings.secret_key,
+        "COLUMNS": "200",
+    }
+
+    def run(*args: str) -> Any:
+        get_settings.cache_clear()
+        try:
+            return CliRunner().invoke(cli, list(args), env=env)
+        finally:
+            get_settings.cache_clear()
+
+    said = await asyncio.to_thread(run, "operator", "add", f"op-{tag}@test.example", "Ola Op")
+    assert said.exit_code == 0 and "API token (shown once) vnfil_" in said.output, said.output
+    token = said.output.split("(shown once) ")[1].split()[0]
+    me = ok(await stack.http.get("/me", headers={"Authorization": f"Bearer {token}"}))
+    assert me["role"] == "operator"
+
+    said = await asyncio.to_thread(
+        run, "institutions", "add-body", "Kuratorium", "--country", "PL", "--id", f"kb-{tag}"
+    )
+    assert said.exit_code == 0 and f":issuers:kb-{tag}" in said.output, said.output
+    assert ok(await stack.http.get(f"/issuers/kb-{tag}/did.json"))["id"].endswith(f"kb-{tag}")
+    said = await asyncio.to_thread(
+        run, "institutions", "add-body", "Again", "--country", "PL", "--id", f"kb-{tag}"
+    )
+    assert said.exit_code == 2 and f"already an awarding body kb-{tag}" in said.output
+    said = await asyncio.to_thread(run, "institutions", "add-centre", "Z", "--country", "pl")
+    assert said.exit_code == 2 and "--country" in said.output and "--name" in said.output
+    said = await asyncio.to_thread(
+        run, "institutions", "add-centre", f"Centrum {tag}", "--country", "PL", "--id", f"c-{tag}"
+    )
+    assert said.exit_code == 0, said.output
+    said = await asyncio.to_thread(
+        run, "institutions", "invite", f"boss-{tag}@test.example", "--centre", f"c-{tag}"
+    )
+    assert said.exit_code == 0 and "(centre_admin)" in said.output, said.output
+    invitation_id = said.output.split("invitation ")[1].split()[0]
+    token = await invitation_token(stack, invitation_id)  # in the invitee's mailbox only
+    assert token not in said.output
+    said = await asyncio.to_thread(
+        run, "institutions", "invite", f"x-{tag}@test.example", "--centre", "nowhere"
+    )
+    assert said.exit_code == 2 and "no centre nowhere" in said.output

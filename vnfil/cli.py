@@ -192,6 +192,22 @@ def operator_add(email: str, name: str) -> None:
 institutions_app = typer.Typer(help="Onboard awarding bodies and validation centres")
 
 
+def _onboarded(go: Any) -> Any:
+    """Run an onboarding step; a taken id or a wrong option ends with exit 2, saying
+    which and what it must be."""
+    from pydantic import ValidationError
+
+    from vnfil.trust.institutions import Taken
+
+    try:
+        return _with_session(go)
+    except Taken as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        _refuse(exc)
+
+
 def _refuse(exc: Any) -> NoReturn:
     """Each wrong option, by name, with what it must be; exit 2."""
     for err in exc.errors():
@@ -210,25 +226,16 @@ def institutions_add_body(
     url: str = typer.Option(None, help="its public https page"),
 ) -> None:
     """An awarding body with its first signing key (a working did:web at once)."""
-    from pydantic import ValidationError
-
     from vnfil.accounts.schemas import AwardingBodyCreate
     from vnfil.credentials.keys import issuer_did
-    from vnfil.trust.institutions import Taken, create_awarding_body
+    from vnfil.trust.institutions import create_awarding_body
 
     async def go(session: Any, settings: Any) -> str:
         data = AwardingBodyCreate(id=body_id, name=name, country=country, url=url)
         row = await create_awarding_body(session, settings.secret_key, data)
         return f"{row.id} {issuer_did(settings.public_base_url, row.id)}"
 
-    try:
-        made = _with_session(go)
-    except Taken as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
-    except ValidationError as exc:
-        _refuse(exc)
-    console.print(f"[green]awarding body[/] {made}")
+    console.print(f"[green]awarding body[/] {_onboarded(go)}")
 
 
 @institutions_app.command("add-centre")
@@ -239,23 +246,14 @@ def institutions_add_centre(
     centre_id: str = typer.Option(None, "--id"),
 ) -> None:
     """A validation centre; its awarding bodies then accredit it."""
-    from pydantic import ValidationError
-
     from vnfil.accounts.schemas import CentreCreate
-    from vnfil.trust.institutions import Taken, create_centre
+    from vnfil.trust.institutions import create_centre
 
     async def go(session: Any, settings: Any) -> str:
         data = CentreCreate(id=centre_id, name=name, country=country, region=region)
         return (await create_centre(session, data)).id
 
-    try:
-        made = _with_session(go)
-    except Taken as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
-    except ValidationError as exc:
-        _refuse(exc)
-    console.print(f"[green]centre[/] {made}")
+    console.print(f"[green]centre[/] {_onboarded(go)}")
 
 
 @institutions_app.command("invite")

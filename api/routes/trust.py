@@ -5,7 +5,7 @@ awarding bodies (DIDs, keys) and centres (accreditations)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
@@ -59,10 +59,13 @@ def _body_of(user: CurrentUser) -> str:
 
 
 async def _update(
-    temporal: TemporalDep, settings: SettingsDep, request: AccreditationRequest
+    temporal: TemporalDep, settings: SettingsDep, user: CurrentUser, **change: Any
 ) -> AccreditationRead:
     """Run the change as a workflow (the change, its event, the webhooks, durably) and
     answer with the accreditation, or with the refusal, by kind."""
+    request = AccreditationRequest(
+        request_id=str(uuid.uuid4()), awarding_body_id=_body_of(user), actor_id=user.id, **change
+    )
     await release_connection()  # no connection held while the workflow runs
     try:
         return await temporal.execute_workflow(
@@ -84,16 +87,7 @@ async def grant_accreditation(
 ) -> AccreditationRead:
     """Your awarding body accredits a centre for one of its standards' codes, and signs
     the accreditation as a verifiable credential (returned as ``credential``)."""
-    return await _update(
-        temporal,
-        settings,
-        AccreditationRequest(
-            request_id=str(uuid.uuid4()),
-            awarding_body_id=_body_of(user),
-            actor_id=user.id,
-            grant=body,
-        ),
-    )
+    return await _update(temporal, settings, user, grant=body)
 
 
 @router.post("/accreditations/{accreditation_id}/status", dependencies=[require_roles(Role.issuer)])
@@ -106,17 +100,7 @@ async def change_accreditation_status(
 ) -> AccreditationRead:
     """Suspend, withdraw (final) or reinstate (a suspended one); cases of the centre for
     the standard cannot open nor be certified while it is not active."""
-    return await _update(
-        temporal,
-        settings,
-        AccreditationRequest(
-            request_id=str(uuid.uuid4()),
-            awarding_body_id=_body_of(user),
-            actor_id=user.id,
-            accreditation_id=accreditation_id,
-            change=body,
-        ),
-    )
+    return await _update(temporal, settings, user, accreditation_id=accreditation_id, change=body)
 
 
 @router.get("/accreditations")
