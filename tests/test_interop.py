@@ -27,6 +27,7 @@ from jsonschema import Draft201909Validator, FormatChecker
 
 from tests.conftest import Stack
 from tests.factories import certified_case, make_world, ok
+from tests.test_verification_cache import same_either_way
 from vnfil.credentials.rdfc import UnsafeDocument, canonical_nquads
 from vnfil.credentials.signing import b58encode, private_key_of
 
@@ -99,6 +100,11 @@ def _node_verify(credentials: list[dict[str, Any]], served: dict[str, Any]) -> l
     return json.loads(done.stdout)
 
 
+def with_undefined_term(doc: dict[str, Any]) -> dict[str, Any]:
+    """The credential with one term no shipped context defines."""
+    return {**doc, "credentialSubject": {**doc["credentialSubject"], "favouriteColour": "blue"}}
+
+
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     if isinstance(value, dict):
         return [p for k, v in value.items() for p in _leaves(v, (*path, k))]
@@ -148,6 +154,11 @@ async def test_an_independent_verifier_accepts_the_workflows_credential_and_refu
     # leaves (well over 80 for the sample standard), so an empty or tiny sample fails.
     paths = _leaves(doc)
     variants = [doc, *(_changed(doc, p) for p in paths)]
+    # vnfil canonicalises with the contexts pruned to the terms a document can reach: the
+    # same graph as with them whole, for the credential and every variant (or the same
+    # refusal), and the variants show both kinds.
+    kinds = {same_either_way(v) for v in variants} | {same_either_way(with_undefined_term(doc))}
+    assert kinds == {"same", "refused"}, kinds
     assert len(paths) > 80, f"only {len(paths)} leaves changed"
     assert len({json.dumps(v, sort_keys=True) for v in variants}) == len(paths) + 1
     assert {p[0] for p in paths} == set(doc)

@@ -150,10 +150,6 @@ async def active_key(session: AsyncSession, secret: str, awarding_body_id: str) 
     return ActiveKey(row=row, private=Ed25519PrivateKey.from_private_bytes(raw))
 
 
-async def key_by_multikey(session: AsyncSession, value: str) -> SigningKey | None:
-    return await session.scalar(select(SigningKey).where(SigningKey.public_multikey == value))
-
-
 class KeyDates(Protocol):
     @property
     def created_at(self) -> datetime: ...

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.models import AwardingBody, Centre
 from vnfil.credentials.document import centre_url
-from vnfil.credentials.keys import issuer_did, issuer_url, key_by_multikey, method_id
+from vnfil.credentials.keys import issuer_did, issuer_url, method_id
 from vnfil.credentials.models import Credential, SigningKey, StatusList
 from vnfil.credentials.verification import (
     MULTIKEY,
@@ -145,19 +145,34 @@ class DatabaseRegistry:
         if not MULTIKEY.fullmatch(multikey):
             return None
         if multikey not in self._keys:
-            row = await key_by_multikey(self.session, multikey)
-            self._keys[multikey] = (
-                None
-                if row is None
-                else KnownKey(row.awarding_body_id, row.created_at, row.retired_at, row.revoked_at)
-            )
+            row = (
+                await self.session.execute(
+                    select(
+                        SigningKey.awarding_body_id,
+                        SigningKey.created_at,
+                        SigningKey.retired_at,
+                        SigningKey.revoked_at,
+                    ).where(SigningKey.public_multikey == multikey)
+                )
+            ).first()
+            self._keys[multikey] = None if row is None else KnownKey(*row)
         return self._keys[multikey]
 
     async def accreditations(
         self, centre_id: str, awarding_body_id: str, code: str, version: int
     ) -> list[KnownAccreditation]:
-        rows = await self.session.scalars(
-            select(Accreditation).where(
+        # The columns the check reads: not the signed credential each row keeps.
+        rows = await self.session.execute(
+            select(
+                Accreditation.valid_from,
+                Accreditation.valid_until,
+                Accreditation.status,
+                Accreditation.status_reason,
+                Accreditation.status_changed_at,
+                Accreditation.qa_reference,
+                Accreditation.min_version,
+                Accreditation.max_version,
+            ).where(
                 Accreditation.centre_id == centre_id,
                 Accreditation.awarding_body_id == awarding_body_id,
                 Accreditation.standard_code == code,
