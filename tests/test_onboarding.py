@@ -162,7 +162,7 @@ async def test_the_operator_onboards_a_body_and_a_centre_that_then_run_a_case(
 
     # The accreditation is a credential the body signed: vnfil and Digital Bazaar's
     # verifier (resolving the body's did:web from vnfil's own document) both accept it,
-    # and refuse it once its scope is changed.
+    # and refuse it once its comment is changed.
     vc = granted["credential"]
     base = stack.settings.public_base_url
     assert vc["type"] == ["VerifiableCredential", "EndorsementCredential"]

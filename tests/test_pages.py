@@ -232,7 +232,9 @@ async def test_the_operator_and_issuer_pages_onboard_and_accredit(stack: Stack) 
         mine = await issuer.get("/app")
         assert "Accredit a centre" in mine.text and f"Centrum {tag}" in mine.text
         assert f"<option>{w.standard.code}</option>" in mine.text
-        assert "active" in mine.text and "Suspend" in mine.text
+        flat = " ".join(mine.text.split())
+        assert f'<td data-label="Standard">{w.standard.code}</td>' in flat
+        assert '<td data-label="Status">active</td>' in flat and "Suspend" in mine.text
     finally:
         await browser.aclose()
         await issuer.aclose()
