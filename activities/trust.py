@@ -43,7 +43,7 @@ class TrustActivities:
                         request_id=inp.request_id,
                     )
                 else:
-                    assert inp.accreditation_id is not None and inp.change is not None
+                    assert inp.accreditation_id and inp.change  # (the request's validator)
                     changed = await change_status(
                         session,
                         accreditation_id=inp.accreditation_id,

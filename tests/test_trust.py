@@ -3,6 +3,7 @@ accredits it for that code, version and moment; the register is public."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -250,3 +251,54 @@ async def test_verification_says_whether_the_centre_was_accredited_on_the_day_of
     assert "Validation centre / Instytucja walidująca" in page.text
     assert "centre accredited / uprawnienie instytucji" in page.text
     assert "the accreditation register" in " ".join(page.text.split())
+
+
+async def test_a_retried_grant_is_one_grant_and_its_workflow_replays(stack: Stack) -> None:
+    """The same Idempotency-Key on a retry: the same accreditation, one event. The
+    ``AccreditationUpdate`` history replays on today's code, and the committed one too."""
+    from temporalio.client import WorkflowHistory
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.worker import Replayer
+
+    from api.routes.trust import request_id_for
+    from tests.test_replay import HISTORIES
+    from vnfil.events.models import Event
+    from workflows.accreditation import AccreditationUpdate
+
+    w = await make_world(stack)
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        centre = Centre(name="Centrum ponowień", country="PL", region="Lubuskie")
+        session.add(centre)
+        await session.flush()
+        bare = centre.id
+    key = {"Idempotency-Key": f"grant-{bare}"}
+    first = ok(
+        await w.http.post(
+            "/accreditations", json=_grant(w, bare), headers={**w.issuer.auth, **key}
+        ),
+        201,
+    )
+    again = ok(
+        await w.http.post(
+            "/accreditations", json=_grant(w, bare), headers={**w.issuer.auth, **key}
+        ),
+        201,
+    )
+    assert again["id"] == first["id"] and again["credential"] == first["credential"]
+    register = ok(await w.http.get("/accreditations", params={"centre_id": bare}))
+    assert [a["id"] for a in register] == [first["id"]]
+    async with stack.sessions() as session:  # type: ignore[operator]
+        granted = list(await session.scalars(select(Event.id).where(Event.subject == first["id"])))
+    assert len(granted) == 1
+
+    me = ok(await w.http.get("/me", headers=w.issuer.auth))
+    wid = "accreditation-" + request_id_for(
+        me["awarding_body_id"], me["id"], "grant", key["Idempotency-Key"]
+    )
+    history = await stack.client.get_workflow_handle(wid).fetch_history()  # type: ignore[attr-defined]
+    replayer = Replayer(workflows=[AccreditationUpdate], data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(history)
+    committed = HISTORIES / "accreditation-v1-grant.json"
+    if os.environ.get("VNFIL_RECORD_HISTORY") == committed.stem:
+        committed.write_text(history.to_json())
+    await replayer.replay_workflow(WorkflowHistory.from_json(wid, committed.read_text()))

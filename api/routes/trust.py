@@ -9,9 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 from temporalio.client import WorkflowFailureError
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from api.cases import IdempotencyKey
 from api.deps import (
     CurrentUser,
     PageDep,
@@ -28,6 +31,7 @@ from vnfil.trust.models import Accreditation
 from vnfil.trust.schemas import (
     AccreditationChange,
     AccreditationCreate,
+    AccreditationEntry,
     AccreditationRead,
     AccreditationRequest,
     RegistryBody,
@@ -40,6 +44,8 @@ from vnfil.trust.service import TrustRefusal
 from workflows.accreditation import AccreditationUpdate
 
 router = APIRouter(tags=["trust"])
+# Request ids made from Idempotency-Keys (uuid5), so a client's retry lands on the first.
+_REQUESTS = uuid.UUID("b3a1f0d2-8c4e-4e59-a0d1-6f2c9e7b5a30")
 _ID = r"^[A-Za-z0-9_-]{1,64}$"
 # Every refusal of the trust rules, by kind; the one place that picks a status.
 _STATUS = {
@@ -52,6 +58,11 @@ _STATUS = {
 }
 
 
+def request_id_for(awarding_body_id: str, user_id: str, what: str, key: str) -> str:
+    """The request (and workflow ``accreditation-<id>``) a client's Idempotency-Key names."""
+    return str(uuid.uuid5(_REQUESTS, f"{awarding_body_id}|{user_id}|{what}|{key}"))
+
+
 def _body_of(user: CurrentUser) -> str:
     if user.awarding_body_id is None:  # require_roles lets only issuers in
         raise HTTPException(status.HTTP_403_FORBIDDEN, "you act for no awarding body")
@@ -59,12 +70,24 @@ def _body_of(user: CurrentUser) -> str:
 
 
 async def _update(
-    temporal: TemporalDep, settings: SettingsDep, user: CurrentUser, **change: Any
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    key: str | None,
+    what: str,
+    **change: Any,
 ) -> AccreditationRead:
     """Run the change as a workflow (the change, its event, the webhooks, durably) and
-    answer with the accreditation, or with the refusal, by kind."""
+    answer with the accreditation, or with the refusal, by kind. With an Idempotency-Key,
+    a client's retry joins (or finds) the first request instead of granting twice."""
+    body_id = _body_of(user)
+    request_id = (
+        str(uuid.uuid5(_REQUESTS, f"{body_id}|{user.id}|{what}|{key}"))
+        if key
+        else str(uuid.uuid4())
+    )
     request = AccreditationRequest(
-        request_id=str(uuid.uuid4()), awarding_body_id=_body_of(user), actor_id=user.id, **change
+        request_id=request_id, awarding_body_id=body_id, actor_id=user.id, **change
     )
     await release_connection()  # no connection held while the workflow runs
     try:
@@ -73,21 +96,30 @@ async def _update(
             request,
             id=f"accreditation-{request.request_id}",
             task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
     except WorkflowFailureError as exc:
         cause = exc.cause.cause if isinstance(exc.cause, ActivityError) else exc.cause
         if isinstance(cause, ApplicationError) and cause.type in set(TrustRefusal):
             raise HTTPException(_STATUS[TrustRefusal(cause.type)], cause.message) from None
-        raise
+        # Not a refusal: the step kept failing (the database away) and nothing was written.
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the accreditation could not be recorded now; nothing was changed, try again",
+        ) from None
 
 
 @router.post("/accreditations", status_code=201, dependencies=[require_roles(Role.issuer)])
 async def grant_accreditation(
-    body: AccreditationCreate, temporal: TemporalDep, settings: SettingsDep, user: CurrentUser
+    body: AccreditationCreate,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
 ) -> AccreditationRead:
     """Your awarding body accredits a centre for one of its standards' codes, and signs
     the accreditation as a verifiable credential (returned as ``credential``)."""
-    return await _update(temporal, settings, user, grant=body)
+    return await _update(temporal, settings, user, key, "grant", grant=body)
 
 
 @router.post("/accreditations/{accreditation_id}/status", dependencies=[require_roles(Role.issuer)])
@@ -97,10 +129,19 @@ async def change_accreditation_status(
     temporal: TemporalDep,
     settings: SettingsDep,
     user: CurrentUser,
+    key: IdempotencyKey = None,
 ) -> AccreditationRead:
     """Suspend, withdraw (final) or reinstate (a suspended one); cases of the centre for
     the standard cannot open nor be certified while it is not active."""
-    return await _update(temporal, settings, user, accreditation_id=accreditation_id, change=body)
+    return await _update(
+        temporal,
+        settings,
+        user,
+        key,
+        f"change:{accreditation_id}",
+        accreditation_id=accreditation_id,
+        change=body,
+    )
 
 
 @router.get("/accreditations")
@@ -110,9 +151,9 @@ async def register(
     centre_id: Annotated[str | None, Query(pattern=_ID)] = None,
     standard_code: Annotated[CodeText | None, Query()] = None,
     awarding_body_id: Annotated[str | None, Query(pattern=_ID)] = None,
-) -> list[AccreditationRead]:
+) -> list[AccreditationEntry]:
     """Public: every accreditation with its status, newest first, filtered as asked."""
-    query = select(Accreditation)
+    query = select(Accreditation).options(defer(Accreditation.credential))
     if centre_id:
         query = query.where(Accreditation.centre_id == centre_id)
     if standard_code:
@@ -124,7 +165,7 @@ async def register(
         .limit(page.limit)
         .offset(page.offset)
     )
-    return [AccreditationRead.model_validate(r) for r in rows]
+    return [AccreditationEntry.model_validate(r) for r in rows]
 
 
 @router.get("/accreditations/{accreditation_id}")

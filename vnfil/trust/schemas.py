@@ -17,9 +17,9 @@ from pydantic import (
 
 from vnfil.platform.db import as_utc
 from vnfil.platform.text import Id, NonBlankLine, Reason, printable_text
-from vnfil.standards.schemas import INT_MAX
+from vnfil.standards.schemas import INT_MAX, StandardCodeText
 
-StandardCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,99}$")]
+StandardCode = StandardCodeText
 AccreditationStatus = Literal["active", "suspended", "withdrawn"]
 
 
@@ -66,8 +66,17 @@ class AccreditationRequest(BaseModel):
     accreditation_id: str | None = None
     change: AccreditationChange | None = None
 
+    @model_validator(mode="after")
+    def _one_kind(self) -> AccreditationRequest:
+        if (self.grant is None) == (self.change is None or self.accreditation_id is None):
+            raise ValueError("a request is a grant, or a change of one accreditation")
+        return self
 
-class AccreditationRead(BaseModel):
+
+class AccreditationEntry(BaseModel):
+    """An accreditation as the register lists it: the signed credential is one request
+    away (``GET /accreditations/{id}``), not in every page of the list."""
+
     model_config = ConfigDict(from_attributes=True)
     id: str
     awarding_body_id: str
@@ -84,14 +93,17 @@ class AccreditationRead(BaseModel):
     status_reason: str | None
     status_changed_at: datetime | None
     created_at: datetime | None = None
-    # Signed by the awarding body (an OB 3.0 EndorsementCredential); none for a grant
-    # made before accreditations were signed.
-    credential: dict[str, Any] | None = None
 
     @field_validator("valid_from", "valid_until", "status_changed_at", "created_at")
     @classmethod
     def _utc(cls, at: datetime | None) -> datetime | None:
         return None if at is None else as_utc(at)  # SQLite hands back naive times
+
+
+class AccreditationRead(AccreditationEntry):
+    # Signed by the awarding body (an OB 3.0 EndorsementCredential); none for a grant
+    # made before accreditations were signed.
+    credential: dict[str, Any] | None = None
 
 
 # --- the public registry -----------------------------------------------------------
@@ -131,4 +143,4 @@ class RegistryCentre(BaseModel):
     country: str
     region: str | None
     web_page: str | None
-    accreditations: list[AccreditationRead]
+    accreditations: list[AccreditationEntry]
