@@ -331,11 +331,15 @@ class CaseActivities:
             row = await session.get(Credential, inp.credential_id)
             if row is None or "proof" not in row.document:
                 case = await session.get(Case, inp.case_id)
+                if case is None:  # every case's row is written before its workflow starts
+                    raise ApplicationError(
+                        f"no case {inp.case_id}", type=Refusal.wrong_stage.value, non_retryable=True
+                    )
                 std = inp.standard.document
                 try:
                     await accreditation_for(
                         session,
-                        centre_id=case.centre_id if case else "",
+                        centre_id=case.centre_id,
                         awarding_body_id=inp.standard.issuer.id,
                         code=std.code,
                         version=std.version,
@@ -358,7 +362,7 @@ class CaseActivities:
                 now = utcnow()
                 status_list, index = await allocate(session, key, base, now)
                 issuer = issuer_did(base, inp.standard.issuer.id)
-                centre = await session.get(Centre, case.centre_id) if case else None
+                centre = await session.get(Centre, case.centre_id)
                 document = sign(
                     build_credential(
                         inp,

@@ -17,8 +17,9 @@ ALLOWED = {
     "workflows": {"vnfil", "activities"},
     "api": {"vnfil", "workflows", "activities"},
 }
-# The worker process builds everything it runs: workflows and their activities.
-COMPOSITION_ROOTS = {"activities.worker"}
+# The worker process builds everything it runs: workflows and their activities; the
+# ``vnfil`` command is a process too, and starts the mailer's workflow for an invitation.
+COMPOSITION_ROOTS = {"activities.worker", "vnfil.cli"}
 # The domain folders of ``vnfil`` and which others each may import (besides itself).
 DOMAINS = {
     "platform": set(),

@@ -129,3 +129,41 @@ async def test_an_invitation_is_emailed_with_a_link_that_works(mailed) -> None:
     assert row is not None and row.sent_at is not None and row.case_id is None
     # Once sent, the outbox keeps no usable link: the sealed text is gone, the body redacted.
     assert row.sealed_body is None and link.group(1) not in row.body
+
+
+async def test_an_invitation_made_at_the_shell_is_emailed_too(mailed) -> None:
+    """``vnfil institutions invite`` hands its message to the mailer as the API does."""
+    import uuid
+
+    from typer.testing import CliRunner
+
+    from tests.factories import operator
+    from vnfil.cli import app as cli
+    from vnfil.platform.settings import get_settings
+
+    stack, inbox = mailed
+    w = await make_world(stack)
+    await operator(stack)
+    env = {k: str(v) for k, v in stack.settings.as_env().items()} | {"COLUMNS": "200"}
+    env |= {
+        "VNFIL_SMTP_HOST": stack.settings.smtp_host or "",
+        "VNFIL_SMTP_PORT": str(stack.settings.smtp_port),
+        "VNFIL_SMTP_FROM": stack.settings.smtp_from,
+    }
+    address = f"admin-{uuid.uuid4().hex[:8]}@test.example"
+
+    def run() -> object:
+        get_settings.cache_clear()
+        try:
+            return CliRunner().invoke(
+                cli, ["institutions", "invite", address, "--centre", w.centre_id], env=env
+            )
+        finally:
+            get_settings.cache_clear()
+
+    said = await asyncio.to_thread(run)
+    assert said.exit_code == 0 and "(centre_admin)" in said.output, said.output  # type: ignore[attr-defined]
+    assert "waits in the outbox" not in said.output  # type: ignore[attr-defined]
+    await inbox.wait(1)
+    [(to, raw)] = [(t, r) for t, r in inbox.messages if address in t]
+    assert "/invitations/inv_" in raw.decode()

@@ -192,6 +192,7 @@ async def test_the_operator_onboards_a_body_and_a_centre_that_then_run_a_case(
     assert [(a["standard_code"], a["status"]) for a in listed["accreditations"]] == [
         (f"dc-{tag}", "active")
     ]
+    assert "credential" not in listed["accreditations"][0]  # one request away, not in lists
     assert ok(await http.get(f"/accreditations/{granted['id']}"))["credential"] == vc
     suspended = ok(
         await http.post(

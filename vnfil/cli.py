@@ -196,11 +196,15 @@ def _onboarded(go: Any) -> Any:
     """Run an onboarding step; a taken id or a wrong option ends with exit 2, saying
     which and what it must be."""
     from pydantic import ValidationError
+    from sqlalchemy.exc import IntegrityError
 
     from vnfil.trust.institutions import Taken
 
     try:
         return _with_session(go)
+    except IntegrityError as exc:  # the same id, made by someone else at the same moment
+        console.print("[red]that id was taken meanwhile: choose another[/]")
+        raise typer.Exit(2) from exc
     except Taken as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
@@ -264,12 +268,16 @@ def institutions_invite(
     by: str = typer.Option(None, help="the inviting operator's e-mail (default: the first)"),
 ) -> None:
     """Invite an institution's first administrator. The link goes to the address through
-    the outbox (e-mailed when SMTP is set); it is never printed here."""
+    the outbox, e-mailed when SMTP is set (as an invitation made through the API); it is
+    never printed here."""
     from sqlalchemy import select
+    from temporalio.service import RPCError
 
     from vnfil.accounts.models import User
     from vnfil.accounts.schemas import FirstAdminInvitation, Role
-    from vnfil.accounts.service import invite
+    from vnfil.accounts.service import invitation_message_id, invite
+    from vnfil.platform.temporal import connect
+    from workflows.clients import start_message
 
     if (centre is None) == (body is None):
         console.print("[red]name one of --centre and --body[/]")
@@ -298,6 +306,20 @@ def institutions_invite(
     except (LookupError, ValueError) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
+    settings = get_settings()
+    if settings.smtp_host:  # the committed invitation's message, to the mailer
+
+        async def mail() -> None:
+            await start_message(
+                await connect(settings), settings, invitation_message_id(made.split()[0])
+            )
+
+        try:
+            asyncio.run(mail())
+        except (RPCError, RuntimeError) as exc:
+            console.print(
+                f"[yellow]not handed to the mailer now ({exc}); it waits in the outbox[/]"
+            )
     console.print(f"[green]invitation[/] {made}: the link is in {email}'s outbox")
 
 
@@ -632,6 +654,12 @@ def demo(
             raise CliError(f"the issued credential does not verify: {check}")
         console.print("5. verified: " + ", ".join(c["name"] for c in check["checks"]))
         centre = a.call("registry", "GET", f"/centres/{d['centre_id']}", None)
+        signatures = {  # each accreditation's credential, as its awarding body signed it
+            e["id"]: a.call("accreditation", "GET", f"/accreditations/{e['id']}", None)[
+                "credential"
+            ]
+            for e in centre["accreditations"]
+        }
         bodies = a.call("registry", "GET", "/registry/awarding-bodies?limit=500", None)
         [body] = [b for b in bodies if b["id"] == cred["awarding_body_id"]]
         did = cred["document"]["issuer"]["id"]
@@ -657,7 +685,7 @@ def demo(
         f"centre {centre['name']} ({centre['region']}, {centre['country']}): {centre['url']}"
     )
     for entry in centre["accreditations"]:
-        signed = "signed by the body" if entry["credential"] else "unsigned"
+        signed = "signed by the body" if signatures.get(entry["id"]) else "unsigned"
         console.print(
             f"  accredited for {entry['standard_code']} ({entry['status']}, "
             f"{entry['valid_from'][:10]} – {entry['valid_until'][:10]}, "

@@ -15,7 +15,7 @@ from vnfil.cases.schemas import CaseStatus
 from vnfil.events.schemas import DeliveryInput
 from vnfil.platform.settings import Settings
 from workflows.case import ValidationCase
-from workflows.delivery import EventDelivery
+from workflows.delivery import EventDelivery, MessageDelivery
 
 StartDelivery = Callable[[Client, Settings, str, str], Awaitable[bool]]
 QueryCase = Callable[[Client, str], Awaitable[CaseStatus]]
@@ -41,6 +41,18 @@ async def start_delivery(
     except WorkflowAlreadyStartedError:
         return False
     return True
+
+
+async def start_message(client: Client, settings: Settings, notification_id: str) -> None:
+    """Hand an outbox message (an invitation's) to the mailer; its id de-duplicates. Only
+    with SMTP configured: without it the outbox is where people read their messages."""
+    if settings.smtp_host:
+        await client.start_workflow(
+            MessageDelivery.run,
+            notification_id,
+            id=f"message-{notification_id}",
+            task_queue=settings.task_queue,
+        )
 
 
 async def query_case(client: Client, workflow_id: str) -> CaseStatus:

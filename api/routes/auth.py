@@ -59,7 +59,7 @@ from vnfil.accounts.service import (
     sign_in,
 )
 from vnfil.platform.settings import Settings
-from workflows.delivery import MessageDelivery
+from workflows.clients import start_message
 
 router = APIRouter(tags=["accounts"])
 log = logging.getLogger("vnfil.api")
@@ -304,14 +304,10 @@ async def _invited(
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     await session.commit()  # the invitation and its message, together
-    if settings.smtp_host:
-        key = invitation_message_id(row.id)
-        try:
-            await temporal.start_workflow(
-                MessageDelivery.run, key, id=f"message-{key}", task_queue=settings.task_queue
-            )
-        except RPCError as exc:  # the message waits in the outbox; say so, do not fail
-            log.warning("invitation %s not handed to the mailer: %s", row.id, exc)
+    try:
+        await start_message(temporal, settings, invitation_message_id(row.id))
+    except RPCError as exc:  # the message waits in the outbox; say so, do not fail
+        log.warning("invitation %s not handed to the mailer: %s", row.id, exc)
     return InvitationRead.model_validate(row)
 
 

@@ -48,7 +48,7 @@ from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence.models import Evidence
-from vnfil.platform.db import utcnow
+from vnfil.platform.db import add_years, utcnow
 from vnfil.platform.i18n import pick_language, translator
 from vnfil.platform.rendering import environment
 from vnfil.standards.models import Standard, StandardCode
@@ -242,7 +242,7 @@ async def dashboard(
         )
         now = utcnow().replace(microsecond=0)
         ctx["grant_from"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        ctx["grant_until"] = now.replace(year=now.year + 3).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ctx["grant_until"] = add_years(now, 3).strftime("%Y-%m-%dT%H:%M:%SZ")
         return _render(request, "issuer", user, **ctx)
     q = visible_cases(user, stage=stage, status_=state, overdue=overdue)
     cases = list(await session.scalars(q.order_by(Case.created_at.desc()).limit(200)))

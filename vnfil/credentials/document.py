@@ -23,6 +23,7 @@ from importlib.resources import files
 from typing import Any
 
 from vnfil.credentials.schemas import CredentialInput
+from vnfil.platform.db import add_years
 from vnfil.standards.schemas import SupervisionLevel
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -65,13 +66,6 @@ def shipped_context(url: str) -> dict[str, Any] | None:
 
 def timestamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _add_years(at: datetime, years: int) -> datetime:
-    try:
-        return at.replace(year=at.year + years)
-    except ValueError:  # 29 February
-        return at.replace(year=at.year + years, day=28)
 
 
 def _number(x: float | None) -> float | int | None:
@@ -272,7 +266,7 @@ def build_credential(
         ],
     }
     if std.validity_years:
-        document["validUntil"] = timestamp(_add_years(inp.issued_at, std.validity_years))
+        document["validUntil"] = timestamp(add_years(inp.issued_at, std.validity_years))
     if status is not None:
         document["credentialStatus"] = status
     return document

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from vnfil.credentials.document import VC_CONTEXT, shipped_context
+from vnfil.credentials.document import VC_CONTEXT, centre_url, shipped_context
 from vnfil.credentials.keys import body_of_issuer, key_valid_at
 from vnfil.credentials.schemas import Check, VerificationResult
 from vnfil.credentials.signing import MAX_PROOFS, ProofError, proofs_of
 from vnfil.credentials.signing import verify as verify_proof
 from vnfil.credentials.status import bit, decode
+from vnfil.standards.schemas import CODE_PATTERN
 
 # The shapes of what a verifier looks up: vnfil's ids (uuids, hex) and Ed25519 Multikeys.
 VNFIL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -270,7 +271,7 @@ def _expiry(doc: dict[str, Any], now: datetime) -> Check:
     return Check(name="expiry", ok=True, detail=f"valid until {until}" if until else "no expiry")
 
 
-_HUMAN_CODE = re.compile(r"([a-z0-9][a-z0-9-]{1,99})@([0-9]{1,10})")
+_HUMAN_CODE = re.compile(rf"({CODE_PATTERN})@([0-9]{{1,10}})")
 
 
 async def _accreditation(doc: dict[str, Any], registry: TrustRegistry) -> Check:
@@ -290,7 +291,7 @@ async def _accreditation(doc: dict[str, Any], registry: TrustRegistry) -> Check:
             ok=True,
             detail="no validation centre named (issued before vnfil recorded accreditations)",
         )
-    prefix = f"{registry.base_url}/centres/"
+    prefix = centre_url(registry.base_url, "")
     source_id = source.get("id") if isinstance(source, dict) else source
     centre_id = source_id.removeprefix(prefix) if isinstance(source_id, str) else ""
     if (

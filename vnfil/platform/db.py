@@ -29,6 +29,14 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+def add_years(at: datetime, years: int) -> datetime:
+    """The same day ``years`` later; 29 February becomes the 28th in a common year."""
+    try:
+        return at.replace(year=at.year + years)
+    except ValueError:
+        return at.replace(year=at.year + years, day=28)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -101,11 +101,16 @@ ECTS_MAX = 1000
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$")]
 
 
+# A standard's code: lower-case letters, digits and hyphens (what its awarding body owns).
+CODE_PATTERN = r"[a-z0-9][a-z0-9-]{1,99}"
+StandardCodeText = Annotated[str, StringConstraints(pattern=f"^{CODE_PATTERN}$")]
+
+
 class StandardDocument(BaseModel):
     """A standard version as published by its awarding body (see docs/standards.md)."""
 
     model_config = ConfigDict(extra="forbid")
-    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,99}$")]
+    code: StandardCodeText
     version: int = Field(ge=1, le=INT_MAX)
     title: Annotated[
         str,

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from vnfil.accounts.models import AwardingBody, Centre
 from vnfil.credentials.document import centre_url
@@ -25,7 +26,7 @@ from vnfil.platform.db import as_utc
 from vnfil.standards.models import StandardCode
 from vnfil.trust.models import Accreditation
 from vnfil.trust.schemas import (
-    AccreditationRead,
+    AccreditationEntry,
     KeyState,
     RegistryBody,
     RegistryCentre,
@@ -107,13 +108,14 @@ async def centres(
     if country is not None:
         query = query.where(Centre.country == country)
     rows = list(await session.scalars(query.limit(limit).offset(offset)))
-    held: dict[str, list[AccreditationRead]] = defaultdict(list)
+    held: dict[str, list[AccreditationEntry]] = defaultdict(list)
     for a in await session.scalars(
         select(Accreditation)
+        .options(defer(Accreditation.credential))
         .where(Accreditation.centre_id.in_([c.id for c in rows]))
         .order_by(Accreditation.standard_code, Accreditation.valid_from.desc())
     ):
-        held[a.centre_id].append(AccreditationRead.model_validate(a))
+        held[a.centre_id].append(AccreditationEntry.model_validate(a))
     return [
         RegistryCentre(
             id=c.id,

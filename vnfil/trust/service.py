@@ -23,7 +23,7 @@ from vnfil.events.service import event_id, record_event
 from vnfil.platform.db import as_utc, new_uuid, utcnow
 from vnfil.standards.models import StandardCode
 from vnfil.trust.models import Accreditation
-from vnfil.trust.schemas import AccreditationChange, AccreditationCreate, AccreditationRead
+from vnfil.trust.schemas import AccreditationChange, AccreditationCreate, AccreditationEntry
 
 
 class NotAccredited(LookupError):
@@ -118,7 +118,7 @@ async def _event(session: AsyncSession, subject: str, discriminator: str) -> Eve
 
 
 def _payload(row: Accreditation) -> dict[str, Any]:
-    return AccreditationRead.model_validate(row).model_dump(mode="json", exclude={"credential"})
+    return AccreditationEntry.model_validate(row).model_dump(mode="json")
 
 
 async def grant(
