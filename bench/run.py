@@ -5,12 +5,13 @@
     no-op activities) on the same Temporal server: the ratio is what vnfil's own work costs.
 (b) evidence upload MB/s through the API ÷ a direct minio put_object to the same S3, and
     the API process's RSS growth while one large file streams.
-(c) credentials issued and verified per second ÷ the same work by Digital Bazaar's
+(c) credentials issued and verified per second ÷ the signing and signature check by Digital Bazaar's
     JavaScript (Node, tests/js), and ÷ one raw Ed25519 sign + verify (bench/credentials.py).
 (d) the public verification page, ``POST /verify`` and ``/health`` at 100 requests a second
     each for 10 s against one API process (open loop): p50, p99 and failures. ``POST
     /verify`` twice: with a distinct credential in every request (signed here with the
-    awarding body's key, so nothing is cached), and with one credential repeated.
+    awarding body's key, so no signature check is answered from the cache; the contexts
+    pruned for their shape are made once), and with one credential repeated.
 
 Everything runs on real servers started here (Temporal dev server, SeaweedFS, SQLite),
 the API and the worker as separate processes, as in `make dev`.
@@ -380,7 +381,8 @@ async def distinct_credentials(
     """``count`` credentials like ``credential`` (one the stack issued), each with an id of
     its own and signed anew at its own time by the same awarding body's key, read from the
     database as the worker reads it: the same shape, status list, centre and issuer, but
-    content no verifier has seen, so no cache answers for their signatures."""
+    content no verifier has seen, so no cache answers for their signatures (the shared
+    status list's is checked once, as in production)."""
     engine = make_engine(settings)
     try:
         async with make_session_factory(engine)() as session:
