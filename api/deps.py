@@ -24,6 +24,7 @@ from vnfil.accounts.service import (
     user_by_token,
 )
 from vnfil.cases.models import Case, CaseAssignment
+from vnfil.credentials.verification import SignatureChecker
 from vnfil.evidence.store import EvidenceStore
 from vnfil.platform.db import utcnow
 from vnfil.platform.settings import Settings
@@ -80,11 +81,16 @@ def get_throttle(request: Request) -> LoginThrottle:
     return request.app.state.throttle
 
 
+def get_signatures(request: Request) -> SignatureChecker:
+    return request.app.state.signatures
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 StoreDep = Annotated[EvidenceStore, Depends(get_store)]
+SignaturesDep = Annotated[SignatureChecker, Depends(get_signatures)]
 
 _bearer = HTTPBearer(auto_error=False)
 SESSION_COOKIE = "vnfil_session"

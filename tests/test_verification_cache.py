@@ -199,3 +199,59 @@ async def test_a_status_list_is_read_anew_when_its_content_changes() -> None:
         assert not (await status_of(revoked)).ok
         check = await status_of(forged)
         assert not check.ok and "status list unusable" in check.detail
+
+
+def _signed_credential(private: Ed25519PrivateKey, key: ActiveKey, now: datetime) -> dict[str, Any]:
+    return sign(
+        {
+            "@context": [VC_CONTEXT],
+            "id": f"urn:uuid:{uuid.uuid4()}",
+            "type": ["VerifiableCredential"],
+            "issuer": issuer_did(BASE, key.row.awarding_body_id),
+            "validFrom": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "credentialSubject": {"id": f"urn:uuid:{uuid.uuid4()}"},
+        },
+        private,
+        key.method(BASE),
+        now,
+    )
+
+
+async def test_signatures_checked_in_worker_processes_answer_as_in_a_thread() -> None:
+    """The API checks proofs in a process pool: the same verdicts, named alike, and a
+    worker that dies (killed, out of memory) is replaced, not a broken verifier."""
+    private = Ed25519PrivateKey.generate()
+    now = datetime.now(UTC)
+    body = str(uuid.uuid4())
+    row = SigningKey(
+        id=str(uuid.uuid4()),
+        awarding_body_id=body,
+        public_multikey=multikey(private.public_key()),
+        created_at=now - timedelta(days=1),
+    )
+    key = ActiveKey(row=row, private=private)
+    registry = MemoryRegistry(
+        BASE, {row.public_multikey: KnownKey(body, row.created_at, None, None)}, []
+    )
+    in_processes = verification.SignatureChecker(1)
+    try:
+        good = _signed_credential(private, key, now)
+        tampered = {**_signed_credential(private, key, now), "validFrom": "2020-01-01T00:00:00Z"}
+        for doc in (good, tampered):
+            ours = await verify_credential(doc, registry, now, in_processes)
+            verification._SIGNATURES._items.clear()
+            threads = await verify_credential(doc, registry, now)
+            assert ours == threads
+        assert ours.failed == "signature" and "does not match" in ours.checks[1].detail, ours
+        assert (await verify_credential(good, registry, now, in_processes)).verified
+
+        pool = in_processes._pool
+        assert pool is not None
+        for process in list(pool._processes.values()):
+            process.kill()
+            process.join()
+        again = _signed_credential(private, key, now)
+        assert (await verify_credential(again, registry, now, in_processes)).verified
+        assert in_processes._pool is not pool  # a new pool took over
+    finally:
+        in_processes.close()

@@ -13,6 +13,7 @@ from api.deps import (
     Principal,
     SessionDep,
     SettingsDep,
+    SignaturesDep,
     TemporalDep,
     can_see_case,
     release_connection,
@@ -95,12 +96,18 @@ async def get_credential(
 
 @router.get("/{credential_id}/verification", response_class=HTMLResponse)
 async def verification_page(
-    credential_id: PathId, session: SessionDep, settings: SettingsDep, request: Request
+    credential_id: PathId,
+    session: SessionDep,
+    settings: SettingsDep,
+    signatures: SignaturesDep,
+    request: Request,
 ) -> Response:
     """Public: anyone holding the link (or the certificate's QR code) sees if it is valid."""
     cred = await _credential(session, credential_id)
     result = await verify_credential(
-        cred.document, DatabaseRegistry(session, settings.public_base_url)
+        cred.document,
+        DatabaseRegistry(session, settings.public_base_url),
+        checker=signatures,
     )
     if "application/json" in request.headers.get("accept", ""):
         return Response(result.model_dump_json(), media_type="application/json")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from api.deps import PathId, SessionDep, SettingsDep, read_capped
+from api.deps import PathId, SessionDep, SettingsDep, SignaturesDep, read_capped
 from vnfil.accounts.models import AwardingBody
 from vnfil.credentials.document import OB_CONTEXT, VC_CONTEXT
 from vnfil.credentials.keys import did_document, issuer_did
@@ -24,7 +24,7 @@ MAX_CREDENTIAL_BYTES = 1024 * 1024
     responses={413: {"description": "the body is over 1 MiB (read no further than that)"}},
 )
 async def verify(
-    request: Request, session: SessionDep, settings: SettingsDep
+    request: Request, session: SessionDep, settings: SettingsDep, signatures: SignaturesDep
 ) -> VerificationResult:
     """Any credential JSON in the body; the answer names each check and the first that failed.
 
@@ -32,7 +32,8 @@ async def verify(
     deep) or not a credential is answered 200 with ``failed: "malformed"``.
     """
     raw = await read_capped(request, MAX_CREDENTIAL_BYTES, "a credential")
-    return await verify_json(raw, DatabaseRegistry(session, settings.public_base_url))
+    registry = DatabaseRegistry(session, settings.public_base_url)
+    return await verify_json(raw, registry, checker=signatures)
 
 
 @router.get("/status/{list_id}")

@@ -12,8 +12,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
+import multiprocessing
 import re
 from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -35,6 +39,7 @@ _STATUS_INDEX = re.compile(r"[0-9]{1,15}")
 MAX_DEPTH = 64  # a credential nests about 6 deep; deeper only exhausts the stack
 MAX_STATUS_ENTRIES = 8
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class MalformedInput(ValueError):
@@ -328,7 +333,7 @@ async def _accreditation(doc: dict[str, Any], registry: TrustRegistry) -> Check:
     return Check(name="accreditation", ok=True, detail=detail)
 
 
-async def _status(doc: dict[str, Any], registry: TrustRegistry) -> Check:
+async def _status(doc: dict[str, Any], registry: TrustRegistry, checker: SignatureChecker) -> Check:
     entries = doc.get("credentialStatus")
     if entries is None:
         return Check(name="status", ok=True, detail="no status entry: it cannot be revoked")
@@ -340,7 +345,7 @@ async def _status(doc: dict[str, Any], registry: TrustRegistry) -> Check:
         if listed is None:
             return Check(name="status", ok=False, detail=f"status list {url} is not known here")
         try:
-            bits = await _trusted_bits(listed, _issuer_id(doc), registry)
+            bits = await _trusted_bits(listed, _issuer_id(doc), registry, checker)
             revoked = bit(bits, int(st["statusListIndex"]))  # its shape checked as malformed
         except (ProofError, ValueError, KeyError, IndexError, TypeError) as exc:
             return Check(name="status", ok=False, detail=f"status list unusable: {exc}")
@@ -387,7 +392,9 @@ _SIGNATURES: _ByContent[Check] = _ByContent(4096)
 _STATUS_BITS: _ByContent[bytes] = _ByContent(64)
 
 
-async def _trusted_bits(listed: dict[str, Any], issuer: str, registry: TrustRegistry) -> bytes:
+async def _trusted_bits(
+    listed: dict[str, Any], issuer: str, registry: TrustRegistry, checker: SignatureChecker
+) -> bytes:
     """The list's bits once its issuer and proof hold. Its signature and bits are not
     worked out again while its content stays the same: many credentials share one list."""
     base = registry.base_url
@@ -395,7 +402,7 @@ async def _trusted_bits(listed: dict[str, Any], issuer: str, registry: TrustRegi
     if not same or not (await _issuer(listed, registry)).ok:
         raise ProofError("the status list is not signed by the credential's issuer")
     digest = _digest(listed)
-    signature = await _signature(listed, digest)
+    signature = await _signature(listed, checker, digest)
     if not signature.ok:
         raise ProofError(signature.detail)
     bits = _STATUS_BITS.get(digest)
@@ -412,16 +419,76 @@ def _proofs_match(doc: dict[str, Any]) -> Check:
         return Check(name="signature", ok=False, detail=str(exc))
 
 
-async def _signature(doc: dict[str, Any], digest: bytes | None = None) -> Check:
+def _proofs_verdict(doc: dict[str, Any]) -> tuple[bool, str]:
+    """:func:`_proofs_match` as plain values, to cross from a worker process."""
+    check = _proofs_match(doc)
+    return check.ok, check.detail
+
+
+class SignatureChecker:
+    """Where proofs are checked: a worker thread (``processes=0``; what a one-off check,
+    the CLI or a test needs) or a pool of worker processes started on first use (the
+    API's). Parsing JSON-LD holds Python's lock for most of a check's 2 ms, so in a
+    thread a stream of checks delays every other request of the process; in processes
+    they run beside it, on other cores, and a document that crashed the parser would
+    take down a worker, not the API. A worker that died is replaced and its check tried
+    once more; a second death fails the check, named as such."""
+
+    def __init__(self, processes: int = 0) -> None:
+        self.processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn: a fork of a process running threads (asyncio, database drivers)
+            # may inherit a lock held at that instant.
+            self._pool = ProcessPoolExecutor(
+                self.processes, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool
+
+    async def check(self, doc: dict[str, Any]) -> Check | None:
+        """The signature check, or None when it could not be completed."""
+        if not self.processes:
+            return await asyncio.to_thread(_proofs_match, doc)
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            pool = self._executor()
+            try:
+                ok, detail = await loop.run_in_executor(pool, _proofs_verdict, doc)
+                return Check(name="signature", ok=ok, detail=detail)
+            except BrokenProcessPool:
+                if self._pool is pool:
+                    self._pool = None
+                    pool.shutdown(wait=False, cancel_futures=True)
+                log.warning("a signature-checking process died (attempt %d)", attempt)
+        return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+IN_THREADS = SignatureChecker(0)
+
+
+async def _signature(
+    doc: dict[str, Any], checker: SignatureChecker, digest: bytes | None = None
+) -> Check:
     """Whether every proof matches. The answer depends on the content alone (no key's
     standing, no time), so a document checked before (a credential's public page, looked
-    at again and again) is not canonicalised and verified anew. The check itself runs in
-    a worker thread: RDFC-1.0 (pyoxigraph) releases the GIL, so other requests are
-    served meanwhile, and several checks use several cores."""
+    at again and again) is not canonicalised and verified anew; a check that did not
+    complete is not kept."""
     digest = digest or _digest(doc)
     known = _SIGNATURES.get(digest)
     if known is None:
-        known = _SIGNATURES.put(digest, await asyncio.to_thread(_proofs_match, doc))
+        checked = await checker.check(doc)
+        if checked is None:
+            return Check(
+                name="signature", ok=False, detail="the signature check did not complete; retry"
+            )
+        known = _SIGNATURES.put(digest, checked)
     return known
 
 
@@ -432,7 +499,10 @@ def _refused(why: str) -> VerificationResult:
 
 
 async def verify_json(
-    raw: bytes, registry: TrustRegistry, now: datetime | None = None
+    raw: bytes,
+    registry: TrustRegistry,
+    now: datetime | None = None,
+    checker: SignatureChecker = IN_THREADS,
 ) -> VerificationResult:
     """Verify a credential as sent (``POST /verify``, ``vnfil verify``): bytes that are
     not strict JSON are refused as malformed, like a document that is not a credential."""
@@ -440,21 +510,24 @@ async def verify_json(
         doc = parse_credential(raw)
     except MalformedInput as exc:
         return _refused(str(exc))
-    return await verify_credential(doc, registry, now)
+    return await verify_credential(doc, registry, now, checker)
 
 
 async def verify_credential(
-    doc: Any, registry: TrustRegistry, now: datetime | None = None
+    doc: Any,
+    registry: TrustRegistry,
+    now: datetime | None = None,
+    checker: SignatureChecker = IN_THREADS,
 ) -> VerificationResult:
     now = now or datetime.now(UTC)
     why = _malformed(doc)
     if why is not None:
         return _refused(why)
     checks = [Check(name="malformed", ok=True, detail="a well-formed VC 2.0 credential")]
-    checks.append(await _signature(doc))
+    checks.append(await _signature(doc, checker))
     checks.append(await _issuer(doc, registry))
     checks.append(_expiry(doc, now))
-    checks.append(await _status(doc, registry))
+    checks.append(await _status(doc, registry, checker))
     checks.append(await _accreditation(doc, registry))
     failed = next((c.name for c in checks if not c.ok), None)
     return VerificationResult(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_S3_SECRET = "vnfil-dev-secret"
@@ -99,6 +99,10 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Signature checks (RDFC-1.0 canonicalisation holds Python's lock for about 2 ms a
+    # credential) run in this many processes beside each API process, so a burst of
+    # verifications does not stall every other request; 0 checks them in threads.
+    signature_processes: int = Field(default=1, ge=0, le=64)
     public_base_url: str = "http://127.0.0.1:8000"
 
     @field_validator("public_base_url")
