@@ -144,6 +144,26 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         await expect(cand.locator("ul.evidence li")).to_have_count(2, timeout=20_000)
         await _shot(cand, "candidate-portfolio")
 
+        # Files that cannot go in say why, in words, and the message stays: one the
+        # browser refuses before sending (its kind), one the server refuses (its type).
+        await expect(cand.get_by_text("Allowed: PDF, PNG, JPG")).to_be_visible()
+        await cand.get_by_label("Drop files here or choose them").set_input_files(
+            [
+                {"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"},
+                {"name": "cv.pdf", "mimeType": "application/x-msdownload", "buffer": PDF},
+            ]
+        )
+        await cand.get_by_role("button", name="Upload", exact=True).click()
+        refusals = cand.locator("ul.progress [role=alert]")
+        await expect(refusals).to_have_count(2, timeout=20_000)
+        await cand.wait_for_timeout(5_000)
+        await expect(refusals.nth(0)).to_contain_text(
+            "setup.exe: this kind of file is not accepted. Allowed: PDF"
+        )
+        await expect(refusals.nth(1)).to_contain_text("cv.pdf: this kind of file is not accepted")
+        await expect(cand.locator("ul.evidence li")).to_have_count(2)  # not reloaded away
+        await _shot(cand, "candidate-upload-refused")
+
         # The centre assigns the panel; the candidate submits.
         admin = await _page_as(browser, live, emails["admin"])
         await admin.goto(case_url)
@@ -153,34 +173,86 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         await _act(admin, admin.get_by_role("button", name="Assign"))
         await expect(admin.get_by_role("button", name="Assign")).to_have_count(0)
         await cand.reload()
+        asked: list[str] = []
+        cand.on("dialog", lambda d: (asked.append(d.message), asyncio.ensure_future(d.accept())))
         await _act(cand, cand.get_by_role("button", name="Submit the portfolio"))
         await expect(cand.locator("#case-stage")).to_have_text("Assessment")
+        assert asked == ["Submit the portfolio? You cannot add or remove evidence afterwards."]
 
         # Identity, then each assessor decides outcome by outcome.
         sup = await _page_as(browser, live, emails["supervisor"])
         await sup.goto(case_url)
         await _act(sup, sup.get_by_role("button", name="Record"))
         await expect(sup.get_by_role("button", name="Record")).to_have_count(0)
+        # The second assessor finds the first outcome not achieved: the chair resolves it,
+        # seeing what each assessor decided and why.
+        panel = []
         for i, email in enumerate(a_emails):
             page = await _page_as(browser, live, email)
+            panel.append(page)
             await page.goto(case_url)
             await expect(page.locator("img.preview")).to_have_count(1)
-            for box in await page.get_by_label("Achieved").all():
-                await box.check()
-            for text in await page.get_by_label("Rationale").all():
-                await text.fill("The portfolio shows it, confirmed at interview.")
+            for n, choice in enumerate(await page.get_by_label("Achieved", exact=True).all()):
+                if i == 1 and n == 0:
+                    await page.get_by_label("Not achieved", exact=True).first.check()
+                else:
+                    await choice.check()
+            for n, text in enumerate(await page.get_by_label("Rationale").all()):
+                await text.fill(
+                    "Not shown by the portfolio."
+                    if i == 1 and n == 0
+                    else "The portfolio shows it."
+                )
             if i == 0:
                 await _accessible(page, "case page: assessor")
                 await _shot(page, "assessor-decisions")
             await _act(page, page.get_by_role("button", name="Record decisions"))
             await expect(page.get_by_role("button", name="Record decisions")).to_have_count(0)
+        for page in panel:
+            await page.reload()
+        chair = [p for p in panel if await p.get_by_role("button", name="Resolve").count()][0]
+        resolution = chair.locator("fieldset.decision").first
+        await expect(resolution.locator(".rationales li")).to_have_count(2)
+        await expect(resolution).to_contain_text("(Not achieved): Not shown by the portfolio.")
+        await expect(resolution).to_contain_text("(Achieved): The portfolio shows it.")
+        await _accessible(chair, "case page: chair")
+        await _shot(chair, "chair-resolution")
+        await chair.get_by_label("Achieved", exact=True).check()
+        await chair.get_by_label("Rationale").fill("Shown at the interview after all.")
+        await _act(chair, chair.get_by_role("button", name="Resolve"))
 
         # The candidate accepts; the centre certifies and sees it.
+        # The candidate sees the result outcome by outcome, why, and until when to appeal.
         await cand.reload()
-        await expect(cand.locator("#case-result")).to_have_text("full")
+        await expect(cand.locator("#case-result")).to_have_text("Validated in full")
+        outcomes = cand.locator("#result-detail .outcomes > li")
+        await expect(outcomes).to_have_count(len(w.standard.learning_outcomes))
+        await expect(outcomes.first).to_contain_text("✔ Achieved")
+        await expect(outcomes.first).to_contain_text(
+            "Chair's resolution (Achieved): Shown at the interview after all."
+        )
+        await expect(cand.locator("#appeal-status")).to_contain_text("You may appeal until ")
+        await _accessible(cand, "case page: candidate's result")
+        await _shot(cand, "candidate-result")
+        # The same on a phone, in Polish: nothing wider than the screen.
+        await cand.set_viewport_size({"width": 390, "height": 844})
+        await cand.goto(case_url + "?lang=pl")
+        await expect(cand.locator("#case-result")).to_have_text(
+            "Walidacja zakończona pozytywnie w całości"
+        )
+        await expect(outcomes.first).to_contain_text("✔ Osiągnięty")
+        await expect(cand.locator("#appeal-status")).to_contain_text("Możesz się odwołać do ")
+        assert await cand.evaluate("document.documentElement.scrollWidth") <= 390
+        await _accessible(cand, "case page: candidate's result, phone, Polish")
+        await _shot(cand, "candidate-result-phone-pl")
+        await cand.set_viewport_size({"width": 1366, "height": 768})
+        await cand.goto(case_url + "?lang=en")
         await _act(cand, cand.get_by_role("button", name="Accept the result"))
         await expect(cand.locator("#case-stage")).to_have_text("Certification")
+        await expect(cand.locator("#appeal-status")).to_have_text("This result is final.")
+        assert asked[-1].startswith("Accept the result? You give up the right to appeal")
         await admin.reload()
+        admin.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
         await _act(admin, admin.get_by_role("button", name="Certify"))
         await expect(admin.locator("#case-stage")).to_have_text("Completed")
         await _accessible(admin, "case page: centre, completed")
@@ -214,6 +286,12 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         await expect(issuer.locator("code[data-field=secret]")).to_contain_text("whsec_")
         await _shot(issuer, "issuer")
         await issuer.get_by_placeholder("Reason").fill("issued in error")
+        issuer.once("dialog", lambda d: asyncio.ensure_future(d.dismiss()))
+        await issuer.get_by_role("button", name="Revoke").click()  # asked, and declined
+        await expect(issuer.get_by_role("button", name="Revoke")).to_be_enabled()
+        await public.reload()
+        await expect(public.get_by_role("status")).to_contain_text("Valid credential")
+        issuer.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
         await _act(issuer, issuer.get_by_role("button", name="Revoke"))
         await expect(issuer.get_by_text("Revoked: issued in error")).to_be_visible()
         await public.reload()

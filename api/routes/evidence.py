@@ -45,6 +45,7 @@ from api.uploads import incoming_file
 from vnfil.accounts.schemas import Role
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseState, CaseStatus, PhotoRef, Stage
+from vnfil.evidence.formats import size_text, type_names
 from vnfil.evidence.models import Evidence
 from vnfil.evidence.schemas import EvidenceKind, EvidenceRead, EvidenceRef
 from vnfil.evidence.store import MISSING, EvidenceStore, UploadRejected, digest_stream
@@ -155,7 +156,7 @@ async def upload_evidence(
     if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + 64 * 1024:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,
-            f"file is larger than the limit of {settings.max_upload_bytes} bytes",
+            f"the file is larger than the limit of {size_text(settings.max_upload_bytes)}",
         )
     # Cheap early refusals, before a byte of the body is read, so nobody streams a
     # gigabyte into a closed portfolio: first the read model, then the live state.
@@ -183,7 +184,8 @@ async def upload_evidence(
     if incoming.media_type not in settings.allowed_media_types:
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            f"{incoming.media_type} is not accepted; allowed: {', '.join(settings.allowed_media_types)}",
+            f"this kind of file ({incoming.media_type}) is not accepted; allowed: "
+            f"{type_names(settings.allowed_media_types)}",
         )
     attempt = str(uuid.uuid4())
     evidence_id = idempotent_id(case, user.id, "add_evidence", key) if key else attempt

@@ -47,6 +47,7 @@ from vnfil.cases.models import Case, CaseAssignment
 from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
+from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
 from vnfil.platform.db import add_years, utcnow
 from vnfil.platform.i18n import pick_language, translator
@@ -336,7 +337,12 @@ async def cases_csv(session: SessionDep, user: PageUser) -> Response:
 
 @router.get("/app/cases/{case_id}", response_class=HTMLResponse)
 async def case_page(
-    case_id: str, request: Request, session: SessionDep, temporal: TemporalDep, user: PageUser
+    case_id: str,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    user: PageUser,
 ) -> Response:
     if user is None:
         return _to_login()
@@ -369,6 +375,13 @@ async def case_page(
             },
         ),
         "my_decision": next((d for d in state.decisions if d.assessor_id == user.id), None),
+        "uploads": {
+            "accept": formats.accept(settings.allowed_media_types),
+            "types": formats.type_names(settings.allowed_media_types),
+            "extensions": ",".join(formats.extensions(settings.allowed_media_types)),
+            "max_bytes": settings.max_upload_bytes,
+            "max_text": formats.size_text(settings.max_upload_bytes),
+        },
     }
     if user.role in (Role.centre_admin, Role.counsellor):
         ctx["audit"] = await chain_of(session, case.id)

@@ -26,6 +26,7 @@ from minio import Minio
 from minio.error import S3Error
 from urllib3.util import Retry, Timeout
 
+from vnfil.evidence.formats import size_text
 from vnfil.platform.settings import Settings
 
 MISSING = ("NoSuchKey", "NoSuchObject", "NotFound")
@@ -154,7 +155,7 @@ async def digest_stream(chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[s
     async for chunk in chunks:
         size += len(chunk)
         if size > max_bytes:
-            raise UploadRejected(413, f"file is larger than the limit of {max_bytes} bytes")
+            raise UploadRejected(413, f"the file is larger than the limit of {size_text(max_bytes)}")
         sha.update(chunk)
     return sha.hexdigest(), size
 
@@ -219,7 +220,7 @@ class EvidenceStore:
                     continue
                 size += len(chunk)
                 if size > max_bytes:
-                    raise UploadRejected(413, f"file is larger than the limit of {max_bytes} bytes")
+                    raise UploadRejected(413, f"the file is larger than the limit of {size_text(max_bytes)}")
                 sha.update(chunk)
                 yield chunk
 

@@ -126,7 +126,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rationale": ("Rationale", "Uzasadnienie"),
     "decide": ("Record decisions", "Zapisz decyzje"),
     "accept_result": ("Accept the result", "Akceptuję wynik"),
-    "appeal": ("Appeal", "Odwołanie"),
+    "appeal": ("Appeal", "Odwołaj się"),
     "reason": ("Reason", "Powód"),
     "certify": ("Certify", "Wydaj certyfikat"),
     "certificate": ("Certificate (PDF)", "Certyfikat (PDF)"),
@@ -170,6 +170,85 @@ TEXT: dict[str, tuple[str, str]] = {
         "Zbyt wiele prób; odczekaj kilka minut.",
     ),
     "no_account": ("No account yet?", "Nie masz konta?"),
+    # results, outcome by outcome
+    "result_full": ("Validated in full", "Walidacja zakończona pozytywnie w całości"),
+    "result_partial": ("Validated in part", "Walidacja zakończona pozytywnie w części"),
+    "result_not-validated": ("Not validated", "Walidacja zakończona negatywnie"),
+    "outcome_achieved": ("Achieved", "Osiągnięty"),
+    "outcome_not_achieved": ("Not achieved", "Nieosiągnięty"),
+    "your_result": ("Your result, outcome by outcome", "Twój wynik dla każdego efektu"),
+    "panel_result": ("The panel's result, outcome by outcome", "Wynik komisji dla każdego efektu"),
+    "chair_said": ("Chair's resolution", "Rozstrzygnięcie przewodniczącego"),
+    "appeal_until": (
+        "You may appeal until {date} (UTC). An appeal asks a new panel, without the first"
+        " panel's assessors, to assess your evidence again; its result is final. If you accept"
+        " this result instead, you give up the appeal and the centre can certify it.",
+        "Możesz się odwołać do {date} (UTC). Odwołanie oznacza ponowną ocenę Twoich dowodów"
+        " przez nową komisję, bez asesorów z pierwszej; jej wynik jest ostateczny. Jeśli"
+        " zaakceptujesz ten wynik, rezygnujesz z odwołania, a instytucja może wydać certyfikat.",
+    ),
+    "appeal_lodged": (
+        "Your appeal was lodged: a new panel will assess your evidence again.",
+        "Odwołanie złożone: nowa komisja oceni Twoje dowody ponownie.",
+    ),
+    "result_is_final": ("This result is final.", "Ten wynik jest ostateczny."),
+    "appeal_reason_label": (
+        "Why do you appeal? (what the panel should look at again)",
+        "Dlaczego się odwołujesz? (co komisja powinna ocenić ponownie)",
+    ),
+    "assessors_said": ("What the assessors decided", "Decyzje asesorów"),
+    # confirmations of steps that cannot be undone
+    "confirm_submit": (
+        "Submit the portfolio? You cannot add or remove evidence afterwards.",
+        "Złożyć portfolio? Potem nie można dodać ani usunąć dowodów.",
+    ),
+    "confirm_accept": (
+        "Accept the result? You give up the right to appeal, and the centre can certify it.",
+        "Zaakceptować wynik? Rezygnujesz z prawa do odwołania, a instytucja może wydać"
+        " certyfikat.",
+    ),
+    "confirm_appeal": (
+        "Lodge the appeal? A new panel will assess again; its result is final.",
+        "Złożyć odwołanie? Nowa komisja oceni ponownie; jej wynik będzie ostateczny.",
+    ),
+    "confirm_certify": (
+        "Certify now? The credential is signed and sent to the candidate.",
+        "Wydać certyfikat? Poświadczenie zostanie podpisane i przekazane kandydatowi.",
+    ),
+    "confirm_revoke": (
+        "Revoke this credential? Every verifier will see it as not valid from now on.",
+        "Unieważnić to poświadczenie? Od teraz każdy weryfikujący zobaczy je jako nieważne.",
+    ),
+    "confirm_withdraw": (
+        "Withdraw this accreditation? It cannot be reinstated.",
+        "Cofnąć to uprawnienie? Nie będzie można go przywrócić.",
+    ),
+    # uploads
+    "allowed_files": (
+        "Allowed: {types}; up to {size} each.",
+        "Dozwolone: {types}; do {size} każdy plik.",
+    ),
+    "file_too_large": (
+        "{name} is {size}: larger than the {limit} allowed. Send a smaller file.",
+        "{name} ma {size}: więcej niż dozwolone {limit}. Wyślij mniejszy plik.",
+    ),
+    "file_type_refused": (
+        "{name}: this kind of file is not accepted. Allowed: {types}.",
+        "{name}: ten rodzaj pliku nie jest przyjmowany. Dozwolone: {types}.",
+    ),
+    "upload_failed": ("{name} was not uploaded: {why}", "Nie wysłano {name}: {why}"),
+    "upload_interrupted": (
+        "the connection broke; try again.",
+        "połączenie zostało przerwane; spróbuj ponownie.",
+    ),
+    "uploaded_reload": (
+        "Uploaded. Show the updated list",
+        "Wysłano. Pokaż zaktualizowaną listę",
+    ),
+    "offline": (
+        "The server could not be reached; check the connection and try again.",
+        "Nie udało się połączyć z serwerem; sprawdź połączenie i spróbuj ponownie.",
+    ),
 }
 
 

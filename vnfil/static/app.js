@@ -3,10 +3,6 @@
 "use strict";
 (function () {
   const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
-  const flash = (text, bad) => {
-    const el = document.getElementById("flash");
-    if (el) { el.textContent = text; el.className = bad ? "error" : "ok"; }
-  };
 
   // name="a[]" → list; name="a.b" → nested; name="a[0].b" → list of objects.
   function setPath(obj, path, value) {
@@ -27,7 +23,10 @@
       if (!el.name || el.disabled || el.type === "submit" || el.type === "file") continue;
       const type = el.dataset.type;
       let value;
-      if (el.type === "checkbox") {
+      if (el.type === "radio") {
+        if (!el.checked) continue;
+        value = type === "bool" ? el.value === "true" : el.value;
+      } else if (el.type === "checkbox") {
         if (type === "bool") value = el.checked;
         else if (!el.checked) continue;
         else value = el.value;
@@ -46,17 +45,63 @@
     return out;
   }
 
+  // A refusal stays on screen beside the form it concerns (and is announced).
+  function formError(form, text) {
+    let box = form.querySelector(":scope > .form-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "form-error error";
+      box.setAttribute("role", "alert");
+      form.append(box);
+    }
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  // Steps that cannot be undone ask first: data-confirm, or only when a field holds a
+  // value (data-confirm-if="status=withdrawn").
+  function confirmed(form) {
+    const question = form.dataset.confirm;
+    if (!question) return true;
+    const when = form.dataset.confirmIf;
+    if (when) {
+      const [name, value] = when.split("=");
+      if (!form.elements[name] || form.elements[name].value !== value) return true;
+    }
+    return window.confirm(question);
+  }
+
+  // While a request runs its buttons are disabled: a second click posts nothing.
+  function busy(form, on) {
+    form.setAttribute("aria-busy", on ? "true" : "false");
+    for (const b of form.querySelectorAll("button")) b.disabled = on;
+  }
+
   async function send(form) {
+    if (form.getAttribute("aria-busy") === "true" || !confirmed(form)) return;
     const body = serialize(form);
-    const response = await fetch(form.dataset.api, {
-      method: form.dataset.method || "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    });
+    busy(form, true);
+    formError(form, "");
+    let response;
+    try {
+      response = await fetch(form.dataset.api, {
+        method: form.dataset.method || "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    } catch (e) {
+      busy(form, false);
+      formError(form, document.documentElement.dataset.offline || String(e));
+      return;
+    }
     let data = {};
     try { data = await response.json(); } catch (e) { /* 204 */ }
-    if (!response.ok) { flash(data.detail || response.statusText, true); return; }
+    if (!response.ok) {
+      busy(form, false);
+      formError(form, data.detail || response.statusText);
+      return;
+    }
     if (form.dataset.then === "case") { location.href = "/app/cases/" + data.id; return; }
     if (form.dataset.show) {
       const box = form.parentElement.querySelector(".secret");
@@ -67,19 +112,57 @@
     location.href = form.dataset.reload || location.pathname;
   }
 
+  const sizeText = (n) => n >= 1048576
+    ? (n / 1048576 >= 10 ? Math.round(n / 1048576) : (n / 1048576).toFixed(1)) + " MB"
+    : Math.max(1, Math.round(n / 1024)) + " kB";
+  const say = (template, values) =>
+    template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
+
+  // Why the browser will not send this file (the server checks again), or "".
+  function refusal(form, file) {
+    const allowed = (form.dataset.extensions || "").split(",").filter(Boolean);
+    const ext = file.name.includes(".") ? file.name.split(".").pop().toLowerCase() : "";
+    if (allowed.length && !allowed.includes(ext)) return say(form.dataset.msgType, { name: file.name });
+    if (file.size > Number(form.dataset.maxBytes || Infinity)) {
+      return say(form.dataset.msgLarge, { name: file.name, size: sizeText(file.size) });
+    }
+    return "";
+  }
+
   function upload(form, files) {
     const params = new URLSearchParams();
     params.append("kind", form.elements.kind.value);
     for (const box of form.querySelectorAll('input[name="lo"]:checked')) params.append("lo", box.value);
     const list = form.querySelector(".progress");
     let pending = files.length;
+    let failed = 0;
+    const finished = () => {
+      if (--pending > 0) return;
+      if (!failed) { location.reload(); return; }
+      if (failed < files.length) {  // some went in: the list is out of date, errors stay
+        const more = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = location.pathname; link.textContent = form.dataset.msgDone;
+        more.append(link); list.append(more);
+      }
+    };
+    const fail = (item, text) => {  // the message names the file
+      failed++;
+      const why = document.createElement("span");
+      why.className = "error"; why.setAttribute("role", "alert");
+      why.textContent = "✘ " + text;
+      item.replaceChildren(why);
+      finished();
+    };
     for (const file of files) {
       const item = document.createElement("li");
+      list.append(item);
+      const refused = refusal(form, file);
+      if (refused) { fail(item, refused); continue; }
       const bar = document.createElement("progress");
       bar.max = 100; bar.value = 0;
       bar.setAttribute("aria-label", file.name);
       item.append(file.name + " ", bar);
-      list.append(item);
       const xhr = new XMLHttpRequest();
       xhr.open("POST", form.dataset.upload + "?" + params.toString());
       xhr.setRequestHeader("X-CSRF-Token", csrf());
@@ -88,9 +171,14 @@
         if (xhr.status >= 300) {
           let detail = xhr.statusText;
           try { detail = JSON.parse(xhr.responseText).detail; } catch (e) { /* keep */ }
-          item.append(" ✘ " + detail); flash(detail, true);
-        } else { bar.value = 100; item.append(" ✔"); }
-        if (--pending === 0 && !list.querySelector(".error")) setTimeout(() => location.reload(), 300);
+          if (xhr.status === 413) detail = say(form.dataset.msgLarge, { name: file.name, size: sizeText(file.size) });
+          else if (xhr.status === 415) detail = say(form.dataset.msgType, { name: file.name });
+          else detail = say(form.dataset.msgFailed, { name: file.name, why: detail });
+          fail(item, detail);
+        } else { bar.value = 100; item.append(" ✔"); finished(); }
+      };
+      xhr.onerror = () => {
+        fail(item, say(form.dataset.msgFailed, { name: file.name, why: form.dataset.msgBroken }));
       };
       const data = new FormData();
       data.append("file", file, file.name);
