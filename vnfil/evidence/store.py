@@ -155,7 +155,9 @@ async def digest_stream(chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[s
     async for chunk in chunks:
         size += len(chunk)
         if size > max_bytes:
-            raise UploadRejected(413, f"the file is larger than the limit of {size_text(max_bytes)}")
+            raise UploadRejected(
+                413, f"the file is larger than the limit of {size_text(max_bytes)}"
+            )
         sha.update(chunk)
     return sha.hexdigest(), size
 
@@ -220,7 +222,9 @@ class EvidenceStore:
                     continue
                 size += len(chunk)
                 if size > max_bytes:
-                    raise UploadRejected(413, f"the file is larger than the limit of {size_text(max_bytes)}")
+                    raise UploadRejected(
+                        413, f"the file is larger than the limit of {size_text(max_bytes)}"
+                    )
                 sha.update(chunk)
                 yield chunk
 

@@ -204,8 +204,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "confirm_accept": (
         "Accept the result? You give up the right to appeal, and the centre can certify it.",
-        "Zaakceptować wynik? Rezygnujesz z prawa do odwołania, a instytucja może wydać"
-        " certyfikat.",
+        "Zaakceptować wynik? Rezygnujesz z prawa do odwołania, a instytucja może wydać certyfikat.",
     ),
     "confirm_appeal": (
         "Lodge the appeal? A new panel will assess again; its result is final.",
