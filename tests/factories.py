@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +22,13 @@ from vnfil.trust.models import Accreditation
 
 PDF = b"%PDF-1.7\n% vnfil test certificate\n" + b"0" * 2000 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+# Staff names as a Polish centre has them (and distinct, so pages show who is who).
+STAFF_NAMES = itertools.cycle(
+    f"{first} {last}"
+    for last in ("Nowak", "Wiśniewska", "Kowalczyk", "Mazur", "Zielińska", "Wójcik")
+    for first in ("Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Michał")
+)
 
 
 @dataclass
@@ -57,7 +65,7 @@ class World:
             async with self.sessions.begin() as session:
                 user, token = await create_user(
                     session,
-                    name=f"Test {role.value}",
+                    name=next(STAFF_NAMES),
                     email=email,
                     role=role,
                     centre_id=self.centre_id,
@@ -100,7 +108,7 @@ async def make_world(stack: Any, standard: StandardDocument | None = None) -> Wo
         # A code of its own, so worlds in one database never share a standard row.
         doc = doc.model_copy(update={"code": f"{doc.code}-{uuid.uuid4().hex[:8]}"})
     async with stack.sessions.begin() as session:
-        centre = Centre(name=f"Centre {uuid.uuid4().hex[:6]}", country="PL")
+        centre = Centre(name=f"Ośrodek Walidacji {uuid.uuid4().hex[:6]}", country="PL")
         body = AwardingBody(name=f"Body {uuid.uuid4().hex[:6]}", country="PL")
         session.add_all([centre, body])
         await session.flush()

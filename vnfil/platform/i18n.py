@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 LANGS = ("en", "pl")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -171,9 +169,6 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "no_account": ("No account yet?", "Nie masz konta?"),
     # results, outcome by outcome
-    "result_full": ("Validated in full", "Walidacja zakończona pozytywnie w całości"),
-    "result_partial": ("Validated in part", "Walidacja zakończona pozytywnie w części"),
-    "result_not-validated": ("Not validated", "Walidacja zakończona negatywnie"),
     "outcome_achieved": ("Achieved", "Osiągnięty"),
     "outcome_not_achieved": ("Not achieved", "Nieosiągnięty"),
     "your_result": ("Your result, outcome by outcome", "Twój wynik dla każdego efektu"),
@@ -244,6 +239,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Uploaded. Show the updated list",
         "Wysłano. Pokaż zaktualizowaną listę",
     ),
+    "webhook_off": ("switched off", "wyłączona"),
+    "example_did_id": ("e.g. ibe", "np. ibe"),
+    "example_region": ("e.g. Mazovia", "np. mazowieckie"),
+    "event": ("Event", "Zdarzenie"),
+    "latency_ms": ("Time (ms)", "Czas (ms)"),
+    "attempt": ("Attempt", "Próba"),
     "offline": (
         "The server could not be reached; check the connection and try again.",
         "Nie udało się połączyć z serwerem; sprawdź połączenie i spróbuj ponownie.",
@@ -251,13 +252,97 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def translator(lang: str) -> Callable[[str], str]:
-    i = LANGS.index(lang) if lang in LANGS else 0
+# Every value of an enumeration that a page, e-mail or PDF may show, by its kind. A test
+# holds each kind to its enumeration (and the audit actions to the workflow's code), so a
+# new value without words fails it.
+ENUMS: dict[str, dict[str, tuple[str, str]]] = {
+    "role": {
+        "candidate": ("candidate", "kandydat"),
+        "counsellor": ("counsellor", "doradca walidacyjny"),
+        "assessor": ("assessor", "asesor"),
+        "supervisor": ("identity supervisor", "nadzorujący tożsamość"),
+        "centre_admin": ("centre administrator", "administrator instytucji"),
+        "issuer": ("issuer", "wydający poświadczenia"),
+        "operator": ("platform operator", "operator platformy"),
+        "system": ("vnfil (automatic)", "vnfil (automatycznie)"),
+    },
+    "evidence_kind": {
+        "certificate": ("certificate", "certyfikat lub zaświadczenie"),
+        "work-sample": ("work sample", "próbka pracy"),
+        "reference": ("reference", "referencje"),
+        "media": ("photo, audio or video", "zdjęcie, nagranie lub film"),
+        "self-description": ("self-description", "opis własny"),
+        "other": ("other", "inne"),
+    },
+    "mode": {
+        "onsite": ("on site", "na miejscu"),
+        "online": ("online", "online"),
+        "phone": ("by phone", "telefonicznie"),
+    },
+    "document_type": {
+        "id-card": ("identity card", "dowód osobisty"),
+        "passport": ("passport", "paszport"),
+        "residence-permit": ("residence permit", "karta pobytu"),
+        "driving-licence": ("driving licence", "prawo jazdy"),
+    },
+    "result": {
+        "full": ("Validated in full", "Walidacja zakończona pozytywnie w całości"),
+        "partial": ("Validated in part", "Walidacja zakończona pozytywnie w części"),
+        "not-validated": ("Not validated", "Walidacja zakończona negatywnie"),
+    },
+    "state": {
+        "open": ("open", "w toku"),
+        "completed": ("completed", "zakończona"),
+        "withdrawn": ("withdrawn", "wycofana"),
+        "expired": ("expired", "wygasła"),
+    },
+    "audit": {
+        "case.opened": ("case opened", "sprawa założona"),
+        "counselling.recorded": ("counselling recorded", "spotkanie doradcze zapisane"),
+        "identification.completed": ("identification completed", "identyfikacja zakończona"),
+        "evidence.added": ("evidence added", "dowód dodany"),
+        "portfolio.reviewed": ("portfolio reviewed", "portfolio przejrzane"),
+        "portfolio.submitted": ("portfolio submitted", "portfolio złożone"),
+        "panel.assigned": ("panel assigned", "komisja przydzielona"),
+        "session.scheduled": ("session scheduled", "sesja zaplanowana"),
+        "conflict.declared": ("conflict of interest declared", "konflikt interesów zgłoszony"),
+        "identity.checked": ("identity checked", "tożsamość sprawdzona"),
+        "decision.recorded": ("decision recorded", "decyzja zapisana"),
+        "panel.disagreed": ("assessors disagreed", "asesorzy nie zgadzają się"),
+        "disagreement.resolved": ("disagreement resolved", "rozbieżność rozstrzygnięta"),
+        "assessment.concluded": ("assessment concluded", "weryfikacja zakończona"),
+        "result.accepted": ("result accepted", "wynik zaakceptowany"),
+        "appeal.lodged": ("appeal lodged", "odwołanie złożone"),
+        "appeal.window-closed": ("appeal window closed", "termin odwołania minął"),
+        "deadline.extended": ("deadline extended", "termin przedłużony"),
+        "case.certified": ("certified", "certyfikat wydany"),
+        "credential.issued": ("credential issued", "poświadczenie wydane"),
+        "credential.revoked": ("credential revoked", "poświadczenie unieważnione"),
+        "case.withdrawn": ("case withdrawn", "sprawa wycofana"),
+        "case.expired": ("case expired", "sprawa wygasła"),
+    },
+}
 
-    def t(key: str) -> str:
-        return TEXT[key][i]
 
-    return t
+class Words:
+    """The pages' words in one language: ``t("key")`` for a phrase, ``t.of("role",
+    value)`` for a value of an enumeration (the value itself if it has no words yet)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGS else LANGS[0]
+        self._i = LANGS.index(self.lang)
+
+    def __call__(self, key: str) -> str:
+        return TEXT[key][self._i]
+
+    def of(self, kind: str, value: object) -> str:
+        value = getattr(value, "value", value)
+        words = ENUMS[kind].get(str(value))
+        return words[self._i] if words else str(value)
+
+
+def translator(lang: str) -> Words:
+    return Words(lang)
 
 
 def pick_language(cookie: str | None, accept: str | None) -> str:
