@@ -164,9 +164,20 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         await expect(cand.locator("ul.evidence li")).to_have_count(2)  # not reloaded away
         await _shot(cand, "candidate-upload-refused")
 
+        # Everyone reads whose move it is: the candidate theirs, the centre its own too.
+        mine = cand.locator(".next-step.mine")
+        await expect(mine).to_contain_text(
+            "Your move: upload evidence for every chosen outcome and submit the portfolio, by "
+        )
         # The centre assigns the panel; the candidate submits.
         admin = await _page_as(browser, live, emails["admin"])
         await admin.goto(case_url)
+        await expect(admin.locator(".next-step").first).to_contain_text(
+            "Candidate: upload evidence for every chosen outcome"
+        )
+        await expect(admin.locator(".next-step.mine")).to_have_text(
+            "Your move: assign the assessment panel."
+        )
         for a in assessors:
             await admin.locator(f'input[value="{a.id}"]').check()
         await admin.get_by_label("Supervisor").select_option(people[Role.supervisor].id)
@@ -182,6 +193,9 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         # Identity, then each assessor decides outcome by outcome.
         sup = await _page_as(browser, live, emails["supervisor"])
         await sup.goto(case_url)
+        await expect(sup.locator(".next-step.mine")).to_contain_text(
+            "Your move: check the candidate's identity"
+        )
         await _act(sup, sup.get_by_role("button", name="Record"))
         await expect(sup.get_by_role("button", name="Record")).to_have_count(0)
         # The second assessor finds the first outcome not achieved: the chair resolves it,

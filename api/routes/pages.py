@@ -44,6 +44,7 @@ from vnfil.accounts.service import (
 from vnfil.cases.audit import chain_of
 from vnfil.cases.figures import centre_figures
 from vnfil.cases.models import Case, CaseAssignment
+from vnfil.cases.next import next_steps
 from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
@@ -375,6 +376,7 @@ async def case_page(
             },
         ),
         "my_decision": next((d for d in state.decisions if d.assessor_id == user.id), None),
+        "next_steps": next_steps(state),
         "uploads": {
             "accept": formats.accept(settings.allowed_media_types),
             "types": formats.type_names(settings.allowed_media_types),

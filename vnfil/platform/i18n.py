@@ -240,6 +240,38 @@ TEXT: dict[str, tuple[str, str]] = {
         "Wysłano. Pokaż zaktualizowaną listę",
     ),
     "webhook_off": ("switched off", "wyłączona"),
+    # what happens next, on every case page
+    "next_heading": ("What happens next", "Co dalej"),
+    "your_move": ("Your move", "Twój ruch"),
+    "by_date": ("by {date}", "do {date}"),
+    "next_counsel": (
+        "hold the counselling session and confirm the prerequisites",
+        "przeprowadzić spotkanie doradcze i potwierdzić spełnienie warunków",
+    ),
+    "next_identify": (
+        "choose the learning outcomes to validate, assess yourself and write a plan",
+        "wybrać efekty uczenia się do walidacji, ocenić się i napisać plan",
+    ),
+    "next_document": (
+        "upload evidence for every chosen outcome and submit the portfolio",
+        "przesłać dowody dla każdego wybranego efektu i złożyć portfolio",
+    ),
+    "next_assign_panel": ("assign the assessment panel", "powołać komisję walidacyjną"),
+    "next_check_identity": ("check the candidate's identity", "sprawdzić tożsamość kandydata"),
+    "next_decide": (
+        "decide on each learning outcome, with a rationale",
+        "podjąć decyzję dla każdego efektu, z uzasadnieniem",
+    ),
+    "next_resolve": (
+        "resolve the outcomes the assessors disagree on (the chair)",
+        "rozstrzygnąć efekty, co do których asesorzy się różnią (przewodniczący)",
+    ),
+    "next_accept_or_appeal": (
+        "accept the result or appeal",
+        "zaakceptować wynik lub się odwołać",
+    ),
+    "next_certify": ("certify the result", "wydać certyfikat"),
+    "case_closed": ("This case is closed.", "Ta sprawa jest zamknięta."),
     "example_did_id": ("e.g. ibe", "np. ibe"),
     "example_region": ("e.g. Mazovia", "np. mazowieckie"),
     "event": ("Event", "Zdarzenie"),
