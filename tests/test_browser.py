@@ -311,6 +311,21 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         await public.reload()
         await expect(public.get_by_role("status")).to_contain_text("Not valid")
 
+        # A session that ended says so, and signing in again goes back to the page.
+        await issuer.context.clear_cookies()
+        await issuer.get_by_label("URL").fill("http://127.0.0.1:9/other")
+        await issuer.get_by_role("button", name="Subscribe").click()
+        await issuer.wait_for_url(re.compile(r"/login\?expired=1&next=%2Fapp"))
+        await expect(issuer.locator("#expired")).to_contain_text("Your session has ended")
+        await issuer.get_by_label("E-mail").fill(emails["issuer"])
+        await issuer.get_by_label("Password").fill(PASSWORD)
+        await issuer.get_by_role("button", name="Sign in").click()
+        await issuer.wait_for_url(re.compile(r"/app$"))
+        # An address that does not exist is a page in the person's language.
+        await issuer.goto("/app/cases/no-such-case?lang=pl")
+        await expect(issuer.get_by_role("heading", level=1)).to_have_text("Nie ma takiej strony")
+        await _accessible(issuer, "not found page")
+
         login = await (await browser.new_context(base_url=live)).new_page()
         await login.goto("/login")
         await _accessible(login, "sign-in page")

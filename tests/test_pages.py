@@ -79,7 +79,8 @@ async def test_pages_show_each_person_only_their_own(stack: Stack) -> None:
         # Not signed in: sent to sign in.
         async with browser_client(stack) as anonymous:
             r = await anonymous.get(f"/app/cases/{run.case_id}")
-            assert r.status_code == 303 and r.headers["location"] == "/login"
+            assert r.status_code == 303
+            assert r.headers["location"] == f"/login?next=%2Fapp%2Fcases%2F{run.case_id}"
         # The centre sees its case, certified, with the audit trail; B's admin does not.
         page = await admin_a.get(f"/app/cases/{run.case_id}")
         assert (
@@ -146,7 +147,7 @@ async def test_sign_in_is_throttled_after_five_failures(stack: Stack) -> None:
         r = await browser.post("/auth/login", json={"email": email, "password": PASSWORD})
         assert r.status_code == 429
         r = await _sign_in_form(browser, email, PASSWORD)
-        assert r.headers["location"] == "/login?throttled=1"
+        assert r.headers["location"] == "/login?throttled=1&next=%2Fapp"
         other = f"u-{uuid.uuid4().hex[:8]}@test.example"  # other accounts are not locked
         r = await browser.post("/auth/login", json={"email": other, "password": "wrong guess!"})
         assert r.status_code == 401
@@ -362,3 +363,61 @@ def test_every_enumeration_value_has_words_in_both_languages() -> None:
     for kind in ENUMS.values():
         for en, pl in kind.values():
             assert en.strip() and pl.strip()
+
+
+async def test_signing_in_returns_to_the_page_and_only_to_this_site(stack: Stack) -> None:
+    w = await make_world(stack)
+    me = ok(await stack.http.get("/me", headers=w.admin.auth))
+    r = await stack.http.put("/me/password", json={"new_password": PASSWORD}, headers=w.admin.auth)
+    assert r.status_code == 204
+    async with browser_client(stack) as browser:
+        page = await browser.get("/login?expired=1&next=/app%3Fstate%3Dopen")
+        assert "Your session has ended" in page.text
+        assert 'name="next" value="/app?state=open"' in page.text
+        for asked, lands in [
+            ("/app?state=open", "/app?state=open"),
+            ("//evil.example/app", "/app"),
+            ("https://evil.example/app", "/app"),
+            ("/app\\..\\evil", "/app"),
+            ("/login", "/app"),
+        ]:
+            token = await _form_token(browser)
+            r = await browser.post(
+                "/login",
+                data={
+                    "email": me["email"],
+                    "password": PASSWORD,
+                    "csrf_token": token,
+                    "next": asked,
+                },
+            )
+            assert r.status_code == 303 and r.headers["location"] == lands, asked
+        # A wrong password keeps where to go back to.
+        token = await _form_token(browser)
+        r = await browser.post(
+            "/login",
+            data={
+                "email": me["email"],
+                "password": "wrong",
+                "csrf_token": token,
+                "next": "/app?x=1",
+            },
+        )
+        assert r.headers["location"] == "/login?error=1&next=%2Fapp%3Fx%3D1"
+
+
+async def test_unknown_pages_and_refusals_are_pages_for_people_and_json_for_programs(
+    stack: Stack,
+) -> None:
+    async with browser_client(stack) as browser:
+        html = {"accept": "text/html,application/xhtml+xml"}
+        page = await browser.get("/no/such/page?lang=pl", headers=html)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert "Nie ma takiej strony" in page.text and 'href="/app"' in page.text
+        assert untranslated(page.text) == []
+        english = await browser.get("/credentials/nope/verification?lang=en", headers=html)
+        assert english.status_code == 404 and "Page not found" in english.text
+    api = await stack.http.get("/no/such/page")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    api = await stack.http.get("/cases/nope", headers={"accept": "application/json"})
+    assert api.headers["content-type"].startswith("application/json")

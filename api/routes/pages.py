@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -93,8 +94,40 @@ def _render(
     return response
 
 
-def _to_login() -> RedirectResponse:
-    return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: a page of this site, never another site's address
+    (``//evil.example``, ``/\\evil.example``, ``https://…``)."""
+    if (
+        not value
+        or len(value) > 2000
+        or not value.startswith("/app")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 0x20 for c in value)
+    ):
+        return "/app"
+    return value
+
+
+def wants_page(request: Request) -> bool:
+    """A person's browser asking for a page (not a program asking the API)."""
+    return request.method in ("GET", "HEAD") and "text/html" in request.headers.get("accept", "")
+
+
+def error_page(request: Request, status_code: int) -> HTMLResponse:
+    """A refusal as a page in the person's language, with the way back (same status)."""
+    kind = str(status_code) if status_code in (403, 404) else "other"
+    page = _render(request, "error", None, kind=kind)
+    page.status_code = status_code
+    return page
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    """To the sign-in page, coming back here afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(
+        f"/login?{urlencode({'next': safe_next(here)})}", status.HTTP_303_SEE_OTHER
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -104,10 +137,24 @@ async def home(user: PageUser) -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(
-    request: Request, settings: SettingsDep, error: bool = False, throttled: bool = False
+    request: Request,
+    settings: SettingsDep,
+    error: bool = False,
+    throttled: bool = False,
+    expired: bool = False,
+    next: str | None = None,  # noqa: A002 - the parameter's name in the address
 ) -> HTMLResponse:
     token = login_form_token(request)
-    page = _render(request, "login", None, error=error, throttled=throttled, login_csrf=token)
+    page = _render(
+        request,
+        "login",
+        None,
+        error=error,
+        throttled=throttled,
+        expired=expired,
+        next=safe_next(next),
+        login_csrf=token,
+    )
     set_login_form_cookie(page, settings, token)
     return page
 
@@ -121,17 +168,21 @@ async def login_form(
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/app",  # noqa: A002 - the form's field
 ) -> Response:
-    """The form sign-in (works without JavaScript); the JSON one is POST /auth/login."""
+    """The form sign-in (works without JavaScript); the JSON one is POST /auth/login.
+    Afterwards the person is back on the page they were sent from (``next``)."""
     check_login_form(request, settings, csrf_token)
+    back = safe_next(next)
     try:
         user = await authenticate(session, throttle, email, password)
     except HTTPException as exc:
         why = "throttled" if exc.status_code == status.HTTP_429_TOO_MANY_REQUESTS else "error"
-        return RedirectResponse(f"/login?{why}=1", status.HTTP_303_SEE_OTHER)
+        query = urlencode({why: 1, "next": back})
+        return RedirectResponse(f"/login?{query}", status.HTTP_303_SEE_OTHER)
     cookie, _ = await open_session(session, user, await primary_membership(session, user))
     await session.commit()
-    response = RedirectResponse("/app", status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(back, status.HTTP_303_SEE_OTHER)
     set_session_cookie(response, settings, cookie)
     return response
 
@@ -184,7 +235,7 @@ async def dashboard(
     overdue: bool = False,
 ) -> Response:
     if user is None:
-        return _to_login()
+        return _to_login(request)
     ctx: dict[str, Any] = {
         "state_filter": state or "",
         "overdue_filter": overdue,
@@ -274,7 +325,7 @@ async def deliveries_page(
 ) -> Response:
     """An issuer's delivery log for one subscription, with a redeliver button per event."""
     if user is None:
-        return _to_login()
+        return _to_login(request)
     sub = await session.get(WebhookSubscription, sub_id)
     if sub is None or user.role != Role.issuer or sub.awarding_body_id != user.awarding_body_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such subscription of yours")
@@ -346,7 +397,7 @@ async def case_page(
     user: PageUser,
 ) -> Response:
     if user is None:
-        return _to_login()
+        return _to_login(request)
     case = await session.get(Case, case_id)
     if case is None or not await can_see_case(session, user, case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case of yours")

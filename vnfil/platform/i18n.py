@@ -240,6 +240,26 @@ TEXT: dict[str, tuple[str, str]] = {
         "Wysłano. Pokaż zaktualizowaną listę",
     ),
     "webhook_off": ("switched off", "wyłączona"),
+    "session_expired": (
+        "Your session has ended. Sign in again to go back to the page you were on.",
+        "Sesja wygasła. Zaloguj się ponownie, aby wrócić do strony, na której byłeś.",
+    ),
+    "error_title_404": ("Page not found", "Nie ma takiej strony"),
+    "error_text_404": (
+        "This page does not exist, or it is not yours to see.",
+        "Ta strona nie istnieje albo nie masz do niej dostępu.",
+    ),
+    "error_title_403": ("Not allowed", "Brak uprawnień"),
+    "error_text_403": (
+        "Your role does not allow this page. Switch role in the header if you have another.",
+        "Twoja rola nie pozwala otworzyć tej strony. Jeśli masz inną rolę, przełącz ją w nagłówku.",
+    ),
+    "error_title_other": ("Something went wrong", "Coś poszło nie tak"),
+    "error_text_other": (
+        "The request could not be completed. Try again in a moment.",
+        "Nie udało się wykonać żądania. Spróbuj ponownie za chwilę.",
+    ),
+    "go_home": ("Go to your cases", "Przejdź do swoich spraw"),
     # what happens next, on every case page
     "next_heading": ("What happens next", "Co dalej"),
     "your_move": ("Your move", "Twój ruch"),

@@ -95,6 +95,11 @@
       formError(form, document.documentElement.dataset.offline || String(e));
       return;
     }
+    if (response.status === 401) {  // the session ended: sign in, then come back here
+      location.href = "/login?" + new URLSearchParams(
+        { expired: "1", next: location.pathname + location.search });
+      return;
+    }
     let data = {};
     try { data = await response.json(); } catch (e) { /* 204 */ }
     if (!response.ok) {
@@ -168,6 +173,11 @@
       xhr.setRequestHeader("X-CSRF-Token", csrf());
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = (e.loaded / e.total) * 100; };
       xhr.onload = () => {
+        if (xhr.status === 401) {
+          location.href = "/login?" + new URLSearchParams(
+            { expired: "1", next: location.pathname + location.search });
+          return;
+        }
         if (xhr.status >= 300) {
           let detail = xhr.statusText;
           try { detail = JSON.parse(xhr.responseText).detail; } catch (e) { /* keep */ }
