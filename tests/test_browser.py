@@ -91,6 +91,28 @@ async def _act(page: Page, button: Locator) -> None:
     )
 
 
+SIZES = [(390, 844), (1366, 768)]
+
+
+async def _everywhere(page: Page, name: str, problems: list[str]) -> None:
+    """The page it is on, at a phone's and a laptop's size, in English and Polish: nothing
+    wider than the screen, no axe-core violation of any impact, a screenshot of each."""
+    path = page.url.split("?")[0]
+    for width, height in SIZES:
+        await page.set_viewport_size({"width": width, "height": height})
+        for lang in ("en", "pl"):
+            await page.goto(f"{path}?lang={lang}")
+            wide = await page.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                problems.append(f"{name} {lang} {width}px: {wide}px wide")
+            results = await Axe().run(page)
+            for v in results.response["violations"]:
+                problems.append(f"{name} {lang} {width}px: {v['impact']} {v['id']}: {v['help']}")
+            await _shot(page, f"{name}-{lang}-{width}")
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await page.goto(f"{path}?lang=en")
+
+
 async def _shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -325,6 +347,23 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         await issuer.goto("/app/cases/no-such-case?lang=pl")
         await expect(issuer.get_by_role("heading", level=1)).to_have_text("Nie ma takiej strony")
         await _accessible(issuer, "not found page")
+
+        # Every role's main pages, at both sizes, in both languages.
+        problems: list[str] = []
+        await cand.goto("/app")
+        await _everywhere(cand, "candidate-dashboard", problems)
+        await cand.goto(case_url)
+        await _everywhere(cand, "candidate-case", problems)
+        await admin.goto("/app")
+        await _everywhere(admin, "centre-dashboard", problems)
+        await admin.goto(case_url)
+        await _everywhere(admin, "centre-case", problems)
+        await panel[0].goto(case_url)
+        await _everywhere(panel[0], "assessor-case", problems)
+        await issuer.goto("/app")
+        await _everywhere(issuer, "issuer-page", problems)
+        await _everywhere(public, "public-verification", problems)
+        assert problems == [], "\n".join(problems)
 
         login = await (await browser.new_context(base_url=live)).new_page()
         await login.goto("/login")
