@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -222,8 +222,11 @@ def visible_cases(
     stage: str | None = None,
     status_: str | None = None,
     overdue: bool = False,
+    search: str | None = None,
 ) -> Select[Case]:
-    """The access rule for lists of cases (API and pages), the same as ``can_see_case``."""
+    """The access rule for lists of cases (API and pages), the same as ``can_see_case``.
+    ``search`` finds a case by its candidate's name or e-mail (any part, any case) or by
+    its reference (the start of its id)."""
     q = select(Case)
     if user.role == Role.candidate:
         q = q.where(Case.candidate_id == user.id)
@@ -243,6 +246,17 @@ def visible_cases(
         q = q.where(Case.status == status_)
     if overdue:
         q = q.where(Case.status == "open", Case.deadline < utcnow())
+    if search and search.strip():
+        text = search.strip()
+        people = select(User.id).where(
+            or_(
+                User.name.icontains(text, autoescape=True),
+                User.email.icontains(text, autoescape=True),
+            )
+        )
+        q = q.where(
+            or_(Case.candidate_id.in_(people), Case.id.startswith(text.lower(), autoescape=True))
+        )
     return q
 
 

@@ -21,10 +21,12 @@ from tests.factories import (
     certified_case,
     invited,
     make_world,
+    new_case,
     ok,
     operator,
     registered,
 )
+from vnfil.accounts.models import Centre, User
 from vnfil.accounts.schemas import Role
 from vnfil.cases.schemas import CaseState, CounsellingInput, IdentityCheckInput, Result
 from vnfil.evidence.schemas import EvidenceKind
@@ -249,7 +251,8 @@ async def test_the_operator_and_issuer_pages_onboard_and_accredit(stack: Stack) 
 
 class _Text(HTMLParser):
     """The text a person reads in the page's own language: not scripts, not attributes,
-    not what is marked as another language (a standard written in English, say)."""
+    not what is marked as another language (a standard written in English, say) or as
+    not to be translated (names, what people wrote)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -258,9 +261,12 @@ class _Text(HTMLParser):
         self.page_lang: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        lang = dict(attrs).get("lang")
+        named = dict(attrs)
+        lang = named.get("lang")
         if tag == "html":
             self.page_lang = lang
+        elif named.get("translate") == "no":  # a name, what a person wrote: as it is
+            lang = "data"
         if tag not in ("br", "img", "input", "meta", "link", "hr"):
             self.langs.append((tag, lang))
 
@@ -316,6 +322,14 @@ async def test_polish_pages_hold_no_english_of_vnfils_own(stack: Stack) -> None:
             "completed",
         ]
         assert untranslated('<html lang="pl"><p lang="en">Sign out</p></html>') == []
+        assert (
+            untranslated('<html lang="pl"><p>Ośrodek <b translate="no">Centre</b></p></html>') == []
+        )
+        # Centres named in English, as another test's may be, are names, not words.
+        async with w.sessions.begin() as session:
+            session.add(Centre(name="Centre of Excellence", country="PL"))
+        dashboard = await clients[1].get("/app?lang=pl")
+        assert "Centre of Excellence" in dashboard.text and untranslated(dashboard.text) == []
     finally:
         for client in clients:
             await client.aclose()
@@ -421,3 +435,54 @@ async def test_unknown_pages_and_refusals_are_pages_for_people_and_json_for_prog
     assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
     api = await stack.http.get("/cases/nope", headers={"accept": "application/json"})
     assert api.headers["content-type"].startswith("application/json")
+
+
+async def test_staff_find_cases_and_credentials_by_person_or_reference(stack: Stack) -> None:
+    w = await make_world(stack)
+    run, status = await certified_case(w)
+    other = await new_case(w)
+    async with w.sessions.begin() as session:  # a second candidate of another name
+        person = await session.get(User, other.candidate.id)
+        assert person is not None
+        person.name, other_email = '=HYPERLINK("x") Jan_Kowalski%', person.email
+    admin = await _signed_in(stack, w, w.admin)
+    issuer = await _signed_in(stack, w, w.issuer)
+    try:
+
+        async def found(q: str) -> set[str]:
+            page = await admin.get("/app", params={"q": q})
+            assert page.status_code == 200
+            return set(re.findall(r'data-case="([^"]+)"', page.text)) & {run.case_id, other.case_id}
+
+        assert await found("zofia gęślą") == {run.case_id}  # any part, any case
+        assert await found(other_email.upper()) == {other.case_id}
+        assert await found(run.case_id[:8]) == {run.case_id}
+        assert await found("Jan_") == {other.case_id}
+        assert await found("n_K") == {other.case_id}  # _ and % are letters, not wildcards
+        assert await found("%") == {other.case_id}
+        assert await found("nobody-like-this") == set()
+        assert await found("") == {run.case_id, other.case_id}
+        api = ok(await w.http.get("/cases", params={"q": "kowalski"}, headers=w.admin.auth))
+        assert [c["id"] for c in api] == [other.case_id]
+        # The CSV: names, readable dates, and no formula a spreadsheet would run.
+        rows = {
+            r["case_id"]: r
+            for r in csv.DictReader(io.StringIO((await admin.get("/app/cases.csv")).text))
+        }
+        assert rows[run.case_id]["candidate"] == "Zofia Gęślą-Jaźwińska"
+        assert rows[run.case_id]["reference"] == run.case_id[:8]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[run.case_id]["opened_utc"])
+        assert rows[other.case_id]["candidate"].startswith("'=HYPERLINK")
+        assert rows[run.case_id]["standard"] == w.standard.title
+        # The issuer's list names each recipient, and finds them.
+        page = await issuer.get("/app", params={"q": "gęślą"})
+        row = re.search(
+            rf'data-credential="{status["credential_id"]}".*?class="recipient"><span translate="no">([^<]+)',
+            page.text,
+            re.S,
+        )
+        assert row and row[1].strip() == "Zofia Gęślą-Jaźwińska"
+        assert status["credential_id"] not in (await issuer.get("/app", params={"q": "zz"})).text
+    finally:
+        await admin.aclose()
+        await issuer.aclose()

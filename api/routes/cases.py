@@ -73,23 +73,26 @@ async def list_cases(
     overdue: bool = False,
     standard_id: Annotated[str | None, Query(max_length=64)] = None,
     assessor_id: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[CaseRead]:
-    """The cases this person may see, newest first."""
-    q = visible_cases(
+    """The cases this person may see, newest first; ``q`` searches the candidate's name or
+    e-mail, or the case's reference (the start of its id)."""
+    query = visible_cases(
         user,
         stage=stage.value if stage else None,
         status_=status_.value if status_ else None,
         overdue=overdue,
+        search=q,
     )
     if standard_id:
-        q = q.where(Case.standard_id == standard_id)
+        query = query.where(Case.standard_id == standard_id)
     if assessor_id:
         on_panel = select(CaseAssignment.case_id).where(
             CaseAssignment.user_id == assessor_id, CaseAssignment.role == Role.assessor
         )
-        q = q.where(Case.id.in_(on_panel))
+        query = query.where(Case.id.in_(on_panel))
     rows = await session.scalars(
-        q.order_by(Case.created_at.desc(), Case.id).limit(page.limit).offset(page.offset)
+        query.order_by(Case.created_at.desc(), Case.id).limit(page.limit).offset(page.offset)
     )
     return [CaseRead.model_validate(r) for r in rows]
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from api.cases import case_view
 from api.deps import (
@@ -51,7 +52,7 @@ from vnfil.credentials.models import Credential
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
-from vnfil.platform.db import add_years, utcnow
+from vnfil.platform.db import add_years, as_utc, utcnow
 from vnfil.platform.i18n import pick_language, translator
 from vnfil.platform.rendering import environment
 from vnfil.standards.models import Standard, StandardCode
@@ -233,10 +234,12 @@ async def dashboard(
     stage: str | None = None,
     state: str | None = None,
     overdue: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     if user is None:
         return _to_login(request)
     ctx: dict[str, Any] = {
+        "search": q or "",
         "state_filter": state or "",
         "overdue_filter": overdue,
         "csrf": await _csrf(request, session),
@@ -263,14 +266,23 @@ async def dashboard(
     standards = {s.id: s for s in await session.scalars(select(Standard))}
     ctx["standards"] = standards
     if user.role == Role.issuer:
-        ctx["credentials"] = list(
-            await session.scalars(
-                select(Credential)
-                .where(Credential.awarding_body_id == user.awarding_body_id)
-                .order_by(Credential.issued_at.desc())
-                .limit(200)
-            )
+        issued = (
+            select(Credential, User.name, User.email)
+            .join(Case, Case.id == Credential.case_id)
+            .join(User, User.id == Case.candidate_id)
+            .where(Credential.awarding_body_id == user.awarding_body_id)
         )
+        if q and q.strip():
+            text = q.strip()
+            issued = issued.where(
+                or_(
+                    User.name.icontains(text, autoescape=True),
+                    User.email.icontains(text, autoescape=True),
+                    Credential.id.startswith(text.lower(), autoescape=True),
+                )
+            )
+        rows = await session.execute(issued.order_by(Credential.issued_at.desc()).limit(200))
+        ctx["credentials"] = rows.all()
         ctx["webhooks"] = list(
             await session.scalars(
                 select(WebhookSubscription).where(
@@ -297,8 +309,8 @@ async def dashboard(
         ctx["grant_from"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         ctx["grant_until"] = add_years(now, 3).strftime("%Y-%m-%dT%H:%M:%SZ")
         return _render(request, "issuer", user, **ctx)
-    q = visible_cases(user, stage=stage, status_=state, overdue=overdue)
-    cases = list(await session.scalars(q.order_by(Case.created_at.desc()).limit(200)))
+    listed = visible_cases(user, stage=stage, status_=state, overdue=overdue, search=q)
+    cases = list(await session.scalars(listed.order_by(Case.created_at.desc()).limit(200)))
     ctx["cases"] = cases
     ctx["names"] = await _names(session, {c.candidate_id for c in cases})
     if user.role == Role.centre_admin and user.centre_id:
@@ -345,39 +357,60 @@ async def deliveries_page(
     )
 
 
+def _when(at: datetime | None) -> str:
+    return as_utc(at).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def _cell(text: str) -> str:
+    """A name as a spreadsheet shows it, never as a formula (=, +, -, @ lead nothing)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @router.get("/app/cases.csv")
 async def cases_csv(session: SessionDep, user: PageUser) -> Response:
     """The centre's cases as CSV (centre admins)."""
     if user is None or user.role != Role.centre_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "centre admins export their cases")
-    rows = await session.scalars(
-        select(Case).where(Case.centre_id == user.centre_id).order_by(Case.created_at)
+    rows = await session.execute(
+        select(Case, User.name, User.email, Standard.title)
+        .join(User, User.id == Case.candidate_id)
+        .join(Standard, Standard.id == Case.standard_id)
+        .where(Case.centre_id == user.centre_id)
+        .order_by(Case.created_at)
     )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
         [
-            "case_id",
-            "standard_id",
-            "candidate_id",
+            "reference",
+            "candidate",
+            "candidate_email",
+            "standard",
             "stage",
             "status",
             "result",
-            "deadline",
-            "created_at",
+            "deadline_utc",
+            "opened_utc",
+            "case_id",
+            "standard_id",
+            "candidate_id",
         ]
     )
-    for c in rows:
+    for c, name, email, title in rows:
         writer.writerow(
             [
-                c.id,
-                c.standard_id,
-                c.candidate_id,
+                c.id[:8],
+                _cell(name),
+                _cell(email),
+                _cell(title),
                 c.stage,
                 c.status,
                 c.result or "",
-                c.deadline or "",
-                c.created_at,
+                _when(c.deadline),
+                _when(c.created_at),
+                c.id,
+                c.standard_id,
+                c.candidate_id,
             ]
         )
     return Response(

@@ -240,6 +240,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "Wysłano. Pokaż zaktualizowaną listę",
     ),
     "webhook_off": ("switched off", "wyłączona"),
+    "search": ("Search", "Szukaj"),
+    "search_cases": (
+        "Candidate's name, e-mail or case reference",
+        "Imię i nazwisko, e-mail kandydata lub numer sprawy",
+    ),
+    "search_credentials": (
+        "Recipient's name or e-mail, or credential reference",
+        "Imię i nazwisko lub e-mail odbiorcy albo numer poświadczenia",
+    ),
+    "recipient": ("Recipient", "Odbiorca"),
+    "reference": ("Reference", "Numer"),
     "session_expired": (
         "Your session has ended. Sign in again to go back to the page you were on.",
         "Sesja wygasła. Zaloguj się ponownie, aby wrócić do strony, na której byłeś.",

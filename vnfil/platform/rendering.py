@@ -6,11 +6,19 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+
+def data(value: Any) -> Markup:
+    """What people wrote or are called (names, rationales, file names), marked so: it is
+    not translated (``translate="no"``), and a check of a page's language leaves it be."""
+    return Markup('<span translate="no">%s</span>') % ("" if value is None else value)
 
 
 @lru_cache
 def environment() -> Environment:
-    return Environment(
+    """One environment for the process: templates are compiled once, not per render."""
+    env = Environment(
         extensions=["jinja2.ext.do"],
         loader=PackageLoader("vnfil", "templates"),
         autoescape=select_autoescape(["html", "xml", "html.j2"]),
@@ -18,6 +26,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["data"] = data
+    return env
 
 
 def render_message(template: str, **context: Any) -> tuple[str, str]:
