@@ -39,6 +39,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from bench import pages
 from bench.bare import UPDATES_PER_CASE, BareCase, noop
 from bench.credentials import run as bench_credentials
 from vnfil.credentials.keys import active_key
@@ -504,6 +505,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             settings.temporal_address, data_converter=pydantic_data_converter
         )
 
+        if args.only_pages:
+            print("one case through the workflow, then 10,000 into the database …", flush=True)
+            case_id = await one_case(Api(httpx.AsyncClient(base_url=base, timeout=60)), demo)
+            await pages.fill(settings, demo)
+            print("(e) each page, one request at a time …", flush=True)
+            return {"pages": await pages.measure(base, demo, case_id)}
         if args.only_verification:
             print("one case, to issue a credential …", flush=True)
             await bench_cases(base, demo, 1)
@@ -536,6 +543,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             svc.stop()
 
 
+def print_pages(timings: dict[str, dict[str, float]]) -> None:
+    for name, v in timings.items():
+        verdict = "PASS" if v["p95_ms"] < 150 else "FAIL"
+        print(f"      {name:36} p50 {v['p50_ms']:7.1f} ms  p95 {v['p95_ms']:7.1f} ms  {verdict}")
+
+
 def print_verification(load: dict[str, Any]) -> None:
     for name, v in load.items():
         verdict = "PASS" if v["p99_ms"] <= 100 and not v["failures"] else "FAIL"
@@ -558,10 +571,17 @@ def cli() -> None:
     parser.add_argument(
         "--only-verification", action="store_true", help="part (d) alone (after one case)"
     )
+    parser.add_argument(
+        "--only-pages", action="store_true", help="part (e) alone: pages over 10,000 cases"
+    )
     args = parser.parse_args()
     if args.quick:
         args.cases, args.file_mib = 4, 64
     r = asyncio.run(main(args))
+    if args.only_pages:
+        print("(e) pages over 10,000 cases, one API process (p95 target < 150 ms):")
+        print_pages(r["pages"])
+        return
     if args.only_verification:
         print("(d) public verification, one API process, 100 requests/s for 10 s each:")
         print_verification(r["verification_load"])

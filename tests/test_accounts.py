@@ -28,6 +28,7 @@ from vnfil.accounts.models import (
     Invitation,
     Membership,
     Notification,
+    PasswordReset,
     SignInAttempts,
     User,
     WebSession,
@@ -37,6 +38,7 @@ from vnfil.accounts.service import (
     REDACTED_LINK,
     SESSION_DAYS,
     Why,
+    hash_token,
     invitation_message_id,
     message_text,
     open_session,
@@ -552,3 +554,94 @@ def test_a_strong_secret_key_is_taken_and_production_compose_passes_it() -> None
     for service in ("migrate", "api", "worker"):
         value = compose["services"][service]["environment"]["VNFIL_SECRET_KEY"]
         assert value.startswith("${VNFIL_SECRET_KEY:?"), (service, value)  # required
+
+
+async def _reset_link(stack: Stack, email: str) -> list[str]:
+    """The tokens of every password-reset link in the account's outbox, as its mailbox
+    reads them (the readable body has the link redacted)."""
+    async with stack.sessions() as session:  # type: ignore[operator]
+        user = await session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        rows = (
+            await session.scalars(
+                select(Notification)
+                .where(
+                    Notification.recipient_id == user.id, Notification.template == "password-reset"
+                )
+                .order_by(Notification.created_at)
+            )
+        ).all()
+    tokens = []
+    for row in rows:
+        assert "pwr_" not in row.body and "[sent by e-mail only]" in row.body
+        found = re.search(
+            r"/password-reset/(pwr_[A-Za-z0-9_-]+)", message_text(row, stack.settings.secret_key)
+        )
+        assert found
+        tokens.append(found[1])
+    return tokens
+
+
+async def test_a_forgotten_password_is_reset_once_by_the_link_e_mailed(stack: Stack) -> None:
+    await make_world(stack)
+    email = await registered(stack, PASSWORD)
+    async with browser_client(stack) as browser:
+        old = ok(await browser.post("/auth/login", json={"email": email, "password": PASSWORD}))
+        assert old["membership"]["role"] == "candidate"
+        asked = await browser.post("/auth/password-reset", json={"email": email.upper()})
+        nobody = await browser.post("/auth/password-reset", json={"email": "no@test.example"})
+        assert asked.status_code == nobody.status_code == 202
+        assert asked.json() == nobody.json()  # nothing told about who has an account
+        [token] = await _reset_link(stack, email)
+
+        page = await browser.get(f"/password-reset/{token}?lang=pl")
+        assert page.status_code == 200 and "Co najmniej 10 znaków" in page.text
+        short = await browser.post(f"/auth/password-reset/{token}", json={"new_password": "short"})
+        assert short.status_code == 422
+        new = "a brand new passphrase"
+        r = await browser.post(f"/auth/password-reset/{token}", json={"new_password": new})
+        assert r.status_code == 204
+        # The browser that was signed in is signed out; the old password no longer works.
+        assert (await browser.get("/me")).status_code == 401
+        assert (
+            await browser.post("/auth/login", json={"email": email, "password": PASSWORD})
+        ).status_code == 401
+        ok(await browser.post("/auth/login", json={"email": email, "password": new}))
+        # The link works once.
+        again = await browser.post(f"/auth/password-reset/{token}", json={"new_password": new})
+        assert again.status_code == 409 and "already used" in again.json()["detail"]
+        spent = await browser.get(f"/password-reset/{token}?lang=en")
+        assert spent.status_code == 410 and "This link was already used" in spent.text
+        unknown = await browser.post("/auth/password-reset/pwr_nope", json={"new_password": new})
+        assert unknown.status_code == 404
+
+        # An hour later it would have expired; and an account gets 3 links an hour at most.
+        async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+            await session.execute(
+                update(PasswordReset).values(
+                    created_at=utcnow() - timedelta(minutes=61),
+                    expires_at=utcnow() - timedelta(minutes=1),
+                )
+            )
+        for _ in range(5):
+            assert (
+                await browser.post("/auth/password-reset", json={"email": email})
+            ).status_code == 202
+        tokens = await _reset_link(stack, email)
+        assert len(tokens) == 1 + 3
+        late = await browser.post(f"/auth/password-reset/{tokens[0]}", json={"new_password": new})
+        assert late.status_code == 409  # the first was used
+        fresh = tokens[1:]
+        async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+            await session.execute(
+                update(PasswordReset)
+                .where(PasswordReset.token_hash == hash_token(fresh[2]))
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+        expired = await browser.post(f"/auth/password-reset/{fresh[2]}", json={"new_password": new})
+        assert expired.status_code == 410 and "expired" in expired.json()["detail"]
+        # Using one link spends the account's other links too.
+        used = await browser.post(f"/auth/password-reset/{fresh[0]}", json={"new_password": new})
+        assert used.status_code == 204
+        rest = await browser.post(f"/auth/password-reset/{fresh[1]}", json={"new_password": new})
+        assert rest.status_code == 409

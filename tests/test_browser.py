@@ -366,7 +366,21 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         assert problems == [], "\n".join(problems)
 
         login = await (await browser.new_context(base_url=live)).new_page()
+        # Forgot the password: the link is asked for, and the page says what happens.
         await login.goto("/login")
+        await login.get_by_role("link", name="Forgot your password?").click()
+        await login.get_by_label("E-mail").fill(emails["candidate"])
+        await _act(login, login.get_by_role("button", name="Send the link"))
+        await expect(login.locator(".form-done")).to_have_text(
+            "If this address has an account, a link is on its way. It works once, for an hour."
+        )
+        await _accessible(login, "password reset page")
+        # Registration says what a password needs and what is kept about the person.
+        await login.goto("/register?lang=pl")
+        await expect(login.locator("#password-rule")).to_contain_text("Co najmniej 10 znaków")
+        await expect(login.get_by_role("heading", name="Twoje dane")).to_be_visible()
+        await _accessible(login, "registration page")
+        await login.goto("/login?lang=en")
         await _accessible(login, "sign-in page")
         # Keyboard only: Tab to the e-mail field, type, Tab, type, Enter.
         for _ in range(10):

@@ -381,6 +381,20 @@ async def test_cli_verifies_offline_and_names_the_failed_check(stack: Stack, tmp
     assert json.loads(r.stdout)["failed"] == "signature"
     r = await run_cli(str(tmp_path / "missing.json"))
     assert r.returncode == 2
+    # The README's recipe: the file the candidate downloads, or GET /credentials/{id}'s
+    # answer as it is (the signed credential inside is what is checked).
+    cid = status["credential_id"]
+    r = await w.http.get(f"/credentials/{cid}/credential.json", headers=w.issuer.auth)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/vc+ld+json"
+    assert f'filename="credential-{cid}.json"' in r.headers["content-disposition"]
+    assert r.json() == doc
+    downloaded, answer = tmp_path / "downloaded.json", tmp_path / "answer.json"
+    downloaded.write_bytes(r.content)
+    answer.write_text((await w.http.get(f"/credentials/{cid}", headers=w.issuer.auth)).text)
+    for path in (downloaded, answer):
+        r = await run_cli(str(path))
+        assert r.returncode == 0 and "VALID" in r.stdout, r.stdout + r.stderr
+    assert "GET /credentials/{id}'s answer" in r.stdout
 
 
 async def test_certificate_pdf_reads_back_with_the_outcomes_and_the_verification_link(

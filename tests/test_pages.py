@@ -328,8 +328,9 @@ async def test_polish_pages_hold_no_english_of_vnfils_own(stack: Stack) -> None:
         # Centres named in English, as another test's may be, are names, not words.
         async with w.sessions.begin() as session:
             session.add(Centre(name="Centre of Excellence", country="PL"))
-        dashboard = await clients[1].get("/app?lang=pl")
-        assert "Centre of Excellence" in dashboard.text and untranslated(dashboard.text) == []
+        for client in (clients[1], clients[2]):  # the candidate's choice, the issuer's list
+            page = await client.get("/app?lang=pl")
+            assert "Centre of Excellence" in page.text and untranslated(page.text) == []
     finally:
         for client in clients:
             await client.aclose()

@@ -38,6 +38,8 @@ MATRIX: dict[str, set[str]] = {
     "POST /accreditations": {"a_issuer"},  # world A's centre and code, in the body
     "POST /accreditations/{accreditation_id}/status": {"a_issuer"},
     "POST /auth/login": EVERYONE,
+    "POST /auth/password-reset": EVERYONE,
+    "POST /auth/password-reset/{token}": EVERYONE,
     "POST /auth/logout": SIGNED_IN,
     "POST /auth/membership": SIGNED_IN,
     "GET /auth/session": set(),  # browsers only: a bearer token has no session
@@ -73,6 +75,7 @@ MATRIX: dict[str, set[str]] = {
     "GET /centres/{centre_id}/workflows": {"a_admin"},
     "GET /credentials": CANDIDATES | ISSUERS | ADMINS | {"a_counsellor", "b_counsellor"},
     "GET /credentials/{credential_id}": CREDENTIAL_SEERS,
+    "GET /credentials/{credential_id}/credential.json": CREDENTIAL_SEERS,
     "GET /credentials/{credential_id}/certificate.html": CREDENTIAL_SEERS,
     "GET /credentials/{credential_id}/certificate.pdf": CREDENTIAL_SEERS,
     "POST /credentials/{credential_id}/revocation": {"a_issuer", "a_admin"},
@@ -161,6 +164,7 @@ ALLOWED_WRITE_ANSWERS: dict[str, set[int]] = {
     "POST /invitations/{token}/acceptance": {404},
     "POST /auth/membership": {403, 404},
     "POST /auth/login": {401},
+    "POST /auth/password-reset/{token}": {404},  # no such link
 }
 
 

@@ -395,6 +395,20 @@ def keys_list() -> None:
     console.print(table)
 
 
+def _wrapped_document(raw: bytes) -> bytes | None:
+    """The signed credential inside vnfil's own answer for one (``{"id", "document", …}``),
+    or None when the file is something else (a credential itself, or not JSON)."""
+    try:
+        outer = json.loads(raw)
+    except ValueError:
+        return None
+    if isinstance(outer, dict) and "@context" not in outer:
+        inner = outer.get("document")
+        if isinstance(inner, dict) and "@context" in inner:
+            return json.dumps(inner).encode()
+    return None
+
+
 @app.command("verify")
 def verify_file(
     file: Path,
@@ -413,6 +427,15 @@ def verify_file(
     except OSError as exc:
         console.print(f"[red]cannot read {file}: {exc.strerror}[/]")
         raise typer.Exit(2) from exc
+
+    inner = _wrapped_document(raw)
+    if inner is not None:
+        raw = inner
+        if not as_json:
+            console.print(
+                "(the file is GET /credentials/{id}'s answer: checking the signed credential"
+                " it holds; GET /credentials/{id}/credential.json gives it alone)"
+            )
 
     async def go(session: Any, settings: Any) -> VerificationResult:
         return await verify_json(raw, DatabaseRegistry(session, settings.public_base_url))

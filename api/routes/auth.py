@@ -37,6 +37,8 @@ from vnfil.accounts.schemas import (
     MembershipRead,
     MembershipSwitch,
     PasswordChange,
+    PasswordResetInput,
+    PasswordResetRequest,
     Role,
     SessionRead,
     UserRead,
@@ -55,6 +57,9 @@ from vnfil.accounts.service import (
     open_session,
     password_matches,
     primary_membership,
+    request_password_reset,
+    reset_message_id,
+    reset_password,
     session_by_cookie,
     sign_in,
 )
@@ -86,6 +91,9 @@ REFUSAL_STATUS = {
     Why.invitation_expired: status.HTTP_410_GONE,
     Why.invitation_proof: status.HTTP_401_UNAUTHORIZED,
     Why.accepted_meanwhile: status.HTTP_409_CONFLICT,
+    Why.no_reset: status.HTTP_404_NOT_FOUND,
+    Why.reset_used: status.HTTP_409_CONFLICT,
+    Why.reset_expired: status.HTTP_410_GONE,
 }
 
 
@@ -420,3 +428,48 @@ async def accept(
     set_session_cookie(response, settings, done.cookie)
     read = UserRead.model_validate(principal_of(done.user, done.membership, "session"))
     return UserWithToken(**read.model_dump(), token=done.bearer)
+
+
+@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED)
+async def ask_password_reset(
+    body: PasswordResetRequest,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+) -> dict[str, str]:
+    """A link to choose a new password, e-mailed (through the outbox) if the address has
+    an account. The answer is the same whether or not it has one, and so is the time
+    spent: a few links an hour at most reach one account."""
+    refuse_cross_site(request, settings)
+    row = await request_password_reset(
+        session, email=body.email, base_url=settings.public_base_url, secret=settings.secret_key
+    )
+    await session.commit()
+    if row is not None:
+        try:
+            await start_message(temporal, settings, reset_message_id(row.id))
+        except RPCError as exc:  # the message waits in the outbox
+            log.warning("password reset %s not handed to the mailer: %s", row.id, exc)
+    return {
+        "detail": "if this address has an account, a link to choose a new password is on its way"
+    }
+
+
+@router.post("/auth/password-reset/{token}", status_code=status.HTTP_204_NO_CONTENT)
+async def choose_new_password(
+    token: PathId,
+    body: PasswordResetInput,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """The e-mailed link's form: the new password; every session of the account ends."""
+    refuse_cross_site(request, settings)
+    try:
+        await reset_password(session, token, body.new_password)
+        await session.commit()
+    except Refused as exc:
+        await session.rollback()
+        raise refused(exc) from exc
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
@@ -92,6 +94,20 @@ async def get_credential(
     credential_id: PathId, session: SessionDep, user: CurrentUser
 ) -> CredentialRead:
     return CredentialRead.model_validate(await _visible(session, user, credential_id))
+
+
+@router.get("/{credential_id}/credential.json")
+async def credential_file(
+    credential_id: PathId, session: SessionDep, user: CurrentUser
+) -> Response:
+    """The signed credential alone, as a file: what a wallet imports, what ``vnfil verify``
+    and any W3C verifier check (``GET /credentials/{id}`` wraps it with vnfil's fields)."""
+    cred = await _visible(session, user, credential_id)
+    return Response(
+        json.dumps(cred.document, ensure_ascii=False, indent=2),
+        media_type="application/vc+ld+json",
+        headers={"content-disposition": f'attachment; filename="credential-{cred.id}.json"'},
+    )
 
 
 @router.get("/{credential_id}/verification", response_class=HTMLResponse)

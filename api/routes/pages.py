@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from api.cases import case_view
 from api.deps import (
     SESSION_COOKIE,
+    PathId,
     Principal,
     SessionDep,
     SettingsDep,
@@ -36,11 +37,13 @@ from api.routes.auth import (
 from vnfil.accounts.models import Centre, Invitation, Membership, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
+    Refused,
     invitation_by_token,
     memberships_of,
     open_session,
     primary_membership,
     session_by_cookie,
+    usable_reset,
     user_by_email,
 )
 from vnfil.cases.audit import chain_of
@@ -143,6 +146,8 @@ async def login_page(
     error: bool = False,
     throttled: bool = False,
     expired: bool = False,
+    registered: bool = False,
+    reset: bool = False,
     next: str | None = None,  # noqa: A002 - the parameter's name in the address
 ) -> HTMLResponse:
     token = login_form_token(request)
@@ -153,6 +158,8 @@ async def login_page(
         error=error,
         throttled=throttled,
         expired=expired,
+        registered=registered,
+        reset=reset,
         next=safe_next(next),
         login_csrf=token,
     )
@@ -186,6 +193,25 @@ async def login_form(
     response = RedirectResponse(back, status.HTTP_303_SEE_OTHER)
     set_session_cookie(response, settings, cookie)
     return response
+
+
+@router.get("/password-reset", response_class=HTMLResponse)
+async def password_reset_page(request: Request) -> HTMLResponse:
+    """Forgot the password: the address to send a link to."""
+    return _render(request, "password-reset", None, token=None, link_refused=False)
+
+
+@router.get("/password-reset/{token}", response_class=HTMLResponse)
+async def new_password_page(token: PathId, request: Request, session: SessionDep) -> Response:
+    """The e-mailed link: a new password, if the link may still be used."""
+    try:
+        await usable_reset(session, token)
+    except Refused:
+        # Spent, expired or unknown: say so, and offer a new link on the same page.
+        page = _render(request, "password-reset", None, token=None, link_refused=True)
+        page.status_code = status.HTTP_410_GONE
+        return page
+    return _render(request, "password-reset", None, token=token)
 
 
 @router.get("/register", response_class=HTMLResponse)

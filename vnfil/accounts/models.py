@@ -125,6 +125,19 @@ class Invitation(Base):
     accepted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
 
 
+class PasswordReset(Base):
+    """A link by e-mail to choose a new password: its token stored hashed, good once and
+    for an hour."""
+
+    __tablename__ = "password_resets"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class SignInAttempts(Base):
     """Password checks per e-mail in the current window, shared by every API process
     (``vnfil.accounts.service.LoginThrottle``); keyed by the SHA-256 of the address."""

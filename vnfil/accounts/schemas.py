@@ -89,6 +89,14 @@ EmailAddress = Annotated[
 ]
 
 
+class PasswordResetRequest(BaseModel):
+    email: EmailAddress
+
+
+class PasswordResetInput(BaseModel):
+    new_password: Password
+
+
 class LoginInput(BaseModel):
     email: EmailAddress
     password: Annotated[str, StringConstraints(max_length=200)]

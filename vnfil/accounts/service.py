@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +29,7 @@ from vnfil.accounts.models import (
     Invitation,
     Membership,
     Notification,
+    PasswordReset,
     SignInAttempts,
     User,
     WebSession,
@@ -231,6 +232,9 @@ class Why(StrEnum):
         "if you have none, your name and a new password"
     )
     accepted_meanwhile = "this invitation or its address was used at the same moment; try again"
+    no_reset = "this link to choose a new password is not valid; ask for a new one"
+    reset_used = "this link was already used; ask for a new one if you need it"
+    reset_expired = "this link has expired (it works for an hour); ask for a new one"
 
 
 class Refused(Exception):
@@ -528,3 +532,105 @@ async def forget_stale_attempts(session: AsyncSession, before: datetime) -> int:
         delete(SignInAttempts).where(SignInAttempts.window_start <= before)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+RESET_MINUTES = 60
+RESETS_PER_HOUR = 3  # links sent to one account in an hour; more requests send nothing
+RESET_LINK = "/password-reset"
+
+
+def reset_message_id(reset_id: str) -> str:
+    return f"password-reset:{reset_id}"
+
+
+async def request_password_reset(
+    session: AsyncSession, *, email: str, base_url: str, secret: str, now: datetime | None = None
+) -> PasswordReset | None:
+    """A link to choose a new password, in the outbox for the account at ``email`` (sealed,
+    as an invitation's). None when there is no such account or it had its links for this
+    hour: the caller answers the same either way, so nobody learns who has an account."""
+    now = now or utcnow()
+    user = await user_by_email(session, email)
+    if user is None:
+        return None
+    recent = await session.scalar(
+        select(func.count())
+        .select_from(PasswordReset)
+        .where(
+            PasswordReset.user_id == user.id, PasswordReset.created_at > now - timedelta(hours=1)
+        )
+    )
+    if (recent or 0) >= RESETS_PER_HOUR:
+        return None
+    token = "pwr_" + secrets.token_urlsafe(24)
+    row = PasswordReset(
+        token_hash=hash_token(token),
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(minutes=RESET_MINUTES),
+    )
+    session.add(row)
+    await session.flush()
+    context = {"name": user.name, "minutes": RESET_MINUTES}
+    subject, text = render_message(
+        "password-reset", **context, link=f"{base_url}{RESET_LINK}/{token}"
+    )
+    _, redacted = render_message(
+        "password-reset", **context, link=f"{base_url}{RESET_LINK}/[sent by e-mail only]"
+    )
+    key = reset_message_id(row.id)
+    session.add(
+        Notification(
+            id=key,
+            recipient_id=user.id,
+            recipient_email=user.email,
+            template="password-reset",
+            subject=subject,
+            body=redacted,
+            sealed_body=seal_message(secret, key, text),
+        )
+    )
+    await session.flush()
+    return row
+
+
+async def usable_reset(
+    session: AsyncSession, token: str, now: datetime | None = None
+) -> PasswordReset:
+    """The reset a link's token names, if it may still be used; else :class:`Refused`."""
+    row = await session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
+    )
+    if row is None:
+        raise Refused(Why.no_reset)
+    if row.used_at is not None:
+        raise Refused(Why.reset_used)
+    if as_utc(row.expires_at) <= (now or utcnow()):
+        raise Refused(Why.reset_expired)
+    return row
+
+
+async def reset_password(session: AsyncSession, token: str, new_password: str) -> User:
+    """The new password, once: the link is spent, every other unused link of the account
+    too, and every signed-in session of the account ends (whoever held the old password
+    is signed out)."""
+    row = await usable_reset(session, token)
+    now = utcnow()
+    spent = await session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]  # used at the same moment
+        raise Refused(Why.reset_used)
+    await session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == row.user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    user = await session.get(User, row.user_id)
+    assert user is not None
+    user.password_hash = hash_password(new_password)
+    await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    await session.flush()
+    return user

@@ -240,7 +240,53 @@ TEXT: dict[str, tuple[str, str]] = {
         "Wysłano. Pokaż zaktualizowaną listę",
     ),
     "webhook_off": ("switched off", "wyłączona"),
+    "forgot_password": ("Forgot your password?", "Nie pamiętasz hasła?"),
+    "reset_explained": (
+        "Give the e-mail address of your account: we send a link to choose a new password.",
+        "Podaj adres e-mail swojego konta: wyślemy link do ustawienia nowego hasła.",
+    ),
+    "send_link": ("Send the link", "Wyślij link"),
+    "reset_link_refused": (
+        "This link was already used, has expired (it works for an hour) or is not whole."
+        " Ask for a new one below.",
+        "Ten link został już użyty, wygasł (działa godzinę) albo jest niepełny."
+        " Poproś poniżej o nowy.",
+    ),
+    "reset_sent": (
+        "If this address has an account, a link is on its way. It works once, for an hour.",
+        "Jeśli to konto istnieje, link jest już w drodze. Działa raz, przez godzinę.",
+    ),
+    "new_password": ("New password", "Nowe hasło"),
+    "save_password": ("Save the new password", "Zapisz nowe hasło"),
+    "password_rule": (
+        "At least 10 characters. A few unrelated words are easy to remember and hard to guess.",
+        "Co najmniej 10 znaków. Kilka niezwiązanych słów łatwo zapamiętać, a trudno odgadnąć.",
+    ),
+    "password_changed": (
+        "Your password was changed. Sign in with the new one.",
+        "Hasło zostało zmienione. Zaloguj się nowym hasłem.",
+    ),
+    "registered_sign_in": (
+        "Your account is ready. Sign in to apply for validation.",
+        "Konto zostało założone. Zaloguj się, aby złożyć wniosek o walidację.",
+    ),
+    "privacy_heading": ("Your data", "Twoje dane"),
+    "privacy_notice": (
+        "The validation centre you apply to keeps your name, e-mail, the evidence you upload"
+        " and the assessment of your case, to validate your learning and issue your"
+        " credential; the awarding body receives what the credential holds. You can ask the"
+        " centre to see, correct or delete your data, within what the law requires it to keep.",
+        "Instytucja walidująca, do której się zgłaszasz, przechowuje Twoje imię i nazwisko,"
+        " e-mail, przesłane dowody i ocenę Twojej sprawy, aby zwalidować efekty uczenia się i"
+        " wydać poświadczenie; instytucja certyfikująca otrzymuje to, co zawiera"
+        " poświadczenie. Możesz poprosić instytucję o wgląd, poprawienie lub usunięcie danych,"
+        " w granicach tego, co musi przechowywać z mocy prawa.",
+    ),
     "search": ("Search", "Szukaj"),
+    "credential_file": (
+        "The signed credential (JSON, for wallets and verifiers)",
+        "Podpisane poświadczenie (JSON, do portfeli i weryfikatorów)",
+    ),
     "search_cases": (
         "Candidate's name, e-mail or case reference",
         "Imię i nazwisko, e-mail kandydata lub numer sprawy",

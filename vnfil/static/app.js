@@ -107,6 +107,19 @@
       formError(form, data.detail || response.statusText);
       return;
     }
+    if (form.dataset.done) {  // stay here, and say it was done
+      busy(form, false);
+      form.reset();
+      let box = form.querySelector(":scope > .form-done");
+      if (!box) {
+        box = document.createElement("p");
+        box.className = "form-done ok";
+        box.setAttribute("role", "status");
+        form.append(box);
+      }
+      box.textContent = form.dataset.done;
+      return;
+    }
     if (form.dataset.then === "case") { location.href = "/app/cases/" + data.id; return; }
     if (form.dataset.show) {
       const box = form.parentElement.querySelector(".secret");
