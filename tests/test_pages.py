@@ -4,9 +4,11 @@ CSV, invitations and registration, both languages, and the sign-in throttle."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import uuid
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import get_args
@@ -28,8 +30,10 @@ from tests.factories import (
 )
 from vnfil.accounts.models import Centre, User
 from vnfil.accounts.schemas import Role
+from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseState, CounsellingInput, IdentityCheckInput, Result
 from vnfil.evidence.schemas import EvidenceKind
+from vnfil.platform.db import utcnow
 from vnfil.platform.i18n import ENUMS, TEXT
 
 PASSWORD = "pages password 12"
@@ -487,3 +491,38 @@ async def test_staff_find_cases_and_credentials_by_person_or_reference(stack: St
     finally:
         await admin.aclose()
         await issuer.aclose()
+
+
+async def test_a_long_case_list_comes_a_page_at_a_time_with_its_filters(stack: Stack) -> None:
+    w = await make_world(stack)
+    now = utcnow()
+    async with w.sessions.begin() as session:  # the list reads the database alone
+        candidate = await session.get(User, (await w.person(Role.candidate)).id)
+        assert candidate is not None
+        ids = [str(uuid.uuid4()) for _ in range(57)]
+        for i, case_id in enumerate(ids):
+            session.add(
+                Case(
+                    id=case_id,
+                    workflow_id=f"case-{case_id}",
+                    centre_id=w.centre_id,
+                    standard_id=w.standard_id,
+                    candidate_id=candidate.id,
+                    stage="documentation",
+                    created_at=now - timedelta(minutes=i),
+                )
+            )
+    admin = await _signed_in(stack, w, w.admin)
+    try:
+        first = await admin.get("/app", params={"q": candidate.email})
+        shown = re.findall(r'data-case="([^"]+)"', first.text)
+        assert shown == ids[:50]  # newest first
+        assert 'rel="next"' in first.text and 'rel="prev"' not in first.text
+        older = re.search(r'href="([^"]+)" rel="next"', first.text)
+        assert older
+        second = await admin.get(html.unescape(older[1]))
+        assert re.findall(r'data-case="([^"]+)"', second.text) == ids[50:]
+        assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+        assert "Page 2" in second.text
+    finally:
+        await admin.aclose()

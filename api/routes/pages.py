@@ -64,6 +64,7 @@ from vnfil.trust import registry
 from vnfil.trust.models import Accreditation
 
 router = APIRouter(include_in_schema=False)
+CASES_PER_PAGE = 50
 STAGES = [Stage.identification, Stage.documentation, Stage.assessment, Stage.certification]
 LANG_COOKIE = "vnfil_lang"
 
@@ -261,6 +262,7 @@ async def dashboard(
     state: str | None = None,
     overdue: bool = False,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     if user is None:
         return _to_login(request)
@@ -336,22 +338,34 @@ async def dashboard(
         ctx["grant_until"] = add_years(now, 3).strftime("%Y-%m-%dT%H:%M:%SZ")
         return _render(request, "issuer", user, **ctx)
     listed = visible_cases(user, stage=stage, status_=state, overdue=overdue, search=q)
-    cases = list(await session.scalars(listed.order_by(Case.created_at.desc()).limit(200)))
+    cases = list(
+        await session.scalars(
+            listed.order_by(Case.created_at.desc(), Case.id)
+            .limit(CASES_PER_PAGE + 1)
+            .offset((page - 1) * CASES_PER_PAGE)
+        )
+    )
+    ctx["more"] = len(cases) > CASES_PER_PAGE
+    cases = cases[:CASES_PER_PAGE]
     ctx["cases"] = cases
+    ctx["page"] = page
+    ctx["page_url"] = lambda n: f"/app?{urlencode({**request.query_params, 'page': n})}"
     ctx["names"] = await _names(session, {c.candidate_id for c in cases})
     if user.role == Role.centre_admin and user.centre_id:
         ctx["figures"] = await centre_figures(session, user.centre_id)
+        # Open cases per assessor: counted on the assignments of the centre's open cases
+        # (by index), then named; not a join of every user with every case.
+        open_here = select(Case.id).where(Case.centre_id == user.centre_id, Case.status == "open")
+        counts = (
+            select(CaseAssignment.user_id, func.count().label("n"))
+            .where(CaseAssignment.role == Role.assessor, CaseAssignment.case_id.in_(open_here))
+            .group_by(CaseAssignment.user_id)
+            .subquery()
+        )
         rows = await session.execute(
-            select(User.name, func.count(Case.id))
-            .join(CaseAssignment, CaseAssignment.user_id == User.id)
-            .join(Case, Case.id == CaseAssignment.case_id)
-            .where(
-                Case.centre_id == user.centre_id,
-                Case.status == "open",
-                CaseAssignment.role == Role.assessor,
-            )
-            .group_by(User.name)
-            .order_by(func.count(Case.id).desc())
+            select(User.name, counts.c.n)
+            .join(counts, counts.c.user_id == User.id)
+            .order_by(counts.c.n.desc(), User.name)
         )
         ctx["workload"] = rows.all()
     return _render(request, "dashboard", user, **ctx)

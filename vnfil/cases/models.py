@@ -18,7 +18,11 @@ class Case(Base):
     """The read model of a case; the workflow ``case-{id}`` is the source of truth."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_centre_stage", "centre_id", "stage"),)
+    __table_args__ = (
+        Index("ix_cases_centre_stage", "centre_id", "stage"),
+        Index("ix_cases_centre_created", "centre_id", "created_at"),
+        Index("ix_cases_centre_status_stage", "centre_id", "status", "stage"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     workflow_id: Mapped[str] = mapped_column(String(64), unique=True)
     centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id"), index=True)

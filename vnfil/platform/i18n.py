@@ -283,6 +283,10 @@ TEXT: dict[str, tuple[str, str]] = {
         " w granicach tego, co musi przechowywać z mocy prawa.",
     ),
     "search": ("Search", "Szukaj"),
+    "pages": ("Pages of cases", "Strony listy spraw"),
+    "newer": ("Newer", "Nowsze"),
+    "older": ("Older", "Starsze"),
+    "page_n": ("Page {n}", "Strona {n}"),
     "credential_file": (
         "The signed credential (JSON, for wallets and verifiers)",
         "Podpisane poświadczenie (JSON, do portfeli i weryfikatorów)",
