@@ -212,6 +212,29 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         await expect(cand.locator("#case-stage")).to_have_text("Assessment")
         assert asked == ["Submit the portfolio? You cannot add or remove evidence afterwards."]
 
+        # The centre schedules an interview and extends the deadline from the case page.
+        await admin.reload()
+        await admin.get_by_text("Schedule an assessment session").click()
+        await admin.get_by_label("Method").select_option("interview")
+        await admin.get_by_label("Starts at (your local time)").fill("2027-01-12T10:30")
+        await admin.get_by_label("Place (or an online link below)").fill("Sala 2, ul. Długa 5")
+        for box in await admin.locator('input[name="lo_ids[]"]').all():  # where it fits
+            label = await admin.locator(
+                f'label[for="{await box.get_attribute("id")}"]'
+            ).text_content()
+            if "interview" in (label or ""):
+                await box.check()
+        await _act(admin, admin.get_by_role("button", name="Schedule"))
+        await expect(admin.locator(".sessions li")).to_have_count(1)
+        await expect(admin.locator(".sessions li")).to_contain_text("interview · Sala 2")
+        before = await admin.locator("#case-deadline").text_content()
+        await admin.get_by_text("Extend the deadline").click()
+        await admin.get_by_label("By how many days").fill("10")
+        await admin.locator("#x-why").fill("The candidate was ill.")
+        await _act(admin, admin.get_by_role("button", name="Extend"))
+        await expect(admin.locator("#case-deadline")).not_to_have_text(before or "")
+        await _accessible(admin, "case page: centre administration")
+
         # Identity, then each assessor decides outcome by outcome.
         sup = await _page_as(browser, live, emails["supervisor"])
         await sup.goto(case_url)

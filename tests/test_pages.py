@@ -35,6 +35,7 @@ from vnfil.cases.schemas import CaseState, CounsellingInput, IdentityCheckInput,
 from vnfil.evidence.schemas import EvidenceKind
 from vnfil.platform.db import utcnow
 from vnfil.platform.i18n import ENUMS, TEXT
+from vnfil.standards.schemas import AssessmentMethod
 
 PASSWORD = "pages password 12"
 
@@ -341,7 +342,7 @@ async def test_polish_pages_hold_no_english_of_vnfils_own(stack: Stack) -> None:
 
 
 # Words a page may show as they are, in either language.
-AS_IS = {"vnfil", "· vnfil", "HTTP", "URL", "DID", "Skip to content / Przejdź do treści"}
+AS_IS = {"vnfil", "· vnfil", "HTTP", "URL", "DID", "UTC", "Skip to content / Przejdź do treści"}
 
 
 def test_no_page_template_holds_words_outside_the_translation_table() -> None:
@@ -373,6 +374,7 @@ def test_every_enumeration_value_has_words_in_both_languages() -> None:
         IdentityCheckInput, "method"
     )
     assert set(ENUMS["document_type"]) == values(IdentityCheckInput, "document_type")
+    assert set(ENUMS["method"]) == {m.value for m in AssessmentMethod}
     root = Path(__file__).parent.parent
     code = "".join(
         p.read_text() for p in [root / "workflows/case.py", *root.glob("activities/*.py")]

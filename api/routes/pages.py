@@ -59,7 +59,7 @@ from vnfil.platform.db import add_years, as_utc, utcnow
 from vnfil.platform.i18n import pick_language, translator
 from vnfil.platform.rendering import environment
 from vnfil.standards.models import Standard, StandardCode
-from vnfil.standards.schemas import StandardDocument
+from vnfil.standards.schemas import AssessmentMethod, StandardDocument
 from vnfil.trust import registry
 from vnfil.trust.models import Accreditation
 
@@ -501,6 +501,7 @@ async def case_page(
         ),
         "my_decision": next((d for d in state.decisions if d.assessor_id == user.id), None),
         "next_steps": next_steps(state),
+        "methods": [m.value for m in AssessmentMethod],
         "uploads": {
             "accept": formats.accept(settings.allowed_media_types),
             "types": formats.type_names(settings.allowed_media_types),
@@ -511,6 +512,7 @@ async def case_page(
     }
     if user.role in (Role.centre_admin, Role.counsellor):
         ctx["audit"] = await chain_of(session, case.id)
+    ctx["staff"] = []
     if user.role == Role.centre_admin:
         staff = await session.execute(
             select(User.id, User.name, Membership.role)

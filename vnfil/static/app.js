@@ -34,6 +34,8 @@
         value = el.value;
         if (value === "" && (type === "int" || "optional" in el.dataset)) continue;
         if (type === "int") value = parseInt(value, 10);
+        // <input type="datetime-local"> is the person's own time: sent as an instant.
+        if (type === "datetime") value = new Date(value).toISOString();
       }
       if (el.name.endsWith("[]")) {
         const name = el.name.slice(0, -2);
