@@ -236,9 +236,10 @@ class CaseActivities:
                     )
                 )
                 written += 1
-        if self.settings.smtp_host:
+        wanted = [p for p in people if p.email_notices]  # the others read them in the centre
+        if self.settings.smtp_host and wanted:
             await self._deliver(
-                [f"{inp.key}:{p.id}" for p in people], {p.id: p.email for p in people}
+                [f"{inp.key}:{p.id}" for p in wanted], {p.id: p.email for p in wanted}
             )
         return written
 

@@ -12,15 +12,17 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.events import StartDelivery, dispatch
+from vnfil.accounts.models import Notification, User
 from vnfil.cases.audit import append_entry
-from vnfil.cases.models import AuditEntry
+from vnfil.cases.models import AuditEntry, Case
 from vnfil.credentials.keys import active_key
 from vnfil.credentials.models import Credential
 from vnfil.credentials.schemas import RevocationRef, RevocationRequest
 from vnfil.credentials.status import locked, set_revoked, status_list_url
 from vnfil.events.models import Event
 from vnfil.events.service import record_event
-from vnfil.platform.db import as_utc
+from vnfil.platform.db import as_utc, utcnow
+from vnfil.platform.rendering import render_message
 from vnfil.platform.settings import Settings
 
 # Fresh reads of a status list that changed under a revocation, before Temporal retries.
@@ -63,6 +65,36 @@ class CredentialActivities:
         await dispatch(self.sessions, self.settings, [event], self.start_delivery)
         return ref
 
+    @staticmethod
+    async def _tell_the_candidate(session: AsyncSession, cred: Credential) -> None:
+        """The candidate's message (in the outbox, with the revocation's transaction)."""
+        case = await session.get(Case, cred.case_id)
+        person = await session.get(User, case.candidate_id) if case else None
+        if person is None:
+            return
+        key = f"{cred.case_id}:revoked:{person.id}"
+        if await session.get(Notification, key) is not None:
+            return
+        subject, body = render_message(
+            "credential-revoked",
+            name=person.name,
+            title=str(cred.document.get("name", "")),
+            credential_id=cred.id,
+            case_id=cred.case_id,
+            revoked_on=f"{as_utc(cred.revoked_at or utcnow()):%Y-%m-%d}",
+            reason=cred.revocation_reason or "",
+        )
+        session.add(
+            Notification(
+                id=key,
+                case_id=cred.case_id,
+                recipient_id=person.id,
+                template="credential-revoked",
+                subject=subject,
+                body=body,
+            )
+        )
+
     async def _revoke(self, inp: RevocationRequest) -> tuple[RevocationRef, Event]:
         base = self.settings.public_base_url
         async with self.sessions.begin() as session:
@@ -92,6 +124,7 @@ class CredentialActivities:
                     action="credential.revoked",
                     details={"credential_id": cred.id, "reason": inp.reason},
                 )
+                await self._tell_the_candidate(session, cred)
             event = await record_event(
                 session,
                 type_="credential.revoked",

@@ -249,6 +249,14 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         for i, email in enumerate(a_emails):
             page = await _page_as(browser, live, email)
             panel.append(page)
+            # The panel was told: messages wait in the header, and list in the centre.
+            # the panel, the session, the deadline extended
+            await expect(page.locator("#unread")).to_have_text("3")
+            await page.get_by_role("link", name="Messages").click()
+            await expect(page.locator(".notices li.unread")).to_have_count(3)
+            await expect(page.locator(".notices")).to_contain_text("You are on the panel")
+            if i == 0:
+                await _accessible(page, "messages page")
             await page.goto(case_url)
             await expect(page.locator("img.preview")).to_have_count(1)
             for n, choice in enumerate(await page.get_by_label("Achieved", exact=True).all()):

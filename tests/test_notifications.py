@@ -16,7 +16,7 @@ from sqlalchemy import select
 from activities.worker import build_worker
 from api.main import create_app
 from tests.conftest import Stack, make_settings
-from tests.factories import make_world, new_case, ok
+from tests.factories import Person, browser_client, certified_case, make_world, new_case, ok
 from vnfil.accounts.models import Notification
 from vnfil.platform.embedded import free_port
 
@@ -167,3 +167,74 @@ async def test_an_invitation_made_at_the_shell_is_emailed_too(mailed) -> None:
     await inbox.wait(1)
     [(to, raw)] = [(t, r) for t, r in inbox.messages if address in t]
     assert "/invitations/inv_" in raw.decode()
+
+
+async def test_every_hand_off_reaches_the_next_person_and_is_read_in_the_centre(stack) -> None:
+    w = await make_world(stack)
+    run, status = await certified_case(w)
+    assert run.assessors and run.supervisor
+
+    async def notices(person: Person) -> list[dict]:
+        return ok(await w.http.get("/me/notifications", headers=person.auth))
+
+    def templates(listed: list[dict]) -> list[str]:
+        return sorted(n["template"] for n in listed)
+
+    for member in [*run.assessors, run.supervisor]:
+        [panel] = await notices(member)
+        assert panel["template"] == "panel-assigned" and run.case_id in panel["subject"]
+    mine = await notices(run.candidate)
+    assert templates(mine) == ["credential-issued", "result-ready"]
+    result = next(n for n in mine if n["template"] == "result-ready")
+    assert "You may accept it, or appeal until" in result["body"]
+    assert all(n["read_at"] is None for n in mine)
+    # Revoked: the candidate is told why.
+    ok(
+        await w.http.post(
+            f"/credentials/{status['credential_id']}/revocation",
+            json={"reason": "the evidence was not the candidate's own"},
+            headers=w.admin.auth,
+        )
+    )
+    mine = await notices(run.candidate)
+    revoked = next(n for n in mine if n["template"] == "credential-revoked")
+    assert "the evidence was not the candidate's own" in revoked["body"]
+    # The header counts what is unread; the centre lists it and marks it read.
+    page = await _page(stack, run.candidate)
+    try:
+        shown = await page.get("/app/notifications")
+        assert re.search(r'id="unread">3<', shown.text), shown.text[:2000]
+        assert "Your credential was revoked" in shown.text
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', shown.text)
+        assert csrf
+        read = await page.post("/me/notifications/read", headers={"X-CSRF-Token": csrf[1]})
+        assert read.status_code == 204
+        assert 'id="unread"' not in (await page.get("/app")).text
+        assert all(n["read_at"] for n in await notices(run.candidate))
+        # Messages by e-mail too, or only here.
+        prefs = await page.put(
+            "/me/preferences", json={"email_notices": False}, headers={"X-CSRF-Token": csrf[1]}
+        )
+        assert prefs.status_code == 200 and prefs.json() == {"email_notices": False}
+        assert (
+            "checked"
+            not in (await page.get("/app/notifications")).text.split('id="email-notices"')[1][:40]
+        )
+    finally:
+        await page.aclose()
+
+
+async def _page(stack, person: Person) -> httpx.AsyncClient:
+    """A browser signed in as ``person`` (pages read the session cookie)."""
+    me = ok(await stack.http.get("/me", headers=person.auth))
+    r = await stack.http.put(
+        "/me/password", json={"new_password": "notices password 1"}, headers=person.auth
+    )
+    assert r.status_code == 204
+    browser = browser_client(stack)
+    ok(
+        await browser.post(
+            "/auth/login", json={"email": me["email"], "password": "notices password 1"}
+        )
+    )
+    return browser

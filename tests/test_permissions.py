@@ -88,6 +88,8 @@ MATRIX: dict[str, set[str]] = {
     "GET /issuers/{awarding_body_id}/did.json": EVERYONE,
     "GET /me": SIGNED_IN,
     "GET /me/notifications": SIGNED_IN,
+    "POST /me/notifications/read": SIGNED_IN,
+    "PUT /me/preferences": SIGNED_IN,
     "PUT /me/password": SIGNED_IN,
     "GET /standards": SIGNED_IN,
     "POST /standards": ISSUERS,

@@ -86,6 +86,8 @@ class ValidationCase(Deadlines):
         self._appeals = False
         # Disagreements go to the panel's chair (cases started since the chair rule).
         self._chair = False
+        # Hand-off messages (cases started since "handoff-notices").
+        self._notices = False
         # A step may arrive before ``run`` starts: cases since "patches-at-start" read
         # their versions here, so the very first step already meets every rule.
         self._versions_read = False
@@ -98,6 +100,10 @@ class ValidationCase(Deadlines):
         self._chair = workflow.patched("chair-resolution")
         self._state.eligibility_required = workflow.patched("eligibility")
         self._tracking = workflow.patched("deadlines")
+        # Hand-offs tell the next person (cases since "handoff-notices"): the panel when
+        # assigned, everyone concerned when a session is set, the candidate when the
+        # result is ready and when the credential is issued.
+        self._notices = workflow.patched("handoff-notices")
         if self._tracking:
             self._state.deadline = self._deadline_for(Stage.identification)
         self._versions_read = True
@@ -145,6 +151,23 @@ class ValidationCase(Deadlines):
             else "",
             **extra,
         }
+
+    async def _notice(
+        self, key: str, template: MessageTemplate, to: list[str], **extra: object
+    ) -> None:
+        """A hand-off message to ``to`` (once per ``key``), for cases since the patch."""
+        if not self._notices:
+            return
+        await run_activity(
+            CaseActivities.notify,
+            NotificationInput(
+                key=f"{self._case.case_id}:{key}",
+                case_id=self._case.case_id,
+                template=template,
+                audience=to,
+                context=self._message_context(**extra),
+            ),
+        )
 
     async def _close(self, actor: Actor, status: CaseState, reason: str) -> None:
         """A clean end before completion: recorded, audited, announced; data kept."""
@@ -459,6 +482,8 @@ class ValidationCase(Deadlines):
             self._state.supervisor_id = step.supervisor_id
             self._state.chair_id = step.chair_id or step.assessor_ids[0]
             await self._audit(actor, "panel.assigned", step.model_dump(mode="json"))
+            panel = [*step.assessor_ids, *([step.supervisor_id] if step.supervisor_id else [])]
+            await self._notice(f"panel:{self._state.panels_assigned}", "panel-assigned", panel)
         return self._done()
 
     @assign_panel.validator
@@ -477,6 +502,14 @@ class ValidationCase(Deadlines):
             )
             self._state.sessions.append(session)
             await self._audit(actor, "session.scheduled", session.model_dump(mode="json"))
+            await self._notice(
+                f"session:{session.session_id}",
+                "session-scheduled",
+                [self._case.candidate.id, *self._state.assessor_ids],
+                starts_at=session.starts_at.strftime("%Y-%m-%d %H:%M UTC"),
+                method=session.method.value,
+                where=session.place or session.online_url or "",
+            )
         return self._done()
 
     @schedule_session.validator
@@ -593,6 +626,14 @@ class ValidationCase(Deadlines):
                 self._state.deadline = self._state.appeal_window_ends
         else:
             await self._finalize(actor)
+        ends = self._state.appeal_window_ends
+        await self._notice(
+            "result:appeal" if self._state.appealed else "result",
+            "result-ready",
+            [self._case.candidate.id],
+            result=result.value,
+            appeal_until=ends.strftime("%Y-%m-%d %H:%M UTC") if pending and ends else "",
+        )
 
     async def _finalize(self, actor: Actor) -> None:
         """The result is final: on to certification, or the end if nothing was validated."""
@@ -704,6 +745,12 @@ class ValidationCase(Deadlines):
                 actor,
                 "credential.issued",
                 {"credential_id": ref.credential_id, "sha256": ref.sha256},
+            )
+            await self._notice(
+                "credential",
+                "credential-issued",
+                [self._case.candidate.id],
+                credential_id=ref.credential_id,
             )
             await self._end_stage(
                 actor,

@@ -34,7 +34,7 @@ from api.routes.auth import (
     set_login_form_cookie,
     set_session_cookie,
 )
-from vnfil.accounts.models import Centre, Invitation, Membership, User
+from vnfil.accounts.models import Centre, Invitation, Membership, Notification, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
     Refused,
@@ -252,6 +252,42 @@ async def _names(session: SessionDep, ids: set[str]) -> dict[str, str]:
     return {i: n for i, n in rows.all()}
 
 
+async def _unread(session: SessionDep, user: Principal) -> int:
+    """The person's messages not yet read: the count in the header."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+@router.get("/app/notifications", response_class=HTMLResponse)
+async def notifications_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """The person's messages, newest first (unread marked), and whether they also come by
+    e-mail."""
+    if user is None:
+        return _to_login(request)
+    rows = await session.scalars(
+        select(Notification)
+        .where(Notification.recipient_id == user.id)
+        .order_by(Notification.created_at.desc())
+        .limit(100)
+    )
+    person = await session.get(User, user.id)
+    return _render(
+        request,
+        "notifications",
+        user,
+        csrf=await _csrf(request, session),
+        unread=await _unread(session, user),
+        notices=list(rows),
+        email_notices=bool(person and person.email_notices),
+    )
+
+
 @router.get("/app", response_class=HTMLResponse)
 async def dashboard(
     request: Request,
@@ -267,6 +303,7 @@ async def dashboard(
     if user is None:
         return _to_login(request)
     ctx: dict[str, Any] = {
+        "unread": await _unread(session, user),
         "search": q or "",
         "state_filter": state or "",
         "overdue_filter": overdue,
@@ -485,6 +522,7 @@ async def case_page(
     )
     ctx: dict[str, Any] = {
         "csrf": await _csrf(request, session),
+        "unread": await _unread(session, user),
         "memberships": await memberships_of(session, user.id),
         "case": case,
         "state": state,

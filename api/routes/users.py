@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy import select
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import CurrentUser, SessionDep
-from vnfil.accounts.models import Notification
+from vnfil.accounts.models import Notification, User
 from vnfil.accounts.schemas import (
     MembershipRead,
     MeRead,
+    NoticePreferences,
     NotificationRead,
     Role,
     UserRead,
@@ -16,6 +17,7 @@ from vnfil.accounts.schemas import (
     UserWithToken,
 )
 from vnfil.accounts.service import create_user, email_taken, hash_password, memberships_of
+from vnfil.platform.db import utcnow
 
 router = APIRouter(tags=["people"])
 
@@ -67,3 +69,27 @@ async def my_notifications(
         .limit(limit)
     )
     return [NotificationRead.model_validate(r) for r in rows]
+
+
+@router.post("/me/notifications/read", status_code=204)
+async def read_my_notifications(session: SessionDep, user: CurrentUser) -> Response:
+    """Every message of the caller counts as read (the header's count goes to zero)."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    await session.commit()
+    return Response(status_code=204)
+
+
+@router.put("/me/preferences")
+async def set_my_preferences(
+    body: NoticePreferences, session: SessionDep, user: CurrentUser
+) -> NoticePreferences:
+    """Whether messages also come by e-mail (the notification centre keeps them anyway)."""
+    row = await session.get(User, user.id)
+    assert row is not None
+    row.email_notices = body.email_notices
+    await session.commit()
+    return NoticePreferences(email_notices=row.email_notices)

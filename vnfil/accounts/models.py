@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vnfil.platform.db import Base, new_uuid, utcnow
@@ -49,6 +58,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Web sign-in (argon2id); none until the person sets one.
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Messages also by e-mail (the notification centre keeps them either way).
+    email_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # An external OpenID Connect identity (issuer + subject), when one is linked.
     oidc_issuer: Mapped[str | None] = mapped_column(String(300))
     oidc_subject: Mapped[str | None] = mapped_column(String(300))
@@ -70,6 +81,7 @@ class Notification(Base):
     # A message carrying a secret (an invitation's link) keeps ``body`` with the secret
     # redacted and the whole text sealed here (``vnfil.accounts.service.seal_message``) until sent.
     sealed_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -70,12 +70,17 @@ class UserWithToken(UserRead):
 class NotificationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
-    case_id: str
+    case_id: str | None
     template: str
     subject: str
     body: str
     created_at: datetime
     sent_at: datetime | None
+    read_at: datetime | None
+
+
+class NoticePreferences(BaseModel):
+    email_notices: bool
 
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]

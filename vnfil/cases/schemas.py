@@ -302,7 +302,16 @@ class AuditInput(BaseModel):
 
 
 MessageTemplate = Literal[
-    "deadline-reminder", "case-expired", "case-withdrawn", "deadline-extended", "appeal-lodged"
+    "deadline-reminder",
+    "case-expired",
+    "case-withdrawn",
+    "deadline-extended",
+    "appeal-lodged",
+    "panel-assigned",
+    "session-scheduled",
+    "result-ready",
+    "credential-issued",
+    "credential-revoked",
 ]
 
 
