@@ -271,6 +271,14 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
                     else "The portfolio shows it."
                 )
             if i == 0:
+                # What the assessor weighs: the candidate's plan, the counselling, and each
+                # outcome's criteria and methods beside the decision.
+                account = page.locator("#candidate-account")
+                await expect(account).to_contain_text("Portfolio first, then the interview.")
+                await expect(account).to_contain_text("Went through the standard together.")
+                first = page.locator("fieldset.decision").first
+                await expect(first.locator(".criteria li").first).to_be_visible()
+                await expect(first).to_contain_text("Methods the standard allows:")
                 await _accessible(page, "case page: assessor")
                 await _shot(page, "assessor-decisions")
             await _act(page, page.get_by_role("button", name="Record decisions"))

@@ -297,7 +297,9 @@ def untranslated(html: str) -> list[str]:
     text = " ".join(" ".join(reader.parts).split())
     english = {en for en, pl in TEXT.values() if en != pl}
     english |= {en for kind in ENUMS.values() for en, pl in kind.values() if en != pl}
-    english |= {value for kind in ENUMS.values() for value in kind}  # the codes themselves
+    english |= {  # the codes themselves, unless Polish writes them alike ("online")
+        value for kind in ENUMS.values() for value, (_, pl) in kind.items() if value != pl
+    }
     return sorted(
         phrase
         for phrase in english

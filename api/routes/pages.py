@@ -48,7 +48,7 @@ from vnfil.accounts.service import (
 )
 from vnfil.cases.audit import chain_of
 from vnfil.cases.figures import centre_figures
-from vnfil.cases.models import Case, CaseAssignment
+from vnfil.cases.models import Case, CaseAssignment, StageRecord
 from vnfil.cases.next import next_steps
 from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
@@ -548,6 +548,16 @@ async def case_page(
             "max_text": formats.size_text(settings.max_upload_bytes),
         },
     }
+    ctx["identification"] = {}
+    if user.role in (Role.assessor, Role.counsellor, Role.centre_admin, Role.supervisor):
+        # What the candidate said of themselves (their plan, their self-assessment): the
+        # identification's stage record, for the staff who assess and support them.
+        record = await session.scalar(
+            select(StageRecord.record).where(
+                StageRecord.case_id == case.id, StageRecord.stage == Stage.identification
+            )
+        )
+        ctx["identification"] = (record or {}).get("inputs", {})
     if user.role in (Role.centre_admin, Role.counsellor):
         ctx["audit"] = await chain_of(session, case.id)
     ctx["staff"] = []
