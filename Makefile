@@ -4,13 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install dev test test-sqlite test-postgresql bench demo lint clean
+.PHONY: install browser dev test test-sqlite test-postgresql bench demo lint clean
 
 $(STAMP): pyproject.toml tests/js/package-lock.json
-	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && \
-		{ apt-get install -y -qq chromium >/dev/null 2>&1 || \
-		  { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }; } ; } || \
-		echo "warning: could not install Debian's chromium; the browser test will be skipped"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -19,16 +15,23 @@ $(STAMP): pyproject.toml tests/js/package-lock.json
 
 install: $(STAMP)
 
+# Only the tests need a browser (Debian's chromium, driven by Playwright); `make dev` does not.
+browser:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && \
+		{ apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		  { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }; } ; } || \
+		echo "warning: could not install Debian's chromium; the browser test will be skipped"
+
 dev: install
 	$(BIN)/python infra/dev.py
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
 
-test-sqlite: install
+test-sqlite: install browser
 	$(BIN)/python -m pytest --db sqlite
 
-test-postgresql: install
+test-postgresql: install browser
 	$(BIN)/python -m pytest --db postgresql
 
 bench: install

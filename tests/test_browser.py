@@ -82,7 +82,7 @@ async def _page_as(browser: Browser, base: str, email: str) -> Page:
 async def _act(page: Page, button: Locator) -> None:
     """Click a form's button and check what the API answered (not only what the page shows)."""
     async with page.expect_response(
-        lambda r: r.request.method in ("POST", "PUT") and "/app" not in r.url
+        lambda r: r.request.method in ("POST", "PUT", "DELETE") and "/app" not in r.url
     ) as answer:
         await button.click()
     response = await answer.value
@@ -358,7 +358,15 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         # A receiver on loopback: the test stack allows private webhook targets.
         await issuer.get_by_label("URL").fill("http://127.0.0.1:9/hooks")
         await _act(issuer, issuer.get_by_role("button", name="Subscribe"))
-        await expect(issuer.locator("code[data-field=secret]")).to_contain_text("whsec_")
+        await expect(issuer.locator("code[data-field=secret]").first).to_contain_text("whsec_")
+        # The subscription's secret is rotated, then it is stopped, from the page.
+        await issuer.reload()
+        hook = issuer.locator("li.webhook").first
+        await _act(issuer, hook.get_by_role("button", name="New secret"))
+        await expect(hook.locator("code[data-field=secret]")).to_contain_text("whsec_")
+        issuer.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
+        await _act(issuer, hook.get_by_role("button", name="Stop sending"))
+        await expect(issuer.locator("li.webhook").first).to_contain_text("(switched off)")
         await _shot(issuer, "issuer")
         await issuer.get_by_placeholder("Reason").fill("issued in error")
         issuer.once("dialog", lambda d: asyncio.ensure_future(d.dismiss()))

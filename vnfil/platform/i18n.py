@@ -283,6 +283,16 @@ TEXT: dict[str, tuple[str, str]] = {
         " w granicach tego, co musi przechowywać z mocy prawa.",
     ),
     "search": ("Search", "Szukaj"),
+    "rotate_secret": ("New secret", "Nowy sekret"),
+    "unsubscribe": ("Stop sending", "Zatrzymaj wysyłanie"),
+    "confirm_unsubscribe": (
+        "Stop sending events to this address? The delivery log stays.",
+        "Przestać wysyłać zdarzenia na ten adres? Dziennik doręczeń zostanie zachowany.",
+    ),
+    "secret_rotated": (
+        "New secret (shown once; for 24 hours deliveries are signed with both):",
+        "Nowy sekret (pokazany raz; przez 24 godziny doręczenia mają oba podpisy):",
+    ),
     "candidate_account": ("The candidate's own account", "Co kandydat napisał o sobie"),
     "self_assessment": ("Self-assessment", "Samoocena"),
     "criteria": ("Assessment criteria", "Kryteria weryfikacji"),

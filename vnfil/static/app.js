@@ -124,7 +124,8 @@
     }
     if (form.dataset.then === "case") { location.href = "/app/cases/" + data.id; return; }
     if (form.dataset.show) {
-      const box = form.parentElement.querySelector(".secret");
+      busy(form, false);
+      const box = form.parentElement.querySelector(":scope > .secret");
       box.querySelector('[data-field="' + form.dataset.show + '"]').textContent = data[form.dataset.show];
       box.hidden = false;
       return;
