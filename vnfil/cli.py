@@ -20,7 +20,9 @@ from vnfil.platform.settings import get_settings
 app = typer.Typer(
     help="vnfil: validation of non-formal and informal learning", no_args_is_help=True
 )
-console = Console()
+# Long lines (addresses, DIDs) are never broken in two: a narrow or piped terminal wraps
+# them itself, and a URL stays one word to copy.
+console = Console(soft_wrap=True)
 
 
 @app.command()
@@ -675,7 +677,11 @@ def demo(
         check = a.call("verify", "POST", "/verify", None, json=cred["document"])
         if not check["verified"]:
             raise CliError(f"the issued credential does not verify: {check}")
-        console.print("5. verified: " + ", ".join(c["name"] for c in check["checks"]))
+        console.print(
+            "5. the credential verifies: every check passed ("
+            + ", ".join(c["name"] for c in check["checks"])
+            + ")"
+        )
         centre = a.call("registry", "GET", f"/centres/{d['centre_id']}", None)
         signatures = {  # each accreditation's credential, as its awarding body signed it
             e["id"]: a.call("accreditation", "GET", f"/accreditations/{e['id']}", None)[
@@ -717,7 +723,8 @@ def demo(
     console.print(f"[green]case {cid} completed with credential {cred['id']}[/]")
     console.print(f"verification page: {base}/credentials/{cred['id']}/verification")
     console.print(f"certificate (PDF): {base}/credentials/{cred['id']}/certificate.pdf")
-    console.print(f"see it in Temporal: temporal workflow describe -w case-{cid}")
+    console.print(f"signed credential (JSON): {base}/credentials/{cred['id']}/credential.json")
+    console.print(f"see it in Temporal: .venv/bin/temporal workflow describe -w case-{cid}")
 
 
 if __name__ == "__main__":
