@@ -41,6 +41,7 @@ from vnfil.accounts.service import LoginThrottle
 from vnfil.credentials.verification import SignatureChecker
 from vnfil.evidence.store import EvidenceStore
 from vnfil.platform.db import make_engine, make_session_factory
+from vnfil.platform.i18n import field_label, input_error, pick_language
 from vnfil.platform.settings import Settings, get_settings
 from vnfil.platform.temporal import connect
 
@@ -105,11 +106,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
-        ]
-        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # In the person's language (their page's choice, else their browser's); each error
+        # names its field, so a page shows it beside the field concerned.
+        lang = pick_language(
+            request.cookies.get(pages.LANG_COOKIE), request.headers.get("accept-language")
+        )
+        errors = []
+        for e in exc.errors():
+            loc = [str(p) for p in e["loc"]]
+            name = next((p for p in reversed(loc) if not p.isdigit()), loc[-1])
+            errors.append(
+                {
+                    "field": ".".join(loc),
+                    "message": input_error(lang, e),
+                    "label": field_label(lang, name) if name != "body" else "",
+                }
+            )
+        summary = "; ".join(
+            f"{e['label']}: {e['message']}" if e["label"] else e["message"] for e in errors
+        )
         return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
 
     @app.exception_handler(RPCError)

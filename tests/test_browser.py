@@ -230,6 +230,10 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         before = await admin.locator("#case-deadline").text_content()
         await admin.get_by_text("Extend the deadline").click()
         await admin.get_by_label("By how many days").fill("10")
+        await admin.locator("#x-why").fill("    ")  # blank to the server: refused beside it
+        await admin.get_by_role("button", name="Extend").click()
+        await expect(admin.locator("#x-why-error")).to_have_text("too short: at least 1 characters")
+        await expect(admin.locator("#x-why")).to_have_attribute("aria-invalid", "true")
         await admin.locator("#x-why").fill("The candidate was ill.")
         await _act(admin, admin.get_by_role("button", name="Extend"))
         await expect(admin.locator("#case-deadline")).not_to_have_text(before or "")

@@ -530,3 +530,24 @@ async def test_a_long_case_list_comes_a_page_at_a_time_with_its_filters(stack: S
         assert "Page 2" in second.text
     finally:
         await admin.aclose()
+
+
+async def test_refused_fields_are_named_in_the_persons_language(stack: Stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    for lang, expected in [
+        ("pl", "Powód: za krótkie: co najmniej 1 znaków"),
+        ("en", "Reason: too short: at least 1 characters"),
+    ]:
+        r = await w.http.post(
+            f"{run.url}/withdrawal",
+            json={"reason": "   "},
+            headers={**run.candidate.auth, "accept-language": lang},
+        )
+        assert r.status_code == 422
+        assert r.json()["detail"] == expected
+        assert r.json()["errors"][0]["field"] == "body.reason"
+    r = await w.http.post(
+        f"{run.url}/withdrawal", json={}, headers={**run.candidate.auth, "accept-language": "pl-PL"}
+    )
+    assert r.json()["detail"] == "Powód: to pole jest wymagane"

@@ -517,6 +517,45 @@ def translator(lang: str) -> Words:
     return Words(lang)
 
 
+# Why a field was refused, by Pydantic's error type, with {n} the limit where there is one.
+INPUT_ERRORS: dict[str, tuple[str, str]] = {
+    "missing": ("this field is required", "to pole jest wymagane"),
+    "string_too_short": (
+        "too short: at least {n} characters",
+        "za krótkie: co najmniej {n} znaków",
+    ),
+    "string_too_long": ("too long: at most {n} characters", "za długie: najwyżej {n} znaków"),
+    "too_short": ("choose at least {n}", "wybierz co najmniej {n}"),
+    "too_long": ("at most {n} items", "najwyżej {n} pozycji"),
+    "string_pattern_mismatch": ("not in the expected form", "nie ma oczekiwanej postaci"),
+    "int_parsing": ("a whole number is needed", "potrzebna jest liczba całkowita"),
+    "greater_than_equal": ("at least {n}", "co najmniej {n}"),
+    "less_than_equal": ("at most {n}", "najwyżej {n}"),
+    "datetime_from_date_parsing": ("not a date and time", "to nie jest data i godzina"),
+    "datetime_parsing": ("not a date and time", "to nie jest data i godzina"),
+    "bool_parsing": ("yes or no is needed", "potrzebne jest tak lub nie"),
+    "literal_error": ("not one of the choices", "to nie jest jedna z dostępnych opcji"),
+    "enum": ("not one of the choices", "to nie jest jedna z dostępnych opcji"),
+}
+_LIMITS = ("min_length", "max_length", "ge", "le", "gt", "lt")
+
+
+def input_error(lang: str, error: dict) -> str:
+    """A refused field's reason in the person's language (Pydantic's words otherwise)."""
+    words = INPUT_ERRORS.get(str(error.get("type")))
+    if words is None:
+        return str(error.get("msg", ""))
+    ctx = error.get("ctx") or {}
+    n = next((ctx[k] for k in _LIMITS if k in ctx), "")
+    return words[LANGS.index(lang) if lang in LANGS else 0].replace("{n}", str(n))
+
+
+def field_label(lang: str, field: str) -> str:
+    """A field as its form labels it (``reason`` → "Powód"), else its name."""
+    words = TEXT.get(field)
+    return words[LANGS.index(lang) if lang in LANGS else 0] if words else field
+
+
 def pick_language(cookie: str | None, accept: str | None) -> str:
     if cookie in LANGS:
         return str(cookie)

@@ -60,6 +60,26 @@
     box.hidden = !text;
   }
 
+  // A refused field's reason, beside the field (the API names each as body.a.0.b).
+  function fieldErrors(form, errors) {
+    for (const old of form.querySelectorAll(".field-error")) old.remove();
+    for (const e of errors || []) {
+      const loc = e.field.split(".").filter((p, i) => !(i === 0 && (p === "body" || p === "query")));
+      const name = loc.map((p, i) => (/^\d+$/.test(p) ? "[" + p + "]" : (i ? "." : "") + p)).join("");
+      const el = form.elements[name] || form.elements[name + "[]"];
+      const field = el && (el.length !== undefined && !el.tagName ? el[0] : el);
+      if (!field || !field.insertAdjacentElement) continue;
+      const note = document.createElement("span");
+      note.className = "field-error error";
+      note.id = (field.id || name) + "-error";
+      note.setAttribute("role", "alert");
+      note.textContent = e.message;
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", note.id);
+      field.insertAdjacentElement("afterend", note);
+    }
+  }
+
   // Steps that cannot be undone ask first: data-confirm, or only when a field holds a
   // value (data-confirm-if="status=withdrawn").
   function confirmed(form) {
@@ -104,6 +124,7 @@
     }
     let data = {};
     try { data = await response.json(); } catch (e) { /* 204 */ }
+    fieldErrors(form, response.status === 422 ? data.errors : []);
     if (!response.ok) {
       busy(form, false);
       formError(form, data.detail || response.statusText);
