@@ -548,6 +548,9 @@ async def case_page(
             "max_text": formats.size_text(settings.max_upload_bytes),
         },
     }
+    ctx["credential"] = (
+        await session.get(Credential, state.credential_id) if state.credential_id else None
+    )
     ctx["identification"] = {}
     if user.role in (Role.assessor, Role.counsellor, Role.centre_admin, Role.supervisor):
         # What the candidate said of themselves (their plan, their self-assessment): the

@@ -283,6 +283,10 @@ TEXT: dict[str, tuple[str, str]] = {
         " w granicach tego, co musi przechowywać z mocy prawa.",
     ),
     "search": ("Search", "Szukaj"),
+    "credential_revoked_on": (
+        "This credential was revoked on {date}; verifiers report it as not valid. Reason:",
+        "To poświadczenie zostało unieważnione {date}; weryfikujący widzą je jako nieważne. Powód:",
+    ),
     "rotate_secret": ("New secret", "Nowy sekret"),
     "unsubscribe": ("Stop sending", "Zatrzymaj wysyłanie"),
     "confirm_unsubscribe": (
