@@ -10,6 +10,7 @@ request waiting on Temporal holds no connection.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -186,10 +187,25 @@ def refusal_of(exc: WorkflowUpdateFailedError) -> tuple[Refusal, str] | None:
     return None
 
 
+# The state of cases whose workflow has closed, by workflow id: it never changes again,
+# and a query of a closed workflow replays its whole history on a worker (tens of ms).
+_CLOSED: OrderedDict[str, CaseStatus] = OrderedDict()
+CLOSED_CACHED = 2048
+
+
 async def case_status(temporal: Client, case: Case) -> CaseStatus:
+    known = _CLOSED.get(case.workflow_id)
+    if known is not None:
+        _CLOSED.move_to_end(case.workflow_id)
+        return known.model_copy(deep=True)
     await release_connection()
     handle = temporal.get_workflow_handle_for(ValidationCase.run, case.workflow_id)
-    return await handle.query(ValidationCase.status)
+    state: CaseStatus = await handle.query(ValidationCase.status)
+    if state.status != CaseState.open:  # the workflow's own word that it has ended
+        _CLOSED[case.workflow_id] = state.model_copy(deep=True)
+        while len(_CLOSED) > CLOSED_CACHED:
+            _CLOSED.popitem(last=False)
+    return state
 
 
 def handle_of(temporal: Client, case: Case):  # type: ignore[no-untyped-def]
