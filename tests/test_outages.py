@@ -13,7 +13,7 @@ import httpx
 
 from api.main import create_app
 from tests.conftest import S3_KEY, S3_SECRET, Stack
-from tests.factories import PDF, CaseRun, make_world, new_case, ok
+from tests.factories import PDF, CaseRun, certified_case, make_world, new_case, ok
 from tests.outage import CountingBody, Faults, asgi_client, with_faults
 from vnfil.evidence.store import EvidenceStore
 from vnfil.platform.embedded import WeedPorts, free_port, wait_for, weed_service
@@ -199,3 +199,24 @@ async def test_a_worker_started_before_temporal_waits_for_it(monkeypatch) -> Non
 
 async def _no_wait(_: float) -> None:
     return None
+
+
+async def test_a_closed_case_reads_from_what_was_kept_once_its_workflow_is_gone(
+    stack: Stack,
+) -> None:
+    """A closed workflow's state never changes: once read it is kept, and its page no
+    longer asks Temporal (whose query of a closed workflow replays the whole history on a
+    worker). Here an API whose Temporal namespace holds none of the workflows still reads
+    the closed case it was given, and answers 503 for an open one, asked afresh."""
+    w = await make_world(stack)
+    done, _ = await certified_case(w)
+    still_open = await _documentation_case(stack)
+    before = ok(await stack.http.get(f"{done.url}/status", headers=done.candidate.auth))
+    assert before["status"] == "completed" and before["credential_id"]
+    elsewhere = stack.settings.model_copy(update={"temporal_namespace": "no-such-namespace"})
+    app = create_app(elsewhere)
+    async with app.router.lifespan_context(app), asgi_client(app) as http:
+        after = ok(await http.get(f"{done.url}/status", headers=done.candidate.auth))
+        assert after == before
+        refused = await http.get(f"{still_open.url}/status", headers=still_open.candidate.auth)
+        assert refused.status_code == 503, refused.text
