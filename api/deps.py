@@ -114,6 +114,7 @@ class Principal:
     awarding_body_id: str | None
     membership_id: str
     via: str  # "bearer" or "session"
+    language: str | None = None  # the one chosen on the account, if any
 
 
 def principal_of(user: User, m: Membership, via: str) -> Principal:
@@ -126,6 +127,7 @@ def principal_of(user: User, m: Membership, via: str) -> Principal:
         awarding_body_id=m.awarding_body_id,
         membership_id=m.id,
         via=via,
+        language=user.language,
     )
 
 

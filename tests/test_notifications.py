@@ -215,7 +215,23 @@ async def test_every_hand_off_reaches_the_next_person_and_is_read_in_the_centre(
         prefs = await page.put(
             "/me/preferences", json={"email_notices": False}, headers={"X-CSRF-Token": csrf[1]}
         )
-        assert prefs.status_code == 200 and prefs.json() == {"email_notices": False}
+        assert prefs.status_code == 200
+        assert prefs.json() == {"email_notices": False, "language": None}
+        # The language is kept on the account: any browser of theirs starts in it, and a
+        # choice made in one browser (its cookie) still wins there.
+        chosen = await page.put(
+            "/me/preferences", json={"language": "pl"}, headers={"X-CSRF-Token": csrf[1]}
+        )
+        assert chosen.json() == {"email_notices": False, "language": "pl"}
+        assert 'lang="pl"' in (await page.get("/app")).text.split(">")[1]
+        english = await page.get("/app?lang=en")
+        assert (
+            'html lang="en"' in english.text and 'html lang="en"' in (await page.get("/app")).text
+        )
+        wrong = await page.put(
+            "/me/preferences", json={"language": "de"}, headers={"X-CSRF-Token": csrf[1]}
+        )
+        assert wrong.status_code == 422
         assert (
             "checked"
             not in (await page.get("/app/notifications")).text.split('id="email-notices"')[1][:40]

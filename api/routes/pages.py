@@ -83,8 +83,11 @@ PageUser = Annotated[Principal | None, Depends(page_user)]
 def _render(
     request: Request, template: str, user: Principal | None, **context: Any
 ) -> HTMLResponse:
+    # The address's choice, then this browser's, then the account's, then the browser's
+    # languages: a person switching here is obeyed, and a new browser starts in theirs.
     lang = request.query_params.get("lang") or pick_language(
-        request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
+        request.cookies.get(LANG_COOKIE) or (user.language if user else None),
+        request.headers.get("accept-language"),
     )
     if lang not in ("en", "pl"):
         lang = "en"
@@ -285,6 +288,7 @@ async def notifications_page(request: Request, session: SessionDep, user: PageUs
         unread=await _unread(session, user),
         notices=list(rows),
         email_notices=bool(person and person.email_notices),
+        account_language=person.language if person else None,
     )
 
 

@@ -90,6 +90,11 @@ async def set_my_preferences(
     """Whether messages also come by e-mail (the notification centre keeps them anyway)."""
     row = await session.get(User, user.id)
     assert row is not None
-    row.email_notices = body.email_notices
+    if body.email_notices is not None:
+        row.email_notices = body.email_notices
+    if body.language is not None:
+        row.language = body.language
     await session.commit()
-    return NoticePreferences(email_notices=row.email_notices)
+    return NoticePreferences.model_validate(
+        {"email_notices": row.email_notices, "language": row.language}
+    )

@@ -60,6 +60,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Messages also by e-mail (the notification centre keeps them either way).
     email_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The language chosen for pages and messages ("en", "pl"); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(5))
     # An external OpenID Connect identity (issuer + subject), when one is linked.
     oidc_issuer: Mapped[str | None] = mapped_column(String(300))
     oidc_subject: Mapped[str | None] = mapped_column(String(300))

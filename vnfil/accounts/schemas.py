@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -80,7 +80,11 @@ class NotificationRead(BaseModel):
 
 
 class NoticePreferences(BaseModel):
-    email_notices: bool
+    """A person's choices: messages by e-mail too, and the language of pages and messages.
+    A field left out stays as it was."""
+
+    email_notices: bool | None = None
+    language: Literal["en", "pl"] | None = None
 
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]

@@ -283,6 +283,10 @@ TEXT: dict[str, tuple[str, str]] = {
         " w granicach tego, co musi przechowywać z mocy prawa.",
     ),
     "search": ("Search", "Szukaj"),
+    "account_language": (
+        "Language of pages and messages, on every device",
+        "Język stron i wiadomości, na każdym urządzeniu",
+    ),
     "credential_revoked_on": (
         "This credential was revoked on {date}; verifiers report it as not valid. Reason:",
         "To poświadczenie zostało unieważnione {date}; weryfikujący widzą je jako nieważne. Powód:",

@@ -233,6 +233,20 @@
     }
   }
 
+  // Switching language, signed in: the account keeps the choice (every browser, and the
+  // messages), then the page reloads in it.
+  for (const link of document.querySelectorAll("a[data-language]")) {
+    link.addEventListener("click", () => {
+      fetch("/me/preferences", {
+        method: "PUT",
+        keepalive: true,
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+        body: JSON.stringify({ language: link.dataset.language }),
+        credentials: "same-origin",
+      });
+    });
+  }
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.dataset.api) { event.preventDefault(); send(form); }
