@@ -154,18 +154,23 @@ def test_the_content_cache_keeps_the_most_recently_used_within_its_size() -> Non
     assert [cache.get(bytes([i])) for i in (0, 2, 3)] == [0, 2, 3]
 
 
-async def test_a_status_list_is_read_anew_when_its_content_changes() -> None:
-    assert not hasattr(verification, "_LISTS")  # one cache approach, by content
+def _issuer_key(now: datetime) -> tuple[Ed25519PrivateKey, ActiveKey]:
+    """A fresh awarding body's signing key, valid since yesterday."""
     private = Ed25519PrivateKey.generate()
-    now = datetime.now(UTC)
-    body = str(uuid.uuid4())
     row = SigningKey(
         id=str(uuid.uuid4()),
-        awarding_body_id=body,
+        awarding_body_id=str(uuid.uuid4()),
         public_multikey=multikey(private.public_key()),
         created_at=now - timedelta(days=1),
     )
-    key = ActiveKey(row=row, private=private)
+    return private, ActiveKey(row=row, private=private)
+
+
+async def test_a_status_list_is_read_anew_when_its_content_changes() -> None:
+    assert not hasattr(verification, "_LISTS")  # one cache approach, by content
+    now = datetime.now(UTC)
+    private, key = _issuer_key(now)
+    row, body = key.row, key.row.awarding_body_id
     status_row = StatusList(id=f"l{uuid.uuid4().hex}", awarding_body_id=body, purpose="revocation")
     status_row.size = LIST_SIZE
     status_row.bits = bytes(LIST_SIZE // 8)
@@ -220,16 +225,9 @@ def _signed_credential(private: Ed25519PrivateKey, key: ActiveKey, now: datetime
 async def test_signatures_checked_in_worker_processes_answer_as_in_a_thread() -> None:
     """The API checks proofs in a process pool: the same verdicts, named alike, and a
     worker that dies (killed, out of memory) is replaced, not a broken verifier."""
-    private = Ed25519PrivateKey.generate()
     now = datetime.now(UTC)
-    body = str(uuid.uuid4())
-    row = SigningKey(
-        id=str(uuid.uuid4()),
-        awarding_body_id=body,
-        public_multikey=multikey(private.public_key()),
-        created_at=now - timedelta(days=1),
-    )
-    key = ActiveKey(row=row, private=private)
+    private, key = _issuer_key(now)
+    row, body = key.row, key.row.awarding_body_id
     registry = MemoryRegistry(
         BASE, {row.public_multikey: KnownKey(body, row.created_at, None, None)}, []
     )

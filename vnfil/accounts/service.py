@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -305,21 +306,45 @@ async def invite(
         "inviter": inviter_name,
         "expires": f"{row.expires_at:%Y-%m-%d}",
     }
-    subject, text = render_message("invitation", **context, link=f"{base_url}/invitations/{token}")
-    _, redacted = render_message("invitation", **context, link=f"{base_url}{REDACTED_LINK}")
-    key = invitation_message_id(row.id)
+    await _sealed_message(
+        session,
+        key=invitation_message_id(row.id),
+        template="invitation",
+        context=context,
+        link=(f"{base_url}/invitations/{token}", f"{base_url}{REDACTED_LINK}"),
+        secret=secret,
+        recipient_email=row.email,
+    )
+    return row
+
+
+async def _sealed_message(
+    session: AsyncSession,
+    *,
+    key: str,
+    template: str,
+    context: Mapping[str, object],
+    link: tuple[str, str],
+    secret: str,
+    recipient_email: str,
+    recipient_id: str | None = None,
+) -> None:
+    """An outbox message carrying a secret link: readable with the link redacted
+    (``link[1]``), and whole only sealed (``link[0]``), for the mailer."""
+    subject, text = render_message(template, **context, link=link[0])
+    _, redacted = render_message(template, **context, link=link[1])
     session.add(
         Notification(
             id=key,
-            recipient_email=row.email,
-            template="invitation",
+            recipient_id=recipient_id,
+            recipient_email=recipient_email,
+            template=template,
             subject=subject,
             body=redacted,
             sealed_body=seal_message(secret, key, text),
         )
     )
     await session.flush()
-    return row
 
 
 def invitation_message_id(invitation_id: str) -> str:
@@ -571,26 +596,16 @@ async def request_password_reset(
     )
     session.add(row)
     await session.flush()
-    context = {"name": user.name, "minutes": RESET_MINUTES}
-    subject, text = render_message(
-        "password-reset", **context, link=f"{base_url}{RESET_LINK}/{token}"
+    await _sealed_message(
+        session,
+        key=reset_message_id(row.id),
+        template="password-reset",
+        context={"name": user.name, "minutes": RESET_MINUTES},
+        link=(f"{base_url}{RESET_LINK}/{token}", f"{base_url}{RESET_LINK}/[sent by e-mail only]"),
+        secret=secret,
+        recipient_email=user.email,
+        recipient_id=user.id,
     )
-    _, redacted = render_message(
-        "password-reset", **context, link=f"{base_url}{RESET_LINK}/[sent by e-mail only]"
-    )
-    key = reset_message_id(row.id)
-    session.add(
-        Notification(
-            id=key,
-            recipient_id=user.id,
-            recipient_email=user.email,
-            template="password-reset",
-            subject=subject,
-            body=redacted,
-            sealed_body=seal_message(secret, key, text),
-        )
-    )
-    await session.flush()
     return row
 
 

@@ -47,18 +47,21 @@
     return out;
   }
 
-  // A refusal stays on screen beside the form it concerns (and is announced).
-  function formError(form, text) {
-    let box = form.querySelector(":scope > .form-error");
+  // A line at the end of a form that says what became of it (made once, then reused).
+  function formLine(form, kind, role, text) {
+    let box = form.querySelector(":scope > .form-" + kind);
     if (!box) {
       box = document.createElement("p");
-      box.className = "form-error error";
-      box.setAttribute("role", "alert");
+      box.className = "form-" + kind + (kind === "error" ? " error" : " ok");
+      box.setAttribute("role", role);
       form.append(box);
     }
     box.textContent = text;
     box.hidden = !text;
   }
+
+  // A refusal stays on screen beside the form it concerns (and is announced).
+  const formError = (form, text) => formLine(form, "error", "alert", text);
 
   // A refused field's reason, beside the field (the API names each as body.a.0.b).
   function fieldErrors(form, errors) {
@@ -133,14 +136,7 @@
     if (form.dataset.done) {  // stay here, and say it was done
       busy(form, false);
       form.reset();
-      let box = form.querySelector(":scope > .form-done");
-      if (!box) {
-        box = document.createElement("p");
-        box.className = "form-done ok";
-        box.setAttribute("role", "status");
-        form.append(box);
-      }
-      box.textContent = form.dataset.done;
+      formLine(form, "done", "status", form.dataset.done);
       return;
     }
     if (form.dataset.then === "case") { location.href = "/app/cases/" + data.id; return; }
