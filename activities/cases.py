@@ -43,7 +43,7 @@ from vnfil.credentials.signing import sign
 from vnfil.credentials.status import allocate, entry
 from vnfil.events.service import record_event
 from vnfil.evidence.models import Evidence
-from vnfil.evidence.schemas import EvidenceRecordInput
+from vnfil.evidence.schemas import EvidenceForgetInput, EvidenceRecordInput
 from vnfil.evidence.store import EvidenceStore, StoredObject
 from vnfil.platform.db import utcnow
 from vnfil.platform.errors import Refusal
@@ -297,6 +297,17 @@ class CaseActivities:
                     lo_ids=list(ev.lo_ids),
                     uploaded_by=inp.uploaded_by,
                     created_at=inp.at,
+                )
+            )
+
+    @activity.defn
+    async def forget_evidence(self, inp: EvidenceForgetInput) -> None:
+        """The record of a piece the candidate removed (again: nothing to do); its file is
+        left to the orphan sweep, which frees what neither record nor case holds."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                delete(Evidence).where(
+                    Evidence.id == inp.evidence_id, Evidence.case_id == inp.case_id
                 )
             )
 

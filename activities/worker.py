@@ -73,6 +73,7 @@ def build_worker(
         activities=[
             acts.record_stage,
             acts.record_evidence,
+            acts.forget_evidence,
             acts.record_assignments,
             acts.issue_credential,
             acts.append_audit,

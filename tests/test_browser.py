@@ -183,6 +183,15 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         await expect(refusals.nth(1)).to_contain_text("cv.pdf: this kind of file is not accepted")
         await expect(cand.locator("ul.evidence li")).to_have_count(2)  # not reloaded away
         await _shot(cand, "candidate-upload-refused")
+        # A wrong file is taken back out before submitting, after a confirmation.
+        cand.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
+        await _act(cand, cand.get_by_role("button", name="Remove: board.png"))
+        await expect(cand.locator("ul.evidence li")).to_have_count(1)
+        await cand.get_by_label("Drop files here or choose them").set_input_files(
+            [{"name": "board.png", "mimeType": "image/png", "buffer": PNG}]
+        )
+        await cand.get_by_role("button", name="Upload", exact=True).click()
+        await expect(cand.locator("ul.evidence li")).to_have_count(2, timeout=20_000)
 
         # Everyone reads whose move it is: the candidate theirs, the centre its own too.
         mine = cand.locator(".next-step.mine")

@@ -253,3 +253,41 @@ async def test_download_of_a_missing_file_is_404_before_any_byte(stack) -> None:
     stack.store.remove(key)
     r = await w.http.get(f"{run.url}/evidence/{ev['id']}", headers=run.candidate.auth)
     assert r.status_code == 404 and "not in the store" in r.json()["detail"]
+
+
+async def test_the_candidate_takes_evidence_back_out_before_submitting(stack) -> None:
+    w, run = await _documentation_case(stack)
+    los = [lo.id for lo in w.standard.learning_outcomes]
+    kept = ok(await upload(w, run.case_id, run.candidate, PDF, los=los), 201)
+    wrong = ok(
+        await upload(
+            w,
+            run.case_id,
+            run.candidate,
+            PNG,
+            filename="id-card.png",
+            media_type="image/png",
+            los=los,
+        ),
+        201,
+    )
+    url = f"/cases/{run.case_id}/evidence/{wrong['id']}"
+    assert (await w.http.delete(url, headers=w.admin.auth)).status_code == 403
+    state = ok(await w.http.delete(url, headers=run.candidate.auth))
+    assert [e["evidence_id"] for e in state["evidence"]] == [kept["id"]]
+    listed = ok(await w.http.get(f"/cases/{run.case_id}/evidence", headers=run.candidate.auth))
+    assert [e["id"] for e in listed] == [kept["id"]]
+    assert (await w.http.get(url, headers=run.candidate.auth)).status_code == 404
+    again = await w.http.delete(url, headers=run.candidate.auth)
+    assert again.status_code == 422 and "holds no evidence" in again.json()["detail"]
+    trail = ok(await w.http.get(f"/cases/{run.case_id}/audit", headers=w.admin.auth))
+    removed = [e for e in trail["entries"] if e["action"] == "evidence.removed"]
+    assert [e["details"]["filename"] for e in removed] == ["id-card.png"]
+    assert trail["valid"] is True
+    # Once submitted, the portfolio is frozen.
+    ok(await run.assign())
+    ok(await run.submit())
+    frozen = await w.http.delete(
+        f"/cases/{run.case_id}/evidence/{kept['id']}", headers=run.candidate.auth
+    )
+    assert frozen.status_code == 409

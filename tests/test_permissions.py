@@ -56,6 +56,7 @@ MATRIX: dict[str, set[str]] = {
     "GET /cases/{case_id}/evidence": A_CASE,
     "POST /cases/{case_id}/evidence": {"a_candidate"},
     "GET /cases/{case_id}/evidence/{evidence_id}": A_CASE,
+    "DELETE /cases/{case_id}/evidence/{evidence_id}": {"a_candidate"},
     "POST /cases/{case_id}/identification": {"a_candidate", "a_counsellor", "a_admin"},
     "POST /cases/{case_id}/identity": {"a_supervisor"},
     "POST /cases/{case_id}/identity/photo": {"a_supervisor"},

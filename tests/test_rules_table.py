@@ -281,6 +281,41 @@ ROWS: list[Row] = [
     ),
     # documentation
     (
+        "removes a piece of evidence before submitting",
+        rules.check_evidence_removal,
+        (CANDIDATE, "e1"),
+        state(Stage.documentation, evidence=[evidence("e1")]),
+        OK,
+    ),
+    (
+        "removes someone else's evidence",
+        rules.check_evidence_removal,
+        (COUNSELLOR, "e1"),
+        state(Stage.documentation, evidence=[evidence("e1")]),
+        Refusal.forbidden,
+    ),
+    (
+        "removes evidence the portfolio does not hold",
+        rules.check_evidence_removal,
+        (CANDIDATE, "e2"),
+        state(Stage.documentation, evidence=[evidence("e1")]),
+        Refusal.invalid,
+    ),
+    (
+        "removes evidence after submitting",
+        rules.check_evidence_removal,
+        (CANDIDATE, "e1"),
+        state(Stage.documentation, evidence=[evidence("e1")], submitted=True),
+        Refusal.wrong_stage,
+    ),
+    (
+        "removes evidence in assessment",
+        rules.check_evidence_removal,
+        (CANDIDATE, "e1"),
+        state(Stage.assessment, evidence=[evidence("e1")]),
+        Refusal.wrong_stage,
+    ),
+    (
         "adds evidence",
         rules.check_evidence,
         (CANDIDATE, evidence()),

@@ -54,7 +54,13 @@ with workflow.unsafe.imports_passed_through():
         WithdrawInput,
     )
     from vnfil.credentials.schemas import CredentialInput
-    from vnfil.evidence.schemas import EvidenceRecordInput, EvidenceRef
+    from vnfil.evidence.schemas import (
+        EvidenceForgetInput,
+        EvidenceRecordInput,
+        EvidenceRef,
+        EvidenceRemoval,
+    )
+    from vnfil.platform.errors import Refusal
     from vnfil.platform.temporal import STAGE, STATUS
     from workflows.deadlines import Deadlines
     from workflows.options import run_activity
@@ -88,6 +94,7 @@ class ValidationCase(Deadlines):
         self._chair = False
         # Hand-off messages (cases started since "handoff-notices").
         self._notices = False
+        self._removal = False
         # A step may arrive before ``run`` starts: cases since "patches-at-start" read
         # their versions here, so the very first step already meets every rule.
         self._versions_read = False
@@ -104,6 +111,8 @@ class ValidationCase(Deadlines):
         # assigned, everyone concerned when a session is set, the candidate when the
         # result is ready and when the credential is issued.
         self._notices = workflow.patched("handoff-notices")
+        # The candidate may take evidence back out before submitting (cases since then).
+        self._removal = workflow.patched("evidence-removal")
         if self._tracking:
             self._state.deadline = self._deadline_for(Stage.identification)
         self._versions_read = True
@@ -403,6 +412,33 @@ class ValidationCase(Deadlines):
     def _validate_review(self, actor: Actor, step: ReviewInput) -> None:
         self._check_input(rules.input_size, step)
         self._check(rules.check_review, actor, step)
+
+    @workflow.update
+    async def remove_evidence(self, actor: Actor, step: EvidenceRemoval) -> StepDone:
+        """A piece out of the portfolio before submission: its record goes, the audit
+        trail keeps that it was added and removed, and the orphan sweep frees its file."""
+        async with self._lock:
+            self._check(rules.check_evidence_removal, actor, step.evidence_id)
+            held = next(e for e in self._state.evidence if e.evidence_id == step.evidence_id)
+            await run_activity(
+                CaseActivities.forget_evidence,
+                EvidenceForgetInput(case_id=self._case.case_id, evidence_id=step.evidence_id),
+            )
+            self._state.evidence.remove(held)
+            await self._audit(
+                actor,
+                "evidence.removed",
+                {"evidence_id": held.evidence_id, "sha256": held.sha256, "filename": held.filename},
+            )
+        return self._done()
+
+    @remove_evidence.validator
+    def _validate_removal(self, actor: Actor, step: EvidenceRemoval) -> None:
+        if not self._removal:
+            raise _refuse(
+                RuleBroken(Refusal.wrong_stage, "this case began before evidence could be removed")
+            )
+        self._check(rules.check_evidence_removal, actor, step.evidence_id)
 
     @workflow.update
     async def add_evidence(self, actor: Actor, evidence: EvidenceRef) -> StepDone:

@@ -33,6 +33,7 @@ from api.cases import (
 )
 from api.deps import (
     CurrentUser,
+    PathId,
     SessionDep,
     SettingsDep,
     StoreDep,
@@ -45,9 +46,10 @@ from api.uploads import incoming_file
 from vnfil.accounts.schemas import Role
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseState, CaseStatus, PhotoRef, Stage
+from vnfil.cases.view import CaseView
 from vnfil.evidence.formats import size_text, type_names
 from vnfil.evidence.models import Evidence
-from vnfil.evidence.schemas import EvidenceKind, EvidenceRead, EvidenceRef
+from vnfil.evidence.schemas import EvidenceKind, EvidenceRead, EvidenceRef, EvidenceRemoval
 from vnfil.evidence.store import MISSING, EvidenceStore, UploadRejected, digest_stream
 from workflows.case import ValidationCase
 
@@ -247,6 +249,26 @@ async def list_evidence(case: VisibleCase, session: SessionDep) -> list[Evidence
         select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.created_at)
     )
     return [EvidenceRead.model_validate(r) for r in rows]
+
+
+@router.delete("/{evidence_id}", dependencies=[require_roles(Role.candidate)])
+async def remove_evidence(
+    evidence_id: PathId,
+    case: VisibleCase,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
+    """Take a piece out of the portfolio, before submission (the audit trail keeps that it
+    was added and removed; the orphan sweep frees its file)."""
+    return await send_step(
+        temporal,
+        case,
+        ValidationCase.remove_evidence,
+        actor_of(user),
+        EvidenceRemoval(evidence_id=evidence_id),
+        key=key,
+    )
 
 
 @router.get("/{evidence_id}")

@@ -215,6 +215,22 @@ def input_evidence(case_id: str, ev: EvidenceRef) -> None:
     )
 
 
+def check_evidence_removal(state: CaseStatus, actor: Actor, evidence_id: str) -> None:
+    """Before submission only, by the candidate, a piece the portfolio holds."""
+    require_stage(state, Stage.documentation)
+    _require(
+        actor.user_id == state.candidate_id,
+        Refusal.forbidden,
+        "only the candidate removes evidence from the portfolio",
+    )
+    _require(not state.submitted, Refusal.wrong_stage, "the portfolio was submitted: it is frozen")
+    _require(
+        any(e.evidence_id == evidence_id for e in state.evidence),
+        Refusal.invalid,
+        f"the portfolio holds no evidence {evidence_id}",
+    )
+
+
 def check_evidence(state: CaseStatus, actor: Actor, ev: EvidenceRef) -> None:
     # Submission ends documentation, so the stage check also refuses late evidence.
     require_stage(state, Stage.documentation)

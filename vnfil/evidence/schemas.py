@@ -40,6 +40,17 @@ class EvidenceRecordInput(BaseModel):
     at: datetime
 
 
+class EvidenceRemoval(BaseModel):
+    """The candidate takes a piece of evidence out of the portfolio before submitting."""
+
+    evidence_id: Id
+
+
+class EvidenceForgetInput(BaseModel):
+    case_id: str
+    evidence_id: str
+
+
 class EvidenceRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str

@@ -283,6 +283,11 @@ TEXT: dict[str, tuple[str, str]] = {
         " w granicach tego, co musi przechowywać z mocy prawa.",
     ),
     "search": ("Search", "Szukaj"),
+    "remove": ("Remove", "Usuń"),
+    "confirm_remove_evidence": (
+        "Remove {name} from your portfolio? The audit trail keeps that it was there.",
+        "Usunąć {name} z portfolio? Ślad audytowy zachowa informację, że był dodany.",
+    ),
     "account_language": (
         "Language of pages and messages, on every device",
         "Język stron i wiadomości, na każdym urządzeniu",
@@ -481,6 +486,7 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "counselling.recorded": ("counselling recorded", "spotkanie doradcze zapisane"),
         "identification.completed": ("identification completed", "identyfikacja zakończona"),
         "evidence.added": ("evidence added", "dowód dodany"),
+        "evidence.removed": ("evidence removed", "dowód usunięty"),
         "portfolio.reviewed": ("portfolio reviewed", "portfolio przejrzane"),
         "portfolio.submitted": ("portfolio submitted", "portfolio złożone"),
         "panel.assigned": ("panel assigned", "komisja przydzielona"),
