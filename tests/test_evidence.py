@@ -131,7 +131,7 @@ async def test_evidence_for_unselected_outcome_is_422(stack) -> None:
 async def test_stored_evidence_cannot_be_replaced(stack) -> None:
     w, run = await _documentation_case(stack)
     ev = ok(await upload(w, run.case_id, run.candidate, PDF, los=["DC1"]), 201)
-    for method in ("PUT", "DELETE", "PATCH"):
+    for method in ("PUT", "PATCH"):  # DELETE takes it out of the portfolio (see below)
         r = await w.http.request(
             method, f"{run.url}/evidence/{ev['id']}", headers=run.candidate.auth
         )
