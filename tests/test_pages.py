@@ -32,9 +32,11 @@ from vnfil.accounts.models import Centre, User
 from vnfil.accounts.schemas import Role
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseState, CounsellingInput, IdentityCheckInput, Result
+from vnfil.credentials.models import Credential
 from vnfil.evidence.schemas import EvidenceKind
 from vnfil.platform.db import utcnow
 from vnfil.platform.i18n import ENUMS, TEXT
+from vnfil.standards.models import Standard
 from vnfil.standards.schemas import AssessmentMethod
 
 PASSWORD = "pages password 12"
@@ -561,3 +563,50 @@ async def test_refused_fields_are_named_in_the_persons_language(stack: Stack) ->
         f"{run.url}/withdrawal", json={}, headers={**run.candidate.auth, "accept-language": "pl-PL"}
     )
     assert r.json()["detail"] == "Powód: to pole jest wymagane"
+
+
+async def test_the_issuers_list_comes_a_page_at_a_time(stack: Stack) -> None:
+    w = await make_world(stack)
+    now = utcnow()
+    async with w.sessions.begin() as session:  # the list reads the database alone
+        standard = await session.get(Standard, w.standard_id)
+        candidate = await session.get(User, (await w.person(Role.candidate)).id)
+        assert standard is not None and candidate is not None
+        ids = [str(uuid.uuid4()) for _ in range(53)]
+        for i, credential_id in enumerate(ids):
+            case_id = str(uuid.uuid4())
+            session.add(
+                Case(
+                    id=case_id,
+                    workflow_id=f"case-{case_id}",
+                    centre_id=w.centre_id,
+                    standard_id=w.standard_id,
+                    candidate_id=candidate.id,
+                    stage="completed",
+                    status="completed",
+                )
+            )
+            await session.flush()
+            session.add(
+                Credential(
+                    id=credential_id,
+                    case_id=case_id,
+                    standard_id=w.standard_id,
+                    awarding_body_id=standard.awarding_body_id,
+                    object_key=f"credentials/{credential_id}.json",
+                    sha256="ab" * 32,
+                    document={"name": f"Credential {i}"},
+                    issued_at=now - timedelta(minutes=i),
+                )
+            )
+    issuer = await _signed_in(stack, w, w.issuer)
+    try:
+        first = await issuer.get("/app")
+        assert re.findall(r'data-credential="([^"]+)"', first.text) == ids[:50]
+        older = re.search(r'href="([^"]+)" rel="next"', first.text)
+        assert older
+        second = await issuer.get(html.unescape(older[1]))
+        assert re.findall(r'data-credential="([^"]+)"', second.text) == ids[50:]
+        assert 'rel="prev"' in second.text
+    finally:
+        await issuer.aclose()

@@ -350,8 +350,17 @@ async def dashboard(
                     Credential.id.startswith(text.lower(), autoescape=True),
                 )
             )
-        rows = await session.execute(issued.order_by(Credential.issued_at.desc()).limit(200))
-        ctx["credentials"] = rows.all()
+        page_of = (
+            await session.execute(
+                issued.order_by(Credential.issued_at.desc(), Credential.id)
+                .limit(CASES_PER_PAGE + 1)
+                .offset((page - 1) * CASES_PER_PAGE)
+            )
+        ).all()
+        ctx["more"] = len(page_of) > CASES_PER_PAGE
+        ctx["credentials"] = page_of[:CASES_PER_PAGE]
+        ctx["page"] = page
+        ctx["page_url"] = lambda n: f"/app?{urlencode({**request.query_params, 'page': n})}"
         ctx["webhooks"] = list(
             await session.scalars(
                 select(WebhookSubscription).where(
