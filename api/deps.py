@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -218,6 +218,13 @@ async def can_see_case(session: AsyncSession, user: Principal, case: Case) -> bo
     return False
 
 
+def person_matches(text: str) -> ColumnElement[bool]:
+    """A person whose name or e-mail holds ``text`` (any case; LIKE's % and _ as letters)."""
+    return or_(
+        User.name.icontains(text, autoescape=True), User.email.icontains(text, autoescape=True)
+    )
+
+
 def visible_cases(
     user: Principal,
     *,
@@ -250,12 +257,7 @@ def visible_cases(
         q = q.where(Case.status == "open", Case.deadline < utcnow())
     if search and search.strip():
         text = search.strip()
-        people = select(User.id).where(
-            or_(
-                User.name.icontains(text, autoescape=True),
-                User.email.icontains(text, autoescape=True),
-            )
-        )
+        people = select(User.id).where(person_matches(text))
         q = q.where(
             or_(Case.candidate_id.in_(people), Case.id.startswith(text.lower(), autoescape=True))
         )

@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import httpx
 
@@ -509,25 +509,31 @@ async def test_staff_find_cases_and_credentials_by_person_or_reference(stack: St
         await issuer.aclose()
 
 
+def _stored_case(session: Any, w: Any, candidate_id: str, **fields: Any) -> Case:
+    """A case row alone, as lists read it (no workflow behind it)."""
+    case_id = str(uuid.uuid4())
+    row = Case(
+        id=case_id,
+        workflow_id=f"case-{case_id}",
+        centre_id=w.centre_id,
+        standard_id=w.standard_id,
+        candidate_id=candidate_id,
+        **({"stage": "documentation"} | fields),
+    )
+    session.add(row)
+    return row
+
+
 async def test_a_long_case_list_comes_a_page_at_a_time_with_its_filters(stack: Stack) -> None:
     w = await make_world(stack)
     now = utcnow()
     async with w.sessions.begin() as session:  # the list reads the database alone
         candidate = await session.get(User, (await w.person(Role.candidate)).id)
         assert candidate is not None
-        ids = [str(uuid.uuid4()) for _ in range(57)]
-        for i, case_id in enumerate(ids):
-            session.add(
-                Case(
-                    id=case_id,
-                    workflow_id=f"case-{case_id}",
-                    centre_id=w.centre_id,
-                    standard_id=w.standard_id,
-                    candidate_id=candidate.id,
-                    stage="documentation",
-                    created_at=now - timedelta(minutes=i),
-                )
-            )
+        ids = [
+            _stored_case(session, w, candidate.id, created_at=now - timedelta(minutes=i)).id
+            for i in range(57)
+        ]
     admin = await _signed_in(stack, w, w.admin)
     try:
         first = await admin.get("/app", params={"q": candidate.email})
@@ -574,18 +580,9 @@ async def test_the_issuers_list_comes_a_page_at_a_time(stack: Stack) -> None:
         assert standard is not None and candidate is not None
         ids = [str(uuid.uuid4()) for _ in range(53)]
         for i, credential_id in enumerate(ids):
-            case_id = str(uuid.uuid4())
-            session.add(
-                Case(
-                    id=case_id,
-                    workflow_id=f"case-{case_id}",
-                    centre_id=w.centre_id,
-                    standard_id=w.standard_id,
-                    candidate_id=candidate.id,
-                    stage="completed",
-                    status="completed",
-                )
-            )
+            case_id = _stored_case(
+                session, w, candidate.id, stage="completed", status="completed"
+            ).id
             await session.flush()
             session.add(
                 Credential(

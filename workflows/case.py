@@ -418,7 +418,7 @@ class ValidationCase(Deadlines):
         """A piece out of the portfolio before submission: its record goes, the audit
         trail keeps that it was added and removed, and the orphan sweep frees its file."""
         async with self._lock:
-            self._check(rules.check_evidence_removal, actor, step.evidence_id)
+            self._check_removal(actor, step.evidence_id)
             held = next(e for e in self._state.evidence if e.evidence_id == step.evidence_id)
             await run_activity(
                 CaseActivities.forget_evidence,
@@ -434,11 +434,15 @@ class ValidationCase(Deadlines):
 
     @remove_evidence.validator
     def _validate_removal(self, actor: Actor, step: EvidenceRemoval) -> None:
+        self._check_removal(actor, step.evidence_id)
+
+    def _check_removal(self, actor: Actor, evidence_id: str) -> None:
+        """Validator and handler alike: the case's version allows it, and the rule holds."""
         if not self._removal:
             raise _refuse(
                 RuleBroken(Refusal.wrong_stage, "this case began before evidence could be removed")
             )
-        self._check(rules.check_evidence_removal, actor, step.evidence_id)
+        self._check(rules.check_evidence_removal, actor, evidence_id)
 
     @workflow.update
     async def add_evidence(self, actor: Actor, evidence: EvidenceRef) -> StepDone:

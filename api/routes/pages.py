@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from api.cases import case_view
 from api.deps import (
@@ -25,6 +26,7 @@ from api.deps import (
     ThrottleDep,
     can_see_case,
     current_user,
+    person_matches,
     visible_cases,
 )
 from api.routes.auth import (
@@ -65,6 +67,8 @@ from vnfil.trust.models import Accreditation
 
 router = APIRouter(include_in_schema=False)
 CASES_PER_PAGE = 50
+T = TypeVar("T")
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 STAGES = [Stage.identification, Stage.documentation, Stage.assessment, Stage.certification]
 LANG_COOKIE = "vnfil_lang"
 
@@ -255,6 +259,19 @@ async def _names(session: SessionDep, ids: set[str]) -> dict[str, str]:
     return {i: n for i, n in rows.all()}
 
 
+def _window(query: S, page: int) -> S:
+    """Page ``page`` of a list, and one more row to tell whether another page follows."""
+    return query.limit(CASES_PER_PAGE + 1).offset((page - 1) * CASES_PER_PAGE)
+
+
+def _page_of(request: Request, ctx: dict[str, Any], page: int, rows: Sequence[T]) -> list[T]:
+    """The rows of the page, and what the pager (``_pages.html.j2``) shows: this page,
+    whether an older one follows, and each page's address with the filters kept."""
+    ctx["page"], ctx["more"] = page, len(rows) > CASES_PER_PAGE
+    ctx["page_url"] = lambda n: f"/app?{urlencode({**request.query_params, 'page': n})}"
+    return list(rows[:CASES_PER_PAGE])
+
+
 async def _unread(session: SessionDep, user: Principal) -> int:
     """The person's messages not yet read: the count in the header."""
     return int(
@@ -345,22 +362,14 @@ async def dashboard(
             text = q.strip()
             issued = issued.where(
                 or_(
-                    User.name.icontains(text, autoescape=True),
-                    User.email.icontains(text, autoescape=True),
+                    person_matches(text),
                     Credential.id.startswith(text.lower(), autoescape=True),
                 )
             )
-        page_of = (
-            await session.execute(
-                issued.order_by(Credential.issued_at.desc(), Credential.id)
-                .limit(CASES_PER_PAGE + 1)
-                .offset((page - 1) * CASES_PER_PAGE)
-            )
-        ).all()
-        ctx["more"] = len(page_of) > CASES_PER_PAGE
-        ctx["credentials"] = page_of[:CASES_PER_PAGE]
-        ctx["page"] = page
-        ctx["page_url"] = lambda n: f"/app?{urlencode({**request.query_params, 'page': n})}"
+        ordered = issued.order_by(Credential.issued_at.desc(), Credential.id)
+        ctx["credentials"] = _page_of(
+            request, ctx, page, (await session.execute(_window(ordered, page))).all()
+        )
         ctx["webhooks"] = list(
             await session.scalars(
                 select(WebhookSubscription).where(
@@ -388,18 +397,9 @@ async def dashboard(
         ctx["grant_until"] = add_years(now, 3).strftime("%Y-%m-%dT%H:%M:%SZ")
         return _render(request, "issuer", user, **ctx)
     listed = visible_cases(user, stage=stage, status_=state, overdue=overdue, search=q)
-    cases = list(
-        await session.scalars(
-            listed.order_by(Case.created_at.desc(), Case.id)
-            .limit(CASES_PER_PAGE + 1)
-            .offset((page - 1) * CASES_PER_PAGE)
-        )
-    )
-    ctx["more"] = len(cases) > CASES_PER_PAGE
-    cases = cases[:CASES_PER_PAGE]
+    ordered_cases = listed.order_by(Case.created_at.desc(), Case.id)
+    cases = _page_of(request, ctx, page, list(await session.scalars(_window(ordered_cases, page))))
     ctx["cases"] = cases
-    ctx["page"] = page
-    ctx["page_url"] = lambda n: f"/app?{urlencode({**request.query_params, 'page': n})}"
     ctx["names"] = await _names(session, {c.candidate_id for c in cases})
     if user.role == Role.centre_admin and user.centre_id:
         ctx["figures"] = await centre_figures(session, user.centre_id)
