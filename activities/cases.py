@@ -224,7 +224,9 @@ class CaseActivities:
                 key = f"{inp.key}:{person.id}"
                 if await session.get(Notification, key) is not None:
                     continue
-                subject, body = render_message(inp.template, name=person.name, **inp.context)
+                subject, body = render_message(
+                    inp.template, person.language, name=person.name, **inp.context
+                )
                 session.add(
                     Notification(
                         id=key,

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.events import StartDelivery, dispatch
+from activities.events import StartDelivery, StartMessage, dispatch
 from vnfil.accounts.models import Notification, User
 from vnfil.cases.audit import append_entry
 from vnfil.cases.models import AuditEntry, Case
@@ -35,10 +35,12 @@ class CredentialActivities:
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
         start_delivery: StartDelivery,
+        start_message: StartMessage | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.start_delivery = start_delivery
+        self.start_message = start_message
 
     @activity.defn
     async def revoke_credential(self, inp: RevocationRequest) -> RevocationRef:
@@ -53,7 +55,7 @@ class CredentialActivities:
         """
         for attempt in range(STALE_RETRIES):
             try:
-                ref, event = await self._revoke(inp)
+                ref, event, message = await self._revoke(inp)
                 break
             except StaleDataError:
                 # Another revocation re-signed the list since we read it.
@@ -63,20 +65,26 @@ class CredentialActivities:
                 f"the status list of credential {inp.credential_id} kept changing; retrying"
             )
         await dispatch(self.sessions, self.settings, [event], self.start_delivery)
+        if message is not None and self.start_message is not None:
+            # E-mailed by its own workflow: a mail server that is down delays the e-mail,
+            # never the revocation.
+            await self.start_message(activity.client(), self.settings, message)
         return ref
 
     @staticmethod
-    async def _tell_the_candidate(session: AsyncSession, cred: Credential) -> None:
-        """The candidate's message (in the outbox, with the revocation's transaction)."""
+    async def _tell_the_candidate(session: AsyncSession, cred: Credential) -> str | None:
+        """The candidate's message (in the outbox, with the revocation's transaction, in
+        their language); its key when it is also to be e-mailed."""
         case = await session.get(Case, cred.case_id)
         person = await session.get(User, case.candidate_id) if case else None
         if person is None:
-            return
+            return None
         key = f"{cred.case_id}:revoked:{person.id}"
         if await session.get(Notification, key) is not None:
-            return
+            return key if person.email_notices else None
         subject, body = render_message(
             "credential-revoked",
+            person.language,
             name=person.name,
             title=str(cred.document.get("name", "")),
             credential_id=cred.id,
@@ -94,8 +102,9 @@ class CredentialActivities:
                 body=body,
             )
         )
+        return key if person.email_notices else None
 
-    async def _revoke(self, inp: RevocationRequest) -> tuple[RevocationRef, Event]:
+    async def _revoke(self, inp: RevocationRequest) -> tuple[RevocationRef, Event, str | None]:
         base = self.settings.public_base_url
         async with self.sessions.begin() as session:
             cred = await session.get(Credential, inp.credential_id)
@@ -124,7 +133,8 @@ class CredentialActivities:
                     action="credential.revoked",
                     details={"credential_id": cred.id, "reason": inp.reason},
                 )
-                await self._tell_the_candidate(session, cred)
+            # Written once (a retry finds it, and hands it to the mailer again: one e-mail).
+            message = await self._tell_the_candidate(session, cred)
             event = await record_event(
                 session,
                 type_="credential.revoked",
@@ -145,4 +155,4 @@ class CredentialActivities:
                 revoked_at=as_utc(cred.revoked_at),
                 status_list_url=status_list_url(base, cred.status_list_id),
             )
-        return ref, event
+        return ref, event, message

@@ -52,6 +52,8 @@ def live_secrets(settings: Settings, sub: WebhookSubscription) -> list[str]:
 # Starts one delivery workflow (``workflows.clients.start_delivery``), handed in by the
 # worker: an activity module does not import the workflows that run it.
 StartDelivery = Callable[[Client, Settings, str, str], Awaitable[bool]]
+# Hands one outbox message to the mailer (``workflows.clients.start_message``), likewise.
+StartMessage = Callable[[Client, Settings, str], Awaitable[None]]
 
 
 async def dispatch(

@@ -35,7 +35,7 @@ from vnfil.platform.settings import Settings, get_settings
 from vnfil.platform.temporal import connect
 from workflows.accreditation import AccreditationUpdate
 from workflows.case import ValidationCase
-from workflows.clients import query_case, start_delivery
+from workflows.clients import query_case, start_delivery, start_message
 from workflows.delivery import EventDelivery, MessageDelivery
 from workflows.revocation import CredentialRevocation
 from workflows.sessions import SessionPurge
@@ -52,7 +52,7 @@ def build_worker(
     store = EvidenceStore(settings)
     sessions = make_session_factory(make_engine(settings))
     acts = CaseActivities(store, sessions, settings, start_delivery)
-    creds = CredentialActivities(sessions, settings, start_delivery)
+    creds = CredentialActivities(sessions, settings, start_delivery, start_message)
     trust = TrustActivities(sessions, settings, start_delivery)
     # Webhooks go straight to the checked address: no proxy from the environment.
     events = EventActivities(sessions, settings, http or httpx.AsyncClient(trust_env=False))

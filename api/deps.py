@@ -27,6 +27,7 @@ from vnfil.cases.models import Case, CaseAssignment
 from vnfil.credentials.verification import SignatureChecker
 from vnfil.evidence.store import EvidenceStore
 from vnfil.platform.db import utcnow
+from vnfil.platform.i18n import LANG_COOKIE, pick_language
 from vnfil.platform.settings import Settings
 
 _request_session: ContextVar[AsyncSession | None] = ContextVar("vnfil_session", default=None)
@@ -325,3 +326,9 @@ async def read_capped(request: Request, limit: int, what: str) -> bytes:
         if len(body) > limit:
             raise too_large
     return bytes(body)
+
+
+def request_language(request: Request) -> str:
+    """The language a refusal is said in: the one this browser chose, else the asker's
+    ``Accept-Language`` (the pages' scripts send the page's own)."""
+    return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import RPCTimeoutOrCancelledError, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from api.deps import request_language
 from api.routes import (
     auth,
     cases,
@@ -41,7 +42,8 @@ from vnfil.accounts.service import LoginThrottle
 from vnfil.credentials.verification import SignatureChecker
 from vnfil.evidence.store import EvidenceStore
 from vnfil.platform.db import make_engine, make_session_factory
-from vnfil.platform.i18n import field_label, input_error, pick_language
+from vnfil.platform.i18n import field_label, input_error
+from vnfil.platform.refusals import localize
 from vnfil.platform.settings import Settings, get_settings
 from vnfil.platform.temporal import connect
 
@@ -49,8 +51,11 @@ log = logging.getLogger("vnfil.api")
 RETRY_AFTER_SECONDS = 5
 
 
-def unavailable(detail: str) -> JSONResponse:
-    """503 as a problem document with a retry hint: for outages of Temporal or S3."""
+def unavailable(detail: str, request: Request | None = None) -> JSONResponse:
+    """503 as a problem document with a retry hint: for outages of Temporal or S3, in the
+    language of the person asking."""
+    if request is not None:
+        detail = localize(request_language(request), detail)
     return JSONResponse(
         {
             "type": "about:blank",
@@ -103,15 +108,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # program asking the API gets JSON, as before.
         if pages.wants_page(request) and exc.status_code in (403, 404, 405):
             return pages.error_page(request, exc.status_code)
+        if isinstance(exc.detail, str):  # the refusal in the person's language
+            exc = StarletteHTTPException(
+                exc.status_code, localize(request_language(request), exc.detail), exc.headers
+            )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # In the person's language (their page's choice, else their browser's); each error
         # names its field, so a page shows it beside the field concerned.
-        lang = pick_language(
-            request.cookies.get(pages.LANG_COOKIE), request.headers.get("accept-language")
-        )
+        lang = request_language(request)
         errors = []
         for e in exc.errors():
             loc = [str(p) for p in e["loc"]]
@@ -130,45 +137,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RPCError)
     @app.exception_handler(RPCTimeoutOrCancelledError)
-    async def _temporal_refused(_: Request, exc: Exception) -> JSONResponse:
+    async def _temporal_refused(request: Request, exc: Exception) -> JSONResponse:
         # The workflow service is down, restarting or misconfigured: say so, never 500.
         log.error("Temporal did not answer: %s", exc)
         message = exc.message if isinstance(exc, RPCError) else str(exc)
-        return unavailable(f"the workflow service did not answer: {message}")
+        return unavailable(f"the workflow service did not answer: {message}", request)
 
     @app.exception_handler(WorkflowQueryFailedError)
-    async def _case_cannot_answer(_: Request, exc: WorkflowQueryFailedError) -> JSONResponse:
+    async def _case_cannot_answer(request: Request, exc: WorkflowQueryFailedError) -> JSONResponse:
         # The case's workflow could not answer a read (its code is failing to replay, say):
         # the case is not lost, and an operator must look; the caller may retry later.
         log.error("a case's workflow could not answer a query: %s", exc)
-        return unavailable("this case cannot be read right now; try again later")
+        return unavailable("this case cannot be read right now; try again later", request)
 
     @app.exception_handler(MinioException)
     @app.exception_handler(urllib3.exceptions.HTTPError)
     @app.exception_handler(ConnectionError)
-    async def _store_unreachable(_: Request, exc: Exception) -> JSONResponse:
+    async def _store_unreachable(request: Request, exc: Exception) -> JSONResponse:
         # The evidence store is down or refusing: a retry later can succeed.
         log.error("the evidence store did not answer: %r", exc)
-        return unavailable(f"the evidence store did not answer ({type(exc).__name__})")
+        return unavailable(f"the evidence store did not answer ({type(exc).__name__})", request)
 
     @app.exception_handler(DataError)
-    async def _unstorable(_: Request, exc: DataError) -> JSONResponse:
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
         # A value the database refuses (a NUL byte, a number beyond its column) that a
         # schema let through: the request is at fault, not the server.
         log.warning("the database refused a value: %s", exc.orig)
-        return JSONResponse(
-            {
-                "detail": "the request holds a value that cannot be stored (a NUL byte or a "
-                "number too large); correct it and send it again"
-            },
-            status_code=422,
+        said = (
+            "the request holds a value that cannot be stored (a NUL byte or a number too "
+            "large); correct it and send it again"
         )
+        return JSONResponse({"detail": localize(request_language(request), said)}, status_code=422)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(SATimeoutError)
-    async def _database_unreachable(_: Request, exc: Exception) -> JSONResponse:
+    async def _database_unreachable(request: Request, exc: Exception) -> JSONResponse:
         log.error("the database did not answer: %r", exc)
-        return unavailable("the database did not answer")
+        return unavailable("the database did not answer", request)
 
     for module in (
         health,

@@ -23,6 +23,9 @@ import re
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vnfil.platform.i18n import headers_language
+from vnfil.platform.refusals import localize
+
 CSP = "; ".join(
     (
         "default-src 'self'",
@@ -106,9 +109,8 @@ class PrintableAddresses:
                 or _CONTROL_ESCAPES.search(query)
                 or any(b < 32 or b == 127 for b in query)
             ):
-                body = json.dumps(
-                    {"detail": "the address holds a control character (such as %00); remove it"}
-                ).encode()
+                said = "the address holds a control character (such as %00); remove it"
+                body = json.dumps({"detail": localize(_language(scope), said)}).encode()
                 await send(
                     {
                         "type": "http.response.start",
@@ -145,14 +147,14 @@ class BodyLimit:
         if scope["type"] != "http" or _OWN_LIMITS.match(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        too_large = f"the request body is at most {self.limit // 1024} KiB"
+        said_too_large = f"the request body is at most {self.limit // 1024} KiB"
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (
             not declared.isdigit() or len(declared) > 18 or int(declared) > self.limit
         ):
             status = 413 if declared.isdigit() else 400
-            detail = too_large if status == 413 else "Content-Length is not a number"
-            await _answer(send, status, detail)
+            detail = said_too_large if status == 413 else "Content-Length is not a number"
+            await _answer(send, status, localize(_language(scope), detail))
             return
         seen = 0
 
@@ -162,7 +164,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:  # FastAPI answers an HTTPException raised here
-                    raise HTTPException(413, too_large)
+                    raise HTTPException(413, said_too_large)  # said in their language there
             return message
 
         await self.app(scope, counted, send)
@@ -181,3 +183,11 @@ async def _answer(send: Send, status: int, detail: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _language(scope: Scope) -> str:
+    headers = dict(scope.get("headers", []))
+    return headers_language(
+        headers.get(b"cookie", b"").decode("latin-1"),
+        headers.get(b"accept-language", b"").decode("latin-1"),
+    )

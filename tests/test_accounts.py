@@ -609,7 +609,8 @@ async def test_a_forgotten_password_is_reset_once_by_the_link_e_mailed(stack: St
         ok(await browser.post("/auth/login", json={"email": email, "password": new}))
         # The link works once.
         again = await browser.post(f"/auth/password-reset/{token}", json={"new_password": new})
-        assert again.status_code == 409 and "already used" in again.json()["detail"]
+        # In Polish: this browser chose it on the reset page.
+        assert again.status_code == 409 and "został już użyty" in again.json()["detail"]
         spent = await browser.get(f"/password-reset/{token}?lang=en")
         assert spent.status_code == 410 and "This link was already used" in spent.text
         unknown = await browser.post("/auth/password-reset/pwr_nope", json={"new_password": new})
@@ -639,9 +640,44 @@ async def test_a_forgotten_password_is_reset_once_by_the_link_e_mailed(stack: St
                 .values(expires_at=utcnow() - timedelta(seconds=1))
             )
         expired = await browser.post(f"/auth/password-reset/{fresh[2]}", json={"new_password": new})
-        assert expired.status_code == 410 and "expired" in expired.json()["detail"]
+        assert expired.status_code == 410 and "expired" in expired.json()["detail"]  # en now
         # Using one link spends the account's other links too.
         used = await browser.post(f"/auth/password-reset/{fresh[0]}", json={"new_password": new})
         assert used.status_code == 204
         rest = await browser.post(f"/auth/password-reset/{fresh[1]}", json={"new_password": new})
         assert rest.status_code == 409
+
+
+async def test_a_reset_ends_the_api_token_and_a_new_one_is_made_with_the_password(
+    stack: Stack,
+) -> None:
+    email = f"c-{uuid.uuid4().hex[:10]}@test.example"
+    made = ok(
+        await stack.http.post(
+            "/users/register", json={"name": "Ola", "email": email, "password": PASSWORD}
+        ),
+        201,
+    )
+    old = {"Authorization": f"Bearer {made['token']}"}
+    assert (await stack.http.get("/me", headers=old)).status_code == 200
+    async with browser_client(stack) as browser:
+        ok(await browser.post("/auth/password-reset", json={"email": email}), 202)
+        [token] = await _reset_link(stack, email)
+        new = "another brand new passphrase"
+        r = await browser.post(f"/auth/password-reset/{token}", json={"new_password": new})
+        assert r.status_code == 204
+        # Whoever held the old token is out too.
+        assert (await stack.http.get("/me", headers=old)).status_code == 401
+        signed_in = ok(await browser.post("/auth/login", json={"email": email, "password": new}))
+        csrf = {"X-CSRF-Token": signed_in["csrf_token"]}
+        wrong = await browser.post("/me/token", json={"password": PASSWORD}, headers=csrf)
+        assert wrong.status_code == 403 and "password is wrong" in wrong.json()["detail"]
+        minted = ok(await browser.post("/me/token", json={"password": new}, headers=csrf), 201)
+    fresh = {"Authorization": f"Bearer {minted['token']}"}
+    assert ok(await stack.http.get("/me", headers=fresh))["email"] == email
+    # A second one replaces it.
+    again = ok(await stack.http.post("/me/token", json={"password": new}, headers=fresh), 201)
+    assert (await stack.http.get("/me", headers=fresh)).status_code == 401
+    assert (
+        await stack.http.get("/me", headers={"Authorization": f"Bearer {again['token']}"})
+    ).status_code == 200

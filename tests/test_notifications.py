@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -129,6 +131,49 @@ async def test_an_invitation_is_emailed_with_a_link_that_works(mailed) -> None:
     assert row is not None and row.sent_at is not None and row.case_id is None
     # Once sent, the outbox keeps no usable link: the sealed text is gone, the body redacted.
     assert row.sealed_body is None and link.group(1) not in row.body
+
+
+def _mail(raw: bytes) -> tuple[str, str]:
+    """A received e-mail's subject and text, decoded as a mail program shows them."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(message["Subject"]), body.get_content()
+
+
+async def test_messages_are_in_each_persons_language_and_a_revocation_is_emailed(
+    mailed,
+) -> None:
+    stack, inbox = mailed
+    w = await make_world(stack)
+    run, status = await certified_case(w)
+    await inbox.wait(4)
+    candidate = ok(await w.http.get("/me", headers=run.candidate.auth))["email"]
+    # Nobody chose a language yet: English, then Polish, in one message.
+    result = next(
+        _mail(raw) for to, raw in inbox.messages if to == [candidate] and b"appeal" in raw
+    )
+    assert result[0].startswith("Your validation result is ready")
+    assert "the panel has decided" in result[1] and "komisja podjęła decyzję" in result[1]
+    # The candidate chooses Polish; the revocation reaches them by e-mail, in Polish only.
+    chosen = await w.http.put(
+        "/me/preferences", json={"language": "pl"}, headers=run.candidate.auth
+    )
+    assert chosen.status_code == 200, chosen.text
+    before = len(inbox.messages)
+    ok(
+        await w.http.post(
+            f"/credentials/{status['credential_id']}/revocation",
+            json={"reason": "dowody nie były własne"},
+            headers=w.admin.auth,
+        )
+    )
+    await inbox.wait(before + 1)
+    [(to, raw)] = inbox.messages[before:]
+    subject, text = _mail(raw)
+    assert to == [candidate]
+    assert subject.startswith("Twoje poświadczenie zostało unieważnione")
+    assert "Podany powód: dowody nie były własne" in text and "Dear" not in text
 
 
 async def test_an_invitation_made_at_the_shell_is_emailed_too(mailed) -> None:

@@ -92,6 +92,7 @@ MATRIX: dict[str, set[str]] = {
     "POST /me/notifications/read": SIGNED_IN,
     "PUT /me/preferences": SIGNED_IN,
     "PUT /me/password": SIGNED_IN,
+    "POST /me/token": SIGNED_IN,
     "GET /standards": SIGNED_IN,
     "POST /standards": ISSUERS,
     "GET /standards/{standard_id}": SIGNED_IN,
@@ -124,6 +125,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /credentials/{credential_id}/revocation": {"reason": "matrix test"},
     "POST /cases/{case_id}/withdrawal": {"reason": "matrix test"},
     "PUT /me/password": {"current_password": "x", "new_password": "a long new password"},
+    "POST /me/token": {"password": "not the password"},
     "POST /webhooks": {"url": "http://127.0.0.1:9/hook"},
 }
 
@@ -164,6 +166,7 @@ def _poisoned(body: Any) -> Any:
 # is not the caller's.
 ALLOWED_WRITE_ANSWERS: dict[str, set[int]] = {
     "PUT /me/password": {401, 403},
+    "POST /me/token": {401, 403},  # the password is asked again
     "POST /invitations/{token}/acceptance": {404},
     "POST /auth/membership": {403, 404},
     "POST /auth/login": {401},

@@ -41,6 +41,8 @@ from vnfil.accounts.schemas import (
     PasswordResetRequest,
     Role,
     SessionRead,
+    TokenRead,
+    TokenRequest,
     UserRead,
     UserWithToken,
 )
@@ -51,9 +53,11 @@ from vnfil.accounts.service import (
     Why,
     accept_invitation,
     hash_password,
+    hash_token,
     invitation_message_id,
     invite,
     memberships_of,
+    new_token,
     open_session,
     password_matches,
     primary_membership,
@@ -256,6 +260,21 @@ async def change_password(body: PasswordChange, session: SessionDep, user: Curre
     # Other browsers signed in with the old password are signed out.
     await session.execute(delete(WebSession).where(WebSession.user_id == row.id))
     await session.commit()
+
+
+@router.post("/me/token", status_code=status.HTTP_201_CREATED)
+async def new_api_token(body: TokenRequest, session: SessionDep, user: CurrentUser) -> TokenRead:
+    """A new API token, shown this once; the previous one stops working at once. The
+    password is asked again (whoever holds a browser left open cannot mint one); after a
+    password reset, which ends the old token, this is how a person gets another."""
+    row = await session.get(User, user.id)
+    assert row is not None
+    if not row.password_hash or not password_matches(row, body.password):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the current password is wrong")
+    token = new_token()
+    row.token_hash = hash_token(token)
+    await session.commit()
+    return TokenRead(token=token)
 
 
 # --- invitations --------------------------------------------------------------------

@@ -58,7 +58,7 @@ from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
 from vnfil.platform.db import add_years, as_utc, utcnow
-from vnfil.platform.i18n import pick_language, translator
+from vnfil.platform.i18n import LANG_COOKIE, pick_language, translator
 from vnfil.platform.rendering import environment
 from vnfil.standards.models import Standard, StandardCode
 from vnfil.standards.schemas import AssessmentMethod, StandardDocument
@@ -70,7 +70,6 @@ CASES_PER_PAGE = 50
 T = TypeVar("T")
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 STAGES = [Stage.identification, Stage.documentation, Stage.assessment, Stage.certification]
-LANG_COOKIE = "vnfil_lang"
 
 
 async def page_user(request: Request, session: SessionDep) -> Principal | None:

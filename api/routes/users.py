@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, request_language
 from vnfil.accounts.models import Notification, User
 from vnfil.accounts.schemas import (
     MembershipRead,
@@ -18,12 +18,13 @@ from vnfil.accounts.schemas import (
 )
 from vnfil.accounts.service import create_user, email_taken, hash_password, memberships_of
 from vnfil.platform.db import utcnow
+from vnfil.platform.i18n import LANG_COOKIE
 
 router = APIRouter(tags=["people"])
 
 
 @router.post("/users/register", status_code=201)
-async def register(body: UserRegister, session: SessionDep) -> UserWithToken:
+async def register(body: UserRegister, session: SessionDep, request: Request) -> UserWithToken:
     """A candidate registers; the token is shown this once.
 
     Staff never get an account this way, nor from an administrator: they are invited
@@ -38,6 +39,9 @@ async def register(body: UserRegister, session: SessionDep) -> UserWithToken:
         )
         if body.password:
             user.password_hash = hash_password(body.password)
+        if request.cookies.get(LANG_COOKIE) or request.headers.get("accept-language"):
+            # The language they registered in (the page's) is their messages' language.
+            user.language = request_language(request)
         await session.commit()
     except IntegrityError:  # the same address registered at the same moment
         await session.rollback()

@@ -133,6 +133,14 @@ class MembershipSwitch(BaseModel):
     membership_id: Id
 
 
+class TokenRequest(BaseModel):
+    password: Annotated[str, StringConstraints(max_length=200)]
+
+
+class TokenRead(BaseModel):
+    token: str
+
+
 class PasswordChange(BaseModel):
     current_password: Annotated[str, StringConstraints(max_length=200)] | None = None
     new_password: Password

@@ -302,7 +302,7 @@ async def invite(
     await session.flush()
     context = {
         "organisation": org.name,
-        "role": role.value.replace("_", " "),
+        "role": role.value,
         "inviter": inviter_name,
         "expires": f"{row.expires_at:%Y-%m-%d}",
     }
@@ -328,11 +328,13 @@ async def _sealed_message(
     secret: str,
     recipient_email: str,
     recipient_id: str | None = None,
+    lang: str | None = None,
 ) -> None:
     """An outbox message carrying a secret link: readable with the link redacted
-    (``link[1]``), and whole only sealed (``link[0]``), for the mailer."""
-    subject, text = render_message(template, **context, link=link[0])
-    _, redacted = render_message(template, **context, link=link[1])
+    (``link[1]``), and whole only sealed (``link[0]``), for the mailer; in ``lang``, or
+    in English and Polish for someone whose language is not known (an invitee)."""
+    subject, text = render_message(template, lang, **context, link=link[0])
+    _, redacted = render_message(template, lang, **context, link=link[1])
     session.add(
         Notification(
             id=key,
@@ -605,6 +607,7 @@ async def request_password_reset(
         secret=secret,
         recipient_email=user.email,
         recipient_id=user.id,
+        lang=user.language,
     )
     return row
 
@@ -628,7 +631,7 @@ async def usable_reset(
 async def reset_password(session: AsyncSession, token: str, new_password: str) -> User:
     """The new password, once: the link is spent, every other unused link of the account
     too, and every signed-in session of the account ends (whoever held the old password
-    is signed out)."""
+    is signed out, in browsers and through the API)."""
     row = await usable_reset(session, token)
     now = utcnow()
     spent = await session.execute(
@@ -647,5 +650,6 @@ async def reset_password(session: AsyncSession, token: str, new_password: str) -
     assert user is not None
     user.password_hash = hash_password(new_password)
     await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    user.token_hash = hash_token(new_token())  # the API token too; POST /me/token makes one
     await session.flush()
     return user

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http.cookies import CookieError, SimpleCookie
+
 LANGS = ("en", "pl")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -568,6 +570,21 @@ def field_label(lang: str, field: str) -> str:
     """A field as its form labels it (``reason`` → "Powód"), else its name."""
     words = TEXT.get(field)
     return words[LANGS.index(lang) if lang in LANGS else 0] if words else field
+
+
+LANG_COOKIE = "vnfil_lang"  # the language a person chose in this browser
+
+
+def headers_language(cookie_header: str | None, accept: str | None) -> str:
+    """The language of a request from its raw ``Cookie`` and ``Accept-Language`` headers
+    (for answers made before a route reads the request)."""
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header or "")
+    except CookieError:
+        pass
+    chosen = jar.get(LANG_COOKIE)
+    return pick_language(chosen.value if chosen else None, accept)
 
 
 def pick_language(cookie: str | None, accept: str | None) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from vnfil.platform.i18n import translator
+
 
 def data(value: Any) -> Markup:
     """What people wrote or are called (names, rationales, file names), marked so: it is
@@ -31,8 +33,19 @@ def environment() -> Environment:
     return env
 
 
-def render_message(template: str, **context: Any) -> tuple[str, str]:
-    """A message template's subject (its first line) and body (the rest)."""
-    text = environment().get_template(f"{template}.txt.j2").render(**context)
+def _message(template: str, lang: str, context: dict[str, Any]) -> tuple[str, str]:
+    name = f"{template}.txt.j2" if lang == "en" else f"{template}.{lang}.txt.j2"
+    text = environment().get_template(name).render(t=translator(lang), **context)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip() + "\n"
+
+
+def render_message(template: str, lang: str | None = None, **context: Any) -> tuple[str, str]:
+    """A message's subject (its template's first line) and body (the rest), in the
+    recipient's language (``{template}.txt.j2`` in English, ``{template}.pl.txt.j2`` in
+    Polish); for someone whose language is not known, in English, then in Polish."""
+    if lang in ("en", "pl"):
+        return _message(template, lang, context)
+    subject, english = _message(template, "en", context)
+    polish_subject, polish = _message(template, "pl", context)
+    return subject, f"{english}\n—\n{polish_subject}\n\n{polish}"

@@ -111,7 +111,12 @@
     try {
       response = await fetch(form.dataset.api, {
         method: form.dataset.method || "POST",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+        headers: {
+          "Content-Type": "application/json",
+          "X-CSRF-Token": csrf(),
+          // A refusal comes back in the page's language.
+          "Accept-Language": document.documentElement.lang,
+        },
         body: JSON.stringify(body),
         credentials: "same-origin",
       });
@@ -204,6 +209,7 @@
       const xhr = new XMLHttpRequest();
       xhr.open("POST", form.dataset.upload + "?" + params.toString());
       xhr.setRequestHeader("X-CSRF-Token", csrf());
+      xhr.setRequestHeader("Accept-Language", document.documentElement.lang);
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = (e.loaded / e.total) * 100; };
       xhr.onload = () => {
         if (xhr.status === 401) {
