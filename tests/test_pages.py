@@ -324,6 +324,14 @@ async def test_polish_pages_hold_no_english_of_vnfils_own(stack: Stack) -> None:
                 assert untranslated(page.text) == [], (person.role, path)
         admin_case = await clients[0].get(f"/app/cases/{run.case_id}?lang=pl")
         assert "poświadczenie wydane" in admin_case.text  # the audit trail, in words
+        # The standard in the reader's language, as its awarding body gave it.
+        polish = w.standard.translations["pl"]
+        assert f'<h1 lang="pl">{polish.title}</h1>' in admin_case.text
+        assert html.escape(polish.learning_outcomes["DC1"].statement) in admin_case.text
+        assert polish.title in (await clients[1].get("/app?lang=pl")).text
+        english = await clients[0].get(f"/app/cases/{run.case_id}?lang=en")
+        assert f'<h1 lang="en">{w.standard.title}</h1>' in english.text
+        assert polish.title not in english.text
         assert "administrator instytucji" in admin_case.text
         # The detector itself: an English word of vnfil's on a Polish page is found.
         assert untranslated('<html lang="pl"><p>Stan: completed, Sign out</p></html>') == [

@@ -11,6 +11,7 @@ from tests.factories import make_world, new_case, ok
 from vnfil.cli import app as cli
 from vnfil.standards.service import (
     CATALOGUE,
+    StandardFileError,
     dump_standard,
     json_schema,
     parse_standard,
@@ -34,6 +35,58 @@ def test_three_sample_standards_are_valid_and_distinct() -> None:
         "skill",
         "responsibility-autonomy",
     }
+
+
+def test_a_standard_may_carry_its_words_in_other_languages_in_full() -> None:
+    doc = next(d for d in sample_documents() if d.code == "digital-collaboration")
+    polish = doc.in_language("pl")
+    assert polish.language == "pl" and polish.title.startswith("Organizowanie pracy zespołu")
+    assert [lo.id for lo in polish.learning_outcomes] == [lo.id for lo in doc.learning_outcomes]
+    assert polish.learning_outcomes[2].criteria[0].startswith("stosuje zasadę minimalizacji")
+    # What is not words stays the standard's own; a language it lacks shows it as it is.
+    assert polish.learning_outcomes[0].methods == doc.learning_outcomes[0].methods
+    assert doc.in_language("de") is doc and doc.in_language("en") is doc
+    data = json.loads(dump_standard(doc, "json"))
+    words = data["translations"]["pl"]
+    for broken, why in (
+        ({**data, "translations": {"en": words}}, "the standard's own language"),
+        (
+            {
+                **data,
+                "translations": {
+                    "pl": {
+                        **words,
+                        "learning_outcomes": {
+                            k: v for k, v in words["learning_outcomes"].items() if k != "DC4"
+                        },
+                    }
+                },
+            },
+            "missing: DC4",
+        ),
+        (
+            {
+                **data,
+                "translations": {
+                    "pl": {
+                        **words,
+                        "learning_outcomes": {
+                            **words["learning_outcomes"],
+                            "DC1": {"statement": "x", "criteria": ["tylko jedno"]},
+                        },
+                    }
+                },
+            },
+            "DC1: give its 2 criteria",
+        ),
+        ({**data, "translations": {"pl": {**words, "prerequisites": []}}}, "1 prerequisites"),
+    ):
+        try:
+            parse_standard(json.dumps(broken))
+        except StandardFileError as exc:
+            assert why in str(exc), str(exc)
+        else:
+            raise AssertionError(f"accepted: {why}")
 
 
 def test_export_then_import_round_trips() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -83,17 +84,38 @@ async def page_user(request: Request, session: SessionDep) -> Principal | None:
 PageUser = Annotated[Principal | None, Depends(page_user)]
 
 
-def _render(
-    request: Request, template: str, user: Principal | None, **context: Any
-) -> HTMLResponse:
-    # The address's choice, then this browser's, then the account's, then the browser's
-    # languages: a person switching here is obeyed, and a new browser starts in theirs.
+def page_language(request: Request, user: Principal | None) -> str:
+    """The address's choice, then this browser's, then the account's, then the browser's
+    languages: a person switching here is obeyed, and a new browser starts in theirs."""
     lang = request.query_params.get("lang") or pick_language(
         request.cookies.get(LANG_COOKIE) or (user.language if user else None),
         request.headers.get("accept-language"),
     )
-    if lang not in ("en", "pl"):
-        lang = "en"
+    return lang if lang in ("en", "pl") else "en"
+
+
+@dataclass(frozen=True)
+class ShownStandard:
+    """A standard as a list shows it: its title in the reader's language if it has one."""
+
+    id: str
+    version: int
+    title: str
+    language: str
+
+
+def _shown(standard: Standard, lang: str) -> ShownStandard:
+    words = (standard.document.get("translations") or {}).get(lang)
+    if words:
+        return ShownStandard(standard.id, standard.version, words["title"], lang)
+    own = standard.document.get("language", "en")
+    return ShownStandard(standard.id, standard.version, standard.title, own)
+
+
+def _render(
+    request: Request, template: str, user: Principal | None, **context: Any
+) -> HTMLResponse:
+    lang = page_language(request, user)
     html = (
         environment()
         .get_template(f"pages/{template}.html.j2")
@@ -348,7 +370,8 @@ async def dashboard(
             c.id: c.name for c in ctx["centres"]
         }
         return _render(request, "operator", user, **ctx)
-    standards = {s.id: s for s in await session.scalars(select(Standard))}
+    lang = page_language(request, user)
+    standards = {s.id: _shown(s, lang) for s in await session.scalars(select(Standard))}
     ctx["standards"] = standards
     if user.role == Role.issuer:
         issued = (
@@ -526,7 +549,10 @@ async def case_page(
     state = await case_view(temporal, case, user)
     standard = await session.get(Standard, case.standard_id)
     assert standard is not None
-    doc = StandardDocument.model_validate(standard.document)
+    # In the reader's language where the awarding body gave it one.
+    doc = StandardDocument.model_validate(standard.document).in_language(
+        page_language(request, user)
+    )
     evidence = list(
         await session.scalars(
             select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.created_at)

@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from vnfil.platform.text import (
@@ -106,17 +107,43 @@ CODE_PATTERN = r"[a-z0-9][a-z0-9-]{1,99}"
 StandardCodeText = Annotated[str, StringConstraints(pattern=f"^{CODE_PATTERN}$")]
 
 
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
+    AfterValidator(printable_line),
+]
+OutcomeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
+TRANSLATIONS_MAX = 24  # the EU's official languages
+
+
+class OutcomeWords(BaseModel):
+    """A learning outcome in another language: its statement and its criteria (as many,
+    in the same order)."""
+
+    model_config = ConfigDict(extra="forbid")
+    statement: Statement
+    criteria: list[Criterion] = Field(min_length=1, max_length=CRITERIA_MAX)
+
+
+class StandardWords(BaseModel):
+    """Everything a person reads of a standard, in another language than its own: the
+    title, description, prerequisites and every learning outcome with its criteria. The
+    credential is issued in the standard's own language."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    description: Note
+    prerequisites: list[Statement] = Field(default=[], max_length=CRITERIA_MAX)
+    learning_outcomes: dict[OutcomeId, OutcomeWords] = Field(min_length=1, max_length=LOS_MAX)
+
+
 class StandardDocument(BaseModel):
     """A standard version as published by its awarding body (see docs/standards.md)."""
 
     model_config = ConfigDict(extra="forbid")
     code: StandardCodeText
     version: int = Field(ge=1, le=INT_MAX)
-    title: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
-        AfterValidator(printable_line),
-    ]
+    title: Title
     description: Note
     language: LanguageTag = "en"
     eqf_level: int | None = Field(default=None, ge=1, le=8)
@@ -136,6 +163,58 @@ class StandardDocument(BaseModel):
     # Years a credential stays valid (its validUntil); none means it does not expire.
     validity_years: int | None = Field(default=None, ge=1, le=50)
     learning_outcomes: list[LearningOutcome] = Field(min_length=1, max_length=LOS_MAX)
+    # The same standard in other languages, by language tag ({"pl": {"title": …}}).
+    translations: dict[LanguageTag, StandardWords] = Field(default={}, max_length=TRANSLATIONS_MAX)
+
+    @model_validator(mode="after")
+    def _translations_fit(self) -> StandardDocument:
+        known = {lo.id: lo for lo in self.learning_outcomes}
+        for lang, words in self.translations.items():
+            where = f"translations.{lang}"
+            if lang == self.language:
+                raise ValueError(f"{where}: that is the standard's own language")
+            unknown = sorted(set(words.learning_outcomes) - set(known))
+            missing = [i for i in known if i not in words.learning_outcomes]
+            if unknown or missing:
+                raise ValueError(
+                    f"{where}: give every learning outcome of the standard, and only those"
+                    f" (unknown: {', '.join(unknown) or '-'}; missing: {', '.join(missing) or '-'})"
+                )
+            for lo_id, lo in words.learning_outcomes.items():
+                if len(lo.criteria) != len(known[lo_id].criteria):
+                    raise ValueError(
+                        f"{where}.learning_outcomes.{lo_id}: give its "
+                        f"{len(known[lo_id].criteria)} criteria, in order"
+                    )
+            if len(words.prerequisites) != len(self.prerequisites):
+                raise ValueError(
+                    f"{where}: give its {len(self.prerequisites)} prerequisites, in order"
+                )
+        return self
+
+    def in_language(self, lang: str) -> StandardDocument:
+        """The standard as a person reading ``lang`` sees it: in that language where the
+        awarding body gave it (``language`` then says so), else as it is."""
+        words = self.translations.get(lang)
+        if words is None:
+            return self
+        return self.model_copy(
+            update={
+                "title": words.title,
+                "description": words.description,
+                "prerequisites": words.prerequisites,
+                "language": lang,
+                "learning_outcomes": [
+                    lo.model_copy(
+                        update={
+                            "statement": words.learning_outcomes[lo.id].statement,
+                            "criteria": words.learning_outcomes[lo.id].criteria,
+                        }
+                    )
+                    for lo in self.learning_outcomes
+                ],
+            }
+        )
 
     @field_validator("learning_outcomes")
     @classmethod
