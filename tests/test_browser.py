@@ -252,8 +252,25 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str) -> None:
         await expect(sup.locator(".next-step.mine")).to_contain_text(
             "Your move: check the candidate's identity"
         )
-        await _act(sup, sup.get_by_role("button", name="Record"))
+        # The photo taken at the check goes with it (a phone opens its camera); a file
+        # that is not a photo is refused beside the form, and nothing is recorded.
+        photo = sup.get_by_label("Photo taken at the check (optional)")
+        await expect(photo).to_have_attribute("capture", "user")
+        await photo.set_input_files(
+            {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
+        await sup.get_by_role("button", name="Record").click()
+        await expect(sup.locator(".form-error")).to_have_text(
+            "scan.pdf: an identity photo is image/jpeg or image/png, not application/pdf"
+        )
+        await photo.set_input_files({"name": "face.png", "mimeType": "image/png", "buffer": PNG})
+        async with sup.expect_response(lambda r: r.url.endswith("/identity")) as recorded:
+            await sup.get_by_role("button", name="Record").click()
+        assert (await recorded.value).ok
         await expect(sup.get_by_role("button", name="Record")).to_have_count(0)
+        case_id = case_url.rsplit("/", 1)[1]
+        seen = ok(await stack.http.get(f"/cases/{case_id}/status", headers=w.admin.auth))
+        assert seen["identity"]["photo"]["object_key"].startswith(f"cases/{case_id}/identity/")
         # The second assessor finds the first outcome not achieved: the chair resolves it,
         # seeing what each assessor decided and why.
         panel = []

@@ -37,6 +37,7 @@ from api.routes.auth import (
     set_login_form_cookie,
     set_session_cookie,
 )
+from api.routes.evidence import MAX_PHOTO_BYTES
 from vnfil.accounts.models import Centre, Invitation, Membership, Notification, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
@@ -578,6 +579,7 @@ async def case_page(
         "my_decision": next((d for d in state.decisions if d.assessor_id == user.id), None),
         "next_steps": next_steps(state),
         "methods": [m.value for m in AssessmentMethod],
+        "photo_max_bytes": MAX_PHOTO_BYTES,
         "uploads": {
             "accept": formats.accept(settings.allowed_media_types),
             "types": formats.type_names(settings.allowed_media_types),

@@ -116,6 +116,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "supervisor": ("Supervisor", "Nadzorujący"),
     "assign": ("Assign", "Przydziel"),
     "identity_check": ("Identity check", "Weryfikacja tożsamości"),
+    "identity_photo": (
+        "Photo taken at the check (optional)",
+        "Zdjęcie zrobione podczas weryfikacji (opcjonalnie)",
+    ),
+    "identity_photo_hint": (
+        "JPG or PNG, at most 20 MB. On a phone this opens the camera.",
+        "JPG lub PNG, najwyżej 20 MB. Na telefonie otworzy się aparat.",
+    ),
+    "photo_too_large": (
+        "{name} is {size}: a photo may be at most 20 MB",
+        "{name} ma {size}: zdjęcie może mieć najwyżej 20 MB",
+    ),
     "method": ("Method", "Sposób"),
     "document": ("Document", "Dokument"),
     "verified": ("Verified", "Potwierdzona"),

@@ -107,6 +107,7 @@
     const body = serialize(form);
     busy(form, true);
     formError(form, "");
+    if (!(await attach(form, body))) { busy(form, false); return; }
     let response;
     try {
       response = await fetch(form.dataset.api, {
@@ -153,6 +154,44 @@
       return;
     }
     location.href = form.dataset.reload || location.pathname;
+  }
+
+  // A file a step refers to (an identity photo): sent first to its own address, and the
+  // step carries what the server answered (<input type="file" data-attach="photo">).
+  async function attach(form, body) {
+    for (const input of form.querySelectorAll("input[type=file][data-attach]")) {
+      const file = input.files && input.files[0];
+      if (!file) continue;
+      if (file.size > Number(input.dataset.maxBytes || Infinity)) {
+        formError(form, say(input.dataset.msgLarge, { name: file.name, size: sizeText(file.size) }));
+        return false;
+      }
+      let response;
+      try {
+        response = await fetch(
+          input.dataset.upload + "?" + new URLSearchParams({ filename: file.name }), {
+            method: "POST",
+            headers: {
+              "Content-Type": file.type || "application/octet-stream",
+              "X-CSRF-Token": csrf(),
+              "Accept-Language": document.documentElement.lang,
+            },
+            body: file,
+            credentials: "same-origin",
+          });
+      } catch (e) {
+        formError(form, document.documentElement.dataset.offline || String(e));
+        return false;
+      }
+      let data = {};
+      try { data = await response.json(); } catch (e) { /* keep */ }
+      if (!response.ok) {
+        formError(form, file.name + ": " + (data.detail || response.statusText));
+        return false;
+      }
+      body[input.dataset.attach] = data;
+    }
+    return true;
   }
 
   const sizeText = (n) => n >= 1048576
