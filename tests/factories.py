@@ -267,8 +267,10 @@ class CaseRun:
         )
 
     async def decide(
-        self, assessor: Person, achieved: dict[str, bool] | None = None
+        self, assessor: Person, achieved: dict[str, bool] | None = None, *, revise: bool = False
     ) -> httpx.Response:
+        """An assessor's decision on every outcome (all achieved unless ``achieved`` says
+        otherwise); ``revise`` changes the one they saved."""
         status = (await self.w.http.get(f"{self.url}/status", headers=self.candidate.auth)).json()
         decisions = [
             {
@@ -278,6 +280,10 @@ class CaseRun:
             }
             for lo in status["selected_lo_ids"]
         ]
+        if revise:
+            return await self.w.http.put(
+                f"{self.url}/decisions/mine", json={"decisions": decisions}, headers=assessor.auth
+            )
         return await self.w.http.post(
             f"{self.url}/decisions", json={"decisions": decisions}, headers=assessor.auth
         )

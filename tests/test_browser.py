@@ -21,6 +21,7 @@ from playwright.async_api import Browser, Locator, Page, async_playwright, expec
 from api.main import create_app
 from tests.conftest import Stack
 from tests.factories import PDF, PNG, Person, make_world, ok
+from vnfil.accounts.models import User
 from vnfil.accounts.schemas import Role
 from vnfil.platform.embedded import free_port
 from vnfil.platform.i18n import input_error, translator
@@ -349,6 +350,19 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
                 await shot(page, "assessor-decisions")
             await _act(page, page.get_by_role("button", name=T("decide")))
             await expect(page.get_by_role("button", name=T("decide"))).to_have_count(0)
+            if i == 0:
+                # Their own decision stays in view, and may change while the other decides.
+                mine = page.locator("#my-decision")
+                await expect(mine).to_contain_text(T("your_decision"))
+                first_why = mine.locator("textarea").first
+                await expect(first_why).to_have_value("The portfolio shows it.")
+                await first_why.fill("Seen again: the portfolio shows it.")
+                await _act(page, mine.get_by_role("button", name=T("change_decision")))
+                await expect(page.locator("#my-decision textarea").first).to_have_value(
+                    "Seen again: the portfolio shows it."
+                )
+                await _accessible(page, "case page: assessor's own decision")
+                await shot(page, "assessor-own-decision")
         for page in panel:
             await page.reload()
         chair = [p for p in panel if await p.get_by_role("button", name=T("resolve")).count()][0]
@@ -358,7 +372,7 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
             f"({T('outcome_not_achieved')}): Not shown by the portfolio."
         )
         await expect(resolution).to_contain_text(
-            f"({T('outcome_achieved')}): The portfolio shows it."
+            f"({T('outcome_achieved')}): Seen again: the portfolio shows it."
         )
         await _accessible(chair, "case page: chair")
         await shot(chair, "chair-resolution")
@@ -470,6 +484,15 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         await expect(issuer.get_by_role("heading", level=1)).to_have_text("Nie ma takiej strony")
         await _accessible(issuer, "not found page")
 
+        if lang == "pl":
+            # The header's language link: the page follows, and the account keeps it.
+            async with cand.expect_response(lambda r: r.url.endswith("/me/preferences")) as kept:
+                await cand.locator("a[data-language=en]").click()
+            assert (await kept.value).ok
+            await expect(cand.locator("html")).to_have_attribute("lang", "en")
+            me = ok(await w.http.get("/me", headers=people[Role.candidate].auth))
+            async with stack.sessions() as session:  # type: ignore[operator]
+                assert (await session.get(User, me["id"])).language == "en"  # type: ignore[union-attr]
         if lang != "en":  # the rest is the same in every journey: once is enough
             await browser.close()
             return

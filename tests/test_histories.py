@@ -91,7 +91,9 @@ async def test_chair_and_conflict_path(stack) -> None:
             headers=conflicted.auth,
         )
     )
-    ok(await run.decide(run.assessors[0], {"DC4": False}))
+    ok(await run.decide(run.assessors[0]))
+    # The first assessor thinks again while the second is still deciding.
+    ok(await run.decide(run.assessors[0], {"DC4": False}, revise=True))
     ok(await run.decide(run.assessors[1]))
     ok(await run.resolve({"DC4": True}))
     ok(await run.accept())

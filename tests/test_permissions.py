@@ -53,6 +53,7 @@ MATRIX: dict[str, set[str]] = {
     "POST /cases/{case_id}/counselling": {"a_counsellor"},
     "POST /cases/{case_id}/deadline-extension": {"a_admin"},
     "POST /cases/{case_id}/decisions": {"a_assessor"},
+    "PUT /cases/{case_id}/decisions/mine": {"a_assessor"},
     "GET /cases/{case_id}/evidence": A_CASE,
     "POST /cases/{case_id}/evidence": {"a_candidate"},
     "GET /cases/{case_id}/evidence/{evidence_id}": A_CASE,
@@ -115,6 +116,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /cases/{case_id}/conflicts": {"user_id": "someone", "reason": "a former colleague"},
     "POST /cases/{case_id}/deadline-extension": {"days": 7, "reason": "illness"},
     "POST /cases/{case_id}/decisions": {"decisions": []},
+    "PUT /cases/{case_id}/decisions/mine": {"decisions": []},
     "POST /centres/{centre_id}/invitations": {
         "email": "new@test.example",
         "role": "centre_admin",

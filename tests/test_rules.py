@@ -156,6 +156,35 @@ async def test_decision_must_cover_every_selected_outcome(stack) -> None:
     assert r.status_code == 422 and "DC2" in r.json()["detail"]
 
 
+async def test_an_assessor_changes_their_decision_until_the_panel_completes(stack) -> None:
+    w = await make_world(stack)
+    run = await new_case(w)
+    await run.ready_for_decisions()
+    first, second = run.assessors
+    early = await run.decide(first, revise=True)
+    assert early.status_code == 422
+    assert early.json()["detail"] == "there is no decision of yours to change yet: record it first"
+    ok(await run.decide(first))
+    ok(await run.decide(first, {"DC1": False}, revise=True))
+    status = ok(await w.http.get(f"{run.url}/status", headers=w.admin.auth))
+    [mine] = [d for d in status["decisions"] if d["assessor_id"] == first.id]
+    assert {d["lo_id"]: d["achieved"] for d in mine["decisions"]}["DC1"] is False
+    # The changed decision is the one the panel weighs: DC1 is now in dispute.
+    ok(await run.decide(second))
+    status = ok(await w.http.get(f"{run.url}/status", headers=w.admin.auth))
+    assert status["disputed_lo_ids"] == ["DC1"] and status["result"] is None
+    late = await run.decide(first, revise=True)
+    assert late.status_code == 409
+    assert late.json()["detail"] == "every assessor has decided: the decisions can no longer change"
+    # Both stand in the audit trail, in order.
+    trail = ok(await w.http.get(f"{run.url}/audit", headers=w.admin.auth))
+    actions = [e["action"] for e in trail["entries"]]
+    assert actions.count("decision.recorded") == 2 and actions.count("decision.revised") == 1
+    assert actions.index("decision.revised") < len(actions) - 1 - actions[::-1].index(
+        "decision.recorded"
+    )
+
+
 async def test_panel_below_minimum_size_is_refused(stack) -> None:
     w = await make_world(stack)
     run = await new_case(w)

@@ -565,6 +565,50 @@ ROWS: list[Row] = [
     ),
     ("decides", rules.check_decision, (STD, A1, DECISION), panel_state(**VERIFIED), OK),
     (
+        "changes a saved decision while another assessor decides",
+        rules.check_revision,
+        (STD, A1, DECISION),
+        panel_state(**VERIFIED, decisions=[decided("a1", achieved=False)]),
+        OK,
+    ),
+    (
+        "changes before deciding",
+        rules.check_revision,
+        (STD, A1, DECISION),
+        panel_state(**VERIFIED),
+        Refusal.invalid,
+    ),
+    (
+        "changes after every assessor decided (a disagreement)",
+        rules.check_revision,
+        (STD, A1, DECISION),
+        panel_state(
+            **VERIFIED, decisions=[decided("a1"), decided("a2", False)], disputed_lo_ids=LOS
+        ),
+        Refusal.wrong_stage,
+    ),
+    (
+        "changes after the result",
+        rules.check_revision,
+        (STD, A1, DECISION),
+        panel_state(**PENDING),
+        Refusal.wrong_stage,
+    ),
+    (
+        "changes another's",
+        rules.check_revision,
+        (STD, OUTSIDER, DECISION),
+        panel_state(**VERIFIED, decisions=[decided("a1")]),
+        Refusal.forbidden,
+    ),
+    (
+        "changes to leave an outcome out",
+        rules.check_revision,
+        (STD, A1, DECISION.model_copy(update={"decisions": DECISION.decisions[:1]})),
+        panel_state(**VERIFIED, decisions=[decided("a1")]),
+        Refusal.invalid,
+    ),
+    (
         "identity first",
         rules.check_decision,
         (STD, A1, DECISION),

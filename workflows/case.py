@@ -95,6 +95,7 @@ class ValidationCase(Deadlines):
         # Hand-off messages (cases started since "handoff-notices").
         self._notices = False
         self._removal = False
+        self._revision = False
         # A step may arrive before ``run`` starts: cases since "patches-at-start" read
         # their versions here, so the very first step already meets every rule.
         self._versions_read = False
@@ -113,6 +114,8 @@ class ValidationCase(Deadlines):
         self._notices = workflow.patched("handoff-notices")
         # The candidate may take evidence back out before submitting (cases since then).
         self._removal = workflow.patched("evidence-removal")
+        # An assessor may change their decision until the panel completes (cases since then).
+        self._revision = workflow.patched("decision-revision")
         if self._tracking:
             self._state.deadline = self._deadline_for(Stage.identification)
         self._versions_read = True
@@ -754,6 +757,34 @@ class ValidationCase(Deadlines):
     def _validate_decision(self, actor: Actor, step: DecisionInput) -> None:
         self._check_input(rules.input_decision, step)
         self._check(rules.check_decision, self._std, actor, step)
+
+    @workflow.update
+    async def revise_decision(self, actor: Actor, step: DecisionInput) -> StepDone:
+        """An assessor's saved decision, replaced while others are still deciding; the
+        audit trail keeps both."""
+        async with self._lock:
+            self._check_revision(actor, step)
+            revised = AssessorDecision(
+                **step.model_dump(), assessor_id=actor.user_id, at=workflow.now()
+            )
+            self._state.decisions = [
+                revised if d.assessor_id == actor.user_id else d for d in self._state.decisions
+            ]
+            await self._audit(actor, "decision.revised", step.model_dump(mode="json"))
+        return self._done()
+
+    @revise_decision.validator
+    def _validate_revision(self, actor: Actor, step: DecisionInput) -> None:
+        self._check_input(rules.input_decision, step)
+        self._check_revision(actor, step)
+
+    def _check_revision(self, actor: Actor, step: DecisionInput) -> None:
+        """Validator and handler alike: the case's version allows it, and the rule holds."""
+        if not self._revision:
+            raise _refuse(
+                RuleBroken(Refusal.wrong_stage, "this case began before decisions could be changed")
+            )
+        self._check(rules.check_revision, self._std, actor, step)
 
     # --- certification -------------------------------------------------------------------
 

@@ -234,6 +234,21 @@ async def record_decision(
     )
 
 
+@router.put("/{case_id}/decisions/mine", dependencies=[require_roles(Role.assessor)])
+async def revise_decision(
+    case: VisibleCase,
+    body: DecisionInput,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    key: IdempotencyKey = None,
+) -> CaseView:
+    """The assessor's own decision, changed while the rest of the panel is still deciding
+    (409 once every assessor has decided); the audit trail keeps the first one too."""
+    return await send_step(
+        temporal, case, ValidationCase.revise_decision, actor_of(user), body, key=key
+    )
+
+
 @router.post("/{case_id}/certification", dependencies=[require_roles(Role.centre_admin)])
 async def certify(
     case: VisibleCase,

@@ -429,6 +429,37 @@ def check_decision(
             Refusal.wrong_stage,
             "the candidate's identity must be verified by the supervisor before any decision",
         )
+    _decision_content(state, step)
+
+
+def check_revision(
+    state: CaseStatus, std: StandardDocument, actor: Actor, step: DecisionInput
+) -> None:
+    """An assessor changes their saved decision while the panel has not completed: until
+    every assessor has decided (then the result, or the chair, takes over)."""
+    require_stage(state, Stage.assessment)
+    _require(
+        actor.user_id in state.assessor_ids,
+        Refusal.forbidden,
+        "only an assessor assigned to this case's panel decides",
+    )
+    _require(
+        any(d.assessor_id == actor.user_id for d in state.decisions),
+        Refusal.invalid,
+        "there is no decision of yours to change yet: record it first",
+    )
+    _require(
+        state.result is None
+        and not state.disputed_lo_ids
+        and len(state.decisions) < len(state.assessor_ids),
+        Refusal.wrong_stage,
+        "every assessor has decided: the decisions can no longer change",
+    )
+    _decision_content(state, step)
+
+
+def _decision_content(state: CaseStatus, step: DecisionInput) -> None:
+    """A decision names every outcome under assessment, once, and only evidence held."""
     ids = [d.lo_id for d in step.decisions]
     unknown = _unknown(ids, state.selected_lo_ids)
     _require(not unknown, Refusal.invalid, f"outcomes not under assessment: {', '.join(unknown)}")

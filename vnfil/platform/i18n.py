@@ -116,6 +116,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "supervisor": ("Supervisor", "Nadzorujący"),
     "assign": ("Assign", "Przydziel"),
     "identity_check": ("Identity check", "Weryfikacja tożsamości"),
+    "your_decision": ("Your decision", "Twoja decyzja"),
+    "decided_at": ("Saved on {date} (UTC).", "Zapisana {date} (UTC)."),
+    "change_until": (
+        "You may change it until every assessor of the panel has decided; the audit trail "
+        "keeps both.",
+        "Możesz ją zmienić, dopóki wszyscy asesorzy komisji nie zdecydują; historia sprawy "
+        "zachowa obie wersje.",
+    ),
+    "decision_locked": (
+        "Every assessor has decided: it can no longer change.",
+        "Wszyscy asesorzy już zdecydowali: nie można jej już zmienić.",
+    ),
+    "change_decision": ("Save the change", "Zapisz zmianę"),
     "identity_photo": (
         "Photo taken at the check (optional)",
         "Zdjęcie zrobione podczas weryfikacji (opcjonalnie)",
@@ -508,6 +521,7 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "conflict.declared": ("conflict of interest declared", "konflikt interesów zgłoszony"),
         "identity.checked": ("identity checked", "tożsamość sprawdzona"),
         "decision.recorded": ("decision recorded", "decyzja zapisana"),
+        "decision.revised": ("decision changed", "decyzja zmieniona"),
         "panel.disagreed": ("assessors disagreed", "asesorzy nie zgadzają się"),
         "disagreement.resolved": ("disagreement resolved", "rozbieżność rozstrzygnięta"),
         "assessment.concluded": ("assessment concluded", "weryfikacja zakończona"),

@@ -509,6 +509,16 @@ PL: dict[str, str] = {
     "the address holds a control character (such as %00); remove it": (
         "adres zawiera znak sterujący (na przykład %00); usuń go"
     ),
+    # an assessor changing their decision (vnfil/cases/rules.py, workflows/case.py)
+    "there is no decision of yours to change yet: record it first": (
+        "nie ma jeszcze Twojej decyzji do zmiany: najpierw ją zapisz"
+    ),
+    "every assessor has decided: the decisions can no longer change": (
+        "wszyscy asesorzy już zdecydowali: decyzji nie można już zmienić"
+    ),
+    "this case began before decisions could be changed": (
+        "ta sprawa rozpoczęła się, zanim można było zmieniać decyzje"
+    ),
 }
 
 # English words that fill a template's hole and are not values of an enumeration.
