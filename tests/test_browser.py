@@ -20,7 +20,7 @@ from playwright.async_api import Browser, Locator, Page, async_playwright, expec
 
 from api.main import create_app
 from tests.conftest import Stack
-from tests.factories import PDF, PNG, Person, make_world, ok
+from tests.factories import PDF, PNG, Person, make_world, ok, operator
 from vnfil.accounts.models import User
 from vnfil.accounts.schemas import Role
 from vnfil.platform.embedded import free_port
@@ -511,6 +511,17 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         await issuer.goto("/app")
         await _everywhere(issuer, "issuer-page", problems)
         await _everywhere(public, "public-verification", problems)
+        await panel[0].goto("/app/notifications")
+        await _everywhere(panel[0], "messages", problems)
+        await issuer.goto(await issuer.locator("li.webhook a").first.get_attribute("href") or "")
+        await _everywhere(issuer, "webhook-deliveries", problems)
+        staff = await operator(stack)
+        operator_page = await _page_as(browser, live, await _with_password(w, staff))
+        await _everywhere(operator_page, "operator-page", problems)
+        anyone = await (await browser.new_context(base_url=live)).new_page()
+        for path in ("/login", "/register", "/password-reset"):
+            await anyone.goto(path)
+            await _everywhere(anyone, path.strip("/"), problems)
         assert problems == [], "\n".join(problems)
 
         login = await (await browser.new_context(base_url=live)).new_page()
