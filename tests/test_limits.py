@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from pydantic import ValidationError
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -84,14 +85,28 @@ def largest_standard() -> StandardDocument:
         )
         for i in range(LOS_MAX)
     ]
-    return base.model_copy(
+    largest = base.model_copy(
         update={
             "code": f"largest-{uuid4().hex[:8]}",
             "description": text(NOTE_MAX),
             "prerequisites": [text(STATEMENT_MAX)] * CRITERIA_MAX,
             "learning_outcomes": outcomes,
             "min_panel_size": 2,
+            "translations": {},
         }
+    )
+    # ... and as large again in Polish, as much as a standard with translations may hold.
+    polish = {
+        "title": largest.title,
+        "description": largest.description,
+        "prerequisites": largest.prerequisites,
+        "learning_outcomes": {
+            lo.id: {"statement": lo.statement, "criteria": lo.criteria}
+            for lo in largest.learning_outcomes
+        },
+    }
+    return StandardDocument.model_validate(
+        {**largest.model_dump(mode="json"), "translations": {"pl": polish}}
     )
 
 
@@ -267,3 +282,10 @@ async def test_the_largest_case_stays_within_its_history_budget(stack) -> None:
     await Replayer(
         workflows=[ValidationCase], data_converter=pydantic_data_converter
     ).replay_workflow(await handle.fetch_history())
+
+
+def test_a_standard_with_its_translations_holds_no_more_than_a_standard_file() -> None:
+    data = largest_standard().model_dump(mode="json")
+    data["translations"]["de"] = data["translations"]["pl"]  # a third language: too much
+    with pytest.raises(ValidationError, match="with its translations the standard is"):
+        StandardDocument.model_validate(data)

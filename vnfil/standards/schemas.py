@@ -114,6 +114,7 @@ Title = Annotated[
 ]
 OutcomeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
 TRANSLATIONS_MAX = 24  # the EU's official languages
+WITH_TRANSLATIONS_MAX_BYTES = 1024 * 1024  # as a standard file (api/routes/standards.py)
 
 
 class OutcomeWords(BaseModel):
@@ -168,6 +169,15 @@ class StandardDocument(BaseModel):
 
     @model_validator(mode="after")
     def _translations_fit(self) -> StandardDocument:
+        if self.translations:
+            # A case carries its standard in its history: with its translations, no more
+            # than a standard file may hold (a case's budget, tests/test_limits.py).
+            size = len(self.model_dump_json().encode())
+            if size > WITH_TRANSLATIONS_MAX_BYTES:
+                raise ValueError(
+                    f"with its translations the standard is {size // 1024} KiB; "
+                    f"at most {WITH_TRANSLATIONS_MAX_BYTES // 1024} KiB"
+                )
         known = {lo.id: lo for lo in self.learning_outcomes}
         for lang, words in self.translations.items():
             where = f"translations.{lang}"
