@@ -56,6 +56,10 @@ def _connect_args(settings: Settings) -> dict[str, Any]:
     return {}
 
 
+def _lower(text: str | None) -> str | None:
+    return text.lower() if isinstance(text, str) else text
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     url = settings.database_url
     if url.startswith("sqlite"):
@@ -69,6 +73,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            # SQLite's lower() folds ASCII only: "łuk" would not find "Łukasiewicz".
+            dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
         return engine
     return create_async_engine(url, connect_args=_connect_args(settings), pool_pre_ping=True)
