@@ -24,6 +24,7 @@ from temporalio.service import RPCError
 from api.deps import request_language
 from api.routes import (
     auth,
+    backpack,
     cases,
     centres,
     credentials,
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (
         health,
+        backpack,
         auth,
         users,
         standards,

@@ -322,9 +322,13 @@ def ok(r: httpx.Response, code: int = 200) -> Any:
     return r.json()
 
 
-async def ready_to_certify(w: World) -> CaseRun:
-    """A case with a full result the candidate accepted: only certification is left."""
-    run = await new_case(w)
+async def ready_to_certify(w: World, candidate: Person | None = None) -> CaseRun:
+    """A case with a full result the candidate accepted: only certification is left (a
+    new candidate's, or ``candidate``'s at this world's centre)."""
+    if candidate is None:
+        run = await new_case(w)
+    else:
+        run = CaseRun(w, candidate, await w.open_case(candidate))
     ok(await run.identify())
     await run.add_default_evidence()
     ok(await run.assign())
@@ -336,9 +340,11 @@ async def ready_to_certify(w: World) -> CaseRun:
     return run
 
 
-async def certified_case(w: World) -> tuple[CaseRun, dict[str, Any]]:
+async def certified_case(
+    w: World, candidate: Person | None = None
+) -> tuple[CaseRun, dict[str, Any]]:
     """A case run to its signed credential; returns the run and the final status."""
-    run = await ready_to_certify(w)
+    run = await ready_to_certify(w, candidate)
     return run, ok(await run.certify())
 
 

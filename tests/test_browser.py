@@ -444,6 +444,24 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         await _accessible(public, "public verification page")
         await shot(public, "public-verification")
 
+        # The backpack: the credential, its signed file, and a link to show it without the
+        # outcomes, which opens for anyone.
+        await cand.get_by_role("link", name=T("backpack")).click()
+        card = cand.locator("section.credential").first
+        await expect(card.get_by_role("link", name=T("download_json"))).to_be_visible()
+        await card.get_by_text(T("share_new")).click()
+        await card.get_by_label(T("share_name")).fill("Acme")
+        await card.get_by_label(T("part_outcomes")).check()
+        await _act(cand, card.get_by_role("button", name=T("share_create")))
+        link = card.locator("code[data-field=url]")
+        await expect(link).to_contain_text("/shared/shr_")
+        await _accessible(cand, "backpack")
+        await shot(cand, "backpack-share")
+        await public.goto("/shared/" + (await link.text_content() or "").split("/shared/")[1])
+        await expect(public.get_by_role("status")).to_contain_text("Valid credential")
+        await expect(public.locator("#shared-by")).to_contain_text("Acme")
+        await cand.goto(case_url)
+
         # The pages speak Polish too.
         await cand.goto("/app?lang=pl")
         await expect(cand.get_by_role("heading", level=1)).to_have_text("Moje sprawy")
@@ -525,6 +543,8 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         await _everywhere(public, "public-verification", problems)
         await panel[0].goto("/app/notifications")
         await _everywhere(panel[0], "messages", problems)
+        await cand.goto("/app/backpack")
+        await _everywhere(cand, "backpack", problems)
         await issuer.goto(await issuer.locator("li.webhook a").first.get_attribute("href") or "")
         await _everywhere(issuer, "webhook-deliveries", problems)
         # A long address is not wider than a phone: it breaks where it must.

@@ -92,6 +92,12 @@ MATRIX: dict[str, set[str]] = {
     "GET /me/notifications": SIGNED_IN,
     "POST /me/notifications/read": SIGNED_IN,
     "PUT /me/preferences": SIGNED_IN,
+    "GET /me/credentials": SIGNED_IN,  # the caller's own: see the leak check below
+    "PUT /me/credentials/{credential_id}/public-page": {"a_candidate"},
+    "POST /me/credentials/{credential_id}/shares": {"a_candidate"},
+    "DELETE /me/credentials/{credential_id}/shares/{share_id}": {"a_candidate"},
+    "GET /shared/{share_token}": EVERYONE,
+    "GET /shared/{share_token}/credential.json": EVERYONE,
     "PUT /me/password": SIGNED_IN,
     "POST /me/token": SIGNED_IN,
     "GET /standards": SIGNED_IN,
@@ -127,6 +133,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /credentials/{credential_id}/revocation": {"reason": "matrix test"},
     "POST /cases/{case_id}/withdrawal": {"reason": "matrix test"},
     "PUT /me/password": {"current_password": "x", "new_password": "a long new password"},
+    "PUT /me/credentials/{credential_id}/public-page": {"public": True},
+    "POST /me/credentials/{credential_id}/shares": {"name": "for my new employer"},
     "POST /me/token": {"password": "not the password"},
     "POST /webhooks": {"url": "http://127.0.0.1:9/hook"},
 }
@@ -211,7 +219,17 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
     evidence = ok(await a.http.get(f"{run.url}/evidence", headers=a.admin.auth))
     cred = ok(await a.http.get(f"/credentials/{status['credential_id']}", headers=a.admin.auth))
     status_url = cred["document"]["credentialStatus"]["statusListCredential"]
+    share = ok(
+        await a.http.post(
+            f"/me/credentials/{status['credential_id']}/shares",
+            json={"name": "the matrix's link"},
+            headers=run.candidate.auth,
+        ),
+        201,
+    )
     ids = {
+        "share_id": share["id"],
+        "share_token": share["url"].rsplit("/", 1)[1],
         "case_id": run.case_id,
         "evidence_id": evidence[0]["id"],
         "centre_id": a.centre_id,
@@ -283,7 +301,14 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
     # Lists: outsiders see nothing of world A.
     secrets = (run.case_id, status["credential_id"], sub["id"], events[0]["id"])
     for who in sorted(B_ALL | {"a_free_assessor"}):
-        for path in ("/cases", "/credentials", "/events", "/webhooks", "/me/notifications"):
+        for path in (
+            "/cases",
+            "/credentials",
+            "/events",
+            "/webhooks",
+            "/me/notifications",
+            "/me/credentials",
+        ):
             r = await a.http.get(path, headers=tokens[who])
             if r.status_code == 200:
                 for secret in secrets:

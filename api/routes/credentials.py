@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
@@ -118,16 +119,31 @@ async def verification_page(
     signatures: SignaturesDep,
     request: Request,
 ) -> Response:
-    """Public: anyone holding the link (or the certificate's QR code) sees if it is valid."""
+    """Public: anyone holding the link (or the certificate's QR code) sees if it is valid,
+    unless its holder hid the page (the credential itself still verifies)."""
     cred = await _credential(session, credential_id)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    if not cred.public_page:
+        said = "the holder of this credential does not show it here; ask them for a link"
+        if wants_json:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, said)
+        return HTMLResponse(
+            environment().get_template("credential-hidden.html.j2").render(), status_code=404
+        )
     result = await verify_credential(
         cred.document,
         DatabaseRegistry(session, settings.public_base_url),
         checker=signatures,
     )
-    if "application/json" in request.headers.get("accept", ""):
+    if wants_json:
         return Response(result.model_dump_json(), media_type="application/json")
-    html = (
+    return HTMLResponse(verification_html(cred, result))
+
+
+def verification_html(cred: Credential, result: Any, **shown: Any) -> str:
+    """The verification page of a credential (``shown``: a share link's name, the parts
+    it leaves out, where its file downloads)."""
+    return (
         environment()
         .get_template("credential-verification.html.j2")
         .render(
@@ -136,9 +152,11 @@ async def verification_page(
             credential_id=cred.id,
             eu=eu_elements_of(cred.document),
             outcomes=outcomes_of(cred.document),
+            share_name=shown.get("share_name"),
+            hidden=shown.get("hidden", []),
+            download=shown.get("download"),
         )
     )
-    return HTMLResponse(html)
 
 
 async def _certificate_inputs(

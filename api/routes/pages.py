@@ -37,6 +37,7 @@ from api.routes.auth import (
     set_login_form_cookie,
     set_session_cookie,
 )
+from api.routes.backpack import backpack_item
 from api.routes.evidence import MAX_PHOTO_BYTES
 from vnfil.accounts.models import Centre, Invitation, Membership, Notification, User
 from vnfil.accounts.schemas import Role
@@ -56,6 +57,7 @@ from vnfil.cases.models import Case, CaseAssignment, StageRecord
 from vnfil.cases.next import next_steps
 from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
+from vnfil.credentials.sharing import held_by, shares_of
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
@@ -328,6 +330,27 @@ async def notifications_page(request: Request, session: SessionDep, user: PageUs
         notices=list(rows),
         email_notices=bool(person and person.email_notices),
         account_language=person.language if person else None,
+    )
+
+
+@router.get("/app/backpack", response_class=HTMLResponse)
+async def backpack_page(
+    request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
+) -> Response:
+    """Every credential the person holds, from every centre: downloads, the public page's
+    switch, LinkedIn, and the links they made to show one."""
+    if user is None:
+        return _to_login(request)
+    held = await held_by(session, user.id)
+    shares = await shares_of(session, [c.id for c in held])
+    return _render(
+        request,
+        "backpack",
+        user,
+        csrf=await _csrf(request, session),
+        unread=await _unread(session, user),
+        memberships=await memberships_of(session, user.id),
+        items=[backpack_item(c, settings.public_base_url, shares) for c in held],
     )
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vnfil.platform.db import Base, new_uuid, utcnow
@@ -31,9 +40,30 @@ class Credential(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by: Mapped[str | None] = mapped_column(String(36))
     revocation_reason: Mapped[str | None] = mapped_column(String(2000))  # text.REASON_MAX
+    # The holder may hide its public verification page (the credential still verifies).
+    public_page: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     __table_args__ = (
         UniqueConstraint("status_list_id", "status_index", name="uq_credentials_status_slot"),
     )
+
+
+class CredentialShare(Base):
+    """A link the holder makes to show one credential: named, limited in time if they
+    wish, revocable, showing only the parts they chose. Only its token's SHA-256 is kept
+    (the link is shown once, when made)."""
+
+    __tablename__ = "credential_shares"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("credentials.id", name="fk_credential_shares_credential_id"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hidden: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SigningKey(Base):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from vnfil.accounts.schemas import Actor, CandidateRef
 from vnfil.cases.schemas import IdentityRecord, Result
 from vnfil.evidence.schemas import EvidenceRef
-from vnfil.platform.text import Id, Reason, Sha256
+from vnfil.platform.text import Id, Reason, Sha256, printable_line
 from vnfil.standards.schemas import StandardSnapshot
 
 
@@ -77,3 +77,55 @@ class RevocationRef(BaseModel):
     credential_id: str
     revoked_at: datetime
     status_list_url: str
+
+
+# --- the learner's backpack ---------------------------------------------------------
+
+
+class ShareCreate(BaseModel):
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+        AfterValidator(printable_line),
+    ]
+    expires_at: datetime | None = None
+    hide: list[Literal["grade", "outcomes", "evidence"]] = Field(default=[], max_length=3)
+
+
+class ShareRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    hidden: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    views: int
+    live: bool = False
+
+
+class ShareMade(ShareRead):
+    url: str  # shown this once: only its digest is kept
+
+
+class BackpackItem(BaseModel):
+    """A credential as its holder sees it in the backpack."""
+
+    id: str
+    name: str
+    awarding_body: str
+    centre: str
+    issued_at: datetime
+    valid_until: str | None
+    revoked_at: datetime | None
+    revocation_reason: str | None
+    public_page: bool
+    json_url: str
+    pdf_url: str
+    verification_url: str
+    linkedin_url: str
+    shares: list[ShareRead]
+
+
+class PublicPage(BaseModel):
+    public: bool

@@ -116,6 +116,63 @@ TEXT: dict[str, tuple[str, str]] = {
     "supervisor": ("Supervisor", "Nadzorujący"),
     "assign": ("Assign", "Przydziel"),
     "identity_check": ("Identity check", "Weryfikacja tożsamości"),
+    # the learner's backpack
+    "backpack": ("My credentials", "Moje poświadczenia"),
+    "backpack_intro": (
+        "Every credential you hold, from every centre. Each is yours: download the signed "
+        "file for a wallet, the certificate, or make a link to show it to someone.",
+        "Wszystkie Twoje poświadczenia, ze wszystkich instytucji. Każde należy do Ciebie: "
+        "pobierz podpisany plik do portfela, certyfikat albo utwórz link, aby komuś je pokazać.",
+    ),
+    "backpack_empty": (
+        "You hold no credential yet. It appears here when a centre certifies your case.",
+        "Nie masz jeszcze poświadczeń. Pojawi się tutaj, gdy instytucja wyda certyfikat "
+        "w Twojej sprawie.",
+    ),
+    "issued_on": ("issued on {date}", "wydane {date}"),
+    "valid_until_date": ("valid until {date}", "ważne do {date}"),
+    "download_json": (
+        "Signed credential (JSON, for a wallet)",
+        "Podpisane poświadczenie (JSON, do portfela)",
+    ),
+    "download_pdf": ("Certificate (PDF)", "Certyfikat (PDF)"),
+    "public_page": ("Public verification page", "Publiczna strona weryfikacji"),
+    "add_to_linkedin": ("Add to LinkedIn profile", "Dodaj do profilu LinkedIn"),
+    "public_page_on": (
+        "Anyone with its address or the certificate's QR code can check it on a public page.",
+        "Każdy, kto ma jego adres lub kod QR z certyfikatu, może je sprawdzić na stronie publicznej.",
+    ),
+    "public_page_off": (
+        "Its public page is hidden: only people you give a link see it (the file still verifies).",
+        "Strona publiczna jest ukryta: widzą je tylko osoby, którym dasz link (plik nadal "
+        "można zweryfikować).",
+    ),
+    "hide_public_page": ("Hide the public page", "Ukryj stronę publiczną"),
+    "show_public_page": ("Show the public page", "Pokaż stronę publiczną"),
+    "share_links": ("Links to show it", "Linki do udostępnienia"),
+    "share_made_on": ("made on {date}", "utworzony {date}"),
+    "share_without": ("without", "bez"),
+    "share_views": ("opened {n} times", "otwarty {n} razy"),
+    "share_revoke": ("Withdraw the link", "Wycofaj link"),
+    "confirm_share_revoke": (
+        "Withdraw this link? Whoever has it will no longer see the credential.",
+        "Wycofać ten link? Kto go ma, nie zobaczy już poświadczenia.",
+    ),
+    "share_revoked": ("withdrawn", "wycofany"),
+    "share_expired": ("expired", "wygasł"),
+    "share_new": ("Make a link to show it", "Utwórz link do udostępnienia"),
+    "share_name": ("Who the link is for", "Dla kogo jest link"),
+    "share_name_example": ("e.g. Acme recruitment", "np. rekrutacja w firmie Acme"),
+    "share_until": ("Works until (optional)", "Działa do (opcjonalnie)"),
+    "share_hide": ("Leave out", "Pomiń"),
+    "part_grade": ("the grade", "ocenę"),
+    "part_outcomes": ("the learning outcomes", "efekty uczenia się"),
+    "part_evidence": ("the evidence", "dowody"),
+    "share_create": ("Make the link", "Utwórz link"),
+    "share_once": (
+        "Copy the link now: it is shown only this once.",
+        "Skopiuj link teraz: jest pokazywany tylko ten jeden raz.",
+    ),
     "your_decision": ("Your decision", "Twoja decyzja"),
     "decided_at": ("Saved on {date} (UTC).", "Zapisana {date} (UTC)."),
     "change_until": (

@@ -36,6 +36,9 @@
         if (type === "int") value = parseInt(value, 10);
         // <input type="datetime-local"> is the person's own time: sent as an instant.
         if (type === "datetime") value = new Date(value).toISOString();
+        // A date a link ends on: the end of that day, in the person's own time.
+        if (type === "date-end") value = new Date(value + "T23:59:59").toISOString();
+        if (type === "bool-text") value = value === "true";
       }
       if (el.name.endsWith("[]")) {
         const name = el.name.slice(0, -2);
