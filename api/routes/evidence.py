@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from fastapi.responses import StreamingResponse
 from minio.error import S3Error
 from pydantic import AfterValidator, StringConstraints
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -36,6 +38,7 @@ from api.deps import (
     PathId,
     SessionDep,
     SettingsDep,
+    SignaturesDep,
     StoreDep,
     TemporalDep,
     VisibleCase,
@@ -47,10 +50,22 @@ from vnfil.accounts.schemas import Role
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseState, CaseStatus, PhotoRef, Stage
 from vnfil.cases.view import CaseView
+from vnfil.credentials.as_evidence import JSON_TYPES, MAX_CREDENTIAL_BYTES, examine
+from vnfil.credentials.verification import SignatureChecker
 from vnfil.evidence.formats import size_text, type_names
-from vnfil.evidence.models import Evidence
-from vnfil.evidence.schemas import EvidenceKind, EvidenceRead, EvidenceRef, EvidenceRemoval
+from vnfil.evidence.models import Evidence, EvidenceCredential
+from vnfil.evidence.schemas import (
+    CredentialFound,
+    EvidenceKind,
+    EvidenceRead,
+    EvidenceRef,
+    EvidenceRemoval,
+)
 from vnfil.evidence.store import MISSING, EvidenceStore, UploadRejected, digest_stream
+from vnfil.platform.settings import Settings
+from vnfil.standards.models import Standard
+from vnfil.standards.schemas import StandardDocument
+from vnfil.trust.registry import DatabaseRegistry
 from workflows.case import ValidationCase
 
 router = APIRouter(prefix="/cases/{case_id}/evidence", tags=["evidence"])
@@ -144,6 +159,7 @@ async def upload_evidence(
     temporal: TemporalDep,
     store: StoreDep,
     settings: SettingsDep,
+    signatures: SignaturesDep,
     kind: EvidenceKind,
     lo: LoIds,
     filename: str | None = None,
@@ -201,10 +217,14 @@ async def upload_evidence(
     # Each attempt writes a key of its own: a retry never overwrites bytes that an
     # earlier attempt's update (still in flight, perhaps) points at.
     object_key = f"cases/{case.id}/evidence/{attempt}"
+    # A JSON file may be a credential the candidate holds: kept in memory as it streams
+    # (up to a credential's size) to be checked once it is in.
+    held_bytes = bytearray() if incoming.media_type in JSON_TYPES else None
+    chunks = incoming.chunks if held_bytes is None else _kept(incoming.chunks, held_bytes)
     try:
         stored = await store.put_stream(
             object_key,
-            incoming.chunks,
+            chunks,
             media_type=incoming.media_type,
             max_bytes=settings.max_upload_bytes,
             metadata={"case-id": case.id, "evidence-id": evidence_id},
@@ -240,15 +260,73 @@ async def upload_evidence(
     row = await session.get(Evidence, evidence_id)
     if row is None:  # recorded by the workflow; the read model lags (never seen)
         raise _not_confirmed()
-    return EvidenceRead.model_validate(row)
+    read = EvidenceRead.model_validate(row)
+    if held_bytes is not None:
+        raw = bytes(held_bytes) if len(held_bytes) <= MAX_CREDENTIAL_BYTES else None
+        read.credential = await _check_credential(session, settings, signatures, case, row, raw)
+    return read
+
+
+async def _kept(chunks: AsyncIterator[bytes], into: bytearray) -> AsyncIterator[bytes]:
+    async for chunk in chunks:
+        if len(into) <= MAX_CREDENTIAL_BYTES:
+            into += chunk
+        yield chunk
+
+
+async def _check_credential(
+    session: AsyncSession,
+    settings: Settings,
+    signatures: SignatureChecker,
+    case: Case,
+    row: Evidence,
+    raw: bytes | None,
+) -> CredentialFound:
+    """Verify a credential added as evidence and keep what was found (once: a retry of
+    the same upload finds it)."""
+    kept = await session.get(EvidenceCredential, row.id)
+    if kept is not None:
+        return CredentialFound.model_validate(kept.result)
+    standard = await session.get(Standard, case.standard_id)
+    assert standard is not None
+    found = await examine(
+        raw,
+        StandardDocument.model_validate(standard.document),
+        DatabaseRegistry(session, settings.public_base_url),
+        signatures,
+    )
+    session.add(EvidenceCredential(evidence_id=row.id, result=found.model_dump(mode="json")))
+    try:
+        await session.commit()
+    except IntegrityError:  # the same upload's retry, at the same moment
+        await session.rollback()
+    return found
 
 
 @router.get("")
 async def list_evidence(case: VisibleCase, session: SessionDep) -> list[EvidenceRead]:
-    rows = await session.scalars(
-        select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.created_at)
+    """The portfolio; a credential added as evidence says what vnfil found when checking it."""
+    rows = list(
+        await session.scalars(
+            select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.created_at)
+        )
     )
-    return [EvidenceRead.model_validate(r) for r in rows]
+    found = await credentials_found(session, [r.id for r in rows])
+    return [
+        EvidenceRead.model_validate(r).model_copy(update={"credential": found.get(r.id)})
+        for r in rows
+    ]
+
+
+async def credentials_found(
+    session: AsyncSession, evidence_ids: list[str]
+) -> dict[str, CredentialFound]:
+    if not evidence_ids:
+        return {}
+    rows = await session.scalars(
+        select(EvidenceCredential).where(EvidenceCredential.evidence_id.in_(evidence_ids))
+    )
+    return {r.evidence_id: CredentialFound.model_validate(r.result) for r in rows}
 
 
 @router.delete("/{evidence_id}", dependencies=[require_roles(Role.candidate)])

@@ -38,7 +38,7 @@ from api.routes.auth import (
     set_session_cookie,
 )
 from api.routes.backpack import backpack_item
-from api.routes.evidence import MAX_PHOTO_BYTES
+from api.routes.evidence import MAX_PHOTO_BYTES, credentials_found
 from vnfil.accounts.models import Centre, Invitation, Membership, Notification, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
@@ -590,6 +590,7 @@ async def case_page(
         "state": state,
         "standard": doc,
         "evidence": evidence,
+        "credentials_found": await credentials_found(session, [e.id for e in evidence]),
         "los": {lo.id: lo for lo in doc.learning_outcomes},
         "names": await _names(
             session,

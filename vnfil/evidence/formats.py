@@ -19,6 +19,9 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "text/plain": ("txt",),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
     "application/vnd.oasis.opendocument.text": ("odt",),
+    "application/json": ("json",),
+    "application/vc+ld+json": ("json",),
+    "application/ld+json": ("jsonld",),
 }
 MB = 1024 * 1024
 

@@ -24,3 +24,16 @@ class Evidence(Base):
     lo_ids: Mapped[list[Any]] = mapped_column()
     uploaded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EvidenceCredential(Base):
+    """What vnfil found when a piece of evidence is a credential its candidate holds
+    (``vnfil.credentials.as_evidence``): checked once, when it was added."""
+
+    __tablename__ = "evidence_credentials"
+    evidence_id: Mapped[str] = mapped_column(
+        ForeignKey("evidence.id", name="fk_evidence_credentials_evidence_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    result: Mapped[dict[str, Any]] = mapped_column()
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

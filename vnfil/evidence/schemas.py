@@ -62,6 +62,7 @@ class EvidenceRead(BaseModel):
     kind: str
     lo_ids: list[str]
     created_at: datetime
+    credential: CredentialFound | None = None  # set when the file is a credential
 
 
 class SweepInput(BaseModel):
@@ -75,3 +76,20 @@ class SweepReport(BaseModel):
     dry_run: bool
     # Multipart uploads begun before the grace period and never completed (API killed).
     aborted_uploads: list[str] = Field(default_factory=list)
+
+
+class CredentialFound(BaseModel):
+    """A piece of evidence that is a credential its candidate holds, as vnfil checked it
+    when it was added: who issued it, whether it verified (and if not, which check
+    failed), and the standard's outcomes it aligns to."""
+
+    credential: bool  # False: not a credential (an ordinary file, taken as one)
+    verified: bool = False
+    failed: str | None = None
+    detail: str = ""
+    issuer: str | None = None
+    issuer_name: str | None = None
+    name: str | None = None
+    valid_from: str | None = None
+    revoked: bool = False
+    proposed_lo_ids: list[str] = []

@@ -104,6 +104,8 @@ def content_matches(media_type: str, head: bytes) -> bool:
         except UnicodeDecodeError as exc:  # a multi-byte char may be cut at the end
             return exc.start >= len(head) - 3
         return True
+    if media_type in ("application/json", "application/vc+ld+json", "application/ld+json"):
+        return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
     signatures = _SIGNATURES.get(media_type)
     if signatures is None:
         return True

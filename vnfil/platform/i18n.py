@@ -116,6 +116,26 @@ TEXT: dict[str, tuple[str, str]] = {
     "supervisor": ("Supervisor", "Nadzorujący"),
     "assign": ("Assign", "Przydziel"),
     "identity_check": ("Identity check", "Weryfikacja tożsamości"),
+    # a credential added as evidence
+    "credential_verified": (
+        "A credential that verified, issued by {issuer}",
+        "Poświadczenie zweryfikowane pozytywnie, wydane przez {issuer}",
+    ),
+    "credential_revoked_evidence": (
+        "A credential issued by {issuer}, now revoked: taken as an ordinary file",
+        "Poświadczenie wydane przez {issuer}, obecnie unieważnione: traktowane jak zwykły plik",
+    ),
+    "credential_not_verified": (
+        "A credential that did not verify ({check}): taken as an ordinary file",
+        "Poświadczenie, którego nie udało się zweryfikować ({check}): traktowane jak zwykły plik",
+    ),
+    "credential_aligns": ("it aligns to", "odpowiada efektom"),
+    "check_malformed": ("its form", "budowa"),
+    "check_signature": ("signature", "podpis"),
+    "check_issuer": ("issuer and key", "wystawca i klucz"),
+    "check_expiry": ("validity dates", "okres ważności"),
+    "check_status": ("revocation", "unieważnienie"),
+    "check_accreditation": ("the centre's accreditation", "uprawnienie instytucji"),
     # the learner's backpack
     "backpack": ("My credentials", "Moje poświadczenia"),
     "backpack_intro": (

@@ -33,6 +33,7 @@ DEFAULT_ALLOWED_MEDIA_TYPES = (
     "text/plain",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.oasis.opendocument.text",
+    "application/json",  # a credential the candidate holds (checked when added)
 )
 
 

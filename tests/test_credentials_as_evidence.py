@@ -1,0 +1,122 @@
+"""A credential the candidate already holds, added as evidence: verified at once, its
+issuer and status recorded, the outcomes it aligns to proposed, and the assessor told;
+one that does not verify is still taken, as an ordinary file, and marked so."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.conftest import Stack
+from tests.factories import (
+    CaseRun,
+    browser_client,
+    certified_case,
+    make_world,
+    ok,
+    upload,
+)
+from vnfil.credentials.signing import multikey, sign
+
+
+async def _add(run: CaseRun, data: bytes, name: str) -> dict:
+    r = await upload(
+        run.w,
+        run.case_id,
+        run.candidate,
+        data,
+        filename=name,
+        media_type="application/json",
+        los=["DC1"],
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def test_a_credential_held_is_checked_when_added_as_evidence(stack: Stack) -> None:
+    a, b = await make_world(stack), await make_world(stack)
+    earlier, status = await certified_case(a)
+    signed = ok(
+        await a.http.get(f"/credentials/{status['credential_id']}", headers=earlier.candidate.auth)
+    )["document"]
+    # The same person validates at another centre and brings the credential they hold.
+    run = CaseRun(b, earlier.candidate, await b.open_case(earlier.candidate))
+    ok(await run.identify())
+    good = await _add(run, json.dumps(signed).encode(), "badge.json")
+    found = good["credential"]
+    assert found["credential"] is True and found["verified"] is True, found
+    assert found["issuer"] == signed["issuer"]["id"]
+    assert found["issuer_name"] == signed["issuer"]["name"]
+    assert found["name"] == signed["name"] and found["revoked"] is False
+    # Its achieved outcomes, named by the same statements: proposed for this standard.
+    assert found["proposed_lo_ids"] == [lo.id for lo in b.standard.learning_outcomes]
+
+    # Changed after signing: still evidence, marked as a credential that did not verify.
+    tampered = {**signed, "name": "Something grander"}
+    bad = (await _add(run, json.dumps(tampered).encode(), "edited.json"))["credential"]
+    assert bad["credential"] is True and bad["verified"] is False
+    assert bad["failed"] == "signature"
+
+    # Signed by a key nobody registered: an unknown issuer.
+    stranger = Ed25519PrivateKey.generate()
+    did = "did:web:unknown.example"
+    forged = {k: v for k, v in signed.items() if k != "proof"}
+    forged["issuer"] = {**signed["issuer"], "id": did}
+    forged = sign(forged, stranger, f"{did}#{multikey(stranger.public_key())}", datetime.now(UTC))
+    unknown = (await _add(run, json.dumps(forged).encode(), "forged.json"))["credential"]
+    assert unknown["verified"] is False and unknown["failed"] in ("signature", "issuer")
+
+    # Revoked by its awarding body since: the check says so.
+    ok(
+        await a.http.post(
+            f"/credentials/{status['credential_id']}/revocation",
+            json={"reason": "issued in error"},
+            headers=a.admin.auth,
+        )
+    )
+    revoked = (await _add(run, json.dumps(signed).encode(), "again.json"))["credential"]
+    assert revoked["verified"] is False and revoked["revoked"] is True
+    assert revoked["failed"] == "status"
+
+    # JSON that is no credential is an ordinary file.
+    plain = (await _add(run, b'{"notes": "my own list"}', "notes.json"))["credential"]
+    assert plain == {**plain, "credential": False, "verified": False}
+    # A file claiming to be JSON that is not is refused as mislabelled.
+    r = await upload(
+        b,
+        run.case_id,
+        run.candidate,
+        b"%PDF-1.4",
+        filename="x.json",
+        media_type="application/json",
+        los=["DC1"],
+    )
+    assert r.status_code == 415
+
+    # The portfolio lists what was found, and the assessor's page says it in words.
+    listed = ok(await b.http.get(f"{run.url}/evidence", headers=b.admin.auth))
+    by_name = {e["filename"]: e["credential"] for e in listed}
+    assert by_name["badge.json"]["verified"] is True and by_name["edited.json"]["failed"]
+    assert by_name["notes.json"]["credential"] is False
+    me = ok(await b.http.get("/me", headers=b.admin.auth))
+    r = await b.http.put(
+        "/me/password", json={"new_password": "evidence password 1"}, headers=b.admin.auth
+    )
+    assert r.status_code == 204
+    async with browser_client(stack) as browser:
+        ok(
+            await browser.post(
+                "/auth/login", json={"email": me["email"], "password": "evidence password 1"}
+            )
+        )
+        page = (await browser.get(f"/app/cases/{run.case_id}?lang=en")).text
+        assert f"A credential that verified, issued by {signed['issuer']['name']}" in page
+        assert "A credential that did not verify (signature): taken as an ordinary file" in page
+        assert "now revoked: taken as an ordinary file" in page
+        assert "it aligns to DC1, DC2, DC3, DC4" in page
+        polish = (await browser.get(f"/app/cases/{run.case_id}?lang=pl")).text
+        assert "Poświadczenie zweryfikowane pozytywnie, wydane przez" in polish
+    assert uuid.UUID(good["id"])
