@@ -5,7 +5,6 @@ one that does not verify is still taken, as an ordinary file, and marked so."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,6 +19,7 @@ from tests.factories import (
     upload,
 )
 from vnfil.credentials.signing import multikey, sign
+from vnfil.evidence.models import EvidenceCredential
 
 
 async def _add(run: CaseRun, data: bytes, name: str) -> dict:
@@ -119,4 +119,9 @@ async def test_a_credential_held_is_checked_when_added_as_evidence(stack: Stack)
         assert "it aligns to DC1, DC2, DC3, DC4" in page
         polish = (await browser.get(f"/app/cases/{run.case_id}?lang=pl")).text
         assert "Poświadczenie zweryfikowane pozytywnie, wydane przez" in polish
-    assert uuid.UUID(good["id"])
+    # Taken back out before submitting: what was found goes with it.
+    plain_id = next(e["id"] for e in listed if e["filename"] == "notes.json")
+    ok(await b.http.delete(f"{run.url}/evidence/{plain_id}", headers=run.candidate.auth))
+    async with stack.sessions() as session:  # type: ignore[operator]
+        assert await session.get(EvidenceCredential, plain_id) is None
+        assert await session.get(EvidenceCredential, good["id"]) is not None
