@@ -66,6 +66,12 @@ async def test_a_person_holds_credentials_from_two_centres_and_shares_them(stack
     assert "without: evidence, outcomes" in text
     assert "Learning outcomes achieved" not in text and 'id="evidence"' not in text
     assert 'id="download"' not in text
+    # Nor the credential's id, which would lead to its public page with all of it.
+    assert item["id"] not in text
+    as_json = ok(await a.http.get(f"/shared/{token}", headers={"Accept": "application/json"}))
+    assert as_json["verified"] is True and as_json["credential_id"] is None
+    # Kept by nobody on the way, and found by no search engine.
+    assert page.headers["cache-control"] == "no-store" and "noindex" in page.headers["x-robots-tag"]
     refused = await a.http.get(f"/shared/{token}/credential.json")
     assert refused.status_code == 403 and "leaves parts of the credential out" in refused.text
     # A link that leaves nothing out offers the signed file, and shows all of it.
@@ -78,6 +84,9 @@ async def test_a_person_holds_credentials_from_two_centres_and_shares_them(stack
     whole_token = whole["url"].rsplit("/", 1)[1]
     whole_page = html.unescape((await a.http.get(f"/shared/{whole_token}")).text)
     assert "Learning outcomes achieved" in whole_page and 'id="evidence"' in whole_page
+    # The public page stays as it was: no evidence names, nothing the holder did not choose.
+    public = html.unescape((await a.http.get(f"/credentials/{item['id']}/verification")).text)
+    assert "Valid credential" in public and 'id="evidence"' not in public
     file = await a.http.get(f"/shared/{whole_token}/credential.json")
     assert file.status_code == 200 and json.loads(file.content) == signed.json()
     # Listed, with the visits counted; the token itself is kept nowhere readable.
@@ -85,14 +94,16 @@ async def test_a_person_holds_credentials_from_two_centres_and_shares_them(stack
         c for c in ok(await a.http.get("/me/credentials", headers=me)) if c["id"] == item["id"]
     )
     views = {s["name"]: s["views"] for s in listed["shares"]}
-    assert views == {"Acme recruitment": 2, "my portfolio": 2}
+    assert views == {"Acme recruitment": 3, "my portfolio": 2}  # page, JSON, the file it refused
     assert token not in json.dumps(listed)
 
     # Withdrawn: at once, and for good.
     gone = await a.http.delete(f"/me/credentials/{item['id']}/shares/{share['id']}", headers=me)
     assert gone.status_code == 204
-    after = await a.http.get(f"/shared/{token}")
+    after = await a.http.get(f"/shared/{token}", headers={"Accept": "application/json"})
     assert after.status_code == 410 and "withdrawn this link" in after.json()["detail"]
+    in_a_browser = await a.http.get(f"/shared/{token}", headers={"Accept": "text/html"})
+    assert in_a_browser.status_code == 410 and "This link shows nothing" in in_a_browser.text
     # Expired: the same, with its own reason.
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         await session.execute(
@@ -114,6 +125,13 @@ async def test_a_person_holds_credentials_from_two_centres_and_shares_them(stack
         headers=me,
     )
     assert past.status_code == 422 and "would end before it starts" in past.json()["detail"]
+    for edge in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "2100-01-01T00:00:00"):
+        r = await a.http.post(
+            f"/me/credentials/{item['id']}/shares",
+            json={"name": "x", "expires_at": edge},
+            headers=me,
+        )
+        assert r.status_code == 422, (edge, r.text)
 
     # A revoked credential's link says so.
     ok(

@@ -81,6 +81,32 @@ async def test_a_credential_held_is_checked_when_added_as_evidence(stack: Stack)
     assert revoked["verified"] is False and revoked["revoked"] is True
     assert revoked["failed"] == "status"
 
+    # Someone else's credential, however well it verifies, is not the candidate's.
+    stranger_run, theirs = await certified_case(a)
+    taken = ok(
+        await a.http.get(
+            f"/credentials/{theirs['credential_id']}", headers=stranger_run.candidate.auth
+        )
+    )["document"]
+    borrowed = (await _add(run, json.dumps(taken).encode(), "borrowed.json"))["credential"]
+    assert borrowed["verified"] is False and borrowed["failed"] == "holder"
+    assert borrowed["holder_matches"] is False and found["holder_matches"] is True
+
+    # A retry of the same upload (its Idempotency-Key) answers with what was found.
+    for _ in range(2):
+        again = await b.http.post(
+            f"{run.url}/evidence",
+            params=[("kind", "certificate"), ("lo", "DC2")],
+            headers={**run.candidate.auth, "Idempotency-Key": "badge-twice"},
+            files={"file": ("twice.json", json.dumps(taken).encode(), "application/json")},
+        )
+        assert again.status_code == 201, again.text
+        assert again.json()["credential"]["failed"] == "holder"
+    # Past a credential's size it is an ordinary file, read no further.
+    big = b'{"notes": "' + b"x" * (1024 * 1024 + 10) + b'"}'
+    large = (await _add(run, big, "big.json"))["credential"]
+    assert large["credential"] is False and "larger" in large["detail"]
+
     # JSON that is no credential is an ordinary file.
     plain = (await _add(run, b'{"notes": "my own list"}', "notes.json"))["credential"]
     assert plain == {**plain, "credential": False, "verified": False}
@@ -117,6 +143,8 @@ async def test_a_credential_held_is_checked_when_added_as_evidence(stack: Stack)
         assert "A credential that did not verify (signature): taken as an ordinary file" in page
         assert "now revoked: taken as an ordinary file" in page
         assert "it aligns to DC1, DC2, DC3, DC4" in page
+        assert "it names another person as its learner" in page
+        assert "A JSON file that is not a credential: an ordinary file" in page
         polish = (await browser.get(f"/app/cases/{run.case_id}?lang=pl")).text
         assert "Poświadczenie zweryfikowane pozytywnie, wydane przez" in polish
     # Taken back out before submitting: what was found goes with it.

@@ -33,6 +33,7 @@ SPEAKERS = {
     "UnsafeDocument",
     "KeyError_",
     "ChainOutOfOrder",
+    "ShareRefused",
 }
 
 

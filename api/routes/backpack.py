@@ -30,6 +30,7 @@ from vnfil.credentials.sharing import (
 )
 from vnfil.credentials.verification import verify_credential
 from vnfil.platform.db import utcnow
+from vnfil.platform.rendering import environment
 from vnfil.trust.registry import DatabaseRegistry
 
 router = APIRouter(tags=["backpack"])
@@ -138,11 +139,15 @@ async def revoke_share(
     return Response(status_code=204)
 
 
+# A holder's link is theirs to withdraw: nothing keeps a copy of what it showed.
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+
+
 async def _shared(session: SessionDep, token: str) -> tuple[CredentialShare, Credential]:
     try:
         found = await shared(session, token)
     except ShareRefused as exc:
-        raise HTTPException(exc.status, exc.message) from None
+        raise HTTPException(exc.status, exc.message, headers=PRIVATE) from None
     await session.commit()  # the visit counted
     return found
 
@@ -155,22 +160,32 @@ async def shared_page(
     settings: SettingsDep,
     signatures: SignaturesDep,
 ) -> Response:
-    """Public: the credential a holder shared, verified now, without what they left out."""
-    share, cred = await _shared(session, share_token)
+    """Public: the credential a holder shared, verified now, without what they left out
+    (and, when something is left out, without the credential's id, which would lead to
+    its public page)."""
+    wants_json = "application/json" in request.headers.get("accept", "")
+    try:
+        share, cred = await _shared(session, share_token)
+    except HTTPException as exc:
+        if wants_json:
+            raise
+        gone = environment().get_template("shared-gone.html.j2").render(status=exc.status_code)
+        return HTMLResponse(gone, status_code=exc.status_code, headers=PRIVATE)
     result = await verify_credential(
         cred.document, DatabaseRegistry(session, settings.public_base_url), checker=signatures
     )
-    if "application/json" in request.headers.get("accept", ""):
-        return Response(result.model_dump_json(), media_type="application/json")
-    return HTMLResponse(
-        verification_html(
-            cred,
-            result,
-            share_name=share.name,
-            hidden=list(share.hidden),
-            download=None if share.hidden else f"/shared/{share_token}/credential.json",
-        )
+    if share.hidden:
+        result = result.model_copy(update={"credential_id": None})
+    if wants_json:
+        return Response(result.model_dump_json(), media_type="application/json", headers=PRIVATE)
+    page = verification_html(
+        cred,
+        result,
+        share_name=share.name,
+        hidden=list(share.hidden),
+        download=None if share.hidden else f"/shared/{share_token}/credential.json",
     )
+    return HTMLResponse(page, headers=PRIVATE)
 
 
 @router.get("/shared/{share_token}/credential.json")
@@ -187,5 +202,8 @@ async def shared_file(share_token: PathId, session: SessionDep) -> Response:
     return Response(
         json.dumps(cred.document, ensure_ascii=False, indent=2),
         media_type="application/vc+ld+json",
-        headers={"content-disposition": f'attachment; filename="credential-{cred.id}.json"'},
+        headers={
+            "content-disposition": f'attachment; filename="credential-{cred.id}.json"',
+            **PRIVATE,
+        },
     )

@@ -46,6 +46,7 @@ from api.deps import (
     require_roles,
 )
 from api.uploads import incoming_file
+from vnfil.accounts.models import User
 from vnfil.accounts.schemas import Role
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseState, CaseStatus, PhotoRef, Stage
@@ -207,20 +208,31 @@ async def upload_evidence(
         )
     attempt = str(uuid.uuid4())
     evidence_id = idempotent_id(case, user.id, "add_evidence", key) if key else attempt
+    # A JSON file may be a credential the candidate holds: kept in memory as it streams
+    # (up to a credential's size) to be checked once it is in, on a retry too.
+    kept = _Kept() if incoming.media_type in JSON_TYPES else None
+    chunks = incoming.chunks if kept is None else kept.tee(incoming.chunks)
+
+    async def answered(read: EvidenceRead) -> EvidenceRead:
+        if kept is None:
+            return read
+        row = await session.get(Evidence, read.id)
+        if row is not None:
+            read.credential = await _check_credential(
+                session, settings, signatures, case, row, kept.raw()
+            )
+        return read
+
     held = _held(state, evidence_id)
     if held is not None:  # a retry of an upload already taken: compare, store nothing
         try:
-            sha256, _ = await digest_stream(incoming.chunks, settings.max_upload_bytes)
+            sha256, _ = await digest_stream(chunks, settings.max_upload_bytes)
         except UploadRejected as exc:
             raise HTTPException(exc.status, exc.message) from None
-        return await _replay(session, response, held, sha256, kind.value, lo)
+        return await answered(await _replay(session, response, held, sha256, kind.value, lo))
     # Each attempt writes a key of its own: a retry never overwrites bytes that an
     # earlier attempt's update (still in flight, perhaps) points at.
     object_key = f"cases/{case.id}/evidence/{attempt}"
-    # A JSON file may be a credential the candidate holds: kept in memory as it streams
-    # (up to a credential's size) to be checked once it is in.
-    held_bytes = bytearray() if incoming.media_type in JSON_TYPES else None
-    chunks = incoming.chunks if held_bytes is None else _kept(incoming.chunks, held_bytes)
     try:
         stored = await store.put_stream(
             object_key,
@@ -250,7 +262,9 @@ async def upload_evidence(
         if earlier is None:
             raise
         # The same key's earlier attempt landed meanwhile.
-        return await _replay(session, response, earlier, stored.sha256, kind.value, lo)
+        return await answered(
+            await _replay(session, response, earlier, stored.sha256, kind.value, lo)
+        )
     except asyncio.CancelledError:
         raise  # the client went away: the outcome is unknown, the sweep decides
     except Exception as exc:
@@ -260,18 +274,27 @@ async def upload_evidence(
     row = await session.get(Evidence, evidence_id)
     if row is None:  # recorded by the workflow; the read model lags (never seen)
         raise _not_confirmed()
-    read = EvidenceRead.model_validate(row)
-    if held_bytes is not None:
-        raw = bytes(held_bytes) if len(held_bytes) <= MAX_CREDENTIAL_BYTES else None
-        read.credential = await _check_credential(session, settings, signatures, case, row, raw)
-    return read
+    return await answered(EvidenceRead.model_validate(row))
 
 
-async def _kept(chunks: AsyncIterator[bytes], into: bytearray) -> AsyncIterator[bytes]:
-    async for chunk in chunks:
-        if len(into) <= MAX_CREDENTIAL_BYTES:
-            into += chunk
-        yield chunk
+class _Kept:
+    """A copy of a file as it streams past, while it fits a credential; past that size
+    the copy is dropped and only that it was too large is remembered."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.too_large = False
+
+    def raw(self) -> bytes | None:
+        return None if self.too_large else bytes(self.data)
+
+    async def tee(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        async for chunk in chunks:
+            if not self.too_large:
+                self.data += chunk
+                if len(self.data) > MAX_CREDENTIAL_BYTES:
+                    self.data, self.too_large = bytearray(), True
+            yield chunk
 
 
 async def _check_credential(
@@ -288,12 +311,14 @@ async def _check_credential(
     if kept is not None:
         return CredentialFound.model_validate(kept.result)
     standard = await session.get(Standard, case.standard_id)
-    assert standard is not None
+    candidate = await session.get(User, case.candidate_id)
+    assert standard is not None and candidate is not None
     found = await examine(
         raw,
         StandardDocument.model_validate(standard.document),
         DatabaseRegistry(session, settings.public_base_url),
         signatures,
+        candidate_email=candidate.email,
     )
     session.add(EvidenceCredential(evidence_id=row.id, result=found.model_dump(mode="json")))
     try:

@@ -57,7 +57,7 @@ from vnfil.cases.models import Case, CaseAssignment, StageRecord
 from vnfil.cases.next import next_steps
 from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
-from vnfil.credentials.sharing import held_by, shares_of
+from vnfil.credentials.sharing import SHARE_YEARS_MAX, held_by, shares_of
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
@@ -351,6 +351,8 @@ async def backpack_page(
         unread=await _unread(session, user),
         memberships=await memberships_of(session, user.id),
         items=[backpack_item(c, settings.public_base_url, shares) for c in held],
+        today=f"{utcnow():%Y-%m-%d}",
+        ten_years=f"{add_years(utcnow(), SHARE_YEARS_MAX):%Y-%m-%d}",
     )
 
 

@@ -10,6 +10,8 @@ marked as such for the assessor.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from vnfil.credentials.document import outcomes_of
@@ -49,14 +51,54 @@ def aligned_outcomes(doc: dict[str, Any], std: StandardDocument) -> list[str]:
     return out
 
 
+def awarded_to(doc: dict[str, Any], email: str) -> bool | None:
+    """Whether the credential names this person as its learner: its salted e-mail hash
+    (OB 3.0 ``IdentityObject``) against theirs; None when it names no e-mail."""
+    subject = doc.get("credentialSubject")
+    ids = subject.get("identifier") if isinstance(subject, dict) else None
+    hashed = [
+        i
+        for i in (ids if isinstance(ids, list) else [])
+        if isinstance(i, dict) and i.get("identityType") == "emailAddress"
+    ]
+    if not hashed:
+        return None
+    for i in hashed:
+        salt, said = str(i.get("salt") or ""), str(i.get("identityHash") or "")
+        if not i.get("hashed"):
+            if said.strip().lower() == email.strip().lower():
+                return True
+            continue
+        digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+        if hmac.compare_digest(said.lower(), f"sha256${digest}"):
+            return True
+    return False
+
+
+def learner_name(doc: dict[str, Any]) -> str | None:
+    subject = doc.get("credentialSubject")
+    ids = subject.get("identifier") if isinstance(subject, dict) else None
+    return next(
+        (
+            str(i.get("identityHash"))
+            for i in (ids if isinstance(ids, list) else [])
+            if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
+        ),
+        None,
+    )
+
+
 async def examine(
     raw: bytes | None,
     std: StandardDocument,
     registry: TrustRegistry,
     checker: SignatureChecker = IN_THREADS,
+    *,
+    candidate_email: str,
 ) -> CredentialFound:
     """What the file is: a credential, verified or not, or an ordinary file (``raw`` is
-    None when it is too large to be read as one)."""
+    None when it is too large to be read as one). A credential that names another person
+    as its learner does not count as the candidate's, however well it verifies."""
     if raw is None:
         return CredentialFound(credential=False, detail="larger than a credential can be")
     try:
@@ -69,11 +111,17 @@ async def examine(
     failed = next((c for c in result.checks if not c.ok), None)
     issuer = doc.get("issuer")
     status = next((c for c in result.checks if c.name == "status"), None)
+    theirs = awarded_to(doc, candidate_email)
+    verified, why, detail = result.verified, result.failed, failed.detail if failed else ""
+    if verified and theirs is False:
+        verified, why, detail = False, "holder", "it names another person as its learner"
     return CredentialFound(
         credential=True,
-        verified=result.verified,
-        failed=result.failed,
-        detail=failed.detail if failed else "",
+        verified=verified,
+        failed=why,
+        detail=detail,
+        holder_matches=theirs,
+        learner=learner_name(doc),
         issuer=result.issuer,
         issuer_name=str(issuer.get("name"))
         if isinstance(issuer, dict) and issuer.get("name")

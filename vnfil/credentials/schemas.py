@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from vnfil.accounts.schemas import Actor, CandidateRef
 from vnfil.cases.schemas import IdentityRecord, Result
 from vnfil.evidence.schemas import EvidenceRef
+from vnfil.platform.db import as_utc
 from vnfil.platform.text import Id, Reason, Sha256, printable_line
 from vnfil.standards.schemas import StandardSnapshot
 
@@ -103,6 +111,11 @@ class ShareRead(BaseModel):
     views: int
     live: bool = False
 
+    @field_validator("created_at", "expires_at", "revoked_at")
+    @classmethod
+    def _utc(cls, at: datetime | None) -> datetime | None:
+        return None if at is None else as_utc(at)  # SQLite hands back naive times
+
 
 class ShareMade(ShareRead):
     url: str  # shown this once: only its digest is kept
@@ -125,6 +138,11 @@ class BackpackItem(BaseModel):
     verification_url: str
     linkedin_url: str
     shares: list[ShareRead]
+
+    @field_validator("issued_at", "revoked_at")
+    @classmethod
+    def _utc(cls, at: datetime | None) -> datetime | None:
+        return None if at is None else as_utc(at)
 
 
 class PublicPage(BaseModel):

@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vnfil.accounts.service import hash_token
 from vnfil.cases.models import Case
 from vnfil.credentials.models import Credential, CredentialShare
-from vnfil.platform.db import as_utc, utcnow
+from vnfil.platform.db import add_years, as_utc, utcnow
 
 Part = Literal["grade", "outcomes", "evidence"]
 SHARE_PREFIX = "shr_"
 SHARES_PER_CREDENTIAL = 50  # live links at once; a revoked or expired one frees its place
+SHARE_YEARS_MAX = 10  # how far ahead a link may end
 
 
 class ShareRefused(Exception):
@@ -78,8 +79,15 @@ async def make_share(
     hidden: list[Part],
 ) -> tuple[CredentialShare, str]:
     """A new link (its token is returned this once), or ShareRefused."""
-    if expires_at is not None and as_utc(expires_at) <= utcnow():
-        raise ShareRefused(422, "the link would end before it starts: choose a later date")
+    if expires_at is not None:
+        try:
+            expires_at = as_utc(expires_at)
+        except OverflowError:  # 9999-12-31T23:59-05:00 is past what a date can hold
+            raise ShareRefused(422, "the link's end is not a date it can have") from None
+        if expires_at <= utcnow():
+            raise ShareRefused(422, "the link would end before it starts: choose a later date")
+        if expires_at > add_years(utcnow(), SHARE_YEARS_MAX):
+            raise ShareRefused(422, f"a link ends at most {SHARE_YEARS_MAX} years ahead, or never")
     current = [s for s in await shares_of(session, [credential.id]) if live(s)]
     if len(current) >= SHARES_PER_CREDENTIAL:
         raise ShareRefused(

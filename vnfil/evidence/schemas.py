@@ -93,3 +93,5 @@ class CredentialFound(BaseModel):
     valid_from: str | None = None
     revoked: bool = False
     proposed_lo_ids: list[str] = []
+    learner: str | None = None  # the name it was awarded to
+    holder_matches: bool | None = None  # its learner is the candidate (None: it cannot say)

@@ -130,6 +130,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Poświadczenie, którego nie udało się zweryfikować ({check}): traktowane jak zwykły plik",
     ),
     "credential_aligns": ("it aligns to", "odpowiada efektom"),
+    "awarded_to": ("awarded to", "przyznane dla"),
+    "json_not_credential": (
+        "A JSON file that is not a credential: an ordinary file",
+        "Plik JSON, który nie jest poświadczeniem: zwykły plik",
+    ),
+    "check_holder": (
+        "it names another person as its learner",
+        "wskazuje inną osobę jako uczącą się",
+    ),
     "check_malformed": ("its form", "budowa"),
     "check_signature": ("signature", "podpis"),
     "check_issuer": ("issuer and key", "wystawca i klucz"),
@@ -172,7 +181,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "share_links": ("Links to show it", "Linki do udostępnienia"),
     "share_made_on": ("made on {date}", "utworzony {date}"),
     "share_without": ("without", "bez"),
-    "share_views": ("opened {n} times", "otwarty {n} razy"),
+    "share_views": ("opened: {n}", "liczba otwarć: {n}"),
     "share_revoke": ("Withdraw the link", "Wycofaj link"),
     "confirm_share_revoke": (
         "Withdraw this link? Whoever has it will no longer see the credential.",
@@ -184,6 +193,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "share_name": ("Who the link is for", "Dla kogo jest link"),
     "share_name_example": ("e.g. Acme recruitment", "np. rekrutacja w firmie Acme"),
     "share_until": ("Works until (optional)", "Działa do (opcjonalnie)"),
+    "share_works_until": ("works until {date}", "działa do {date}"),
     "share_hide": ("Leave out", "Pomiń"),
     "part_grade": ("the grade", "ocenę"),
     "part_outcomes": ("the learning outcomes", "efekty uczenia się"),

@@ -519,6 +519,32 @@ PL: dict[str, str] = {
     "this case began before decisions could be changed": (
         "ta sprawa rozpoczęła się, zanim można było zmieniać decyzje"
     ),
+    # the learner's backpack (api/routes/backpack.py, vnfil/credentials/sharing.py)
+    "you hold no credential {}": "nie masz poświadczenia {0}",
+    "no link {} to this credential": "to poświadczenie nie ma linku {0}",
+    "this link leaves parts of the credential out, so it does not offer the signed file, "
+    "which holds them all": (
+        "ten link pomija część poświadczenia, więc nie udostępnia podpisanego pliku, "
+        "który zawiera je wszystkie"
+    ),
+    "the holder of this credential does not show it here; ask them for a link": (
+        "posiadacz tego poświadczenia nie pokazuje go tutaj; poproś go o link"
+    ),
+    "a credential has at most {} live links; revoke one first": (
+        "poświadczenie może mieć najwyżej {0} aktywnych linków; najpierw wycofaj jeden"
+    ),
+    "there is no such link to a credential": "nie ma takiego linku do poświadczenia",
+    "the holder has withdrawn this link": "posiadacz wycofał ten link",
+    "this link has expired; ask its holder for a new one": (
+        "ten link wygasł; poproś posiadacza o nowy"
+    ),
+    "the link would end before it starts: choose a later date": (
+        "link skończyłby się, zanim zacznie działać: wybierz późniejszą datę"
+    ),
+    "a link ends at most {} years ahead, or never": (
+        "link może działać najwyżej {0} lat albo bez końca"
+    ),
+    "the link's end is not a date it can have": "koniec linku nie jest możliwą datą",
 }
 
 # English words that fill a template's hole and are not values of an enumeration.
