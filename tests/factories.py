@@ -6,6 +6,8 @@ import hashlib
 import itertools
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -354,6 +356,17 @@ def browser_client(stack: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=stack.http._transport, base_url="http://testserver", timeout=60
     )
+
+
+@asynccontextmanager
+async def signed_in(stack: Any, person: Person, password: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser of ``person``'s, signed in with a password set for it."""
+    me = ok(await stack.http.get("/me", headers=person.auth))
+    r = await stack.http.put("/me/password", json={"new_password": password}, headers=person.auth)
+    assert r.status_code == 204, r.text
+    async with browser_client(stack) as browser:
+        ok(await browser.post("/auth/login", json={"email": me["email"], "password": password}))
+        yield browser
 
 
 async def operator(stack: Any) -> Person:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import update
 
 from tests.conftest import Stack
-from tests.factories import browser_client, certified_case, make_world, ok
+from tests.factories import certified_case, make_world, ok, signed_in
 from vnfil.credentials.models import CredentialShare
 
 
@@ -189,17 +189,7 @@ async def test_the_holder_hides_the_public_page_and_the_credential_still_verifie
 async def test_the_backpack_page_in_both_languages(stack: Stack) -> None:
     w = await make_world(stack)
     run, status = await certified_case(w)
-    me = ok(await w.http.get("/me", headers=run.candidate.auth))
-    r = await w.http.put(
-        "/me/password", json={"new_password": "backpack password 1"}, headers=run.candidate.auth
-    )
-    assert r.status_code == 204
-    async with browser_client(stack) as browser:
-        ok(
-            await browser.post(
-                "/auth/login", json={"email": me["email"], "password": "backpack password 1"}
-            )
-        )
+    async with signed_in(stack, run.candidate, "backpack password 1") as browser:
         english = await browser.get("/app/backpack?lang=en")
         assert english.status_code == 200
         assert f'data-credential="{status["credential_id"]}"' in english.text

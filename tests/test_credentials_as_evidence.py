@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tests.conftest import Stack
 from tests.factories import (
     CaseRun,
-    browser_client,
     certified_case,
     make_world,
     ok,
+    signed_in,
     upload,
 )
 from vnfil.credentials.signing import multikey, sign
@@ -127,17 +127,7 @@ async def test_a_credential_held_is_checked_when_added_as_evidence(stack: Stack)
     by_name = {e["filename"]: e["credential"] for e in listed}
     assert by_name["badge.json"]["verified"] is True and by_name["edited.json"]["failed"]
     assert by_name["notes.json"]["credential"] is False
-    me = ok(await b.http.get("/me", headers=b.admin.auth))
-    r = await b.http.put(
-        "/me/password", json={"new_password": "evidence password 1"}, headers=b.admin.auth
-    )
-    assert r.status_code == 204
-    async with browser_client(stack) as browser:
-        ok(
-            await browser.post(
-                "/auth/login", json={"email": me["email"], "password": "evidence password 1"}
-            )
-        )
+    async with signed_in(stack, b.admin, "evidence password 1") as browser:
         page = (await browser.get(f"/app/cases/{run.case_id}?lang=en")).text
         assert f"A credential that verified, issued by {signed['issuer']['name']}" in page
         assert "A credential that did not verify (signature): taken as an ordinary file" in page
