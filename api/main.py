@@ -32,6 +32,7 @@ from api.routes import (
     evidence,
     health,
     institutions,
+    oid4vci,
     pages,
     standards,
     trust,
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events,
         trust,
         institutions,
+        oid4vci,
     ):
         app.include_router(module.router)
     app.include_router(evidence.identity_router)

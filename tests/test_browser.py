@@ -455,6 +455,14 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         await _act(cand, card.get_by_role("button", name=T("share_create")))
         link = card.locator("code[data-field=url]")
         await expect(link).to_contain_text("/shared/shr_")
+        # Into a wallet: a QR code to scan, a link for a wallet on this phone.
+        await card.get_by_text(T("to_wallet"), exact=True).click()
+        await _act(cand, card.get_by_role("button", name=T("to_wallet_offer")))
+        qr = card.get_by_role("img", name=T("to_wallet_qr"))
+        await expect(qr).to_have_attribute("src", re.compile(r"^data:image/svg\+xml"))
+        await expect(card.get_by_role("link", name=T("to_wallet_link"))).to_have_attribute(
+            "href", re.compile(r"^openid-credential-offer://\?credential_offer=")
+        )
         await _accessible(cand, "backpack")
         await shot(cand, "backpack-share")
         await public.goto("/shared/" + (await link.text_content() or "").split("/shared/")[1])

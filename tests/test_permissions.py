@@ -97,6 +97,11 @@ MATRIX: dict[str, set[str]] = {
     "POST /me/credentials/{credential_id}/shares": {"a_candidate"},
     "DELETE /me/credentials/{credential_id}/shares/{share_id}": {"a_candidate"},
     "GET /shared/{share_token}": EVERYONE,
+    "POST /me/credentials/{credential_id}/offers": {"a_candidate"},
+    "GET /.well-known/openid-credential-issuer": EVERYONE,
+    "GET /.well-known/oauth-authorization-server": EVERYONE,
+    "POST /oid4vci/token": EVERYONE,  # a wallet with the codes; refused (400) without them
+    "POST /oid4vci/credential": EVERYONE,  # a wallet with its access token
     "GET /shared/{share_token}/credential.json": EVERYONE,
     "PUT /me/password": SIGNED_IN,
     "POST /me/token": SIGNED_IN,
@@ -177,6 +182,7 @@ def _poisoned(body: Any) -> Any:
 ALLOWED_WRITE_ANSWERS: dict[str, set[int]] = {
     "PUT /me/password": {401, 403},
     "POST /me/token": {401, 403},  # the password is asked again
+    "POST /oid4vci/credential": {401},  # no access token in the matrix's requests
     "POST /invitations/{token}/acceptance": {404},
     "POST /auth/membership": {403, 404},
     "POST /auth/login": {401},

@@ -67,7 +67,7 @@ def backpack_item(cred: Credential, base_url: str, shares: list[CredentialShare]
     )
 
 
-async def _mine(session: SessionDep, user: CurrentUser, credential_id: str) -> Credential:
+async def mine(session: SessionDep, user: CurrentUser, credential_id: str) -> Credential:
     """A credential this person holds; the same 404 for one that is not theirs."""
     cred = await session.get(Credential, credential_id)
     if cred is None or await holder_of(session, cred) != user.id:
@@ -95,7 +95,7 @@ async def set_public_page(
     settings: SettingsDep,
 ) -> BackpackItem:
     """Show or hide the credential's public verification page; it verifies either way."""
-    cred = await _mine(session, user, credential_id)
+    cred = await mine(session, user, credential_id)
     cred.public_page = body.public
     await session.commit()
     return backpack_item(cred, settings.public_base_url, await shares_of(session, [cred.id]))
@@ -111,7 +111,7 @@ async def create_share(
 ) -> ShareMade:
     """A link to show the credential, named, until a date if given, without the parts in
     ``hide``; the link is in the answer this once."""
-    cred = await _mine(session, user, credential_id)
+    cred = await mine(session, user, credential_id)
     try:
         share, token = await make_share(
             session, cred, name=body.name, expires_at=body.expires_at, hidden=body.hide
@@ -129,7 +129,7 @@ async def revoke_share(
     credential_id: PathId, share_id: PathId, session: SessionDep, user: CurrentUser
 ) -> Response:
     """The link stops showing the credential at once (and for good)."""
-    cred = await _mine(session, user, credential_id)
+    cred = await mine(session, user, credential_id)
     share = await session.get(CredentialShare, share_id)
     if share is None or share.credential_id != cred.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no link {share_id} to this credential")

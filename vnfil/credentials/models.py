@@ -108,3 +108,26 @@ class StatusList(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer)
     __mapper_args__ = {"version_id_col": version}
+
+
+class CredentialOffer(Base):
+    """An OpenID4VCI offer of one credential to its holder's wallet (pre-authorized code
+    flow): its code, the transaction code sent to the holder apart, and when each step was
+    taken. Only digests of the codes and tokens are kept. Used once; it expires."""
+
+    __tablename__ = "credential_offers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("credentials.id", name="fk_credential_offers_credential_id"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    nonce: Mapped[str | None] = mapped_column(String(64))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    holder_key: Mapped[str | None] = mapped_column(String(200))  # the wallet key's thumbprint

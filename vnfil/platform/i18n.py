@@ -146,6 +146,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "check_status": ("revocation", "unieważnienie"),
     "check_accreditation": ("the centre's accreditation", "uprawnienie instytucji"),
     # the learner's backpack
+    "to_wallet": ("Add to a wallet", "Dodaj do portfela"),
+    "to_wallet_how": (
+        "Your wallet app (OpenID4VCI) scans a code shown here once you ask for it; it then "
+        "asks for a six-digit code that vnfil sends to your messages and e-mail. The offer "
+        "works once, for 10 minutes.",
+        "Aplikacja portfela (OpenID4VCI) skanuje kod pokazany tutaj po kliknięciu; potem "
+        "poprosi o sześciocyfrowy kod, który vnfil wyśle do Twoich wiadomości i na e-mail. "
+        "Oferta działa raz, przez 10 minut.",
+    ),
+    "to_wallet_offer": ("Show the code for my wallet", "Pokaż kod dla portfela"),
+    "to_wallet_qr": ("QR code for your wallet app", "Kod QR dla aplikacji portfela"),
+    "to_wallet_link": (
+        "Open in the wallet on this phone",
+        "Otwórz w portfelu na tym telefonie",
+    ),
+    "to_wallet_code": (
+        "The six-digit code is in your messages (and e-mail).",
+        "Sześciocyfrowy kod jest w Twoich wiadomościach (i w e-mailu).",
+    ),
     "backpack": ("My credentials", "Moje poświadczenia"),
     "backpack_intro": (
         "Every credential you hold, from every centre. Each is yours: download the signed "

@@ -545,6 +545,8 @@ PL: dict[str, str] = {
         "link może działać najwyżej {0} lat albo bez końca"
     ),
     "the link's end is not a date it can have": "koniec linku nie jest możliwą datą",
+    # a wallet offer (api/routes/oid4vci.py)
+    "no such person": "nie ma takiej osoby",
 }
 
 # English words that fill a template's hole and are not values of an enumeration.

@@ -152,7 +152,14 @@
     if (form.dataset.show) {
       busy(form, false);
       const box = form.parentElement.querySelector(":scope > .secret");
-      box.querySelector('[data-field="' + form.dataset.show + '"]').textContent = data[form.dataset.show];
+      // Each field the answer fills: a text, a link (its address too) or an image.
+      for (const name of form.dataset.show.split(" ")) {
+        for (const el of box.querySelectorAll('[data-field="' + name + '"]')) {
+          if (el.tagName === "IMG") el.src = data[name];
+          else if (el.tagName === "A") { el.href = data[name]; if (!el.dataset.keep) el.textContent = data[name]; }
+          else el.textContent = data[name];
+        }
+      }
       box.hidden = false;
       return;
     }
