@@ -461,7 +461,7 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         qr = card.get_by_role("img", name=T("to_wallet_qr"))
         await expect(qr).to_have_attribute("src", re.compile(r"^data:image/svg\+xml"))
         await expect(card.get_by_role("link", name=T("to_wallet_link"))).to_have_attribute(
-            "href", re.compile(r"^openid-credential-offer://\?credential_offer=")
+            "href", re.compile(r"^openid-credential-offer://\?credential_offer_uri=http")
         )
         await _accessible(cand, "backpack")
         await shot(cand, "backpack-share")

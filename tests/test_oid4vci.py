@@ -4,12 +4,11 @@ for a token, proves it holds its key and gets the signed credential, once."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import warnings
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 from joserfc import jwt
@@ -82,8 +81,10 @@ async def _offer(stack: Stack, w: Any, run: Any, cred_id: str) -> tuple[dict[str
     )
     uri = urlparse(made["offer_uri"])
     assert uri.scheme == "openid-credential-offer"
-    offer = json.loads(unquote(parse_qs(uri.query)["credential_offer"][0]))
-    assert offer == made["credential_offer"]
+    # By reference, as a wallet reads it: a short QR code, the offer fetched from the issuer.
+    reference = parse_qs(uri.query)["credential_offer_uri"][0]
+    offer = ok(await w.http.get(_path(reference)))
+    assert offer == made["credential_offer"] and len(made["offer_uri"]) < 200
     # The transaction code arrives apart: in the holder's messages (and e-mail).
     async with stack.sessions() as session:  # type: ignore[operator]
         body = await session.scalar(
@@ -117,6 +118,8 @@ async def test_a_wallet_takes_the_credential_once_with_the_code_sent_apart(stack
     # The same codes again: used.
     again = await wallet.token(offer, tx_code)
     assert again.status_code == 400 and "already used" in again.json()["error_description"]
+    reference = f"/oid4vci/offers/{offer['grants'][PRE]['pre-authorized_code']}"
+    assert (await w.http.get(reference)).status_code == 404  # used: no longer offered
 
     # A proof over another nonce, or signed by another key than the one it names, fails.
     stale = await w.http.post(

@@ -100,6 +100,7 @@ MATRIX: dict[str, set[str]] = {
     "POST /me/credentials/{credential_id}/offers": {"a_candidate"},
     "GET /.well-known/openid-credential-issuer": EVERYONE,
     "GET /.well-known/oauth-authorization-server": EVERYONE,
+    "GET /oid4vci/offers/{code}": set(),  # a wallet with the offer's code; none here
     "POST /oid4vci/token": EVERYONE,  # a wallet with the codes; refused (400) without them
     "POST /oid4vci/credential": EVERYONE,  # a wallet with its access token
     "GET /shared/{share_token}/credential.json": EVERYONE,
@@ -234,6 +235,7 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
         201,
     )
     ids = {
+        "code": "no-such-offer-code",
         "share_id": share["id"],
         "share_token": share["url"].rsplit("/", 1)[1],
         "case_id": run.case_id,

@@ -24,6 +24,7 @@ from vnfil.credentials.oid4vci import (
     deliver,
     issuer_metadata,
     make_offer,
+    offered,
     redeem,
 )
 from vnfil.platform.rendering import render_message
@@ -100,6 +101,18 @@ async def credential(request: Request, session: SessionDep, settings: SettingsDe
     return JSONResponse(answer, headers=NO_STORE)
 
 
+@router.get("/oid4vci/offers/{code}")
+async def offer_by_reference(code: PathId, session: SessionDep, settings: SettingsDep) -> Any:
+    """The Credential Offer a wallet fetches from ``credential_offer_uri`` (a short QR code
+    instead of the whole offer), while the offer can still be used."""
+    try:
+        return JSONResponse(
+            await offered(session, code, settings.public_base_url), headers=NO_STORE
+        )
+    except OfferError as exc:
+        return _refused(exc)
+
+
 class OfferMade(BaseModel):
     offer_uri: str  # openid-credential-offer://… for the wallet (as a QR code or a link)
     qr: str  # the same as a QR code (an SVG data: URI) for a phone's wallet to scan
@@ -136,8 +149,10 @@ async def offer_to_wallet(
         )
     )
     await session.commit()
-    uri = "openid-credential-offer://?credential_offer=" + quote(
-        json.dumps(body, separators=(",", ":"))
-    )
+    # By reference: a QR code a phone reads at a glance (the whole offer makes a dense one).
+    code = body["grants"][PRE_AUTHORIZED]["pre-authorized_code"]
+    reference = f"{settings.public_base_url}/oid4vci/offers/{code}"
+    uri = "openid-credential-offer://?credential_offer_uri=" + quote(reference, safe="")
+
     qr = segno.make(uri, error="l").svg_data_uri(scale=4, border=2)
     return OfferMade(offer_uri=uri, qr=qr, credential_offer=body, expires_at=offer.expires_at)

@@ -106,7 +106,12 @@ async def make_offer(
     )
     session.add(offer)
     await session.flush()
-    body = {
+    return offer, offer_body(base_url, code), tx_code
+
+
+def offer_body(base_url: str, code: str) -> dict[str, Any]:
+    """The Credential Offer object of a pre-authorized code."""
+    return {
         "credential_issuer": base_url,
         "credential_configuration_ids": [CONFIG_ID],
         "grants": {
@@ -120,7 +125,21 @@ async def make_offer(
             }
         },
     }
-    return offer, body, tx_code
+
+
+async def offered(session: AsyncSession, code: str, base_url: str) -> dict[str, Any]:
+    """An offer fetched by reference (``credential_offer_uri``), while it can be used."""
+    offer = await session.scalar(
+        select(CredentialOffer).where(CredentialOffer.code_hash == hash_token(code)).limit(1)
+    )
+    if (
+        offer is None
+        or offer.redeemed_at is not None
+        or as_utc(offer.expires_at) <= utcnow()
+        or offer.attempts >= TX_CODE_TRIES
+    ):
+        raise OfferError("invalid_request", "no such offer, or it was used or has expired", 404)
+    return offer_body(base_url, code)
 
 
 async def redeem(session: AsyncSession, code: str, tx_code: str) -> tuple[str, str]:
