@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 import warnings
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -19,6 +20,7 @@ from tests.conftest import Stack
 from tests.factories import certified_case, make_world, ok
 from vnfil.accounts.models import Notification
 from vnfil.credentials.models import CredentialOffer
+from vnfil.credentials.oid4vci import fresh_nonce
 from vnfil.platform.db import utcnow
 
 PRE = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -180,10 +182,31 @@ async def test_offers_expire_and_wrong_codes_burn_them(stack: Stack) -> None:
     for _ in range(5):
         assert (await wallet.token(offer, wrong)).status_code == 400
     assert (await wallet.token(offer, tx_code)).status_code == 400
-    # A fresh offer, with a P-256 wallet key: its credential, as the first.
+    # A fresh offer, with a P-256 wallet key and a nonce from the Nonce Endpoint (as
+    # OpenID4VCI 1.0 wallets ask for one): its credential, as the first.
     offer, tx_code = await _offer(stack, w, run, cred_id)
     token = ok(await wallet.token(offer, tx_code))
-    got = await wallet.collect(offer, token)
+    meta = ok(await w.http.get("/.well-known/openid-credential-issuer"))
+    issuer = offer["credential_issuer"]
+
+    async def with_nonce(nonce: str) -> httpx.Response:
+        return await w.http.post(
+            _path(meta["credential_endpoint"]),
+            json={
+                "credential_configuration_id": offer["credential_configuration_ids"][0],
+                "proofs": {"jwt": [wallet.proof(issuer, nonce)]},
+            },
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+        )
+
+    # A nonce the server did not make, or made too long ago, is refused.
+    made, rand, seal = ok(await w.http.post(_path(meta["nonce_endpoint"])))["c_nonce"].split(".")
+    forged = await with_nonce(f"{made}.{rand}.{'0' * len(seal)}")
+    assert forged.status_code == 400 and forged.json()["error"] == "invalid_nonce"
+    stale = fresh_nonce(stack.settings.secret_key, utcnow() - timedelta(minutes=6))
+    assert (await with_nonce(stale)).json()["error"] == "invalid_nonce"
+    fresh = ok(await w.http.post(_path(meta["nonce_endpoint"])))["c_nonce"]
+    got = await with_nonce(fresh)
     assert got.status_code == 200, got.text
     # Only the holder asks for an offer.
     r = await w.http.post(f"/me/credentials/{cred_id}/offers", headers=w.admin.auth)

@@ -101,6 +101,7 @@ MATRIX: dict[str, set[str]] = {
     "GET /.well-known/openid-credential-issuer": EVERYONE,
     "GET /.well-known/oauth-authorization-server": EVERYONE,
     "GET /oid4vci/offers/{code}": set(),  # a wallet with the offer's code; none here
+    "POST /oid4vci/nonce": EVERYONE,
     "POST /oid4vci/token": EVERYONE,  # a wallet with the codes; refused (400) without them
     "POST /oid4vci/credential": EVERYONE,  # a wallet with its access token
     "GET /shared/{share_token}/credential.json": EVERYONE,

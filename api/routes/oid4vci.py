@@ -22,6 +22,7 @@ from vnfil.credentials.oid4vci import (
     OfferError,
     authorization_metadata,
     deliver,
+    fresh_nonce,
     issuer_metadata,
     make_offer,
     offered,
@@ -81,6 +82,13 @@ async def token(request: Request, session: SessionDep) -> JSONResponse:
     )
 
 
+@router.post("/oid4vci/nonce")
+async def nonce(settings: SettingsDep) -> JSONResponse:
+    """A fresh ``c_nonce`` for a proof of the wallet's key (OpenID4VCI 1.0's Nonce
+    Endpoint); it is good for five minutes."""
+    return JSONResponse({"c_nonce": fresh_nonce(settings.secret_key)}, headers=NO_STORE)
+
+
 @router.post("/oid4vci/credential")
 async def credential(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     """The signed credential, once, for the access token and a proof of the wallet's key."""
@@ -94,7 +102,9 @@ async def credential(request: Request, session: SessionDep, settings: SettingsDe
     if not isinstance(body, dict):
         return _refused(OfferError("invalid_credential_request", "the body is not an object"))
     try:
-        answer = await deliver(session, auth[7:].strip(), body, settings.public_base_url)
+        answer = await deliver(
+            session, auth[7:].strip(), body, settings.public_base_url, settings.secret_key
+        )
     except OfferError as exc:
         return _refused(exc)
     await session.commit()

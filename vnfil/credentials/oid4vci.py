@@ -16,6 +16,8 @@ with its Data Integrity proof (``ldp_vc``). Every step is recorded on the offer.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import warnings
 from datetime import datetime, timedelta
@@ -52,12 +54,40 @@ class OfferError(Exception):
         self.error, self.description, self.status = error, description, status
 
 
+NONCE_SECONDS = 300
+
+
+def fresh_nonce(secret: str, now: datetime | None = None) -> str:
+    """A ``c_nonce`` from the Nonce Endpoint: the time it was made and a random part,
+    sealed with the server secret, so any instance can tell it is its own and fresh."""
+    made = int((now or utcnow()).timestamp())
+    body = f"{made}.{secrets.token_urlsafe(16)}"
+    return f"{body}.{_seal(secret, body)}"
+
+
+def _seal(secret: str, body: str) -> str:
+    mac = hmac.new(secret.encode(), f"oid4vci-nonce|{body}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def nonce_is_fresh(secret: str, nonce: str, now: datetime | None = None) -> bool:
+    made, _, rest = nonce.partition(".")
+    random_part, _, seal = rest.partition(".")
+    if not made.isdigit() or not random_part or not seal:
+        return False
+    if not hmac.compare_digest(seal, _seal(secret, f"{made}.{random_part}")):
+        return False
+    age = int((now or utcnow()).timestamp()) - int(made)
+    return 0 <= age <= NONCE_SECONDS
+
+
 def issuer_metadata(base_url: str) -> dict[str, Any]:
     """``/.well-known/openid-credential-issuer``."""
     return {
         "credential_issuer": base_url,
         "authorization_servers": [base_url],
         "credential_endpoint": f"{base_url}/oid4vci/credential",
+        "nonce_endpoint": f"{base_url}/oid4vci/nonce",
         "display": [{"name": "vnfil", "locale": "en"}, {"name": "vnfil", "locale": "pl"}],
         "credential_configurations_supported": {
             CONFIG_ID: {
@@ -201,9 +231,10 @@ def _holder_key(header: dict[str, Any]) -> Any:
     raise OfferError("invalid_proof", "the proof names no key (jwk or a did:key kid)")
 
 
-def check_proof(proof_jwt: str, base_url: str, nonce: str) -> str:
-    """The wallet holds its key: the proof's type, signature, audience, nonce and time.
-    Returns the key's thumbprint."""
+def check_proof(proof_jwt: str, base_url: str, nonce: str, secret: str = "") -> str:
+    """The wallet holds its key: the proof's type, signature, audience, nonce (the one
+    given with its token, or a fresh one from the Nonce Endpoint) and time. Returns the
+    key's thumbprint."""
     try:
         compact = jws.extract_compact(proof_jwt.encode())
     except (JoseError, ValueError):
@@ -224,10 +255,11 @@ def check_proof(proof_jwt: str, base_url: str, nonce: str) -> str:
     audience = claims.get("aud")
     if audience != base_url and not (isinstance(audience, list) and base_url in audience):
         raise OfferError("invalid_proof", "the proof is not addressed to this issuer")
-    if not isinstance(claims.get("nonce"), str) or not secrets.compare_digest(
-        claims["nonce"], nonce
+    said = claims.get("nonce")
+    if not isinstance(said, str) or not (
+        (nonce and secrets.compare_digest(said, nonce)) or (secret and nonce_is_fresh(secret, said))
     ):
-        raise OfferError("invalid_nonce", "the proof's nonce is not the one given")
+        raise OfferError("invalid_nonce", "the proof's nonce is not one given, or is stale")
     iat = claims.get("iat")
     now = utcnow()
     if not isinstance(iat, int) or not (
@@ -238,7 +270,7 @@ def check_proof(proof_jwt: str, base_url: str, nonce: str) -> str:
 
 
 async def deliver(
-    session: AsyncSession, token: str, request: dict[str, Any], base_url: str
+    session: AsyncSession, token: str, request: dict[str, Any], base_url: str, secret: str = ""
 ) -> dict[str, Any]:
     """The credential endpoint: the signed credential, once, to the wallet that proves
     it holds its key."""
@@ -255,7 +287,7 @@ async def deliver(
         proof_jwt = proof.get("jwt") if isinstance(proof, dict) else None
     if not isinstance(proof_jwt, str):
         raise OfferError("invalid_proof", "send a jwt proof of the wallet's key")
-    thumbprint = check_proof(proof_jwt, base_url, offer.nonce or "")
+    thumbprint = check_proof(proof_jwt, base_url, offer.nonce or "", secret)
     delivered = await session.execute(
         update(CredentialOffer)
         .where(CredentialOffer.id == offer.id, CredentialOffer.delivered_at.is_(None))
