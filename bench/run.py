@@ -625,6 +625,8 @@ vnfil benchmark ({time.strftime("%Y-%m-%d %H:%M")}, {os.cpu_count()} cores)
       raw Ed25519 verify   {c["raw_verifies_per_s"]:8.1f} /s
       ratio to JS          {js_ratio or 0:8.3f}   target >= 1.0   {"PASS" if ok_js else "FAIL"}
       ratio to sign+verify {raw_ratio:8.4f}   target >= 0.5   {"PASS" if ok_raw else "FAIL"} (two RDFC-1.0 per proof)
+      RDFC-1.0 alone       {c["rdfc_alone_us"]:8.1f} µs per canonicalisation of {c["quads"]} quads (JSON-LD parse before it {c["jsonld_parse_us"]:.1f} µs)
+      ceiling, RDFC alone  {c["ceiling_ratio_rdfc_alone"]:8.3f}   (the ratio to sign+verify if nothing but RDFC-1.0 cost anything)
 (d) public verification, one API process, 100 requests/s for 10 s each (p99 target <= 100 ms):""")
     print_verification(r["verification_load"])
     print("(e) pages over 10,000 cases, one API process (p95 target < 150 ms):")

@@ -81,9 +81,14 @@ async def my_credentials(
 ) -> list[BackpackItem]:
     """Every credential the caller holds, from every centre and awarding body, with its
     downloads, its links and whether its public page is shown."""
-    held = await held_by(session, user.id)
+    return await backpack_of(session, user.id, settings.public_base_url)
+
+
+async def backpack_of(session: SessionDep, person_id: str, base_url: str) -> list[BackpackItem]:
+    """What the backpack lists (the API and the page): each credential with its links."""
+    held = await held_by(session, person_id)
     shares = await shares_of(session, [c.id for c in held])
-    return [backpack_item(c, settings.public_base_url, shares) for c in held]
+    return [backpack_item(c, base_url, shares) for c in held]
 
 
 @router.put("/me/credentials/{credential_id}/public-page")

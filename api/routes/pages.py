@@ -37,7 +37,7 @@ from api.routes.auth import (
     set_login_form_cookie,
     set_session_cookie,
 )
-from api.routes.backpack import backpack_item
+from api.routes.backpack import backpack_of
 from api.routes.evidence import MAX_PHOTO_BYTES, credentials_found
 from vnfil.accounts.models import Centre, Invitation, Membership, Notification, User
 from vnfil.accounts.schemas import Role
@@ -57,7 +57,7 @@ from vnfil.cases.models import Case, CaseAssignment, StageRecord
 from vnfil.cases.next import next_steps
 from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
-from vnfil.credentials.sharing import SHARE_YEARS_MAX, held_by, shares_of
+from vnfil.credentials.sharing import SHARE_YEARS_MAX
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
@@ -341,8 +341,6 @@ async def backpack_page(
     switch, LinkedIn, and the links they made to show one."""
     if user is None:
         return _to_login(request)
-    held = await held_by(session, user.id)
-    shares = await shares_of(session, [c.id for c in held])
     return _render(
         request,
         "backpack",
@@ -350,7 +348,7 @@ async def backpack_page(
         csrf=await _csrf(request, session),
         unread=await _unread(session, user),
         memberships=await memberships_of(session, user.id),
-        items=[backpack_item(c, settings.public_base_url, shares) for c in held],
+        items=await backpack_of(session, user.id, settings.public_base_url),
         today=f"{utcnow():%Y-%m-%d}",
         ten_years=f"{add_years(utcnow(), SHARE_YEARS_MAX):%Y-%m-%d}",
     )

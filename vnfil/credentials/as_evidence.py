@@ -10,11 +10,10 @@ marked as such for the assessor.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Any
 
-from vnfil.credentials.document import outcomes_of
+from vnfil.credentials.document import email_hash, eu_elements_of, outcomes_of
 from vnfil.credentials.verification import (
     IN_THREADS,
     MalformedInput,
@@ -69,23 +68,9 @@ def awarded_to(doc: dict[str, Any], email: str) -> bool | None:
             if said.strip().lower() == email.strip().lower():
                 return True
             continue
-        digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
-        if hmac.compare_digest(said.lower(), f"sha256${digest}"):
+        if hmac.compare_digest(said.lower(), email_hash(email, salt)):
             return True
     return False
-
-
-def learner_name(doc: dict[str, Any]) -> str | None:
-    subject = doc.get("credentialSubject")
-    ids = subject.get("identifier") if isinstance(subject, dict) else None
-    return next(
-        (
-            str(i.get("identityHash"))
-            for i in (ids if isinstance(ids, list) else [])
-            if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
-        ),
-        None,
-    )
 
 
 async def examine(
@@ -121,7 +106,7 @@ async def examine(
         failed=why,
         detail=detail,
         holder_matches=theirs,
-        learner=learner_name(doc),
+        learner=eu_elements_of(doc).get("learnerIdentification"),
         issuer=result.issuer,
         issuer_name=str(issuer.get("name"))
         if isinstance(issuer, dict) and issuer.get("name")

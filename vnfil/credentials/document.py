@@ -77,15 +77,19 @@ def digest_sri(sha256_hex: str) -> str:
     return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
+def email_hash(email: str, salt: str) -> str:
+    """An e-mail as an OB 3.0 IdentityObject carries it: salted and hashed, never shown."""
+    return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+
+
 def _learner_identifiers(name: str, email: str, salt: str) -> list[dict[str, Any]]:
     """OB 3.0 IdentityObjects: the learner's name (Annex I identifies the learner), and
     the e-mail salted and hashed (matched, never shown)."""
-    digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
     return [
         {"type": "IdentityObject", "identityHash": name, "identityType": "name", "hashed": False},
         {
             "type": "IdentityObject",
-            "identityHash": f"sha256${digest}",
+            "identityHash": email_hash(email, salt),
             "identityType": "emailAddress",
             "hashed": True,
             "salt": salt,
