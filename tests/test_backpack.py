@@ -147,6 +147,11 @@ async def test_a_person_holds_credentials_from_two_centres_and_shares_them(stack
     )
     revoked_page = await a.http.get(last["url"].replace(stack.settings.public_base_url, ""))
     assert "Not valid" in html.unescape(revoked_page.text)
+    # Nor does the backpack offer to put a revoked credential on a LinkedIn profile.
+    async with signed_in(stack, run.candidate, "backpack password 2") as browser:
+        page = (await browser.get("/app/backpack?lang=en")).text
+    card = page.split(f'data-credential="{item["id"]}"')[1].split("</section>")[0]
+    assert "revoked on" in card and "linkedin.com" not in card
 
 
 async def test_the_holder_hides_the_public_page_and_the_credential_still_verifies(
