@@ -137,6 +137,10 @@ async def offer_to_wallet(
     """An offer of the credential to the holder's wallet; its transaction code goes to
     their messages (and e-mail), not in the answer."""
     cred = await mine(session, user, credential_id)
+    if cred.revoked_at is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "this credential was revoked: it cannot go into a wallet"
+        )
     person = await session.get(User, user.id)
     if person is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such person")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from api.deps import PathId, SessionDep, SettingsDep, SignaturesDep, read_capped
 from vnfil.accounts.models import AwardingBody
 from vnfil.credentials.document import OB_CONTEXT, VC_CONTEXT
-from vnfil.credentials.keys import did_document, issuer_did
+from vnfil.credentials.keys import active_key, did_document, issuer_did
 from vnfil.credentials.models import SigningKey, StatusList
 from vnfil.credentials.schemas import VerificationResult
+from vnfil.credentials.status import TOKEN_MEDIA_TYPE, list_token
 from vnfil.credentials.verification import verify_json
+from vnfil.platform.db import utcnow
 from vnfil.trust.registry import DatabaseRegistry
 
 router = APIRouter(tags=["verification"])
@@ -36,13 +38,28 @@ async def verify(
     return await verify_json(raw, registry, checker=signatures)
 
 
-@router.get("/status/{list_id}")
-async def status_list(list_id: PathId, session: SessionDep) -> dict:
-    """The signed Bitstring Status List credential; it changes the moment a bit flips."""
+@router.get(
+    "/status/{list_id}",
+    responses={200: {"content": {TOKEN_MEDIA_TYPE: {}}}},
+)
+async def status_list(
+    list_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The signed Bitstring Status List credential; it changes the moment a bit flips.
+    Asked for ``application/statuslist+jwt``, the same list as an IETF Token Status List
+    (what SD-JWT VCs point at), signed when asked."""
     row = await session.get(StatusList, list_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no status list {list_id}")
-    return row.credential
+    if TOKEN_MEDIA_TYPE in request.headers.get("accept", ""):
+        key = await active_key(session, settings.secret_key, row.awarding_body_id)
+        token = list_token(row, key, settings.public_base_url, utcnow())
+        return Response(
+            token,
+            media_type=TOKEN_MEDIA_TYPE,
+            headers={"Cache-Control": "no-cache", "Vary": "Accept"},
+        )
+    return JSONResponse(row.credential, headers={"Vary": "Accept"})
 
 
 async def _body_and_keys(

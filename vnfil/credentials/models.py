@@ -131,3 +131,4 @@ class CredentialOffer(Base):
     nonce: Mapped[str | None] = mapped_column(String(64))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     holder_key: Mapped[str | None] = mapped_column(String(200))  # the wallet key's thumbprint
+    configuration: Mapped[str | None] = mapped_column(String(100))  # what the wallet took

@@ -10,8 +10,11 @@ credential into their wallet.
    issuer and the nonce, signed by the key in its header: a JWK or a ``did:key``) and gets
    the signed credential (``deliver``), once.
 
-Configuration ``OpenBadgeCredential_ldp_vc``: the Open Badges 3.0 credential as issued,
-with its Data Integrity proof (``ldp_vc``). Every step is recorded on the offer.
+Two configurations: ``OpenBadgeCredential_ldp_vc``, the Open Badges 3.0 credential as
+issued, with its Data Integrity proof (``ldp_vc``); and ``LearningCredential_dc+sd-jwt``,
+the EU digital identity wallet's Learning Credential (:mod:`vnfil.credentials.sdjwt`),
+made for the wallet's key. The wallet takes one of them, once. Every step is recorded on
+the offer.
 """
 
 from __future__ import annotations
@@ -30,12 +33,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.service import hash_token
+from vnfil.credentials import sdjwt
 from vnfil.credentials.document import OB_CONTEXT, VC_CONTEXT
+from vnfil.credentials.keys import active_key
 from vnfil.credentials.models import Credential, CredentialOffer
 from vnfil.credentials.signing import ProofError, public_key_of
 from vnfil.platform.db import as_utc, utcnow
 
 CONFIG_ID = "OpenBadgeCredential_ldp_vc"
+SD_JWT_CONFIG_ID = "LearningCredential_dc+sd-jwt"
+CONFIG_IDS = [CONFIG_ID, SD_JWT_CONFIG_ID]
 PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 OFFER_MINUTES = 10
 TOKEN_MINUTES = 10
@@ -105,7 +112,13 @@ def issuer_metadata(base_url: str) -> dict[str, Any]:
                     {"name": "Validated learning (Open Badge)", "locale": "en"},
                     {"name": "Potwierdzone efekty uczenia się (Open Badge)", "locale": "pl"},
                 ],
-            }
+            },
+            SD_JWT_CONFIG_ID: {
+                **sdjwt.configuration(),
+                "proof_types_supported": {
+                    "jwt": {"proof_signing_alg_values_supported": PROOF_ALGS}
+                },
+            },
         },
     }
 
@@ -143,7 +156,7 @@ def offer_body(base_url: str, code: str) -> dict[str, Any]:
     """The Credential Offer object of a pre-authorized code."""
     return {
         "credential_issuer": base_url,
-        "credential_configuration_ids": [CONFIG_ID],
+        "credential_configuration_ids": CONFIG_IDS,
         "grants": {
             PRE_AUTHORIZED: {
                 "pre-authorized_code": code,
@@ -231,10 +244,12 @@ def _holder_key(header: dict[str, Any]) -> Any:
     raise OfferError("invalid_proof", "the proof names no key (jwk or a did:key kid)")
 
 
-def check_proof(proof_jwt: str, base_url: str, nonce: str, secret: str = "") -> str:
+def check_proof(
+    proof_jwt: str, base_url: str, nonce: str, secret: str = ""
+) -> tuple[str, dict[str, Any]]:
     """The wallet holds its key: the proof's type, signature, audience, nonce (the one
     given with its token, or a fresh one from the Nonce Endpoint) and time. Returns the
-    key's thumbprint."""
+    key's thumbprint and its public JWK."""
     try:
         compact = jws.extract_compact(proof_jwt.encode())
     except (JoseError, ValueError):
@@ -266,19 +281,24 @@ def check_proof(proof_jwt: str, base_url: str, nonce: str, secret: str = "") -> 
         now - PROOF_SKEW <= datetime.fromtimestamp(iat, now.tzinfo) <= now + PROOF_SKEW
     ):
         raise OfferError("invalid_proof", "the proof's iat is not now")
-    return str(key.thumbprint())
+    return str(key.thumbprint()), key.as_dict(private=False)
 
 
 async def deliver(
     session: AsyncSession, token: str, request: dict[str, Any], base_url: str, secret: str = ""
 ) -> dict[str, Any]:
     """The credential endpoint: the signed credential, once, to the wallet that proves
-    it holds its key."""
+    it holds its key: as issued (``ldp_vc``) or as the EU wallet's SD-JWT VC bound to
+    that key."""
     offer = await _offer_of_token(session, token)
     if offer.delivered_at is not None:
         raise OfferError("invalid_request", "this offer's credential was already issued")
-    if request.get("credential_configuration_id") != CONFIG_ID:
-        raise OfferError("invalid_credential_request", f"the configuration offered is {CONFIG_ID}")
+    configuration = request.get("credential_configuration_id")
+    if configuration not in CONFIG_IDS:
+        raise OfferError(
+            "invalid_credential_request",
+            f"the configurations offered are {', '.join(CONFIG_IDS)}",
+        )
     proofs = request.get("proofs")
     if isinstance(proofs, dict) and isinstance(proofs.get("jwt"), list) and proofs["jwt"]:
         proof_jwt = proofs["jwt"][0]
@@ -287,14 +307,22 @@ async def deliver(
         proof_jwt = proof.get("jwt") if isinstance(proof, dict) else None
     if not isinstance(proof_jwt, str):
         raise OfferError("invalid_proof", "send a jwt proof of the wallet's key")
-    thumbprint = check_proof(proof_jwt, base_url, offer.nonce or "", secret)
+    thumbprint, holder_jwk = check_proof(proof_jwt, base_url, offer.nonce or "", secret)
+    credential = await session.get(Credential, offer.credential_id)
+    assert credential is not None
+    if credential.revoked_at is not None:
+        raise OfferError("credential_request_denied", "this credential was revoked")
     delivered = await session.execute(
         update(CredentialOffer)
         .where(CredentialOffer.id == offer.id, CredentialOffer.delivered_at.is_(None))
-        .values(delivered_at=utcnow(), holder_key=thumbprint, nonce=None)
+        .values(
+            delivered_at=utcnow(), holder_key=thumbprint, nonce=None, configuration=configuration
+        )
     )
     if delivered.rowcount != 1:  # type: ignore[attr-defined]
         raise OfferError("invalid_request", "this offer's credential was already issued")
-    credential = await session.get(Credential, offer.credential_id)
-    assert credential is not None
+    if configuration == SD_JWT_CONFIG_ID:
+        key = await active_key(session, secret, credential.awarding_body_id)
+        made = sdjwt.issue(credential.document, key, base_url, holder_jwk, utcnow())
+        return {"credentials": [{"credential": made}]}
     return {"credentials": [{"credential": credential.document}]}

@@ -547,6 +547,9 @@ PL: dict[str, str] = {
     "the link's end is not a date it can have": "koniec linku nie jest możliwą datą",
     # a wallet offer (api/routes/oid4vci.py)
     "no such person": "nie ma takiej osoby",
+    "this credential was revoked: it cannot go into a wallet": (
+        "to poświadczenie zostało unieważnione: nie można go dodać do portfela"
+    ),
 }
 
 # English words that fill a template's hole and are not values of an enumeration.
