@@ -4,10 +4,16 @@ one that does not verify is still taken, as an ordinary file, and marked so."""
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from joserfc.jwk import ECKey
+from jwcrypto.jwk import JWK
+from sd_jwt.common import SDObj
+from sd_jwt.holder import SDJWTHolder
+from sd_jwt.issuer import SDJWTIssuer
 
 from tests.conftest import Stack
 from tests.factories import (
@@ -18,6 +24,8 @@ from tests.factories import (
     signed_in,
     upload,
 )
+from tests.test_oid4vci import Wallet, _offer
+from tests.test_sdjwt import _collect
 from vnfil.credentials.signing import multikey, sign
 from vnfil.evidence.models import EvidenceCredential
 
@@ -143,3 +151,117 @@ async def test_a_credential_held_is_checked_when_added_as_evidence(stack: Stack)
     async with stack.sessions() as session:  # type: ignore[operator]
         assert await session.get(EvidenceCredential, plain_id) is None
         assert await session.get(EvidenceCredential, good["id"]) is not None
+
+
+async def _add_file(run: CaseRun, data: bytes, name: str, media_type: str) -> dict:
+    r = await upload(
+        run.w, run.case_id, run.candidate, data, filename=name, media_type=media_type, los=["DC1"]
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def test_a_pdf_certificate_and_an_eu_wallet_presentation_are_checked_too(
+    stack: Stack,
+) -> None:
+    a, b = await make_world(stack), await make_world(stack)
+    earlier, status = await certified_case(a)
+    cred_id = status["credential_id"]
+    run = CaseRun(b, earlier.candidate, await b.open_case(earlier.candidate))
+    ok(await run.identify())
+
+    # The PDF certificate carries its signed credential: checked as the JSON would be.
+    pdf = await a.http.get(
+        f"/credentials/{cred_id}/certificate.pdf", headers=earlier.candidate.auth
+    )
+    assert pdf.status_code == 200
+    found = (await _add_file(run, pdf.content, "certificate.pdf", "application/pdf"))["credential"]
+    assert found["verified"] is True and found["format"] == "pdf", found
+    assert found["holder_matches"] is True
+    # An ordinary PDF, or a note in a text file, is just a file: nothing to say.
+    plain_pdf = await _add_file(run, b"%PDF-1.4\n%%EOF\n", "scan.pdf", "application/pdf")
+    assert plain_pdf["credential"] is None
+    note = await _add_file(run, b"moje notatki", "notes.txt", "text/plain")
+    assert note["credential"] is None
+
+    # The EU wallet's Learning Credential, shown in part: the title, the outcomes and
+    # which credential it is; the name and the grade kept back.
+    offer, tx_code = await _offer(stack, a, earlier, cred_id)
+    wallet = Wallet(a.http, ECKey.generate_key("P-256"), "ES256")
+    issued = ok(await _collect(a, wallet, offer, tx_code))["credentials"][0]["credential"]
+    holder = SDJWTHolder(issued)
+    holder.create_presentation(
+        {
+            "achievement_title": True,
+            "learning_outcomes": True,
+            "open_badge_credential": True,
+            "issuing_authority": True,
+        },
+        nonce="centre-b",
+        aud=stack.settings.public_base_url,
+        holder_key=JWK(**wallet.key.as_dict(private=True)),
+        sign_alg="ES256",
+    )
+    shown = holder.sd_jwt_presentation
+    got = (await _add_file(run, shown.encode(), "wallet.txt", "text/plain"))["credential"]
+    assert got["verified"] is True and got["format"] == "sd-jwt", got
+    assert got["holder_matches"] is True and got["learner"] is None  # not disclosed
+    signed = ok(await a.http.get(f"/credentials/{cred_id}", headers=earlier.candidate.auth))
+    assert got["issuer_name"] == signed["document"]["issuer"]["name"]
+    assert got["name"] == signed["document"]["name"]
+    assert got["proposed_lo_ids"] == [lo.id for lo in b.standard.learning_outcomes]
+    # As application/dc+sd-jwt through the API, the whole credential: the same verdict.
+    whole = await _add_file(run, issued.encode(), "wallet.sd-jwt", "application/dc+sd-jwt")
+    assert whole["credential"]["verified"] is True
+
+    # Its payload changed (its signature no longer holds).
+    head, body, sig = shown.split("~")[0].split(".")
+    payload = json.loads(base64.urlsafe_b64decode(body + "=="))
+    payload["iat"] = payload["iat"] - 1
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    tampered = f"{head}.{body}.{sig}~" + shown.split("~", 1)[1]
+    bad = (await _add_file(run, tampered.encode(), "edited.txt", "text/plain"))["credential"]
+    assert bad["verified"] is False and bad["failed"] == "signature", bad
+
+    # Signed by an issuer nobody registered.
+    stranger = JWK.generate(kty="OKP", crv="Ed25519")
+    did = "did:web:unknown.example"
+    made = SDJWTIssuer(
+        {
+            "iss": did,
+            "iat": int(datetime.now(UTC).timestamp()),
+            "vct": "urn:x",
+            SDObj("achievement_title"): "Anything",
+        },
+        stranger,
+        sign_alg="EdDSA",
+        extra_header_parameters={"typ": "dc+sd-jwt", "kid": f"{did}#key-1"},
+    ).sd_jwt_issuance
+    unknown = (await _add_file(run, made.encode(), "stranger.txt", "text/plain"))["credential"]
+    assert unknown["verified"] is False and unknown["failed"] == "issuer"
+
+    # Someone else's: it names a credential vnfil issued to another person.
+    other, theirs = await certified_case(a)
+    offer, tx_code = await _offer(stack, a, other, theirs["credential_id"])
+    their_wallet = Wallet(a.http, ECKey.generate_key("P-256"), "ES256")
+    borrowed = ok(await _collect(a, their_wallet, offer, tx_code))["credentials"][0]["credential"]
+    lent = (await _add_file(run, borrowed.encode(), "lent.txt", "text/plain"))["credential"]
+    assert lent["verified"] is False and lent["failed"] == "holder"
+
+    # Revoked since: the same status list says so.
+    ok(
+        await a.http.post(
+            f"/credentials/{cred_id}/revocation",
+            json={"reason": "issued in error"},
+            headers=a.admin.auth,
+        )
+    )
+    late = (await _add_file(run, shown.encode(), "again.txt", "text/plain"))["credential"]
+    assert late["verified"] is False and late["revoked"] is True and late["failed"] == "status"
+
+    async with signed_in(stack, b.admin, "evidence password 1") as browser:
+        page = (await browser.get(f"/app/cases/{run.case_id}?lang=en")).text
+        assert "(carried in a PDF certificate)" in page
+        assert "(from an EU wallet, as SD-JWT: only what the holder disclosed)" in page
+        polish = (await browser.get(f"/app/cases/{run.case_id}?lang=pl")).text
+        assert "(z portfela UE, jako SD-JWT: tylko to, co ujawnił posiadacz)" in polish

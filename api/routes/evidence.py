@@ -51,7 +51,9 @@ from vnfil.accounts.schemas import Role
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseState, CaseStatus, PhotoRef, Stage
 from vnfil.cases.view import CaseView
-from vnfil.credentials.as_evidence import JSON_TYPES, MAX_CREDENTIAL_BYTES, examine
+from vnfil.credentials.as_evidence import examine, kept_size
+from vnfil.credentials.models import Credential
+from vnfil.credentials.sharing import holder_of
 from vnfil.credentials.verification import SignatureChecker
 from vnfil.evidence.formats import size_text, type_names
 from vnfil.evidence.models import Evidence, EvidenceCredential
@@ -208,9 +210,11 @@ async def upload_evidence(
         )
     attempt = str(uuid.uuid4())
     evidence_id = idempotent_id(case, user.id, "add_evidence", key) if key else attempt
-    # A JSON file may be a credential the candidate holds: kept in memory as it streams
-    # (up to a credential's size) to be checked once it is in, on a retry too.
-    kept = _Kept() if incoming.media_type in JSON_TYPES else None
+    # A JSON, text or PDF file may be a credential the candidate holds (or carry one):
+    # kept in memory as it streams (up to a credential's or a certificate's size) to be
+    # checked once it is in, on a retry too.
+    limit = kept_size(incoming.media_type)
+    kept = _Kept(limit) if limit is not None else None
     chunks = incoming.chunks if kept is None else kept.tee(incoming.chunks)
 
     async def answered(read: EvidenceRead) -> EvidenceRead:
@@ -281,8 +285,9 @@ class _Kept:
     """A copy of a file as it streams past, while it fits a credential; past that size
     the copy is dropped and only that it was too large is remembered."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
         self.data = bytearray()
+        self.limit = limit
         self.too_large = False
 
     def raw(self) -> bytes | None:
@@ -292,7 +297,7 @@ class _Kept:
         async for chunk in chunks:
             if not self.too_large:
                 self.data += chunk
-                if len(self.data) > MAX_CREDENTIAL_BYTES:
+                if len(self.data) > self.limit:
                     self.data, self.too_large = bytearray(), True
             yield chunk
 
@@ -304,7 +309,7 @@ async def _check_credential(
     case: Case,
     row: Evidence,
     raw: bytes | None,
-) -> CredentialFound:
+) -> CredentialFound | None:
     """Verify a credential added as evidence and keep what was found (once: a retry of
     the same upload finds it)."""
     kept = await session.get(EvidenceCredential, row.id)
@@ -313,13 +318,22 @@ async def _check_credential(
     standard = await session.get(Standard, case.standard_id)
     candidate = await session.get(User, case.candidate_id)
     assert standard is not None and candidate is not None
+
+    async def holds(credential_id: str) -> bool | None:
+        issued = await session.get(Credential, credential_id)
+        return None if issued is None else await holder_of(session, issued) == candidate.id
+
     found = await examine(
         raw,
         StandardDocument.model_validate(standard.document),
         DatabaseRegistry(session, settings.public_base_url),
         signatures,
         candidate_email=candidate.email,
+        media_type=row.media_type,
+        holds=holds,
     )
+    if found is None:  # a PDF or text file with no credential in it: just a file
+        return None
     session.add(EvidenceCredential(evidence_id=row.id, result=found.model_dump(mode="json")))
     try:
         await session.commit()

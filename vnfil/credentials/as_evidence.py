@@ -1,18 +1,27 @@
 """A credential the candidate already holds, added as evidence: checked at once.
 
-The file is an Open Badges 3.0 / W3C credential (JSON). vnfil verifies it as ``POST
-/verify`` does (signature, issuer and key, dates, status, the centre's accreditation),
-notes who issued it and whether it is revoked, and proposes the standard's outcomes it
-aligns to (an outcome whose statement it names, in any language the standard carries).
-A file that is not a credential, or does not verify, is still evidence: an ordinary file,
-marked as such for the assessor.
+The file is an Open Badges 3.0 / W3C credential (JSON), a PDF certificate with the
+credential embedded in it (vnfil's certificates carry theirs as ``credential.json``), or
+an SD-JWT VC (the EU wallet's Learning Credential, whole or as a holder's presentation,
+in a text file). vnfil verifies it as ``POST /verify`` does (signature, issuer and key,
+dates, status, the centre's accreditation; for an SD-JWT, the disclosures against their
+digests and the same status list), notes who issued it and whether it is revoked, and
+proposes the standard's outcomes it aligns to (an outcome whose statement it names, in
+any language the standard carries). A file that is not a credential, or does not verify,
+is still evidence: an ordinary file, marked as such for the assessor.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import io
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pypdf import PdfReader
+
+from vnfil.credentials import sdjwt
 from vnfil.credentials.document import email_hash, eu_elements_of, outcomes_of
 from vnfil.credentials.verification import (
     IN_THREADS,
@@ -23,10 +32,39 @@ from vnfil.credentials.verification import (
     verify_credential,
 )
 from vnfil.evidence.schemas import CredentialFound
+from vnfil.platform.db import utcnow
 from vnfil.standards.schemas import StandardDocument
 
 JSON_TYPES = ("application/json", "application/vc+ld+json", "application/ld+json")
+SD_JWT_TYPES = ("text/plain", "application/dc+sd-jwt", "application/vc+sd-jwt")
+PDF_TYPE = "application/pdf"
 MAX_CREDENTIAL_BYTES = 1024 * 1024  # as POST /verify
+MAX_PDF_BYTES = 8 * 1024 * 1024  # a certificate with its credential; larger PDFs are files
+EMBEDDED_NAME = "credential.json"
+# Whether a credential vnfil issued (by its id) is held by the candidate; None: not one
+# of vnfil's.
+Holds = Callable[[str], Awaitable[bool | None]]
+
+
+def kept_size(media_type: str) -> int | None:
+    """How much of an upload of this type to keep to look for a credential in it."""
+    if media_type in JSON_TYPES or media_type in SD_JWT_TYPES:
+        return MAX_CREDENTIAL_BYTES
+    return MAX_PDF_BYTES if media_type == PDF_TYPE else None
+
+
+def embedded_credential(raw: bytes) -> bytes | None:
+    """The credential a PDF carries as an attachment (``*.json``), if any."""
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        names = [n for n in reader.attachments if n.lower().endswith(".json")]
+        for name in sorted(names, key=lambda n: n != EMBEDDED_NAME):
+            for content in reader.attachments[name]:
+                if len(content) <= MAX_CREDENTIAL_BYTES:
+                    return content
+    except Exception:  # a damaged or hostile PDF is an ordinary file, never an error
+        return None
+    return None
 
 
 def _is_credential(doc: Any) -> bool:
@@ -37,7 +75,11 @@ def _is_credential(doc: Any) -> bool:
 
 def aligned_outcomes(doc: dict[str, Any], std: StandardDocument) -> list[str]:
     """The standard's outcomes whose statement the credential names as achieved."""
-    named = {str(a.get("targetName", "")).strip().casefold() for a in outcomes_of(doc) if a} - {""}
+    return _outcomes_named([str(a.get("targetName", "")) for a in outcomes_of(doc) if a], std)
+
+
+def _outcomes_named(statements: list[str], std: StandardDocument) -> list[str]:
+    named = {s.strip().casefold() for s in statements} - {""}
     out = []
     for lo in std.learning_outcomes:
         said = {lo.statement.casefold()} | {
@@ -80,10 +122,28 @@ async def examine(
     checker: SignatureChecker = IN_THREADS,
     *,
     candidate_email: str,
-) -> CredentialFound:
+    media_type: str = "application/json",
+    holds: Holds | None = None,
+    now: Any = None,
+) -> CredentialFound | None:
     """What the file is: a credential, verified or not, or an ordinary file (``raw`` is
     None when it is too large to be read as one). A credential that names another person
-    as its learner does not count as the candidate's, however well it verifies."""
+    as its learner does not count as the candidate's, however well it verifies. A PDF or
+    a text file with no credential in it is just a file: None, nothing to say."""
+    form = "json"
+    if media_type == PDF_TYPE or media_type in SD_JWT_TYPES:
+        if raw is None:
+            return None
+        if media_type == PDF_TYPE:
+            embedded = await asyncio.to_thread(embedded_credential, raw)
+            if embedded is None:
+                return None
+            raw, form = embedded, "pdf"
+        else:
+            text = raw.decode("ascii", "replace").strip()
+            if not sdjwt.looks_like(text):
+                return None
+            return await _examine_sd_jwt(text, std, registry, checker, holds, now)
     if raw is None:
         return CredentialFound(credential=False, detail="larger than a credential can be")
     try:
@@ -102,6 +162,7 @@ async def examine(
         verified, why, detail = False, "holder", "it names another person as its learner"
     return CredentialFound(
         credential=True,
+        format=form,
         verified=verified,
         failed=why,
         detail=detail,
@@ -116,3 +177,48 @@ async def examine(
         revoked=status is not None and not status.ok,
         proposed_lo_ids=aligned_outcomes(doc, std),
     )
+
+
+async def _examine_sd_jwt(
+    text: str,
+    std: StandardDocument,
+    registry: TrustRegistry,
+    checker: SignatureChecker,
+    holds: Holds | None,
+    now: Any,
+) -> CredentialFound:
+    """An SD-JWT VC: what it discloses is what counts (a claim the holder kept back
+    proposes nothing). Its learner is the candidate when it names a credential vnfil
+    issued to them (``open_badge_credential``)."""
+    checked = await sdjwt.check(text, registry, checker, now or utcnow())
+    claims = checked.claims
+    ob_id = str(claims.get("open_badge_credential") or "")
+    theirs = await holds(ob_id.removeprefix("urn:uuid:")) if holds and ob_id else None
+    verified, why, detail = checked.verified, checked.failed, checked.detail
+    if verified and theirs is False:
+        verified, why, detail = False, "holder", "it names another person as its learner"
+    outcomes = claims.get("learning_outcomes")
+    learner = claims.get("learner_identification") or " ".join(
+        str(claims[k]) for k in ("given_name", "family_name") if claims.get(k)
+    )
+    return CredentialFound(
+        credential=True,
+        format="sd-jwt",
+        verified=verified,
+        failed=why,
+        detail=detail,
+        holder_matches=theirs,
+        learner=str(learner) if learner else None,
+        issuer=checked.issuer,
+        issuer_name=_text(claims.get("issuing_authority")),
+        name=_text(claims.get("achievement_title")),
+        valid_from=_text(claims.get("date_of_issuance")),
+        revoked=checked.revoked,
+        proposed_lo_ids=_outcomes_named(
+            [str(o) for o in outcomes] if isinstance(outcomes, list) else [], std
+        ),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and value != "" else None

@@ -9,6 +9,7 @@ element (Council Recommendation of 16 June 2022, Annex I). Fonts come from the s
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import segno
@@ -144,6 +145,14 @@ def render_certificate_pdf(
     """A fetcher that refuses every URL but data: makes an external asset a loud error, not a request."""
     html = render_certificate_html(credential, verify_url, revoked=revoked)
     fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
-    pdf = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+    # The signed credential rides along (PDF/A-3's "Data" relationship): a verifier, or a
+    # validation centre taking the certificate as evidence, checks it, not the print.
+    attached = weasyprint.Attachment(
+        string=json.dumps(credential, ensure_ascii=False, indent=2),
+        name="credential.json",
+        description="The signed credential (W3C Verifiable Credential, Open Badges 3.0)",
+        relationship="Data",
+    )
+    pdf = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(attachments=[attached])
     assert pdf is not None
     return bytes(pdf)

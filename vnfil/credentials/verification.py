@@ -345,7 +345,7 @@ async def _status(doc: dict[str, Any], registry: TrustRegistry, checker: Signatu
         if listed is None:
             return Check(name="status", ok=False, detail=f"status list {url} is not known here")
         try:
-            bits = await _trusted_bits(listed, _issuer_id(doc), registry, checker)
+            bits = await trusted_bits(listed, _issuer_id(doc), registry, checker)
             revoked = bit(bits, int(st["statusListIndex"]))  # its shape checked as malformed
         except (ProofError, ValueError, KeyError, IndexError, TypeError) as exc:
             return Check(name="status", ok=False, detail=f"status list unusable: {exc}")
@@ -392,7 +392,7 @@ _SIGNATURES: _ByContent[Check] = _ByContent(4096)
 _STATUS_BITS: _ByContent[bytes] = _ByContent(64)
 
 
-async def _trusted_bits(
+async def trusted_bits(
     listed: dict[str, Any], issuer: str, registry: TrustRegistry, checker: SignatureChecker
 ) -> bytes:
     """The list's bits once its issuer and proof hold. Its signature and bits are not

@@ -22,6 +22,7 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "application/json": ("json",),
     "application/vc+ld+json": ("json",),
     "application/ld+json": ("jsonld",),
+    "application/dc+sd-jwt": ("sd-jwt",),
 }
 MB = 1024 * 1024
 

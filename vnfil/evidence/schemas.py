@@ -84,6 +84,7 @@ class CredentialFound(BaseModel):
     failed), and the standard's outcomes it aligns to."""
 
     credential: bool  # False: not a credential (an ordinary file, taken as one)
+    format: str | None = None  # json, pdf (embedded in a certificate), sd-jwt
     verified: bool = False
     failed: str | None = None
     detail: str = ""

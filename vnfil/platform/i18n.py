@@ -130,6 +130,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "Poświadczenie, którego nie udało się zweryfikować ({check}): traktowane jak zwykły plik",
     ),
     "credential_aligns": ("it aligns to", "odpowiada efektom"),
+    "credential_from_pdf": (
+        "carried in a PDF certificate",
+        "zapisane w certyfikacie PDF",
+    ),
+    "credential_from_sd_jwt": (
+        "from an EU wallet, as SD-JWT: only what the holder disclosed",
+        "z portfela UE, jako SD-JWT: tylko to, co ujawnił posiadacz",
+    ),
     "awarded_to": ("awarded to", "przyznane dla"),
     "json_not_credential": (
         "A JSON file that is not a credential: an ordinary file",

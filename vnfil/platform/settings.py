@@ -34,6 +34,7 @@ DEFAULT_ALLOWED_MEDIA_TYPES = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.oasis.opendocument.text",
     "application/json",  # a credential the candidate holds (checked when added)
+    "application/dc+sd-jwt",  # the same, from an EU wallet (an SD-JWT VC)
 )
 
 
