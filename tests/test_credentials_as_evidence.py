@@ -76,6 +76,7 @@ async def test_a_credential_held_is_checked_when_added_as_evidence(stack: Stack)
     forged = sign(forged, stranger, f"{did}#{multikey(stranger.public_key())}", datetime.now(UTC))
     unknown = (await _add(run, json.dumps(forged).encode(), "forged.json"))["credential"]
     assert unknown["verified"] is False and unknown["failed"] in ("signature", "issuer")
+    assert unknown["revoked"] is False  # its status says nothing: its issuer is unknown
 
     # Revoked by its awarding body since: the check says so.
     ok(
@@ -133,18 +134,23 @@ async def test_a_credential_held_is_checked_when_added_as_evidence(stack: Stack)
     # The portfolio lists what was found, and the assessor's page says it in words.
     listed = ok(await b.http.get(f"{run.url}/evidence", headers=b.admin.auth))
     by_name = {e["filename"]: e["credential"] for e in listed}
-    assert by_name["badge.json"]["verified"] is True and by_name["edited.json"]["failed"]
+    # badge.json verified when added; its credential was revoked since, and it says so.
+    assert good["credential"]["verified"] is True
+    assert by_name["badge.json"]["verified"] is False and by_name["badge.json"]["revoked"]
+    assert by_name["badge.json"]["detail"] == "it was revoked after it was added"
+    assert by_name["edited.json"]["failed"]
     assert by_name["notes.json"]["credential"] is False
     async with signed_in(stack, b.admin, "evidence password 1") as browser:
         page = (await browser.get(f"/app/cases/{run.case_id}?lang=en")).text
-        assert f"A credential that verified, issued by {signed['issuer']['name']}" in page
+        revoked_since = f"A credential issued by {signed['issuer']['name']}, now revoked"
+        assert page.count(revoked_since) == 2  # badge.json and again.json
         assert "A credential that did not verify (signature): taken as an ordinary file" in page
         assert "now revoked: taken as an ordinary file" in page
         assert "it aligns to DC1, DC2, DC3, DC4" in page
         assert "it names another person as its learner" in page
         assert "A JSON file that is not a credential: an ordinary file" in page
         polish = (await browser.get(f"/app/cases/{run.case_id}?lang=pl")).text
-        assert "Poświadczenie zweryfikowane pozytywnie, wydane przez" in polish
+        assert "obecnie unieważnione: traktowane jak zwykły plik" in polish
     # Taken back out before submitting: what was found goes with it.
     plain_id = next(e["id"] for e in listed if e["filename"] == "notes.json")
     ok(await b.http.delete(f"{run.url}/evidence/{plain_id}", headers=run.candidate.auth))
@@ -248,7 +254,12 @@ async def test_a_pdf_certificate_and_an_eu_wallet_presentation_are_checked_too(
     lent = (await _add_file(run, borrowed.encode(), "lent.txt", "text/plain"))["credential"]
     assert lent["verified"] is False and lent["failed"] == "holder"
 
-    # Revoked since: the same status list says so.
+    async with signed_in(stack, b.admin, "evidence password 1") as browser:
+        polish = (await browser.get(f"/app/cases/{run.case_id}?lang=pl")).text
+        assert "Poświadczenie zweryfikowane pozytywnie, wydane przez" in polish
+        assert "(zapisane w certyfikacie PDF)" in polish
+
+    # Revoked since: the same status list says so, for what was added before too.
     ok(
         await a.http.post(
             f"/credentials/{cred_id}/revocation",
@@ -258,8 +269,11 @@ async def test_a_pdf_certificate_and_an_eu_wallet_presentation_are_checked_too(
     )
     late = (await _add_file(run, shown.encode(), "again.txt", "text/plain"))["credential"]
     assert late["verified"] is False and late["revoked"] is True and late["failed"] == "status"
+    listed = ok(await b.http.get(f"{run.url}/evidence", headers=b.admin.auth))
+    by_name = {e["filename"]: e["credential"] for e in listed}
+    assert by_name["wallet.txt"]["revoked"] is True and by_name["certificate.pdf"]["revoked"]
 
-    async with signed_in(stack, b.admin, "evidence password 1") as browser:
+    async with signed_in(stack, run.candidate, "evidence password 2") as browser:
         page = (await browser.get(f"/app/cases/{run.case_id}?lang=en")).text
         assert "(carried in a PDF certificate)" in page
         assert "(from an EU wallet, as SD-JWT: only what the holder disclosed)" in page

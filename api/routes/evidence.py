@@ -51,7 +51,7 @@ from vnfil.accounts.schemas import Role
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseState, CaseStatus, PhotoRef, Stage
 from vnfil.cases.view import CaseView
-from vnfil.credentials.as_evidence import examine, kept_size
+from vnfil.credentials.as_evidence import as_of_now, examine, kept_size
 from vnfil.credentials.models import Credential
 from vnfil.credentials.sharing import holder_of
 from vnfil.credentials.verification import SignatureChecker
@@ -343,14 +343,17 @@ async def _check_credential(
 
 
 @router.get("")
-async def list_evidence(case: VisibleCase, session: SessionDep) -> list[EvidenceRead]:
-    """The portfolio; a credential added as evidence says what vnfil found when checking it."""
+async def list_evidence(
+    case: VisibleCase, session: SessionDep, settings: SettingsDep
+) -> list[EvidenceRead]:
+    """The portfolio; a credential added as evidence says what vnfil found when checking
+    it, and whether it has been revoked since."""
     rows = list(
         await session.scalars(
             select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.created_at)
         )
     )
-    found = await credentials_found(session, [r.id for r in rows])
+    found = await credentials_found(session, [r.id for r in rows], settings.public_base_url)
     return [
         EvidenceRead.model_validate(r).model_copy(update={"credential": found.get(r.id)})
         for r in rows
@@ -358,14 +361,19 @@ async def list_evidence(case: VisibleCase, session: SessionDep) -> list[Evidence
 
 
 async def credentials_found(
-    session: AsyncSession, evidence_ids: list[str]
+    session: AsyncSession, evidence_ids: list[str], base_url: str
 ) -> dict[str, CredentialFound]:
+    """What was found in each credential added as evidence, its revocation read again."""
     if not evidence_ids:
         return {}
     rows = await session.scalars(
         select(EvidenceCredential).where(EvidenceCredential.evidence_id.in_(evidence_ids))
     )
-    return {r.evidence_id: CredentialFound.model_validate(r.result) for r in rows}
+    registry = DatabaseRegistry(session, base_url)
+    return {
+        r.evidence_id: await as_of_now(CredentialFound.model_validate(r.result), registry)
+        for r in rows
+    }
 
 
 @router.delete("/{evidence_id}", dependencies=[require_roles(Role.candidate)])

@@ -590,7 +590,9 @@ async def case_page(
         "state": state,
         "standard": doc,
         "evidence": evidence,
-        "credentials_found": await credentials_found(session, [e.id for e in evidence]),
+        "credentials_found": await credentials_found(
+            session, [e.id for e in evidence], settings.public_base_url
+        ),
         "los": {lo.id: lo for lo in doc.learning_outcomes},
         "names": await _names(
             session,

@@ -23,12 +23,15 @@ from pypdf import PdfReader
 
 from vnfil.credentials import sdjwt
 from vnfil.credentials.document import email_hash, eu_elements_of, outcomes_of
+from vnfil.credentials.signing import ProofError
+from vnfil.credentials.status import bit
 from vnfil.credentials.verification import (
     IN_THREADS,
     MalformedInput,
     SignatureChecker,
     TrustRegistry,
     parse_credential,
+    trusted_bits,
     verify_credential,
 )
 from vnfil.evidence.schemas import CredentialFound
@@ -155,7 +158,14 @@ async def examine(
     result = await verify_credential(doc, registry, checker=checker)
     failed = next((c for c in result.checks if not c.ok), None)
     issuer = doc.get("issuer")
-    status = next((c for c in result.checks if c.name == "status"), None)
+    passed = {c.name: c.ok for c in result.checks}
+    # Revoked only by a list its own, trusted issuer signed: a status check that failed
+    # for a forged or unknown issuer says nothing about revocation.
+    revoked = (
+        passed.get("status") is False
+        and bool(passed.get("issuer"))
+        and bool(passed.get("signature"))
+    )
     theirs = awarded_to(doc, candidate_email)
     verified, why, detail = result.verified, result.failed, failed.detail if failed else ""
     if verified and theirs is False:
@@ -174,8 +184,9 @@ async def examine(
         else None,
         name=str(doc["name"]) if isinstance(doc.get("name"), str) else None,
         valid_from=str(doc["validFrom"]) if isinstance(doc.get("validFrom"), str) else None,
-        revoked=status is not None and not status.ok,
+        revoked=revoked,
         proposed_lo_ids=aligned_outcomes(doc, std),
+        **_status_slot(doc.get("credentialStatus")),
     )
 
 
@@ -214,6 +225,7 @@ async def _examine_sd_jwt(
         name=_text(claims.get("achievement_title")),
         valid_from=_text(claims.get("date_of_issuance")),
         revoked=checked.revoked,
+        **_status_slot(claims.get("status")),
         proposed_lo_ids=_outcomes_named(
             [str(o) for o in outcomes] if isinstance(outcomes, list) else [], std
         ),
@@ -222,3 +234,45 @@ async def _examine_sd_jwt(
 
 def _text(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int) and value != "" else None
+
+
+def _status_slot(entry: Any) -> dict[str, Any]:
+    """The revocation slot of an Open Badges ``credentialStatus`` or an SD-JWT ``status``."""
+    for st in entry if isinstance(entry, list) else [entry]:
+        if not isinstance(st, dict):
+            continue
+        if st.get("type") == "BitstringStatusListEntry" and st.get("statusPurpose") in (
+            "revocation",
+            "suspension",
+        ):
+            index, url = str(st.get("statusListIndex", "")), st.get("statusListCredential")
+            if index.isdigit() and isinstance(url, str):
+                return {"status_list": url, "status_index": int(index)}
+        listed = st.get("status_list")
+        if isinstance(listed, dict) and isinstance(listed.get("idx"), int):
+            return {"status_list": str(listed.get("uri", "")), "status_index": listed["idx"]}
+    return {}
+
+
+async def as_of_now(
+    found: CredentialFound, registry: TrustRegistry, checker: SignatureChecker = IN_THREADS
+) -> CredentialFound:
+    """What was found when the file was added, with its revocation read again: a
+    credential revoked since then says so wherever it is shown. A list this registry does
+    not hold is left as it was found."""
+    if not found.verified or found.status_list is None or found.status_index is None:
+        return found
+    listed = await registry.status_list(found.status_list)
+    if listed is None or found.issuer is None:
+        return found
+    try:
+        bits = await trusted_bits(listed, found.issuer, registry, checker)
+        revoked = bit(bits, found.status_index)
+    except (ProofError, ValueError, IndexError, TypeError, KeyError):
+        return found
+    if not revoked:
+        return found
+    note = "it was revoked after it was added"
+    return found.model_copy(
+        update={"verified": False, "revoked": True, "failed": "status", "detail": note}
+    )

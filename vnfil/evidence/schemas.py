@@ -96,3 +96,6 @@ class CredentialFound(BaseModel):
     proposed_lo_ids: list[str] = []
     learner: str | None = None  # the name it was awarded to
     holder_matches: bool | None = None  # its learner is the candidate (None: it cannot say)
+    # Where its revocation bit is (status list URL, index): read again whenever it is shown.
+    status_list: str | None = None
+    status_index: int | None = None
