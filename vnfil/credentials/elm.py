@@ -26,7 +26,8 @@ from xml.sax.saxutils import escape
 from vnfil.credentials.document import VC_CONTEXT, eu_elements_of, outcomes_of
 
 EDC_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
-# The shapes and schema the document declares (and the tests validate it against).
+# The shapes the document declares, and EBSI's JSON Schema for it (the tests validate it
+# against both: vnfil/credentials/elm/).
 EDC_SHAPES = "http://data.europa.eu/snb/model/ap/edc-generic-full"
 EDC_JSON_SCHEMA = (
     "https://api-pilot.ebsi.eu/trusted-schemas-registry/v3/schemas/"
@@ -285,13 +286,11 @@ def elm_document(document: dict[str, Any], base_url: str, credential_id: str) ->
             f"{_SNB}/eqf/25831c2", f"{_SNB}/eqf/{level['eqf']}", f"Level {level['eqf']}"
         )
     if level.get("national"):
-        specification["nqfLevel"] = [
-            {
-                "type": "Concept",
-                "prefLabel": text(level["national"]),
-                "notation": str(level["national"]),
-            }
-        ]
+        # ELM wants a national level as a concept of the EU's qualification register (QDR)
+        # by its URI; vnfil knows none for it, so it is said in words.
+        specification["additionalNote"].append(
+            note("national-level", level["national"], "National qualifications framework level")
+        )
     if eu.get("prerequisites"):
         specification["entryRequirement"] = note(
             "prerequisites", "; ".join(eu["prerequisites"]), "Prerequisites"
@@ -312,10 +311,9 @@ def elm_document(document: dict[str, Any], base_url: str, credential_id: str) ->
             }
         ],
         "credentialProfiles": [_concept(f"{_SNB}/credential/25831c2", *_GENERIC_PROFILE)],
-        "credentialSchema": [
-            {"id": EDC_SHAPES, "type": "ShaclValidator2017"},
-            {"id": EDC_JSON_SCHEMA, "type": "JsonSchema"},
-        ],
+        # ELM's shapes allow only SHACL validators here (EBSI's examples also name their
+        # JSON Schema, which ELM 3.2's shapes refuse): the schema is EDC_JSON_SCHEMA.
+        "credentialSchema": [{"id": EDC_SHAPES, "type": "ShaclValidator2017"}],
         "issuer": awarding_body,
         "validFrom": str(document.get("validFrom")),
         "issued": issued,
