@@ -449,6 +449,10 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         await cand.get_by_role("link", name=T("backpack")).click()
         card = cand.locator("section.credential").first
         await expect(card.get_by_role("link", name=T("download_json"))).to_be_visible()
+        # Also as a Europass digital credential (European Learning Model, JSON-LD).
+        elm_link = card.get_by_role("link", name=T("download_elm"))
+        elm = await cand.request.get(await elm_link.get_attribute("href") or "")
+        assert elm.ok and "EuropeanDigitalCredential" in (await elm.json())["type"]
         await card.get_by_text(T("share_new")).click()
         await card.get_by_label(T("share_name")).fill("Acme")
         await card.get_by_label(T("part_outcomes")).check()

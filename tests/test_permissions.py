@@ -78,6 +78,8 @@ MATRIX: dict[str, set[str]] = {
     "GET /credentials": CANDIDATES | ISSUERS | ADMINS | {"a_counsellor", "b_counsellor"},
     "GET /credentials/{credential_id}": CREDENTIAL_SEERS,
     "GET /credentials/{credential_id}/credential.json": CREDENTIAL_SEERS,
+    # Public as the verification page is (tests/test_elm.py hides it: then seers only).
+    "GET /credentials/{credential_id}/elm.json": EVERYONE,
     "GET /credentials/{credential_id}/certificate.html": CREDENTIAL_SEERS,
     "GET /credentials/{credential_id}/certificate.pdf": CREDENTIAL_SEERS,
     "POST /credentials/{credential_id}/revocation": {"a_issuer", "a_admin"},

@@ -61,6 +61,7 @@ def backpack_item(cred: Credential, base_url: str, shares: list[CredentialShare]
         public_page=cred.public_page,
         json_url=where.json,
         pdf_url=where.pdf,
+        elm_url=where.elm,
         verification_url=where.verification,
         linkedin_url=where.linkedin,
         shares=[_share_read(s) for s in shares if s.credential_id == cred.id],

@@ -7,9 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
 from api.deps import (
+    SESSION_COOKIE,
     CurrentUser,
     PageDep,
     PathId,
@@ -19,12 +21,15 @@ from api.deps import (
     SignaturesDep,
     TemporalDep,
     can_see_case,
+    current_user,
     release_connection,
 )
 from vnfil.accounts.schemas import Actor, Role
 from vnfil.cases.models import Case
 from vnfil.credentials.certificate import render_certificate_html, render_certificate_pdf
 from vnfil.credentials.document import eu_elements_of, outcomes_of
+from vnfil.credentials.elm import MEDIA_TYPE as ELM_MEDIA_TYPE
+from vnfil.credentials.elm import elm_document
 from vnfil.credentials.models import Credential
 from vnfil.credentials.schemas import (
     CredentialRead,
@@ -111,6 +116,46 @@ async def credential_file(
     )
 
 
+HIDDEN = "the holder of this credential does not show it here; ask them for a link"
+
+
+async def _seer(request: Request, session: SessionDep, cred: Credential) -> bool:
+    """Whether the caller, if signed in at all, is one who may see the credential."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    bearer = (
+        HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+        if scheme.lower() == "bearer" and token.strip()
+        else None
+    )
+    if bearer is None and not request.cookies.get(SESSION_COOKIE):
+        return False
+    try:
+        user = await current_user(request, session, bearer)
+    except HTTPException:
+        return False
+    return await _may_see(session, user, cred)
+
+
+@router.get("/{credential_id}/elm.json")
+async def elm_file(
+    credential_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The credential as a European Learning Model (Europass) document, derived from the
+    signed credential. Public as its verification page is (it says what that page shows);
+    when the holder hides the page, only the holder and those who may see the credential
+    get it."""
+    cred = await _credential(session, credential_id)
+    if not cred.public_page and not await _seer(request, session, cred):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, HIDDEN)
+    doc = elm_document(cred.document, settings.public_base_url, cred.id)
+    return Response(
+        json.dumps(doc, ensure_ascii=False, indent=2),
+        media_type=ELM_MEDIA_TYPE,
+        headers={"content-disposition": f'attachment; filename="credential-{cred.id}-elm.json"'},
+    )
+
+
 @router.get("/{credential_id}/verification", response_class=HTMLResponse)
 async def verification_page(
     credential_id: PathId,
@@ -124,9 +169,8 @@ async def verification_page(
     cred = await _credential(session, credential_id)
     wants_json = "application/json" in request.headers.get("accept", "")
     if not cred.public_page:
-        said = "the holder of this credential does not show it here; ask them for a link"
         if wants_json:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, said)
+            raise HTTPException(status.HTTP_404_NOT_FOUND, HIDDEN)
         return HTMLResponse(
             environment().get_template("credential-hidden.html.j2").render(), status_code=404
         )
@@ -137,12 +181,13 @@ async def verification_page(
     )
     if wants_json:
         return Response(result.model_dump_json(), media_type="application/json")
-    return HTMLResponse(verification_html(cred, result))
+    return HTMLResponse(verification_html(cred, result, elm=f"/credentials/{cred.id}/elm.json"))
 
 
 def verification_html(cred: Credential, result: Any, **shown: Any) -> str:
     """The verification page of a credential (``shown``: a share link's name, the parts
-    it leaves out, where its file downloads)."""
+    it leaves out, where its file downloads, where its European Learning Model document
+    downloads)."""
     return (
         environment()
         .get_template("credential-verification.html.j2")
@@ -155,6 +200,7 @@ def verification_html(cred: Credential, result: Any, **shown: Any) -> str:
             share_name=shown.get("share_name"),
             hidden=shown.get("hidden", []),
             download=shown.get("download"),
+            elm=shown.get("elm"),
         )
     )
 

@@ -135,6 +135,7 @@ class BackpackItem(BaseModel):
     public_page: bool
     json_url: str
     pdf_url: str
+    elm_url: str
     verification_url: str
     linkedin_url: str
     shares: list[ShareRead]

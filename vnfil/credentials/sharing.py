@@ -130,10 +130,12 @@ async def shared(session: AsyncSession, token: str) -> tuple[CredentialShare, Cr
 
 @dataclass(frozen=True)
 class Links:
-    """Where a holder takes a credential: its file, its certificate, its public page."""
+    """Where a holder takes a credential: its file, its certificate, its European Learning
+    Model (Europass) document, its public page."""
 
     json: str
     pdf: str
+    elm: str
     verification: str
     linkedin: str
 
@@ -143,6 +145,7 @@ def links(base_url: str, credential: Credential) -> Links:
     return Links(
         json=f"/credentials/{credential.id}/credential.json",
         pdf=f"/credentials/{credential.id}/certificate.pdf",
+        elm=f"/credentials/{credential.id}/elm.json",
         verification=verification,
         linkedin=linkedin_url(credential.document, verification, credential.id),
     )

@@ -192,6 +192,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "Podpisane poświadczenie (JSON, do portfela)",
     ),
     "download_pdf": ("Certificate (PDF)", "Certyfikat (PDF)"),
+    "download_elm": (
+        "Europass digital credential (European Learning Model, JSON-LD)",
+        "Poświadczenie cyfrowe Europass (European Learning Model, JSON-LD)",
+    ),
     "public_page": ("Public verification page", "Publiczna strona weryfikacji"),
     "add_to_linkedin": ("Add to LinkedIn profile", "Dodaj do profilu LinkedIn"),
     "public_page_on": (
