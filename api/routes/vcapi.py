@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import segno
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -98,10 +98,11 @@ async def exchange_for_wallet(
     """An exchange of the credential with the holder's Learner Credential Wallet: ten
     minutes, once. Its links are in this answer only."""
     cred = await mine(session, user, credential_id)
-    try:
-        exchange, secret = await make_exchange(session, cred)
-    except ExchangeError as exc:
-        raise HTTPException(exc.status, exc.detail) from None
+    if cred.revoked_at is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "this credential is revoked: a wallet would show it so"
+        )
+    exchange, secret = await make_exchange(session, cred)
     await session.commit()
     base = settings.public_base_url
     interact = interaction_url(base, secret)
