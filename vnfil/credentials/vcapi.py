@@ -74,7 +74,8 @@ def lcw_deep_link(base_url: str, secret: str) -> str:
         "credentialRequestOrigin": base_url,
         "protocols": {"vcapi": exchange_url(base_url, secret)},
     }
-    return f"{LCW_REQUEST_PAGE}?request=" + quote(json.dumps(request, separators=(",", ":")))
+    text = json.dumps(request, separators=(",", ":"))
+    return f"{LCW_REQUEST_PAGE}?request=" + quote(text, safe="")  # as encodeURIComponent
 
 
 async def make_exchange(
