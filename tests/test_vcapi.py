@@ -181,14 +181,47 @@ async def test_the_learner_credential_wallet_takes_the_credential_once(stack: St
     tampered = {**good, "proof": {**good["proof"], "created": "2020-01-01T00:00:00Z"}}
     borrowed = {**good, "holder": signed_wrong[2]["holder"]}
     unsigned = {k: v for k, v in good.items() if k != "proof"}
+    said_by_the_proof = {
+        "the proof's challenge is not this exchange's",
+        f"the proof is for another domain than {DOMAIN}",
+        "the presentation's signature does not verify",
+        "the proof is not made by the holder's did:key",
+    }
     for vp, detail in [
         (signed_wrong[0], "the proof's challenge is not this exchange's"),
         (signed_wrong[1], f"the proof is for another domain than {DOMAIN}"),
         (tampered, "the presentation's signature does not verify"),
         (borrowed, "the proof is not made by the holder's did:key"),
+        (
+            {**good, "holder": "did:web:elsewhere.example"},
+            "the presentation's holder must be an Ed25519 did:key",
+        ),
+        (
+            {**good, "verifiableCredential": [[[["deep"]]]]},
+            "a DID Authentication presentation holds only @context, id, type, holder and proof",
+        ),
+        (
+            {**good, "proof": {**good["proof"], "domain": {"id": DOMAIN}}},
+            "the presentation's values must be strings",
+        ),
+        (
+            {**good, "proof": {**good["proof"], "type": "JsonWebSignature2020"}},
+            "the presentation must be signed with Ed25519Signature2020 or eddsa-rdfc-2022",
+        ),
+        (
+            {**good, "@context": ["https://www.w3.org/ns/credentials/v2"]},
+            "the presentation is not JSON-LD vnfil can read: 'Ed25519Signature2020' is not "
+            "defined by the credential's contexts",
+        ),
         (unsigned, "the presentation must carry one proof"),
     ]:
-        _refused(await wallet.present(vpr, vp), 400, detail)
+        r = await wallet.present(vpr, vp)
+        _refused(r, 400, detail)
+        # A wrong challenge, domain, signature or key is the proof's; the rest, the form's.
+        crypto = detail in said_by_the_proof
+        problem = "CRYPTOGRAPHIC_SECURITY_ERROR" if crypto else "MALFORMED_VALUE_ERROR"
+        assert r.json()["title"] == problem
+        assert r.json()["type"] == f"https://www.w3.org/TR/vc-data-model-2.0#{problem}"
     for body, detail in [
         (b"{not json", None),
         (b"[]", "the body is not a JSON object"),
@@ -229,7 +262,7 @@ async def test_the_learner_credential_wallet_takes_the_credential_once(stack: St
     row = await _row(stack, cred_id)
     assert row.started_at and row.completed_at and row.started_at <= row.completed_at
     assert row.holder_did == good["holder"] and row.holder_proof == "Ed25519Signature2020"
-    assert row.refusals == 5 and row.last_refusal == "the presentation must carry one proof"
+    assert row.refusals == 10 and row.last_refusal == "the presentation must carry one proof"
     secret = exchange.rsplit("/", 1)[1]
     assert secret not in (row.exchange_hash, row.challenge) and len(row.exchange_hash) == 64
 

@@ -38,6 +38,21 @@ ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 ED25519_2020 = "Ed25519Signature2020"
 SUITES = (ED25519_2020, RDFC)  # what a wallet may sign its DID Authentication with
 _CONTEXTS = (VC_CONTEXT, ED25519_2020_CONTEXT)
+_VP_KEYS = frozenset({"@context", "id", "type", "holder", "proof"})
+_PROOF_KEYS = frozenset(
+    {
+        "type",
+        "cryptosuite",
+        "created",
+        "expires",
+        "verificationMethod",
+        "proofPurpose",
+        "challenge",
+        "domain",
+        "nonce",
+        "proofValue",
+    }
+)
 
 
 class DidAuthError(ValueError):
@@ -67,10 +82,28 @@ def _malformed(message: str) -> DidAuthError:
     return DidAuthError(message, malformed=True)
 
 
+def _flat(vp: dict[str, Any]) -> None:
+    """Only what a DID Authentication holds, each a string or a list of strings: nothing
+    else to canonicalise (and nothing nested deeper than a proof)."""
+    if not vp.keys() <= _VP_KEYS:
+        raise _malformed(
+            "a DID Authentication presentation holds only @context, id, type, holder and proof"
+        )
+    proof = vp.get("proof")
+    proofs = proof if isinstance(proof, list) else [proof]
+    for i, part in enumerate([{k: v for k, v in vp.items() if k != "proof"}, *proofs]):
+        if not isinstance(part, dict):
+            continue  # said below
+        if i and not part.keys() <= _PROOF_KEYS:
+            raise _malformed(f"a proof holds only {', '.join(sorted(_PROOF_KEYS))}")
+        for value in part.values():
+            values = value if isinstance(value, list) else [value]
+            if not all(isinstance(v, str) for v in values):
+                raise _malformed("the presentation's values must be strings")
+
+
 def _holder_key(vp: dict[str, Any]) -> tuple[str, Any]:
     holder = vp.get("holder")
-    if isinstance(holder, dict):
-        holder = holder.get("id")
     if not isinstance(holder, str) or not holder.startswith("did:key:z6Mk") or len(holder) > 64:
         raise _malformed("the presentation's holder must be an Ed25519 did:key")
     try:
@@ -95,6 +128,7 @@ def verify_did_auth(vp: Any, *, challenge: str, domain: str) -> Authenticated:
     """The DID the presentation proves, or :class:`DidAuthError` saying why not."""
     if not isinstance(vp, dict):
         raise _malformed("verifiablePresentation must be an object")
+    _flat(vp)
     types = vp.get("type")
     if "VerifiablePresentation" not in (types if isinstance(types, list) else [types]):
         raise _malformed("verifiablePresentation must be of type VerifiablePresentation")
