@@ -257,6 +257,10 @@ async def test_the_learner_credential_wallet_takes_the_credential_once(stack: St
     _refused(await wallet.start(exchange), 410, "this exchange was already used")
     gone = await w.http.get(_path(made["interaction_url"]), headers={"Accept": "application/json"})
     _refused(gone, 410, "this exchange was already used")
+    # A phone's camera opening the spent QR code: a page that says so, in both languages.
+    page = await w.http.get(_path(made["interaction_url"]), headers={"Accept": "text/html"})
+    assert page.status_code == 410 and page.headers["content-type"].startswith("text/html")
+    assert "This wallet code no longer works" in page.text and "Poproś o nowy" in page.text
 
     # Every step on the exchange: the secret only as its hash.
     row = await _row(stack, cred_id)

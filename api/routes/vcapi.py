@@ -13,7 +13,7 @@ from typing import Any
 
 import segno
 from fastapi import APIRouter, HTTPException, Request, status
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, read_capped
@@ -28,6 +28,7 @@ from vnfil.credentials.vcapi import (
     participate,
 )
 from vnfil.credentials.verification import MalformedInput, parse_credential
+from vnfil.platform.rendering import environment
 
 router = APIRouter(tags=["wallets"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -71,12 +72,16 @@ async def interaction(
 ) -> Response:
     """The interaction URL: its protocols for a wallet that asks for JSON; a browser
     (a phone's camera opened the QR code) goes on to the Learner Credential Wallet."""
+    wants_json = "application/json" in request.headers.get("accept", "")
     try:
         await live_exchange(session, exchange_id)
     except ExchangeError as exc:
-        return _problem(exc)
+        if wants_json:
+            return _problem(exc)
+        gone = environment().get_template("exchange-gone.html.j2").render(status=exc.status)
+        return HTMLResponse(gone, status_code=exc.status, headers=NO_STORE)
     base = settings.public_base_url
-    if "application/json" in request.headers.get("accept", ""):
+    if wants_json:
         return JSONResponse(
             {"protocols": {"vcapi": exchange_url(base, exchange_id)}}, headers=NO_STORE
         )
