@@ -9,7 +9,6 @@ wallet with ``{"protocols": {"vcapi": …}}`` and sends a browser on to LCW;
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import segno
 from fastapi import APIRouter, HTTPException, Request, status
@@ -99,7 +98,7 @@ class ExchangeMade(BaseModel):
 @router.post("/me/credentials/{credential_id}/exchanges", status_code=201)
 async def exchange_for_wallet(
     credential_id: PathId, session: SessionDep, user: CurrentUser, settings: SettingsDep
-) -> Any:
+) -> ExchangeMade:
     """An exchange of the credential with the holder's Learner Credential Wallet: ten
     minutes, once. Its links are in this answer only."""
     cred = await mine(session, user, credential_id)
