@@ -37,6 +37,7 @@ from api.routes import (
     standards,
     trust,
     users,
+    vcapi,
     verify,
 )
 from api.security import BODY_LIMIT, BodyLimit, PrintableAddresses, SecurityHeaders
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         trust,
         institutions,
         oid4vci,
+        vcapi,
     ):
         app.include_router(module.router)
     app.include_router(evidence.identity_router)

@@ -107,6 +107,9 @@ MATRIX: dict[str, set[str]] = {
     "POST /oid4vci/token": EVERYONE,  # a wallet with the codes; refused (400) without them
     "POST /oid4vci/credential": EVERYONE,  # a wallet with its access token
     "GET /shared/{share_token}/credential.json": EVERYONE,
+    "POST /me/credentials/{credential_id}/exchanges": {"a_candidate"},
+    "GET /interactions/{exchange_id}": set(),  # a wallet with the exchange's secret; none here
+    "POST /exchanges/{exchange_id}": set(),  # the same: 404 without it
     "PUT /me/password": SIGNED_IN,
     "POST /me/token": SIGNED_IN,
     "GET /standards": SIGNED_IN,
@@ -239,6 +242,7 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
     )
     ids = {
         "code": "no-such-offer-code",
+        "exchange_id": "no-such-exchange",
         "share_id": share["id"],
         "share_token": share["url"].rsplit("/", 1)[1],
         "case_id": run.case_id,

@@ -132,3 +132,27 @@ class CredentialOffer(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     holder_key: Mapped[str | None] = mapped_column(String(200))  # the wallet key's thumbprint
     configuration: Mapped[str | None] = mapped_column(String(100))  # what the wallet took
+
+
+class CredentialExchange(Base):
+    """A VC-API exchange that hands one credential to its holder's wallet (the Learner
+    Credential Wallet): the wallet asks (a presentation request with a challenge), proves
+    its DID by signing a presentation over that challenge and vnfil's domain, and gets the
+    signed credential. Only the digest of the exchange's id (the secret in its URL) is
+    kept. Used once; it expires; every step is recorded, a refused presentation too."""
+
+    __tablename__ = "credential_exchanges"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("credentials.id", name="fk_credential_exchanges_credential_id"), index=True
+    )
+    exchange_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    challenge: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_refusal: Mapped[str | None] = mapped_column(String(300))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    holder_did: Mapped[str | None] = mapped_column(String(200))
+    holder_proof: Mapped[str | None] = mapped_column(String(40))  # the suite it signed with

@@ -173,6 +173,27 @@ TEXT: dict[str, tuple[str, str]] = {
         "The six-digit code is in your messages (and e-mail).",
         "Sześciocyfrowy kod jest w Twoich wiadomościach (i w e-mailu).",
     ),
+    "to_lcw": ("Learner Credential Wallet", "Learner Credential Wallet"),
+    "to_lcw_how": (
+        "The Learner Credential Wallet app takes the credential through a QR code shown here "
+        "once you ask for it: scan it with your phone's camera, and the wallet proves it is "
+        "yours before it receives it. The code works once, for 10 minutes.",
+        "Aplikacja Learner Credential Wallet odbiera poświadczenie przez kod QR pokazany "
+        "tutaj po kliknięciu: zeskanuj go aparatem telefonu, a portfel potwierdzi, że należy "
+        "do Ciebie, zanim je otrzyma. Kod działa raz, przez 10 minut.",
+    ),
+    "to_lcw_offer": (
+        "Show the code for the Learner Credential Wallet",
+        "Pokaż kod dla Learner Credential Wallet",
+    ),
+    "to_lcw_qr": (
+        "QR code for the Learner Credential Wallet",
+        "Kod QR dla Learner Credential Wallet",
+    ),
+    "to_lcw_link": (
+        "Open in the Learner Credential Wallet on this phone",
+        "Otwórz w Learner Credential Wallet na tym telefonie",
+    ),
     "backpack": ("My credentials", "Moje poświadczenia"),
     "backpack_intro": (
         "Every credential you hold, from every centre. Each is yours: download the signed "

@@ -522,6 +522,9 @@ PL: dict[str, str] = {
     # the learner's backpack (api/routes/backpack.py, vnfil/credentials/sharing.py)
     "you hold no credential {}": "nie masz poświadczenia {0}",
     "no link {} to this credential": "to poświadczenie nie ma linku {0}",
+    "this credential is revoked: a wallet would show it so": (
+        "to poświadczenie jest unieważnione: portfel pokazałby je jako takie"
+    ),
     "this link leaves parts of the credential out, so it does not offer the signed file, "
     "which holds them all": (
         "ten link pomija część poświadczenia, więc nie udostępnia podpisanego pliku, "
