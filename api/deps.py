@@ -116,6 +116,7 @@ class Principal:
     membership_id: str
     via: str  # "bearer" or "session"
     language: str | None = None  # the one chosen on the account, if any
+    funder_id: str | None = None  # a funder's staff: which funder
 
 
 def principal_of(user: User, m: Membership, via: str) -> Principal:
@@ -129,6 +130,7 @@ def principal_of(user: User, m: Membership, via: str) -> Principal:
         membership_id=m.id,
         via=via,
         language=user.language,
+        funder_id=m.funder_id,
     )
 
 

@@ -31,6 +31,8 @@ DOMAINS = {
     "credentials": {"platform", "accounts", "standards", "evidence", "cases"},
     # Who may issue: institutions, their keys and accreditations, the registry anyone reads.
     "trust": {"platform", "accounts", "standards", "events", "credentials"},
+    # Paying for validation: learning accounts, entitlements and their ledger.
+    "funding": {"platform", "accounts", "standards", "events", "cases"},
 }
 
 

@@ -14,9 +14,10 @@ from vnfil.cases import models as cases
 from vnfil.credentials import models as credentials
 from vnfil.events import models as events
 from vnfil.evidence import models as evidence
+from vnfil.funding import models as funding
 from vnfil.platform.db import Base
 from vnfil.standards import models as standards
 from vnfil.trust import models as trust
 
-DOMAINS = (accounts, cases, credentials, events, evidence, standards, trust)
+DOMAINS = (accounts, cases, credentials, events, evidence, funding, standards, trust)
 metadata = Base.metadata

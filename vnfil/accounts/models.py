@@ -45,6 +45,19 @@ class AwardingBody(Base):
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Funder(Base):
+    """An organisation that pays for validation: a public programme, a region, an
+    employer or a sectoral fund (in Poland, the National Training Fund, KFS, is one)."""
+
+    __tablename__ = "funders"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # public_programme, region, employer, ...
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -99,6 +112,9 @@ class Membership(Base):
     role: Mapped[str] = mapped_column(String(20))
     centre_id: Mapped[str | None] = mapped_column(ForeignKey("centres.id"), index=True)
     awarding_body_id: Mapped[str | None] = mapped_column(ForeignKey("awarding_bodies.id"))
+    funder_id: Mapped[str | None] = mapped_column(
+        ForeignKey("funders.id", name="fk_memberships_funder_id")
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     __table_args__ = (
         UniqueConstraint("user_id", "role", "centre_id", "awarding_body_id", name="uq_membership"),
@@ -131,6 +147,9 @@ class Invitation(Base):
     centre_id: Mapped[str | None] = mapped_column(ForeignKey("centres.id"), index=True)
     awarding_body_id: Mapped[str | None] = mapped_column(
         ForeignKey("awarding_bodies.id"), index=True
+    )
+    funder_id: Mapped[str | None] = mapped_column(
+        ForeignKey("funders.id", name="fk_invitations_funder_id")
     )
     invited_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

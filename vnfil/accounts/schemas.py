@@ -21,6 +21,7 @@ class Role(StrEnum):
     centre_admin = "centre_admin"
     issuer = "issuer"
     operator = "operator"  # runs the platform: onboards awarding bodies and centres
+    funder = "funder"  # staff of a funder: grants entitlements, decides funding requests
     system = "system"  # vnfil itself: timers, expiry; never a user's role
 
 
@@ -118,6 +119,7 @@ class MembershipRead(BaseModel):
     role: Role
     centre_id: str | None
     awarding_body_id: str | None
+    funder_id: str | None = None
 
 
 class SessionRead(BaseModel):

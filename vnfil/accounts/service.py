@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vnfil.accounts.models import (
     AwardingBody,
     Centre,
+    Funder,
     Invitation,
     Membership,
     Notification,
@@ -64,6 +65,7 @@ async def create_user(
     role: Role,
     centre_id: str | None = None,
     awarding_body_id: str | None = None,
+    funder_id: str | None = None,
 ) -> tuple[User, str]:
     token = new_token()
     user = User(
@@ -82,6 +84,7 @@ async def create_user(
             role=role.value,
             centre_id=centre_id,
             awarding_body_id=awarding_body_id,
+            funder_id=funder_id,
         )
     )
     await session.flush()
@@ -137,13 +140,19 @@ async def add_membership(
     role: Role,
     centre_id: str | None,
     awarding_body_id: str | None = None,
+    funder_id: str | None = None,
 ) -> Membership:
     """Give a person one more role (idempotent)."""
+    wanted = (role.value, centre_id, awarding_body_id, funder_id)
     for m in await memberships_of(session, user.id):
-        if (m.role, m.centre_id, m.awarding_body_id) == (role.value, centre_id, awarding_body_id):
+        if (m.role, m.centre_id, m.awarding_body_id, m.funder_id) == wanted:
             return m
     row = Membership(
-        user_id=user.id, role=role.value, centre_id=centre_id, awarding_body_id=awarding_body_id
+        user_id=user.id,
+        role=role.value,
+        centre_id=centre_id,
+        awarding_body_id=awarding_body_id,
+        funder_id=funder_id,
     )
     session.add(row)
     await session.flush()
@@ -268,26 +277,31 @@ async def invite(
     secret: str,
     centre_id: str | None = None,
     awarding_body_id: str | None = None,
+    funder_id: str | None = None,
 ) -> Invitation:
-    """An invitation and its message in the outbox, to a role in a centre (staff) or for
-    an awarding body (an issuer). The token exists only inside the sealed message: the
-    invitations table keeps its SHA-256, the message's readable body has it redacted, and
-    the inviter never sees it (only the invitee's mailbox does)."""
-    if (centre_id is None) == (awarding_body_id is None):
+    """An invitation and its message in the outbox, to a role in a centre (staff), for
+    an awarding body (an issuer) or for a funder (its staff). The token exists only
+    inside the sealed message: the invitations table keeps its SHA-256, the message's
+    readable body has it redacted, and the inviter never sees it (only the invitee's
+    mailbox does)."""
+    if [centre_id, awarding_body_id, funder_id].count(None) != 2:
         raise ValueError("an invitation is to a centre or for an awarding body")
+    if funder_id is not None and role != Role.funder:
+        raise ValueError("a funder invites only its staff (funder)")
     if centre_id is not None and role not in STAFF_ROLES:
         raise ValueError(f"a centre invites only {', '.join(r.value for r in STAFF_ROLES)}")
     if awarding_body_id is not None and role != Role.issuer:
         raise ValueError("an awarding body invites only issuers")
-    org: Centre | AwardingBody | None = (
+    org: Centre | AwardingBody | Funder | None = (
         await session.get(Centre, centre_id)
         if centre_id is not None
         else await session.get(AwardingBody, awarding_body_id)
+        if awarding_body_id is not None
+        else await session.get(Funder, funder_id)
     )
     if org is None:
-        raise LookupError(
-            f"no {'centre' if centre_id else 'awarding body'} {centre_id or awarding_body_id}"
-        )
+        kind = "centre" if centre_id else "awarding body" if awarding_body_id else "funder"
+        raise LookupError(f"no {kind} {centre_id or awarding_body_id or funder_id}")
     token = "inv_" + secrets.token_urlsafe(24)
     row = Invitation(
         token_hash=hash_token(token),
@@ -295,6 +309,7 @@ async def invite(
         role=role.value,
         centre_id=centre_id,
         awarding_body_id=awarding_body_id,
+        funder_id=funder_id,
         invited_by=invited_by,
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
@@ -430,12 +445,13 @@ async def accept_invitation(
                 role=Role(inv.role),
                 centre_id=inv.centre_id,
                 awarding_body_id=inv.awarding_body_id,
+                funder_id=inv.funder_id,
             )
             user.password_hash = new_hash
             membership = await primary_membership(session, user)
         else:
             membership = await add_membership(
-                session, user, Role(inv.role), inv.centre_id, inv.awarding_body_id
+                session, user, Role(inv.role), inv.centre_id, inv.awarding_body_id, inv.funder_id
             )
         inv.accepted_at, inv.accepted_by = now, user.id
         cookie, _ = await open_session(session, user, membership, now)

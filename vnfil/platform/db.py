@@ -37,6 +37,18 @@ def add_years(at: datetime, years: int) -> datetime:
         return at.replace(year=at.year + years, day=28)
 
 
+def add_months(at: datetime, months: int) -> datetime:
+    """The same day ``months`` later, or the month's last day when it has no such day."""
+    index = at.month - 1 + months
+    year, month = at.year + index // 12, index % 12 + 1
+    for day in (at.day, 30, 29, 28):
+        try:
+            return at.replace(year=year, month=month, day=min(at.day, day))
+        except ValueError:
+            continue
+    raise AssertionError("every month has a 28th")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

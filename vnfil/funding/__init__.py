@@ -1,0 +1,1 @@
+"""Paying for validation: learning accounts, funders, entitlements and the ledger."""

@@ -1,0 +1,102 @@
+"""The ledger of learning entitlements: double entry, append-only, in minor units.
+
+Every movement is a :class:`LedgerTransaction` named by the business event that caused
+it (its ``key``: applied once, however often it is retried) and made of
+:class:`LedgerPosting` rows that sum to zero per unit. An account's ``balance`` is the
+sum of its postings, kept up to date in the same database transaction by a conditional
+UPDATE that refuses to take an account that may not go negative below zero; so reading a
+balance costs the same for ten postings or a hundred thousand, and
+:func:`vnfil.funding.ledger.derived_balance` recomputes it from the postings to prove it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vnfil.platform.db import Base, new_uuid, utcnow
+
+
+class LedgerAccount(Base):
+    """One balance in one unit (an ISO 4217 currency in minor units, or ``HOURS`` in
+    minutes): a person's learning account, a funder's source of grants, expired
+    entitlements... ``overdraft`` accounts are the counterparts where value enters or
+    leaves the ledger (a funder's grants); every other account stays at or above zero."""
+
+    __tablename__ = "ledger_accounts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    kind: Mapped[str] = mapped_column(String(20))
+    owner_id: Mapped[str] = mapped_column(String(36))
+    unit: Mapped[str] = mapped_column(String(5))
+    balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    overdraft: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("kind", "owner_id", "unit", name="uq_ledger_accounts_kind_owner_unit"),
+    )
+
+
+class LedgerTransaction(Base):
+    """One business event's movement; ``key`` names the event (``grant:<id>``,
+    ``hold:<case>:<source>``...), so a retry finds it instead of moving value twice."""
+
+    __tablename__ = "ledger_transactions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    actor_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LedgerPosting(Base):
+    """One line of a transaction: an amount (signed, minor units) on one account, and the
+    entitlement it draws on or returns to, when it does."""
+
+    __tablename__ = "ledger_postings"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    transaction_id: Mapped[str] = mapped_column(
+        ForeignKey("ledger_transactions.id", name="fk_ledger_postings_transaction_id"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("ledger_accounts.id", name="fk_ledger_postings_account_id"), index=True
+    )
+    amount: Mapped[int] = mapped_column(BigInteger)
+    entitlement_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class Entitlement(Base):
+    """Value a funder credited to a person's learning account: how much, in what unit,
+    until when, why, and what is left of it. Spending draws on the entitlements that
+    expire first; what is left when one expires leaves the account (or, with a carry-over,
+    is credited again for that many more months, once)."""
+
+    __tablename__ = "entitlements"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("ledger_accounts.id", name="fk_entitlements_account_id"), index=True
+    )
+    funder_id: Mapped[str] = mapped_column(
+        ForeignKey("funders.id", name="fk_entitlements_funder_id")
+    )
+    unit: Mapped[str] = mapped_column(String(5))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    carry_over_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    special_needs: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_by: Mapped[str | None] = mapped_column(String(36))
+    carried_from: Mapped[str | None] = mapped_column(String(36))
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
