@@ -25,6 +25,7 @@ from activities.accounts import AccountActivities
 from activities.cases import CaseActivities
 from activities.credentials import CredentialActivities
 from activities.events import EventActivities
+from activities.funding import FundingActivities
 from activities.sweeper import SweepActivities
 from activities.trust import TrustActivities
 from vnfil.accounts.schemas import SessionPurgeInput
@@ -37,6 +38,7 @@ from workflows.accreditation import AccreditationUpdate
 from workflows.case import ValidationCase
 from workflows.clients import query_case, start_delivery, start_message
 from workflows.delivery import EventDelivery, MessageDelivery
+from workflows.funding import EntitlementExpiry
 from workflows.revocation import CredentialRevocation
 from workflows.sessions import SessionPurge
 from workflows.sweep import OrphanSweep
@@ -58,6 +60,7 @@ def build_worker(
     events = EventActivities(sessions, settings, http or httpx.AsyncClient(trust_env=False))
     sweeper = SweepActivities(store, sessions, query_case)
     accounts = AccountActivities(sessions)
+    funding = FundingActivities(sessions)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -69,6 +72,7 @@ def build_worker(
             AccreditationUpdate,
             OrphanSweep,
             SessionPurge,
+            EntitlementExpiry,
         ],
         activities=[
             acts.record_stage,
@@ -86,6 +90,7 @@ def build_worker(
             events.give_up,
             sweeper.sweep_orphans,
             accounts.purge_expired_sessions,
+            funding.expire_entitlement,
         ],
     )
 

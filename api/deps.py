@@ -202,6 +202,7 @@ CASE_SCOPE = {
     Role.centre_admin: "centre staff see only their centre's cases",
     Role.issuer: "issuers see credentials of their standards, not cases",
     Role.operator: "the platform operator onboards institutions and sees no case",
+    Role.funder: "funders see the funding requests made to them, not cases",
 }
 
 

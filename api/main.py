@@ -30,6 +30,7 @@ from api.routes import (
     credentials,
     events,
     evidence,
+    funding,
     health,
     institutions,
     oid4vci,
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         institutions,
         oid4vci,
         vcapi,
+        funding,
     ):
         app.include_router(module.router)
     app.include_router(evidence.identity_router)

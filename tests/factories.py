@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from vnfil.accounts.models import AwardingBody, Centre, Notification
+from vnfil.accounts.models import AwardingBody, Centre, Funder, Notification
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import create_user, invitation_message_id, message_text
 from vnfil.credentials.keys import create_key
@@ -379,6 +379,24 @@ async def operator(stack: Any) -> Person:
             role=Role.operator,
         )
     return Person(user.id, token, Role.operator.value)
+
+
+async def funder_staff(stack: Any, name: str = "") -> tuple[str, dict[str, str]]:
+    """A new funder and one of its staff: (the funder's id, their bearer header)."""
+    async with stack.sessions.begin() as session:
+        funder = Funder(
+            name=name or f"Fundusz {uuid.uuid4().hex[:6]}", kind="public_programme", country="PL"
+        )
+        session.add(funder)
+        await session.flush()
+        _, token = await create_user(
+            session,
+            name="Fiona Funder",
+            email=f"funder-{uuid.uuid4().hex[:10]}@test.example",
+            role=Role.funder,
+            funder_id=funder.id,
+        )
+    return funder.id, {"Authorization": f"Bearer {token}"}
 
 
 def token_in_outbox(text: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.conftest import Stack
-from tests.factories import certified_case, make_world, ok, operator
+from tests.factories import certified_case, funder_staff, make_world, ok, operator
 from vnfil.accounts.schemas import Role
 from vnfil.trust.models import Accreditation
 
@@ -17,7 +17,8 @@ from vnfil.trust.models import Accreditation
 A_CASE = {"a_candidate", "a_counsellor", "a_assessor", "a_supervisor", "a_admin"}
 A_ALL = A_CASE | {"a_issuer", "a_free_assessor"}
 B_ALL = {"b_candidate", "b_counsellor", "b_assessor", "b_supervisor", "b_admin", "b_issuer"}
-SIGNED_IN = A_ALL | B_ALL | {"operator"}
+FUNDERS = {"a_funder", "b_funder"}  # staff of the matrix's funder, and of another
+SIGNED_IN = A_ALL | B_ALL | FUNDERS | {"operator"}
 EVERYONE = SIGNED_IN | {"anonymous"}
 CANDIDATES = {"a_candidate", "b_candidate"}
 ISSUERS = {"a_issuer", "b_issuer"}
@@ -26,6 +27,12 @@ CREDENTIAL_SEERS = A_CASE | {"a_issuer"}
 
 # Who may reach each endpoint with world A's ids in its path.
 MATRIX: dict[str, set[str]] = {
+    "POST /funders": {"operator"},
+    "GET /funders/{funder_id}": {"operator", "a_funder"},
+    "POST /funders/{funder_id}/grants": {"a_funder"},
+    "GET /funders/{funder_id}/grants": {"operator", "a_funder"},
+    "POST /funders/{funder_id}/invitations": {"operator", "a_funder"},
+    "GET /me/learning-account": SIGNED_IN,
     "GET /accreditations": EVERYONE,  # the public register
     "GET /accreditations/{accreditation_id}": EVERYONE,
     "POST /awarding-bodies": {"operator"},
@@ -43,7 +50,10 @@ MATRIX: dict[str, set[str]] = {
     "POST /auth/logout": SIGNED_IN,
     "POST /auth/membership": SIGNED_IN,
     "GET /auth/session": set(),  # browsers only: a bearer token has no session
-    "GET /cases": SIGNED_IN - ISSUERS - {"operator"},  # filtered: see the leak check below
+    "GET /cases": SIGNED_IN
+    - ISSUERS
+    - FUNDERS
+    - {"operator"},  # filtered: see the leak check below
     "POST /cases": CANDIDATES,
     "GET /cases/{case_id}": A_CASE,
     "POST /cases/{case_id}/appeal": {"a_candidate"},
@@ -128,6 +138,14 @@ MATRIX: dict[str, set[str]] = {
 
 # Valid bodies, so a refusal is never a 422 hiding whether the caller was allowed.
 BODIES: dict[str, dict[str, Any]] = {
+    "POST /funders": {"name": "Matrix funder", "kind": "public_programme", "country": "PL"},
+    "POST /funders/{funder_id}/grants": {
+        "email": "nobody@test.example",
+        "amount": 100_00,
+        "valid_until": "2030-01-01T00:00:00Z",
+        "reason": "the matrix",
+    },
+    "POST /funders/{funder_id}/invitations": {"email": "new@test.example"},
     "POST /accreditations/{accreditation_id}/status": {"status": "suspended", "reason": "QA"},
     "POST /auth/membership": {"membership_id": "none"},
     "POST /cases/{case_id}/appeal": {"reason": "the panel overlooked my reference letter"},
@@ -216,6 +234,9 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
     }
     for role in ("candidate", "counsellor", "assessor", "supervisor"):
         tokens[f"b_{role}"] = (await b.person(Role(role))).auth
+    funder_ids = {}
+    for who in sorted(FUNDERS):
+        funder_ids[who], tokens[who] = await funder_staff(stack)
     assert set(tokens) == EVERYONE
     assert not a.http.cookies, "the shared client must not carry a session: anonymous is anonymous"
 
@@ -256,7 +277,10 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
         "awarding_body_id": cred["awarding_body_id"],
         "token": "inv_not_a_real_invitation",
         "accreditation_id": accreditation.id,
+        "funder_id": funder_ids["a_funder"],
     }
+    me = ok(await a.http.get("/me", headers=run.candidate.auth))
+    BODIES["POST /funders/{funder_id}/grants"]["email"] = me["email"]
     BODIES["POST /accreditations"] = {
         "centre_id": a.centre_id,
         "standard_code": a.standard.code,

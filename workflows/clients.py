@@ -13,9 +13,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from vnfil.cases.schemas import CaseStatus
 from vnfil.events.schemas import DeliveryInput
+from vnfil.funding.schemas import ExpiryInput
 from vnfil.platform.settings import Settings
 from workflows.case import ValidationCase
 from workflows.delivery import EventDelivery, MessageDelivery
+from workflows.funding import EntitlementExpiry
 
 StartDelivery = Callable[[Client, Settings, str, str], Awaitable[bool]]
 QueryCase = Callable[[Client, str], Awaitable[CaseStatus]]
@@ -59,3 +61,18 @@ async def query_case(client: Client, workflow_id: str) -> CaseStatus:
     """The case's full state, as its workflow holds it (for the system, never a person)."""
     handle = client.get_workflow_handle_for(ValidationCase.run, workflow_id)
     return await handle.query(ValidationCase.status, rpc_timeout=timedelta(seconds=10))
+
+
+async def start_expiry(client: Client, settings: Settings, inp: ExpiryInput) -> bool:
+    """The entitlement's end on a timer; its id de-duplicates (a retried grant)."""
+    try:
+        await client.start_workflow(
+            EntitlementExpiry.run,
+            inp,
+            id=f"entitlement-{inp.entitlement_id}",
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True

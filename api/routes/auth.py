@@ -313,6 +313,7 @@ async def _invited(
     role: Role,
     centre_id: str | None = None,
     awarding_body_id: str | None = None,
+    funder_id: str | None = None,
 ) -> InvitationRead:
     try:
         row = await invite(
@@ -321,6 +322,7 @@ async def _invited(
             role=role,
             centre_id=centre_id,
             awarding_body_id=awarding_body_id,
+            funder_id=funder_id,
             invited_by=user.id,
             inviter_name=user.name,
             base_url=settings.public_base_url,
@@ -418,6 +420,28 @@ async def list_issuer_invitations(
 ) -> list[InvitationRead]:
     _may_invite_for_body(user, awarding_body_id)
     return await _invitations(session, page, Invitation.awarding_body_id == awarding_body_id)
+
+
+@router.post(
+    "/funders/{funder_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(Role.funder, Role.operator)],
+)
+async def invite_funder_staff(
+    funder_id: PathId,
+    body: FirstAdminInvitation,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+) -> InvitationRead:
+    """Invite someone to act for the funder (grant entitlements, decide requests); the
+    operator invites the first, they the rest."""
+    if user.role != Role.operator and user.funder_id != funder_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "you act for another funder")
+    return await _invited(
+        session, user, settings, temporal, body.email, Role.funder, funder_id=funder_id
+    )
 
 
 @router.post("/invitations/{token}/acceptance", status_code=status.HTTP_201_CREATED)

@@ -164,6 +164,7 @@ class InvitationRead(BaseModel):
     role: Role
     centre_id: str | None
     awarding_body_id: str | None
+    funder_id: str | None = None
     expires_at: datetime
     accepted_at: datetime | None
 
@@ -251,6 +252,32 @@ class CentreRead(BaseModel):
     region: str | None
     url: str | None = None
     created_at: datetime | None = None
+
+
+class FunderKind(StrEnum):
+    public_programme = "public_programme"
+    region = "region"
+    employer = "employer"
+    sectoral_fund = "sectoral_fund"
+
+
+class FunderCreate(BaseModel):
+    """``POST /funders``: an organisation that pays for validation."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: InstitutionName
+    kind: FunderKind
+    country: Country
+    region: Region | None = None
+
+
+class FunderRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    kind: FunderKind
+    country: str
+    region: str | None
 
 
 class FirstAdminInvitation(BaseModel):

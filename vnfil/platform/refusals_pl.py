@@ -553,6 +553,24 @@ PL: dict[str, str] = {
     "this credential was revoked: it cannot go into a wallet": (
         "to poświadczenie zostało unieważnione: nie można go dodać do portfela"
     ),
+    # funders and learning accounts (api/routes/funding.py, vnfil/funding/ledger.py)
+    "you act for another funder": "działasz w imieniu innego fundatora",
+    "no funder {}": "nie ma fundatora {0}",
+    "no one has registered with this e-mail address": (
+        "nikt nie zarejestrował się z tym adresem e-mail"
+    ),
+    "an entitlement must end after it starts, and in the future": (
+        "uprawnienie musi kończyć się po swoim początku i w przyszłości"
+    ),
+    "granted, but its end is not yet scheduled: send the same request again": (
+        "przyznano, ale jego koniec nie jest jeszcze zaplanowany: wyślij to samo żądanie ponownie"
+    ),
+    "not enough left on the account": "na koncie zostało za mało środków",
+    "the movement {} was already made, with other amounts": (
+        "operację {0} już wykonano, z innymi kwotami"
+    ),
+    "an entitlement is more than zero": "uprawnienie musi być większe od zera",
+    "an entitlement must end after it starts": "uprawnienie musi kończyć się po swoim początku",
 }
 
 # English words that fill a template's hole and are not values of an enumeration.
@@ -584,6 +602,9 @@ VALUES: dict[str, str] = {
     ),
     "centre staff see only their centre's cases": (
         "pracownicy instytucji widzą tylko sprawy swojej instytucji"
+    ),
+    "funders see the funding requests made to them, not cases": (
+        "fundator widzi skierowane do niego wnioski o finansowanie, a nie sprawy"
     ),
     "issuers see credentials of their standards, not cases": (
         "wydający poświadczenia widzi poświadczenia swoich standardów, a nie sprawy"

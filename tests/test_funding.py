@@ -1,0 +1,196 @@
+"""Funders and learning accounts through the API: the operator onboards a funder, its
+staff grant entitlements (once per Idempotency-Key), the person reads their account, and
+entitlements end on their day (the time-skipping server), carried over where granted so."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from tests.conftest import Stack
+from tests.factories import funder_staff, invitation_token, ok, operator
+from vnfil.platform.db import utcnow
+
+
+async def _candidate(stack: Stack) -> tuple[str, dict[str, str]]:
+    email = f"learner-{uuid.uuid4().hex[:10]}@test.example"
+    made = ok(
+        await stack.http.post("/users/register", json={"name": "Jan Kowalski", "email": email}),
+        201,
+    )
+    return email, {"Authorization": f"Bearer {made['token']}"}
+
+
+def _grant(email: str, **kw: Any) -> dict[str, Any]:
+    return {
+        "email": email,
+        "amount": kw.pop("amount", 1500_00),
+        "valid_until": kw.pop("valid_until", (utcnow() + timedelta(days=365)).isoformat()),
+        "reason": kw.pop("reason", "Regionalny program: walidacja kompetencji cyfrowych"),
+        **kw,
+    }
+
+
+async def test_a_funder_is_onboarded_and_grants_entitlements_once(stack: Stack) -> None:
+    op = await operator(stack)
+    funder = ok(
+        await stack.http.post(
+            "/funders",
+            json={
+                "name": "KFS Pomorskie",
+                "kind": "public_programme",
+                "country": "PL",
+                "region": "Pomorskie",
+            },
+            headers=op.auth,
+        ),
+        201,
+    )
+    invitation = ok(
+        await stack.http.post(
+            f"/funders/{funder['id']}/invitations",
+            json={"email": f"staff-{uuid.uuid4().hex[:8]}@kfs.example"},
+            headers=op.auth,
+        ),
+        201,
+    )
+    assert invitation["role"] == "funder" and invitation["funder_id"] == funder["id"]
+    token = await invitation_token(stack, invitation["id"])
+    staff = ok(
+        await stack.http.post(
+            f"/invitations/{token}/acceptance",
+            json={"name": "Fiona Fundusz", "password": "funder password 1"},
+        ),
+        201,
+    )
+    stack.http.cookies.clear()
+    funds = {"Authorization": f"Bearer {staff['token']}"}
+    assert ok(await stack.http.get(f"/funders/{funder['id']}", headers=funds))["name"] == (
+        "KFS Pomorskie"
+    )
+
+    email, learner = await _candidate(stack)
+    assert ok(await stack.http.get("/me/learning-account", headers=learner)) == {
+        "balances": {},
+        "held": {},
+        "entitlements": [],
+        "movements": [],
+    }
+    headers = {**funds, "Idempotency-Key": "grant-2026-0001"}
+    first = ok(
+        await stack.http.post(
+            f"/funders/{funder['id']}/grants", json=_grant(email), headers=headers
+        ),
+        201,
+    )
+    again = ok(
+        await stack.http.post(
+            f"/funders/{funder['id']}/grants", json=_grant(email), headers=headers
+        ),
+        201,
+    )
+    assert again["id"] == first["id"]  # a retry grants once
+    other = await stack.http.post(
+        f"/funders/{funder['id']}/grants", json=_grant(email, amount=99_00), headers=headers
+    )
+    assert other.status_code == 409 and "already made, with other amounts" in other.json()["detail"]
+    extra = ok(
+        await stack.http.post(
+            f"/funders/{funder['id']}/grants",
+            json=_grant(
+                email, amount=500_00, special_needs=True, reason="Dodatkowe: niepełnosprawność"
+            ),
+            headers=funds,
+        ),
+        201,
+    )
+    assert extra["special_needs"] is True
+
+    account = ok(await stack.http.get("/me/learning-account", headers=learner))
+    assert account["balances"] == {"PLN": 2000_00} and account["held"] == {}
+    assert [e["amount"] for e in account["entitlements"]] == [1500_00, 500_00]
+    assert {e["funder_name"] for e in account["entitlements"]} == {"KFS Pomorskie"}
+    assert sorted(m["amount"] for m in account["movements"]) == [500_00, 1500_00]
+    listed = ok(await stack.http.get(f"/funders/{funder['id']}/grants", headers=funds))
+    assert {g["id"] for g in listed} == {first["id"], extra["id"]}
+
+    # What is refused, and why, in words.
+    nobody = await stack.http.post(
+        f"/funders/{funder['id']}/grants", json=_grant("nobody@test.example"), headers=funds
+    )
+    assert nobody.status_code == 404 and "no one has registered" in nobody.json()["detail"]
+    past = await stack.http.post(
+        f"/funders/{funder['id']}/grants",
+        json=_grant(email, valid_until=(utcnow() - timedelta(days=1)).isoformat()),
+        headers=funds,
+    )
+    assert past.status_code == 422 and "in the future" in past.json()["detail"]
+    polish = await stack.http.post(
+        f"/funders/{funder['id']}/grants",
+        json=_grant("nobody@test.example"),
+        headers={**funds, "Accept-Language": "pl"},
+    )
+    assert "nikt nie zarejestrował się" in polish.json()["detail"]
+    for bad in ({"amount": 0}, {"amount": -5}, {"unit": "zł"}, {"amount": 10**13}):
+        r = await stack.http.post(
+            f"/funders/{funder['id']}/grants", json=_grant(email, **bad), headers=funds
+        )
+        assert r.status_code == 422, (bad, r.text)
+    other_id, other_staff = await funder_staff(stack)
+    assert (
+        await stack.http.post(
+            f"/funders/{funder['id']}/grants", json=_grant(email), headers=other_staff
+        )
+    ).status_code == 403
+    assert ok(await stack.http.get("/me/learning-account", headers=learner))["balances"] == {
+        "PLN": 2000_00
+    }
+
+
+async def test_entitlements_end_on_their_day_and_carry_over_once(
+    timed: tuple[Stack, Any],
+) -> None:
+    stack, env = timed
+    funder_id, funds = await funder_staff(stack)
+    email, learner = await _candidate(stack)
+    now = utcnow()
+    ok(
+        await stack.http.post(
+            f"/funders/{funder_id}/grants",
+            json=_grant(email, amount=300_00, valid_until=(now + timedelta(days=30)).isoformat()),
+            headers=funds,
+        ),
+        201,
+    )
+    ok(
+        await stack.http.post(
+            f"/funders/{funder_id}/grants",
+            json=_grant(
+                email,
+                amount=200_00,
+                valid_until=(now + timedelta(days=60)).isoformat(),
+                carry_over_months=3,
+            ),
+            headers=funds,
+        ),
+        201,
+    )
+    assert ok(await stack.http.get("/me/learning-account", headers=learner))["balances"] == {
+        "PLN": 500_00
+    }
+    await env.sleep(timedelta(days=31))
+    account = ok(await stack.http.get("/me/learning-account", headers=learner))
+    assert account["balances"] == {"PLN": 200_00}
+    ended = [e for e in account["entitlements"] if e["expired_at"]]
+    assert [e["amount"] for e in ended] == [300_00] and ended[0]["remaining"] == 0
+    await env.sleep(timedelta(days=30))
+    account = ok(await stack.http.get("/me/learning-account", headers=learner))
+    assert account["balances"] == {"PLN": 200_00}  # carried over, not lost
+    carried = [e for e in account["entitlements"] if e["carried_from"]]
+    assert len(carried) == 1 and carried[0]["remaining"] == 200_00
+    await env.sleep(timedelta(days=95))
+    account = ok(await stack.http.get("/me/learning-account", headers=learner))
+    assert account["balances"] == {"PLN": 0}  # the carried lot ended too: once only
+    kinds = [m["kind"] for m in account["movements"]]
+    assert kinds.count("expiry") == 2 and kinds.count("carry_over") == 2
