@@ -76,6 +76,7 @@ def build_worker(
             acts.forget_evidence,
             acts.record_assignments,
             acts.issue_credential,
+            acts.issue_credentials,
             acts.append_audit,
             acts.record_deadline,
             acts.notify,

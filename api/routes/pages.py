@@ -400,8 +400,7 @@ async def dashboard(
     if user.role == Role.issuer:
         issued = (
             select(Credential, User.name, User.email)
-            .join(Case, Case.id == Credential.case_id)
-            .join(User, User.id == Case.candidate_id)
+            .join(User, User.id == Credential.holder_id)
             .where(Credential.awarding_body_id == user.awarding_body_id)
         )
         if q and q.strip():
@@ -592,6 +591,7 @@ async def case_page(
         "evidence": evidence,
         "credentials_found": await credentials_found(session, [e.id for e in evidence]),
         "los": {lo.id: lo for lo in doc.learning_outcomes},
+        "units": {u.id: u for u in doc.units},
         "names": await _names(
             session,
             {

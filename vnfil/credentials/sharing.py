@@ -42,15 +42,17 @@ async def held_by(session: AsyncSession, person_id: str) -> list[Credential]:
     """Every credential issued to this person, from any centre, newest first."""
     rows = await session.scalars(
         select(Credential)
-        .join(Case, Case.id == Credential.case_id)
-        .where(Case.candidate_id == person_id)
+        .where(Credential.holder_id == person_id)
         .order_by(Credential.issued_at.desc(), Credential.id)
     )
     return list(rows)
 
 
 async def holder_of(session: AsyncSession, credential: Credential) -> str | None:
-    case = await session.get(Case, credential.case_id)
+    """Its learner: the case's candidate, or who claimed it from their unit credentials."""
+    if credential.holder_id is not None:
+        return credential.holder_id
+    case = await session.get(Case, credential.case_id) if credential.case_id else None
     return case.candidate_id if case else None
 
 

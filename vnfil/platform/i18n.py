@@ -488,6 +488,20 @@ TEXT: dict[str, tuple[str, str]] = {
         "The signed credential (JSON, for wallets and verifiers)",
         "Podpisane poświadczenie (JSON, do portfeli i weryfikatorów)",
     ),
+    "unit_credentials": ("Credentials of the units achieved", "Poświadczenia osiągniętych części"),
+    "unit_credential": ("Unit {unit}", "Część {unit}"),
+    "plan_heading": ("Still to validate", "Do zwalidowania"),
+    "plan_intro": (
+        "For the full qualification these outcomes are still to be validated, in a new case "
+        "at any accredited centre. Once you hold a credential of every unit, claim the full "
+        "credential from your backpack.",
+        "Do pełnej kwalifikacji pozostały do zwalidowania te efekty uczenia się, w nowej "
+        "sprawie w dowolnej akredytowanej instytucji. Gdy będziesz mieć poświadczenia "
+        "wszystkich części, złóż wniosek o pełne poświadczenie w swoim portfelu.",
+    ),
+    "unit_done": ("achieved", "osiągnięta"),
+    "unit_missing": ("still to validate: {los}", "do zwalidowania: {los}"),
+    "plan_file": ("The plan (JSON)", "Plan (JSON)"),
     "search_cases": (
         "Candidate's name, e-mail or case reference",
         "Imię i nazwisko, e-mail kandydata lub numer sprawy",
