@@ -34,6 +34,7 @@ from api.routes import (
     institutions,
     oid4vci,
     pages,
+    qualifications,
     standards,
     trust,
     users,
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         health,
         backpack,
+        qualifications,
         auth,
         users,
         standards,

@@ -5,17 +5,41 @@ from any centres, claims the full credential from the awarding body."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from jsonschema import Draft201909Validator, FormatChecker
 from pydantic import ValidationError
 
 from tests.conftest import Stack
-from tests.factories import CaseRun, World, make_world, new_case, ok, ready_to_certify, signed_in
-from vnfil.standards.schemas import StandardDocument
-from vnfil.standards.service import sample_document
+from tests.factories import (
+    CaseRun,
+    Person,
+    World,
+    accredit,
+    make_world,
+    new_case,
+    ok,
+    ready_to_certify,
+    signed_in,
+)
+from tests.test_interop import OB_SCHEMA, _node_verify
+from vnfil.accounts.models import Centre
+from vnfil.accounts.schemas import Role
+from vnfil.accounts.service import create_user
+from vnfil.credentials.document import digest_sri
+from vnfil.credentials.models import Credential
+from vnfil.credentials.stacking import Presented, Refused, UnitOf, check_units
+from vnfil.standards.models import Standard
+from vnfil.standards.schemas import StandardDocument, UnitClaims
+from vnfil.standards.service import import_standard, sample_document
 from vnfil.standards.units import plan_of
+from vnfil.trust.registry import DatabaseRegistry
 
 UNITS = [
     {
@@ -63,6 +87,11 @@ def test_units_are_checked_as_the_standard_is_read() -> None:
     refused([ws], "every learning outcome belongs to a unit; not in any: DC2, DC3")
     refused([ws, {k: v for k, v in cw.items() if k != "workload_hours"}], "workload_hours")
     refused([], "unit_claims: the standard declares no units", unit_claims={})
+    refused(
+        [ws, {**cw, "credential": False}],
+        "these are not credentials of their own: CW",
+        unit_claims={"max_age_years": 3},
+    )
     # A translation names every unit's title, or none.
     with_pl = units_standard().model_dump()
     with_pl["translations"]["pl"]["units"] = {"WS": "tylko jedna"}
@@ -189,3 +218,226 @@ async def test_a_standard_without_units_certifies_as_before(stack: Stack) -> Non
     # The plan still follows the result (outcome by outcome: there are no units).
     plan = ok(await w.http.get(f"{run.url}/plan", headers=run.candidate.auth))
     assert plan["missing_lo_ids"] == ["DC2"] and plan["units"] == []
+
+
+# --- claiming the full credential -----------------------------------------------------
+
+
+async def second_centre(stack: Stack, w: World) -> World:
+    """Another centre, accredited by the same awarding body for the same code, with its
+    own administrator: where the learner validates another unit."""
+    async with stack.sessions.begin() as session:
+        std = await session.get(Standard, w.standard_id)
+        centre = Centre(name=f"Drugi Ośrodek {uuid.uuid4().hex[:6]}", country="PL")
+        session.add(centre)
+        await session.flush()
+        await accredit(session, centre.id, std.awarding_body_id, w.standard.code)
+        admin, token = await create_user(
+            session,
+            name="Admin Two",
+            email=f"admin2-{uuid.uuid4().hex[:10]}@test.example",
+            role=Role.centre_admin,
+            centre_id=centre.id,
+        )
+        centre_id = centre.id
+    return replace(w, centre_id=centre_id, admin=Person(admin.id, token, Role.centre_admin))
+
+
+async def publish(stack: Stack, w: World, version: int, **claims: Any) -> str:
+    """Another version of ``w``'s code, by its awarding body; its id."""
+    doc = w.standard.model_copy(
+        update={"version": version, "unit_claims": UnitClaims.model_validate(claims)}
+    )
+    async with stack.sessions.begin() as session:
+        std = await session.get(Standard, w.standard_id)
+        return (await import_standard(session, doc, std.awarding_body_id)).id
+
+
+async def claim(w: World, who: Any, **body: Any) -> Any:
+    return await w.http.post(
+        "/me/qualifications/claims", json={"standard_id": w.standard_id, **body}, headers=who.auth
+    )
+
+
+def refused(r: Any, why: str) -> None:
+    assert r.status_code == 422, r.text
+    assert why in r.json()["detail"], r.json()["detail"]
+
+
+async def test_the_full_credential_is_claimed_from_units_of_two_centres(stack: Stack) -> None:
+    one = await make_world(stack, units_standard())
+    two = await second_centre(stack, one)
+    learner = await one.person(Role.candidate)
+    # Unit WS at the first centre, unit CW at the second (the other outcomes not achieved).
+    first = await _certified(one, await partial_run(one, ["DC2", "DC3"], learner))
+    second = await _certified(two, await partial_run(two, ["DC1", "DC4"], learner))
+    ws = first["unit_credentials"][0]["credential_id"]
+    cw = second["unit_credentials"][0]["credential_id"]
+    assert [first["unit_credentials"][0]["unit_id"], second["unit_credentials"][0]["unit_id"]] == [
+        "WS",
+        "CW",
+    ]
+    ws_doc = await signed_file(one, learner, ws)
+    cw_doc = await signed_file(one, learner, cw)
+    assert (
+        ws_doc["credentialSubject"]["source"]["id"] != cw_doc["credentialSubject"]["source"]["id"]
+    )
+
+    # Refused: a unit missing, a tampered file, someone else's credential, a version that
+    # does not accept these units.
+    refused(await claim(one, learner, credential_ids=[ws]), "no credential of unit CW (")
+    tampered = {**ws_doc, "name": "Shared digital workspaces (with honours)"}
+    refused(
+        await claim(one, learner, credential_ids=[cw], credentials=[tampered]),
+        f"credential {ws} does not verify: signature",
+    )
+    other = await one.person(Role.candidate)
+    theirs = await _certified(one, await partial_run(one, ["DC2", "DC3"], other))
+    their_ws = theirs["unit_credentials"][0]["credential_id"]
+    refused(
+        await claim(one, learner, credential_ids=[their_ws, cw]),
+        f"you hold no credential {their_ws}",
+    )
+    their_doc = await signed_file(one, other, their_ws)
+    refused(
+        await claim(one, learner, credential_ids=[cw], credentials=[their_doc]),
+        f"credential {their_ws} names another person as its learner",
+    )
+    v2 = await publish(stack, one, 2, max_age_years=5)
+    r = await one.http.post(
+        "/me/qualifications/claims",
+        json={"standard_id": v2, "credential_ids": [ws, cw]},
+        headers=learner.auth,
+    )
+    refused(r, f"is a unit of version 1 of {one.standard.code}; this claim accepts versions 2")
+    # In Polish too.
+    r = await one.http.post(
+        "/me/qualifications/claims",
+        json={"standard_id": one.standard_id, "credential_ids": [ws]},
+        headers={**learner.auth, "Accept-Language": "pl"},
+    )
+    assert r.status_code == 422 and "brak poświadczenia części CW" in r.json()["detail"]
+    # A revoked unit credential does not count.
+    ok(
+        await one.http.post(
+            f"/credentials/{their_ws}/revocation",
+            json={"reason": "issued in error"},
+            headers=one.issuer.auth,
+        )
+    )
+    refused(
+        await claim(one, other, credential_ids=[their_ws]),
+        f"credential {their_ws} does not verify: status",
+    )
+
+    # Both units, from two centres: the awarding body issues the full credential.
+    made = ok(await claim(one, learner, credential_ids=[ws, cw]), 201)
+    assert sorted(made["unit_credential_ids"]) == sorted([ws, cw])
+    full = await signed_file(one, learner, made["credential_id"])
+    assert full["issuer"]["id"] == ws_doc["issuer"]["id"] == cw_doc["issuer"]["id"]
+    assert "source" not in full["credentialSubject"]  # the awarding body's own
+    achievement = full["credentialSubject"]["achievement"]
+    assert achievement["id"].endswith(f"/standards/{one.standard_id}/achievement")
+    codes = [
+        a["targetCode"] for a in achievement["alignment"] if a["targetType"] == "ceasn:Competency"
+    ]
+    assert codes == ["DC1", "DC2", "DC3", "DC4"]
+    evidence = {e["id"]: e for e in full["evidence"]}
+    assert set(evidence) == {f"urn:uuid:{ws}", f"urn:uuid:{cw}"}
+    async with stack.sessions() as session:
+        rows = {c: await session.get(Credential, c) for c in (ws, cw)}
+    for cid, row in rows.items():
+        e = evidence[f"urn:uuid:{cid}"]
+        assert e["genre"] == "Unit credential" and e["digestSRI"] == digest_sri(row.sha256)
+    assert "assessed at Drugi Ośrodek" in evidence[f"urn:uuid:{cw}"]["description"]
+    checked = ok(await one.http.post("/verify", json=full))
+    assert checked["verified"] is True
+    assert "from 2 unit credentials" in next(
+        c["detail"] for c in checked["checks"] if c["name"] == "accreditation"
+    )
+    # The same claim again: the same credential; so too from the backpack, unnamed.
+    again = ok(await claim(one, learner, credential_ids=[cw, ws]), 200)
+    assert again["credential_id"] == made["credential_id"]
+    found = ok(await claim(one, learner), 200)
+    assert found["credential_id"] == made["credential_id"]
+    held = ok(await one.http.get("/me/credentials", headers=learner.auth))
+    assert made["credential_id"] in {c["id"] for c in held}
+    # A later version that accepts version 1's units issues its own.
+    v3 = await publish(stack, one, 3, accepted_versions=[1])
+    r = await one.http.post(
+        "/me/qualifications/claims",
+        json={"standard_id": v3, "credential_ids": [ws, cw]},
+        headers=learner.auth,
+    )
+    assert ok(r, 201)["credential_id"] != made["credential_id"]
+
+    # Another verifier agrees: Digital Bazaar's, and 1EdTech's OB 3.0 schema.
+    base = stack.settings.public_base_url
+    body = full["issuer"]["id"]
+    did_doc = ok(await one.http.get(f"/issuers/{body.rsplit(':', 1)[1]}/did.json"))
+    list_url = full["credentialStatus"]["statusListCredential"]
+    served = {body: did_doc, list_url: ok(await one.http.get(list_url.removeprefix(base)))}
+    results = await asyncio.to_thread(
+        _node_verify,
+        [full, ws_doc],
+        served
+        | {
+            ws_doc["credentialStatus"]["statusListCredential"]: ok(
+                await one.http.get(
+                    ws_doc["credentialStatus"]["statusListCredential"].removeprefix(base)
+                )
+            )
+        },
+    )
+    assert [r["verified"] for r in results] == [True, True], results
+    schema = Draft201909Validator(json.loads(OB_SCHEMA.read_text()), format_checker=FormatChecker())
+    assert [e.message for e in schema.iter_errors(full)] == []
+
+
+async def test_a_unit_credential_too_old_for_the_standard_does_not_count(stack: Stack) -> None:
+    w = await make_world(stack, units_standard(max_age_years=5))
+    run = await ready_to_certify(w)
+    done = await _certified(w, run)
+    async with stack.sessions() as session:
+        std = await session.get(Standard, w.standard_id)
+        target = UnitOf(w.standard_id, std.awarding_body_id, w.standard)
+        me = ok(await w.http.get("/me", headers=run.candidate.auth))
+        presented = []
+        for u in done["unit_credentials"]:
+            row = await session.get(Credential, u["credential_id"])
+            presented.append(Presented(row.id, row.document, row.sha256))
+
+        async def standard_of(standard_id: str) -> UnitOf | None:
+            row = await session.get(Standard, standard_id)
+            return UnitOf(row.id, row.awarding_body_id, w.standard) if row else None
+
+        registry = DatabaseRegistry(session, stack.settings.public_base_url)
+        now = datetime.now(UTC)
+        kept = await check_units(
+            presented,
+            target=target,
+            holder_email=me["email"],
+            registry=registry,
+            standard_of=standard_of,
+            now=now,
+        )
+        assert [u.unit_id for u in kept.units] == ["WS", "CW"]
+        assert kept.supervision.value == "supervised-online-identity-verification"
+        with pytest.raises(Refused, match="unit credentials count for 5 years"):
+            await check_units(
+                presented,
+                target=target,
+                holder_email=me["email"],
+                registry=registry,
+                standard_of=standard_of,
+                now=now + timedelta(days=5 * 366),
+            )
+        with pytest.raises(Refused, match=r"unit WS is given twice"):
+            await check_units(
+                presented + presented[:1],
+                target=target,
+                holder_email=me["email"],
+                registry=registry,
+                standard_of=standard_of,
+                now=now,
+            )

@@ -271,6 +271,13 @@ class StandardDocument(BaseModel):
                         " (an outcome belongs to one unit)"
                     )
                 seen[lo_id] = unit.id
+        if self.unit_claims is not None:
+            own = [u.id for u in self.units if not u.credential]
+            if own:
+                raise ValueError(
+                    "unit_claims: the full credential is claimed from a credential of every "
+                    f"unit; these are not credentials of their own: {', '.join(own)}"
+                )
         left = [i for i in known if i not in seen]
         if left:
             raise ValueError(
