@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities.events import StartDelivery, StartMessage, dispatch
 from vnfil.accounts.models import Notification, User
 from vnfil.cases.audit import append_entry
-from vnfil.cases.models import AuditEntry, Case
+from vnfil.cases.models import AuditEntry
 from vnfil.credentials.keys import active_key
 from vnfil.credentials.models import Credential
 from vnfil.credentials.schemas import RevocationRef, RevocationRequest
@@ -75,9 +75,7 @@ class CredentialActivities:
     async def _tell_the_candidate(session: AsyncSession, cred: Credential) -> str | None:
         """The candidate's message (in the outbox, with the revocation's transaction, in
         their language); its key when it is also to be e-mailed."""
-        case = await session.get(Case, cred.case_id) if cred.case_id else None
-        holder = case.candidate_id if case else cred.holder_id
-        person = await session.get(User, holder) if holder else None
+        person = await session.get(User, cred.holder_id)
         if person is None:
             return None
         key = f"{cred.case_id or cred.id}:revoked:{person.id}"

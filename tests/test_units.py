@@ -369,7 +369,27 @@ async def test_the_full_credential_is_claimed_from_units_of_two_centres(stack: S
         json={"standard_id": v3, "credential_ids": [ws, cw]},
         headers=learner.auth,
     )
-    assert ok(r, 201)["credential_id"] != made["credential_id"]
+    later = ok(r, 201)["credential_id"]
+    assert later != made["credential_id"]
+    # A claimed credential has its certificate and public page like any, and its awarding
+    # body revokes it (it has no case: its holder is told).
+    pdf = await one.http.get(
+        f"/credentials/{made['credential_id']}/certificate.pdf", headers=learner.auth
+    )
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    page = await one.http.get(f"/credentials/{made['credential_id']}/verification")
+    assert page.status_code == 200 and "Valid credential" in page.text
+    ok(
+        await one.http.post(
+            f"/credentials/{later}/revocation",
+            json={"reason": "claimed twice"},
+            headers=one.issuer.auth,
+        )
+    )
+    revoked = ok(await one.http.post("/verify", json=await signed_file(one, learner, later)))
+    assert revoked["failed"] == "status"
+    notices = ok(await one.http.get("/me/notifications", headers=learner.auth))
+    assert any(later in json.dumps(n) for n in notices)
 
     # Another verifier agrees: Digital Bazaar's, and 1EdTech's OB 3.0 schema.
     base = stack.settings.public_base_url

@@ -26,7 +26,7 @@ class Credential(Base):
     # The case that issued it (several: its units and the full one); none when the learner
     # claimed it from unit credentials they hold (vnfil.credentials.stacking).
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    holder_id: Mapped[str | None] = mapped_column(
+    holder_id: Mapped[str] = mapped_column(
         ForeignKey("users.id", name="fk_credentials_holder_id"), index=True
     )
     unit_id: Mapped[str | None] = mapped_column(String(40))  # a unit's credential

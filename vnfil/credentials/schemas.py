@@ -88,7 +88,7 @@ class CredentialRead(BaseModel):
     id: str
     case_id: str | None  # none when claimed from unit credentials
     unit_id: str | None = None  # a unit's credential
-    holder_id: str | None = None
+    holder_id: str
     standard_id: str
     awarding_body_id: str
     sha256: str

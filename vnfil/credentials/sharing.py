@@ -19,7 +19,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.service import hash_token
-from vnfil.cases.models import Case
 from vnfil.credentials.models import Credential, CredentialShare
 from vnfil.platform.db import add_years, as_utc, utcnow
 
@@ -50,10 +49,7 @@ async def held_by(session: AsyncSession, person_id: str) -> list[Credential]:
 
 async def holder_of(session: AsyncSession, credential: Credential) -> str | None:
     """Its learner: the case's candidate, or who claimed it from their unit credentials."""
-    if credential.holder_id is not None:
-        return credential.holder_id
-    case = await session.get(Case, credential.case_id) if credential.case_id else None
-    return case.candidate_id if case else None
+    return credential.holder_id
 
 
 def live(share: CredentialShare, now: datetime | None = None) -> bool:

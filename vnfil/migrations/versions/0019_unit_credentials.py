@@ -19,6 +19,15 @@ depends_on = None
 _NAMES = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 
 
+def _unique_case_id() -> str:
+    """The name the UNIQUE (case_id) of 0001 has: PostgreSQL's own, or ours on SQLite."""
+    return (
+        "uq_credentials_case_id"
+        if op.get_bind().dialect.name == "sqlite"
+        else ("credentials_case_id_key")
+    )
+
+
 def _drop_unique_case_id() -> None:
     if op.get_bind().dialect.name == "sqlite":
         with op.batch_alter_table("credentials", naming_convention=_NAMES) as batch:
@@ -41,6 +50,8 @@ def upgrade() -> None:
         "UPDATE credentials SET holder_id = "
         "(SELECT cases.candidate_id FROM cases WHERE cases.id = credentials.case_id)"
     )
+    with op.batch_alter_table("credentials") as batch:
+        batch.alter_column("holder_id", existing_type=sa.String(length=36), nullable=False)
     op.create_table(
         "qualification_claims",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -76,4 +87,4 @@ def downgrade() -> None:
         batch.drop_column("unit_id")
         batch.drop_column("holder_id")
         batch.alter_column("case_id", existing_type=sa.String(length=36), nullable=False)
-        batch.create_unique_constraint("credentials_case_id_key", ["case_id"])
+        batch.create_unique_constraint(_unique_case_id(), ["case_id"])
