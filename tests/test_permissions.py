@@ -97,6 +97,7 @@ MATRIX: dict[str, set[str]] = {
     # Claims the full credential from the caller's own unit credentials (world A's standard
     # has no units: each is refused for that, 409, after the permission checks).
     "POST /me/qualifications/claims": SIGNED_IN,
+    "GET /me/qualifications": SIGNED_IN,  # the caller's own
     "PUT /me/credentials/{credential_id}/public-page": {"a_candidate"},
     "POST /me/credentials/{credential_id}/shares": {"a_candidate"},
     "DELETE /me/credentials/{credential_id}/shares/{share_id}": {"a_candidate"},

@@ -270,6 +270,8 @@ async def test_the_full_credential_is_claimed_from_units_of_two_centres(stack: S
     learner = await one.person(Role.candidate)
     # Unit WS at the first centre, unit CW at the second (the other outcomes not achieved).
     first = await _certified(one, await partial_run(one, ["DC2", "DC3"], learner))
+    [offered] = ok(await one.http.get("/me/qualifications", headers=learner.auth))
+    assert offered["standard_id"] == one.standard_id and offered["units_missing"] == ["CW"]
     second = await _certified(two, await partial_run(two, ["DC1", "DC4"], learner))
     ws = first["unit_credentials"][0]["credential_id"]
     cw = second["unit_credentials"][0]["credential_id"]
@@ -330,7 +332,16 @@ async def test_the_full_credential_is_claimed_from_units_of_two_centres(stack: S
         f"credential {their_ws} does not verify: status",
     )
 
-    # Both units, from two centres: the awarding body issues the full credential.
+    # Both units, from two centres: the backpack offers the claim (in both languages).
+    [offered] = ok(await one.http.get("/me/qualifications", headers=learner.auth))
+    assert offered["units_held"] == ["WS", "CW"] and offered["units_missing"] == []
+    async with signed_in(stack, learner, "units-pass-1234") as browser:
+        page = await browser.get("/app/backpack")
+        assert f'data-qualification="{one.standard_id}"' in page.text
+        assert "Claim the full credential" in page.text
+        pl = await browser.get("/app/backpack?lang=pl")
+        assert "Złóż wniosek o pełne poświadczenie" in pl.text
+    # The awarding body issues the full credential.
     made = ok(await claim(one, learner, credential_ids=[ws, cw]), 201)
     assert sorted(made["unit_credential_ids"]) == sorted([ws, cw])
     full = await signed_file(one, learner, made["credential_id"])
@@ -362,6 +373,8 @@ async def test_the_full_credential_is_claimed_from_units_of_two_centres(stack: S
     assert found["credential_id"] == made["credential_id"]
     held = ok(await one.http.get("/me/credentials", headers=learner.auth))
     assert made["credential_id"] in {c["id"] for c in held}
+    [offered] = ok(await one.http.get("/me/qualifications", headers=learner.auth))
+    assert offered["claimed_credential_id"] == made["credential_id"]
     # A later version that accepts version 1's units issues its own.
     v3 = await publish(stack, one, 3, accepted_versions=[1])
     r = await one.http.post(

@@ -58,6 +58,7 @@ from vnfil.cases.next import next_steps
 from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
 from vnfil.credentials.sharing import SHARE_YEARS_MAX
+from vnfil.credentials.stacking import claimable_for
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
@@ -349,6 +350,7 @@ async def backpack_page(
         unread=await _unread(session, user),
         memberships=await memberships_of(session, user.id),
         items=await backpack_of(session, user.id, settings.public_base_url),
+        claimable=await claimable_for(session, user.id),
         today=f"{utcnow():%Y-%m-%d}",
         ten_years=f"{add_years(utcnow(), SHARE_YEARS_MAX):%Y-%m-%d}",
     )

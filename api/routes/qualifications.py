@@ -17,10 +17,12 @@ from vnfil.credentials.models import Credential, QualificationClaim
 from vnfil.credentials.sharing import held_by
 from vnfil.credentials.stacking import (
     CLAIM_DOCUMENTS_BYTES,
+    Claimable,
     ClaimCreate,
     ClaimInput,
     ClaimRead,
     claim_key,
+    claimable_for,
     credential_id_of,
 )
 from vnfil.platform.db import utcnow
@@ -40,6 +42,13 @@ def _read(claim: QualificationClaim) -> ClaimRead:
         unit_credential_ids=list(claim.unit_credential_ids),
         created_at=claim.created_at,
     )
+
+
+@router.get("/me/qualifications")
+async def my_qualifications(session: SessionDep, user: CurrentUser) -> list[Claimable]:
+    """The qualifications the caller holds unit credentials of: the units held and
+    missing, and the full credential if already claimed."""
+    return await claimable_for(session, user.id)
 
 
 @router.post("/me/qualifications/claims", status_code=201)

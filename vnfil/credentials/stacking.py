@@ -19,10 +19,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.schemas import Actor, CandidateRef
 from vnfil.credentials.as_evidence import awarded_to
 from vnfil.credentials.document import eu_elements_of
+from vnfil.credentials.models import Credential, QualificationClaim
 from vnfil.credentials.schemas import StackedUnit
 from vnfil.credentials.verification import (
     IN_THREADS,
@@ -32,6 +35,7 @@ from vnfil.credentials.verification import (
 )
 from vnfil.platform.db import add_years
 from vnfil.platform.text import Id
+from vnfil.standards.models import Standard
 from vnfil.standards.schemas import StandardDocument, SupervisionLevel
 
 CLAIM_IDS_MAX = 50  # as many as a standard has units
@@ -252,3 +256,79 @@ async def check_units(
     return ClaimChecked(
         units=[found[u.id] for u in std.units], supervision=_SUPERVISION_ORDER[least]
     )
+
+
+class Claimable(BaseModel):
+    """A qualification the learner holds unit credentials of (its latest version that is
+    claimed from units): the units held, those missing, and the credential already
+    claimed, if any."""
+
+    standard_id: str
+    title: str
+    units_held: list[str]
+    units_missing: list[str]
+    claimed_credential_id: str | None = None
+
+
+async def claimable_for(session: AsyncSession, person_id: str) -> list[Claimable]:
+    """What the backpack offers to claim: per code of the unit credentials held (unrevoked),
+    its latest version with ``unit_claims``, and which of its units are held in a version
+    it accepts. The claim itself checks each credential in full."""
+    held = list(
+        await session.scalars(
+            select(Credential).where(
+                Credential.holder_id == person_id,
+                Credential.unit_id.is_not(None),
+                Credential.revoked_at.is_(None),
+            )
+        )
+    )
+    if not held:
+        return []
+    of_held = {
+        s.id: s
+        for s in await session.scalars(
+            select(Standard).where(Standard.id.in_({c.standard_id for c in held}))
+        )
+    }
+    out = []
+    for code in sorted({s.code for s in of_held.values()}):
+        # The version the held units go furthest towards; the latest of those.
+        best: tuple[int, Standard, StandardDocument, set[str]] | None = None
+        for row in await session.scalars(
+            select(Standard).where(Standard.code == code).order_by(Standard.version.desc())
+        ):
+            doc = StandardDocument.model_validate(row.document)
+            if not doc.units or doc.unit_claims is None:
+                continue
+            accepted = {doc.version, *doc.unit_claims.accepted_versions}
+            units = {
+                str(c.unit_id)
+                for c in held
+                if of_held[c.standard_id].code == code
+                and of_held[c.standard_id].version in accepted
+            } & {u.id for u in doc.units}
+            if best is None or len(units) > best[0]:
+                best = (len(units), row, doc, units)
+        if best is None:
+            continue
+        _, row, doc, units = best
+        claimed = await session.scalar(
+            select(QualificationClaim.credential_id)
+            .where(
+                QualificationClaim.holder_id == person_id,
+                QualificationClaim.standard_id == row.id,
+            )
+            .order_by(QualificationClaim.created_at.desc())
+            .limit(1)
+        )
+        out.append(
+            Claimable(
+                standard_id=row.id,
+                title=doc.title,
+                units_held=[u.id for u in doc.units if u.id in units],
+                units_missing=[u.id for u in doc.units if u.id not in units],
+                claimed_credential_id=claimed,
+            )
+        )
+    return out

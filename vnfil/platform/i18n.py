@@ -502,6 +502,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "unit_done": ("achieved", "osiągnięta"),
     "unit_missing": ("still to validate: {los}", "do zwalidowania: {los}"),
     "plan_file": ("The plan (JSON)", "Plan (JSON)"),
+    "claims_heading": ("Full qualifications from your units", "Pełne kwalifikacje z Twoich części"),
+    "claims_intro": (
+        "With a credential of every unit of a qualification, from any accredited centres, "
+        "the awarding body issues the full credential; each unit credential is checked first.",
+        "Gdy masz poświadczenia wszystkich części kwalifikacji, z dowolnych akredytowanych "
+        "instytucji, instytucja certyfikująca wydaje pełne poświadczenie; najpierw sprawdza "
+        "każde poświadczenie części.",
+    ),
+    "claims_units_held": ("units held: {units}", "posiadane części: {units}"),
+    "claims_units_missing": ("still missing: {units}", "brakuje jeszcze: {units}"),
+    "claims_claim": ("Claim the full credential", "Złóż wniosek o pełne poświadczenie"),
+    "claims_claimed": ("full credential issued", "pełne poświadczenie wydane"),
     "search_cases": (
         "Candidate's name, e-mail or case reference",
         "Imię i nazwisko, e-mail kandydata lub numer sprawy",
