@@ -3,8 +3,6 @@ they hold (``vnfil.credentials.stacking``; run by workflow ``QualificationClaim`
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 from temporalio.client import WorkflowFailureError
@@ -16,7 +14,6 @@ from vnfil.accounts.schemas import Actor, CandidateRef, Role
 from vnfil.credentials.models import Credential, QualificationClaim
 from vnfil.credentials.sharing import held_by
 from vnfil.credentials.stacking import (
-    CLAIM_DOCUMENTS_BYTES,
     Claimable,
     ClaimCreate,
     ClaimInput,
@@ -73,12 +70,6 @@ async def claim_qualification(
             status.HTTP_409_CONFLICT,
             f"{std.code}@{std.version} is not claimed from unit credentials: "
             "its full credential is issued by a case",
-        )
-    if len(json.dumps(body.credentials).encode()) > CLAIM_DOCUMENTS_BYTES:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"the signed files of a claim hold at most {CLAIM_DOCUMENTS_BYTES // 1024} KiB; "
-            "name the credentials of your backpack by id instead",
         )
     ids = list(dict.fromkeys(body.credential_ids))
     for cid in ids:

@@ -39,8 +39,8 @@ from vnfil.standards.models import Standard
 from vnfil.standards.schemas import StandardDocument, SupervisionLevel
 
 CLAIM_IDS_MAX = 50  # as many as a standard has units
-CLAIM_DOCUMENTS_MAX = 20  # signed files carried in one claim (its workflow's input)
-CLAIM_DOCUMENTS_BYTES = 512 * 1024
+# Signed files carried in one claim (its workflow's input; the body is at most 256 KiB).
+CLAIM_DOCUMENTS_MAX = 20
 # The supervision element of the full credential is the least of its units'.
 _SUPERVISION_ORDER = [
     SupervisionLevel.unsupervised_no_id,

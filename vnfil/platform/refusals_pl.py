@@ -556,11 +556,6 @@ PL: dict[str, str] = {
         "pełnego poświadczenia {0}@{1} nie uzyskuje się z poświadczeń części: wydaje je "
         "instytucja po przeprowadzeniu sprawy"
     ),
-    "the signed files of a claim hold at most {} KiB; name the credentials of your backpack "
-    "by id instead": (
-        "podpisane pliki we wniosku mogą mieć razem najwyżej {0} KiB; zamiast nich wskaż "
-        "poświadczenia z portfela przez ich identyfikatory"
-    ),
     "a credential of the claim has no id of the form urn:uuid:…": (
         "jedno z poświadczeń we wniosku nie ma identyfikatora w postaci urn:uuid:…"
     ),
