@@ -50,6 +50,17 @@ _SUPERVISION_ORDER = [
 ]
 
 
+# The checks of a verification as a person reads them (refusals_pl.VALUES has them).
+CHECK_WORDS = {
+    "malformed": "its form",
+    "signature": "signature",
+    "issuer": "issuer and key",
+    "expiry": "validity dates",
+    "status": "revocation",
+    "accreditation": "the centre's accreditation",
+}
+
+
 class Refused(Exception):
     """Why a claim is not granted (422: what the learner presented does not make it)."""
 
@@ -190,7 +201,9 @@ async def check_units(
         result = await verify_credential(doc, registry, now, checker)
         failed = next((c for c in result.checks if not c.ok), None)
         if failed is not None:
-            raise Refused(f"credential {cid} does not verify: {failed.name}: {failed.detail}")
+            raise Refused(
+                f"credential {cid} does not verify ({CHECK_WORDS[failed.name]}): {failed.detail}"
+            )
         theirs = awarded_to(doc, holder_email)
         if theirs is not True:
             raise Refused(

@@ -562,8 +562,8 @@ PL: dict[str, str] = {
     "the claim could not be completed now; nothing was issued, try again": (
         "nie udało się teraz rozpatrzyć wniosku; nic nie wydano, spróbuj ponownie"
     ),
-    "credential {} does not verify: {}: {}": (
-        "poświadczenie {0} nie przechodzi weryfikacji: {1}: {2}"
+    "credential {} does not verify ({}): {}": (
+        "poświadczenie {0} nie przechodzi weryfikacji ({1}): {2}"
     ),
     "credential {} names another person as its learner": (
         "poświadczenie {0} wskazuje jako uczącego się inną osobę"
@@ -595,6 +595,13 @@ PL: dict[str, str] = {
 
 # English words that fill a template's hole and are not values of an enumeration.
 VALUES: dict[str, str] = {
+    # the checks of a verification (vnfil/credentials/stacking.py, CHECK_WORDS)
+    "its form": "budowa",
+    "signature": "podpis",
+    "issuer and key": "wystawca i klucz",
+    "validity dates": "okres ważności",
+    "revocation": "unieważnienie",
+    "the centre's accreditation": "uprawnienie instytucji",
     # stages of a case (Stage)
     "identification": "identyfikacja",
     "documentation": "dokumentowanie",
