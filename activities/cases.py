@@ -38,9 +38,16 @@ from vnfil.cases.schemas import (
 from vnfil.credentials.document import build_credential
 from vnfil.credentials.keys import KeyError_, active_key, issuer_did
 from vnfil.credentials.models import Credential
-from vnfil.credentials.schemas import CredentialInput, CredentialRef
+from vnfil.credentials.schemas import (
+    CertificationInput,
+    Certified,
+    CredentialInput,
+    CredentialRef,
+    UnitCredentialRef,
+)
 from vnfil.credentials.signing import sign
 from vnfil.credentials.status import allocate, entry
+from vnfil.events.models import Event
 from vnfil.events.service import record_event
 from vnfil.evidence.models import Evidence
 from vnfil.evidence.schemas import EvidenceForgetInput, EvidenceRecordInput
@@ -340,106 +347,183 @@ class CaseActivities:
         moment, the step is refused (409), by the API and, should either go in between,
         here too; the case stays in certification until both hold.
         """
-        base = self.settings.public_base_url
         async with self.sessions.begin() as session:
-            row = await session.get(Credential, inp.credential_id)
-            if row is None or "proof" not in row.document:
-                case = await session.get(Case, inp.case_id)
-                if case is None:  # every case's row is written before its workflow starts
-                    raise ApplicationError(
-                        f"no case {inp.case_id}", type=Refusal.wrong_stage.value, non_retryable=True
-                    )
-                std = inp.standard.document
-                try:
-                    await accreditation_for(
-                        session,
-                        centre_id=case.centre_id,
-                        awarding_body_id=inp.standard.issuer.id,
-                        code=std.code,
-                        version=std.version,
-                        at=utcnow(),
-                    )
-                except NotAccredited as exc:
-                    raise ApplicationError(
-                        f"not certified: {exc}", type=Refusal.wrong_stage.value, non_retryable=True
-                    ) from exc
-                try:
-                    key = await active_key(
-                        session, self.settings.secret_key, inp.standard.issuer.id
-                    )
-                except KeyError_ as exc:
-                    # The API refuses first; this holds the rule when a key went meanwhile,
-                    # instead of retrying (and holding the step) until someone notices.
-                    raise ApplicationError(
-                        str(exc), type=Refusal.wrong_stage.value, non_retryable=True
-                    ) from exc
-                now = utcnow()
-                status_list, index = await allocate(session, key, base, now)
-                issuer = issuer_did(base, inp.standard.issuer.id)
-                centre = await session.get(Centre, case.centre_id)
-                document = sign(
-                    build_credential(
-                        inp,
-                        base,
-                        issuer,
-                        entry(base, status_list.id, index),
-                        None
-                        if centre is None
-                        else {
-                            "id": centre.id,
-                            "name": centre.name,
-                            "country": centre.country,
-                            "region": centre.region,
-                        },
-                    ),
-                    key.private,
-                    key.method(base),
-                    now,
-                )
-                key_name = f"credentials/{inp.credential_id}.json"
-                stored = await asyncio.to_thread(self.store.put_json, key_name, document)
-                if row is None:
-                    row = Credential(
-                        id=inp.credential_id,
-                        case_id=inp.case_id,
-                        standard_id=inp.standard.standard_id,
-                        awarding_body_id=inp.standard.issuer.id,
-                        issued_at=inp.issued_at,
-                    )
-                    session.add(row)
-                row.object_key, row.sha256, row.document = key_name, stored.sha256, document
-                row.key_id, row.status_list_id, row.status_index = key.row.id, status_list.id, index
-            events = [
-                await record_event(
-                    session,
-                    type_="credential.issued",
-                    subject=inp.credential_id,
-                    awarding_body_id=inp.standard.issuer.id,
-                    time=inp.issued_at,
-                    data={
-                        "credential_id": inp.credential_id,
-                        "case_id": inp.case_id,
-                        "standard_id": inp.standard.standard_id,
-                        "credential": row.document,
-                    },
-                ),
-                await record_event(
-                    session,
-                    type_="case.certified",
-                    subject=inp.case_id,
-                    awarding_body_id=inp.standard.issuer.id,
-                    time=inp.issued_at,
-                    data={
-                        "case_id": inp.case_id,
-                        "credential_id": inp.credential_id,
-                        "result": inp.result.value,
-                        "achieved_lo_ids": inp.achieved_lo_ids,
-                        "certified_by": inp.certified_by.user_id,
-                    },
-                ),
-            ]
+            row = await self._case_credential(session, inp)
             ref = CredentialRef(
                 credential_id=inp.credential_id, object_key=row.object_key, sha256=row.sha256
             )
+            events = [
+                await self._issued_event(session, inp, row),
+                await self._certified_event(session, inp, inp.credential_id, []),
+            ]
         await dispatch(self.sessions, self.settings, events, self.start_delivery)
         return ref
+
+    @activity.defn
+    @permanent_on_bad_data
+    async def issue_credentials(self, inp: CertificationInput) -> Certified:
+        """A case whose standard has units: one credential per unit achieved and the full
+        one when every outcome is, in one transaction (each kept by the id the workflow
+        gave it, so a retry signs nothing twice); one ``case.certified`` names them all."""
+        base = inp.credential
+        async with self.sessions.begin() as session:
+            full: CredentialRef | None = None
+            units: list[UnitCredentialRef] = []
+            events = []
+            for issue in inp.units:
+                one = base.model_copy(
+                    update={"credential_id": issue.credential_id, "unit_id": issue.unit_id}
+                )
+                row = await self._case_credential(session, one)
+                units.append(
+                    UnitCredentialRef(
+                        unit_id=issue.unit_id,
+                        credential_id=row.id,
+                        object_key=row.object_key,
+                        sha256=row.sha256,
+                    )
+                )
+                events.append(await self._issued_event(session, one, row))
+            if inp.full:
+                row = await self._case_credential(session, base)
+                full = CredentialRef(
+                    credential_id=row.id, object_key=row.object_key, sha256=row.sha256
+                )
+                events.append(await self._issued_event(session, base, row))
+            events.append(
+                await self._certified_event(
+                    session, base, full.credential_id if full else None, units
+                )
+            )
+        await dispatch(self.sessions, self.settings, events, self.start_delivery)
+        return Certified(full=full, units=units)
+
+    async def _case_credential(self, session: AsyncSession, inp: CredentialInput) -> Credential:
+        """The case's credential ``inp.credential_id``, signed and stored once."""
+        row = await session.get(Credential, inp.credential_id)
+        if row is not None and "proof" in row.document:
+            return row
+        case = await session.get(Case, inp.case_id) if inp.case_id else None
+        if case is None:  # every case's row is written before its workflow starts
+            raise ApplicationError(
+                f"no case {inp.case_id}", type=Refusal.wrong_stage.value, non_retryable=True
+            )
+        std = inp.standard.document
+        try:
+            await accreditation_for(
+                session,
+                centre_id=case.centre_id,
+                awarding_body_id=inp.standard.issuer.id,
+                code=std.code,
+                version=std.version,
+                at=utcnow(),
+            )
+        except NotAccredited as exc:
+            raise ApplicationError(
+                f"not certified: {exc}", type=Refusal.wrong_stage.value, non_retryable=True
+            ) from exc
+        centre = await session.get(Centre, case.centre_id)
+        return await sign_and_store(
+            session,
+            self.settings,
+            self.store,
+            inp,
+            None
+            if centre is None
+            else {
+                "id": centre.id,
+                "name": centre.name,
+                "country": centre.country,
+                "region": centre.region,
+            },
+        )
+
+    @staticmethod
+    async def _issued_event(session: AsyncSession, inp: CredentialInput, row: Credential) -> Event:
+        return await record_event(
+            session,
+            type_="credential.issued",
+            subject=row.id,
+            awarding_body_id=inp.standard.issuer.id,
+            time=inp.issued_at,
+            data={
+                "credential_id": row.id,
+                "case_id": inp.case_id,
+                "standard_id": inp.standard.standard_id,
+                **({"unit_id": inp.unit_id} if inp.unit_id else {}),
+                "credential": row.document,
+            },
+        )
+
+    @staticmethod
+    async def _certified_event(
+        session: AsyncSession,
+        inp: CredentialInput,
+        credential_id: str | None,
+        units: list[UnitCredentialRef],
+    ) -> Event:
+        assert inp.case_id is not None
+        return await record_event(
+            session,
+            type_="case.certified",
+            subject=inp.case_id,
+            awarding_body_id=inp.standard.issuer.id,
+            time=inp.issued_at,
+            data={
+                "case_id": inp.case_id,
+                "credential_id": credential_id,
+                **(
+                    {"unit_credentials": {u.unit_id: u.credential_id for u in units}}
+                    if units
+                    else {}
+                ),
+                "result": inp.result.value,
+                "achieved_lo_ids": inp.achieved_lo_ids,
+                "certified_by": inp.certified_by.user_id,
+            },
+        )
+
+
+async def sign_and_store(
+    session: AsyncSession,
+    settings: Settings,
+    store: EvidenceStore,
+    inp: CredentialInput,
+    centre: dict[str, Any] | None,
+) -> Credential:
+    """Build, sign (the awarding body's current key), give a status slot, store in S3
+    and keep the row of credential ``inp.credential_id`` (again over a row left unsigned).
+    Without a key the step is refused, instead of retried until someone notices."""
+    base = settings.public_base_url
+    try:
+        key = await active_key(session, settings.secret_key, inp.standard.issuer.id)
+    except KeyError_ as exc:
+        raise ApplicationError(
+            str(exc), type=Refusal.wrong_stage.value, non_retryable=True
+        ) from exc
+    now = utcnow()
+    status_list, index = await allocate(session, key, base, now)
+    issuer = issuer_did(base, inp.standard.issuer.id)
+    document = sign(
+        build_credential(inp, base, issuer, entry(base, status_list.id, index), centre),
+        key.private,
+        key.method(base),
+        now,
+    )
+    key_name = f"credentials/{inp.credential_id}.json"
+    stored = await asyncio.to_thread(store.put_json, key_name, document)
+    row = await session.get(Credential, inp.credential_id)
+    if row is None:
+        row = Credential(
+            id=inp.credential_id,
+            case_id=inp.case_id,
+            holder_id=inp.candidate.id,
+            unit_id=inp.unit_id,
+            standard_id=inp.standard.standard_id,
+            awarding_body_id=inp.standard.issuer.id,
+            issued_at=inp.issued_at,
+        )
+        session.add(row)
+    row.object_key, row.sha256, row.document = key_name, stored.sha256, document
+    row.key_id, row.status_list_id, row.status_index = key.row.id, status_list.id, index
+    return row

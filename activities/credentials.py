@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities.events import StartDelivery, StartMessage, dispatch
 from vnfil.accounts.models import Notification, User
 from vnfil.cases.audit import append_entry
-from vnfil.cases.models import AuditEntry, Case
+from vnfil.cases.models import AuditEntry
 from vnfil.credentials.keys import active_key
 from vnfil.credentials.models import Credential
 from vnfil.credentials.schemas import RevocationRef, RevocationRequest
@@ -75,11 +75,10 @@ class CredentialActivities:
     async def _tell_the_candidate(session: AsyncSession, cred: Credential) -> str | None:
         """The candidate's message (in the outbox, with the revocation's transaction, in
         their language); its key when it is also to be e-mailed."""
-        case = await session.get(Case, cred.case_id)
-        person = await session.get(User, case.candidate_id) if case else None
+        person = await session.get(User, cred.holder_id)
         if person is None:
             return None
-        key = f"{cred.case_id}:revoked:{person.id}"
+        key = f"{cred.case_id or cred.id}:revoked:{person.id}"
         if await session.get(Notification, key) is not None:
             return key if person.email_notices else None
         subject, body = render_message(
@@ -88,7 +87,7 @@ class CredentialActivities:
             name=person.name,
             title=str(cred.document.get("name", "")),
             credential_id=cred.id,
-            case_id=cred.case_id,
+            case_id=cred.case_id or "",
             revoked_on=f"{as_utc(cred.revoked_at or utcnow()):%Y-%m-%d}",
             reason=cred.revocation_reason or "",
         )
@@ -119,20 +118,22 @@ class CredentialActivities:
                 set_revoked(status_list, cred.status_index, key, base, inp.at)
                 cred.revoked_at, cred.revoked_by = inp.at, inp.actor.user_id
                 cred.revocation_reason = inp.reason
-                # The case's own audit chain records it (its workflow has ended).
-                last = await session.scalar(
-                    select(func.max(AuditEntry.seq)).where(AuditEntry.case_id == cred.case_id)
-                )
-                await append_entry(
-                    session,
-                    case_id=cred.case_id,
-                    seq=0 if last is None else last + 1,
-                    at=inp.at,
-                    actor_id=inp.actor.user_id,
-                    actor_role=inp.actor.role.value,
-                    action="credential.revoked",
-                    details={"credential_id": cred.id, "reason": inp.reason},
-                )
+                # The case's own audit chain records it (its workflow has ended); a
+                # credential claimed from units has no case.
+                if cred.case_id is not None:
+                    last = await session.scalar(
+                        select(func.max(AuditEntry.seq)).where(AuditEntry.case_id == cred.case_id)
+                    )
+                    await append_entry(
+                        session,
+                        case_id=cred.case_id,
+                        seq=0 if last is None else last + 1,
+                        at=inp.at,
+                        actor_id=inp.actor.user_id,
+                        actor_role=inp.actor.role.value,
+                        action="credential.revoked",
+                        details={"credential_id": cred.id, "reason": inp.reason},
+                    )
             # Written once (a retry finds it, and hands it to the mailer again: one e-mail).
             message = await self._tell_the_candidate(session, cred)
             event = await record_event(

@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 
 from activities.accounts import AccountActivities
 from activities.cases import CaseActivities
+from activities.claims import ClaimActivities
 from activities.credentials import CredentialActivities
 from activities.events import EventActivities
 from activities.funding import FundingActivities
@@ -36,6 +37,7 @@ from vnfil.platform.settings import Settings, get_settings
 from vnfil.platform.temporal import connect
 from workflows.accreditation import AccreditationUpdate
 from workflows.case import ValidationCase
+from workflows.claims import QualificationClaim
 from workflows.clients import query_case, start_delivery, start_message
 from workflows.delivery import EventDelivery, MessageDelivery
 from workflows.funding import EntitlementExpiry
@@ -55,6 +57,7 @@ def build_worker(
     sessions = make_session_factory(make_engine(settings))
     acts = CaseActivities(store, sessions, settings, start_delivery)
     creds = CredentialActivities(sessions, settings, start_delivery, start_message)
+    claims = ClaimActivities(store, sessions, settings, start_delivery)
     trust = TrustActivities(sessions, settings, start_delivery)
     # Webhooks go straight to the checked address: no proxy from the environment.
     events = EventActivities(sessions, settings, http or httpx.AsyncClient(trust_env=False))
@@ -69,6 +72,7 @@ def build_worker(
             EventDelivery,
             MessageDelivery,
             CredentialRevocation,
+            QualificationClaim,
             AccreditationUpdate,
             OrphanSweep,
             SessionPurge,
@@ -80,11 +84,14 @@ def build_worker(
             acts.forget_evidence,
             acts.record_assignments,
             acts.issue_credential,
+            acts.issue_credentials,
             acts.append_audit,
             acts.record_deadline,
             acts.notify,
             acts.deliver_message,
             creds.revoke_credential,
+            claims.check_claim,
+            claims.issue_claimed,
             trust.update_accreditation,
             events.deliver,
             events.give_up,

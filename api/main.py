@@ -35,6 +35,7 @@ from api.routes import (
     institutions,
     oid4vci,
     pages,
+    qualifications,
     standards,
     trust,
     users,
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         health,
         backpack,
+        qualifications,
         auth,
         users,
         standards,

@@ -3,8 +3,8 @@
 so later workflow code must replay it (``tests/test_replay.py``).
 
 The paths: onsite identity (refusals included), appeal to a second panel, the chair's
-resolution, a conflict of interest, a withdrawal after an extension, and expiry (timers,
-on the time-skipping server).
+resolution, a conflict of interest, a withdrawal after an extension, expiry (timers,
+on the time-skipping server) and a standard's units certified from a partial result.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.factories import PDF, make_world, new_case, ok, upload
+from tests.test_units import units_standard
 from vnfil.platform.temporal import workflow_id
 from vnfil.standards.service import sample_document
 from workflows.case import ValidationCase
@@ -77,6 +78,20 @@ async def test_appeal_path(stack) -> None:
     assert (await run.appeal()).status_code == 409
     ok(await run.certify())
     await _replay_and_keep(stack.client, run.case_id, "appeal")
+
+
+async def test_unit_credentials_path(stack) -> None:
+    """A standard with units, a partial result: the unit achieved is certified, the plan
+    kept (cases since "unit-credentials")."""
+    w = await make_world(stack, units_standard())
+    run = await new_case(w)
+    await run.ready_for_decisions()
+    for a in run.assessors:
+        ok(await run.decide(a, {"DC2": False}))
+    ok(await run.accept())
+    done = ok(await run.certify())
+    assert [u["unit_id"] for u in done["unit_credentials"]] == ["WS"]
+    await _replay_and_keep(stack.client, run.case_id, "unit-credentials")
 
 
 async def test_chair_and_conflict_path(stack) -> None:

@@ -597,6 +597,7 @@ async def test_the_issuers_list_comes_a_page_at_a_time(stack: Stack) -> None:
                 Credential(
                     id=credential_id,
                     case_id=case_id,
+                    holder_id=candidate.id,
                     standard_id=w.standard_id,
                     awarding_body_id=standard.awarding_body_id,
                     object_key=f"credentials/{credential_id}.json",

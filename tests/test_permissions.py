@@ -79,6 +79,7 @@ MATRIX: dict[str, set[str]] = {
     "POST /cases/{case_id}/sessions": {"a_admin"},
     "GET /cases/{case_id}/stage-records": A_CASE,
     "GET /cases/{case_id}/status": A_CASE,
+    "GET /cases/{case_id}/plan": A_CASE,
     "POST /cases/{case_id}/submission": {"a_candidate"},
     "POST /cases/{case_id}/withdrawal": {"a_candidate"},
     "GET /centres/{centre_id}/figures": {"a_admin"},
@@ -105,6 +106,10 @@ MATRIX: dict[str, set[str]] = {
     "POST /me/notifications/read": SIGNED_IN,
     "PUT /me/preferences": SIGNED_IN,
     "GET /me/credentials": SIGNED_IN,  # the caller's own: see the leak check below
+    # Claims the full credential from the caller's own unit credentials (world A's standard
+    # has no units: each is refused for that, 409, after the permission checks).
+    "POST /me/qualifications/claims": SIGNED_IN,
+    "GET /me/qualifications": SIGNED_IN,  # the caller's own
     "PUT /me/credentials/{credential_id}/public-page": {"a_candidate"},
     "POST /me/credentials/{credential_id}/shares": {"a_candidate"},
     "DELETE /me/credentials/{credential_id}/shares/{share_id}": {"a_candidate"},
@@ -281,6 +286,7 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
     }
     me = ok(await a.http.get("/me", headers=run.candidate.auth))
     BODIES["POST /funders/{funder_id}/grants"]["email"] = me["email"]
+    BODIES["POST /me/qualifications/claims"] = {"standard_id": a.standard_id}
     BODIES["POST /accreditations"] = {
         "centre_id": a.centre_id,
         "standard_code": a.standard.code,

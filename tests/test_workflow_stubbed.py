@@ -30,7 +30,13 @@ from vnfil.cases.schemas import (
     StageRecordInput,
     StageRecordRef,
 )
-from vnfil.credentials.schemas import CredentialInput, CredentialRef
+from vnfil.credentials.schemas import (
+    CertificationInput,
+    Certified,
+    CredentialInput,
+    CredentialRef,
+    UnitCredentialRef,
+)
 from vnfil.evidence.schemas import EvidenceRecordInput, EvidenceRef
 from vnfil.platform.errors import Refusal
 from vnfil.standards.schemas import Issuer, StandardSnapshot
@@ -40,6 +46,17 @@ from workflows.case import ValidationCase
 SHA = "0" * 64
 STD = sample_document("digital-collaboration")
 LOS = [lo.id for lo in STD.learning_outcomes]
+# The same standard with two units (its outcomes in two halves).
+UNITS = STD.model_validate(
+    {
+        **STD.model_dump(),
+        "translations": {},
+        "units": [
+            {"id": "WS", "title": "Workspaces", "outcomes": ["DC1", "DC4"], "workload_hours": 9},
+            {"id": "CW", "title": "Coordination", "outcomes": ["DC2", "DC3"], "workload_hours": 9},
+        ],
+    }
+)
 
 
 class Stubs:
@@ -85,7 +102,26 @@ class Stubs:
                 credential_id=inp.credential_id, object_key="credentials/x.json", sha256=SHA
             )
 
+        @activity.defn(name="issue_credentials")
+        async def issue_credentials(inp: CertificationInput) -> Certified:
+            self.calls.append(
+                ("issue_credentials", (inp.full, tuple(u.unit_id for u in inp.units)))
+            )
+            return Certified(
+                full=None,
+                units=[
+                    UnitCredentialRef(
+                        unit_id=u.unit_id,
+                        credential_id=u.credential_id,
+                        object_key=f"credentials/{u.credential_id}.json",
+                        sha256=SHA,
+                    )
+                    for u in inp.units
+                ],
+            )
+
         return [
+            issue_credentials,
             record_stage,
             append_audit,
             record_deadline,
@@ -113,7 +149,8 @@ def _evidence(case_id: str) -> EvidenceRef:
     )
 
 
-async def test_a_case_with_stub_activities(temporal_env) -> None:
+@pytest.mark.parametrize("units", [False, True], ids=["whole", "units"])
+async def test_a_case_with_stub_activities(temporal_env, units: bool) -> None:
     client = temporal_env.client
     stubs = Stubs()
     queue = f"stubbed-{uuid.uuid4()}"
@@ -128,7 +165,9 @@ async def test_a_case_with_stub_activities(temporal_env) -> None:
         centre_id="centre",
         candidate=CandidateRef(id="cand", name="Zofia", email="z@test.example"),
         standard=StandardSnapshot(
-            standard_id="std", issuer=Issuer(id="body", name="Body", country="PL"), document=STD
+            standard_id="std",
+            issuer=Issuer(id="body", name="Body", country="PL"),
+            document=UNITS if units else STD,
         ),
     )
     async with Worker(client, task_queue=queue, workflows=[ValidationCase], activities=stubs.all()):
@@ -180,12 +219,16 @@ async def test_a_case_with_stub_activities(temporal_env) -> None:
         )
         for a in panel:
             decision = DecisionInput(
-                decisions=[LODecision(lo_id=lo, achieved=True, rationale="seen") for lo in LOS]
+                decisions=[
+                    LODecision(lo_id=lo, achieved=not (units and lo == "DC2"), rationale="seen")
+                    for lo in LOS
+                ]
             )
             await h.execute_update(ValidationCase.record_decision, args=[a, decision])
         await h.execute_update(ValidationCase.accept_result, args=[candidate])
         await h.execute_update(ValidationCase.certify, args=[admin])
         outcome = await h.result()
+        final = await h.query(ValidationCase.status)
         # A worker lost mid-step costs seconds: every activity has a short timeout.
         timeouts = [
             e.activity_task_scheduled_event_attributes.start_to_close_timeout.ToSeconds()
@@ -194,6 +237,14 @@ async def test_a_case_with_stub_activities(temporal_env) -> None:
         ]
         assert timeouts and max(timeouts) <= 15, timeouts
 
+    if units:
+        # A partial result of a standard with units: the unit achieved, no full credential,
+        # and the plan of what is left.
+        assert outcome.result == "partial" and outcome.credential_id is None
+        assert stubs.of("issue_credentials") == [(False, ("WS",))]
+        assert stubs.of("issue_credential") == [] and len(outcome.unit_credential_ids) == 1
+        assert final.plan is not None and final.plan.missing_lo_ids == ["DC2"]
+        return
     assert outcome.status == "completed" and outcome.result == "full"
     assert outcome.credential_id and outcome.achieved_lo_ids == LOS
     # Each stage recorded once, in order; the audit chain without a gap.

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         IdentificationInput,
         IdentityCheckInput,
         IdentityRecord,
+        IssuedUnit,
         MessageTemplate,
         NotificationInput,
         PanelInput,
@@ -53,7 +54,7 @@ with workflow.unsafe.imports_passed_through():
         StepDone,
         WithdrawInput,
     )
-    from vnfil.credentials.schemas import CredentialInput
+    from vnfil.credentials.schemas import CertificationInput, CredentialInput, UnitIssue
     from vnfil.evidence.schemas import (
         EvidenceForgetInput,
         EvidenceRecordInput,
@@ -62,6 +63,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from vnfil.platform.errors import Refusal
     from vnfil.platform.temporal import STAGE, STATUS
+    from vnfil.standards.units import achieved_units, plan_of
     from workflows.deadlines import Deadlines
     from workflows.options import run_activity
 
@@ -96,6 +98,7 @@ class ValidationCase(Deadlines):
         self._notices = False
         self._removal = False
         self._revision = False
+        self._units = False
         # A step may arrive before ``run`` starts: cases since "patches-at-start" read
         # their versions here, so the very first step already meets every rule.
         self._versions_read = False
@@ -116,6 +119,8 @@ class ValidationCase(Deadlines):
         self._removal = workflow.patched("evidence-removal")
         # An assessor may change their decision until the panel completes (cases since then).
         self._revision = workflow.patched("decision-revision")
+        # A standard with units certifies each unit achieved (cases since then).
+        self._units = workflow.patched("unit-credentials")
         if self._tracking:
             self._state.deadline = self._deadline_for(Stage.identification)
         self._versions_read = True
@@ -136,6 +141,7 @@ class ValidationCase(Deadlines):
             result=st.result,
             achieved_lo_ids=st.achieved_lo_ids,
             credential_id=st.credential_id,
+            unit_credential_ids=[u.credential_id for u in st.unit_credentials],
             closed_reason=st.closed_reason,
         )
 
@@ -793,23 +799,10 @@ class ValidationCase(Deadlines):
         async with self._lock:
             self._check(rules.check_certification, actor)
             assert self._state.result is not None
-            grades = [d.grade for d in self._state.decisions if d.grade]
-            ref = await run_activity(
-                CaseActivities.issue_credential,
-                CredentialInput(
-                    credential_id=str(workflow.uuid4()),
-                    case_id=self._case.case_id,
-                    candidate=self._case.candidate,
-                    standard=self._case.standard,
-                    result=self._state.result,
-                    achieved_lo_ids=self._state.achieved_lo_ids,
-                    identity=self._state.identity,
-                    evidence=self._state.evidence,
-                    grade=grades[0] if grades and len(set(grades)) == 1 else None,
-                    issued_at=workflow.now(),
-                    certified_by=actor,
-                ),
-            )
+            if self._units and self._std.units:
+                await self._certify_units(actor)
+                return self._done()
+            ref = await run_activity(CaseActivities.issue_credential, self._credential_input(actor))
             self._state.credential_id = ref.credential_id
             self._state.credential_key = ref.object_key
             await self._audit(
@@ -830,6 +823,80 @@ class ValidationCase(Deadlines):
                 [{"object_key": ref.object_key, "sha256": ref.sha256}],
             )
         return self._done()
+
+    def _credential_input(self, actor: Actor) -> CredentialInput:
+        assert self._state.result is not None
+        grades = [d.grade for d in self._state.decisions if d.grade]
+        return CredentialInput(
+            credential_id=str(workflow.uuid4()),
+            case_id=self._case.case_id,
+            candidate=self._case.candidate,
+            standard=self._case.standard,
+            result=self._state.result,
+            achieved_lo_ids=self._state.achieved_lo_ids,
+            identity=self._state.identity,
+            evidence=self._state.evidence,
+            grade=grades[0] if grades and len(set(grades)) == 1 else None,
+            issued_at=workflow.now(),
+            certified_by=actor,
+        )
+
+    async def _certify_units(self, actor: Actor) -> None:
+        """A standard with units: the credential of each unit achieved, the full one only
+        when every outcome of the standard is, and the plan of what is left otherwise."""
+        achieved = self._state.achieved_lo_ids
+        plan = plan_of(self._std, achieved)
+        issue = CertificationInput(
+            credential=self._credential_input(actor),
+            full=plan.complete,
+            units=[
+                UnitIssue(unit_id=u.id, credential_id=str(workflow.uuid4()))
+                for u in achieved_units(self._std, achieved)
+                if u.credential
+            ],
+        )
+        done = await run_activity(CaseActivities.issue_credentials, issue)
+        self._state.unit_credentials = [
+            IssuedUnit(unit_id=u.unit_id, credential_id=u.credential_id) for u in done.units
+        ]
+        self._state.plan = None if plan.complete else plan
+        if done.full is not None:
+            self._state.credential_id = done.full.credential_id
+            self._state.credential_key = done.full.object_key
+        refs = ([done.full] if done.full else []) + list(done.units)
+        await self._audit(
+            actor,
+            "credential.issued",
+            {
+                "credential_id": done.full.credential_id if done.full else None,
+                "sha256": done.full.sha256 if done.full else None,
+                "units": [
+                    {"unit_id": u.unit_id, "credential_id": u.credential_id, "sha256": u.sha256}
+                    for u in done.units
+                ],
+            },
+        )
+        if refs:
+            await self._notice(
+                "credential",
+                "credential-issued",
+                [self._case.candidate.id],
+                credential_id=", ".join(r.credential_id for r in refs),
+            )
+        await self._end_stage(
+            actor,
+            Stage.completed,
+            {
+                "credential_id": done.full.credential_id if done.full else None,
+                "credential_sha256": done.full.sha256 if done.full else None,
+                "unit_credentials": [
+                    {"unit_id": u.unit_id, "credential_id": u.credential_id, "sha256": u.sha256}
+                    for u in done.units
+                ],
+                "plan": None if plan.complete else plan.model_dump(mode="json"),
+            },
+            [{"object_key": r.object_key, "sha256": r.sha256} for r in refs],
+        )
 
     @certify.validator
     def _validate_certify(self, actor: Actor) -> None:

@@ -45,6 +45,8 @@ from vnfil.cases.view import CaseView, audit_view, stage_record_view
 from vnfil.credentials.models import SigningKey
 from vnfil.platform.db import utcnow
 from vnfil.standards.models import Standard
+from vnfil.standards.schemas import StandardDocument
+from vnfil.standards.units import OutcomePlan, plan_of
 from vnfil.trust.service import NotAccredited, accreditation_for
 from workflows.case import ValidationCase
 
@@ -106,6 +108,24 @@ async def get_case(case: VisibleCase) -> CaseRead:
 async def get_status(case: VisibleCase, temporal: TemporalDep, user: CurrentUser) -> CaseView:
     """The live case held by its workflow, as this person may see it."""
     return await case_view(temporal, case, user)
+
+
+@router.get("/{case_id}/plan")
+async def get_plan(
+    case: VisibleCase, temporal: TemporalDep, user: CurrentUser, session: SessionDep
+) -> OutcomePlan:
+    """What is left for the full qualification once the panel has a result, unit by unit
+    (machine-readable): the plan kept at certification, else the result's."""
+    view = await case_view(temporal, case, user)
+    if view.plan is not None:
+        return view.plan
+    if view.result is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "the case has no result yet: the plan follows the result"
+        )
+    standard = await session.get(Standard, case.standard_id)
+    assert standard is not None
+    return plan_of(StandardDocument.model_validate(standard.document), view.achieved_lo_ids)
 
 
 @router.get("/{case_id}/stage-records")

@@ -49,6 +49,8 @@ router = APIRouter(prefix="/credentials", tags=["credentials"])
 async def _may_see(session: SessionDep, user: Principal, cred: Credential) -> bool:
     if user.role == Role.issuer:
         return cred.awarding_body_id == user.awarding_body_id
+    if cred.case_id is None:  # claimed from unit credentials: its holder's
+        return user.role == Role.candidate and cred.holder_id == user.id
     case = await session.get(Case, cred.case_id)
     return case is not None and await can_see_case(session, user, case)
 
@@ -63,7 +65,7 @@ async def list_credentials(
     if user.role == Role.issuer:
         q = q.where(Credential.awarding_body_id == user.awarding_body_id)
     elif user.role == Role.candidate:
-        q = q.join(Case, Case.id == Credential.case_id).where(Case.candidate_id == user.id)
+        q = q.where(Credential.holder_id == user.id)
     elif user.role in (Role.centre_admin, Role.counsellor):
         q = q.join(Case, Case.id == Credential.case_id).where(Case.centre_id == user.centre_id)
     else:
@@ -246,7 +248,7 @@ async def revoke(
 ) -> RevocationRef:
     """The awarding body, or the centre that ran the case, revokes with a reason."""
     cred = await _credential(session, credential_id)
-    case = await session.get(Case, cred.case_id)
+    case = await session.get(Case, cred.case_id) if cred.case_id else None
     allowed = (user.role == Role.issuer and user.awarding_body_id == cred.awarding_body_id) or (
         user.role == Role.centre_admin and case is not None and case.centre_id == user.centre_id
     )

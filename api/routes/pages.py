@@ -58,6 +58,7 @@ from vnfil.cases.next import next_steps
 from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
 from vnfil.credentials.sharing import SHARE_YEARS_MAX
+from vnfil.credentials.stacking import claimable_for
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
@@ -349,6 +350,7 @@ async def backpack_page(
         unread=await _unread(session, user),
         memberships=await memberships_of(session, user.id),
         items=await backpack_of(session, user.id, settings.public_base_url),
+        claimable=await claimable_for(session, user.id),
         today=f"{utcnow():%Y-%m-%d}",
         ten_years=f"{add_years(utcnow(), SHARE_YEARS_MAX):%Y-%m-%d}",
     )
@@ -400,8 +402,7 @@ async def dashboard(
     if user.role == Role.issuer:
         issued = (
             select(Credential, User.name, User.email)
-            .join(Case, Case.id == Credential.case_id)
-            .join(User, User.id == Case.candidate_id)
+            .join(User, User.id == Credential.holder_id)
             .where(Credential.awarding_body_id == user.awarding_body_id)
         )
         if q and q.strip():
@@ -594,6 +595,7 @@ async def case_page(
             session, [e.id for e in evidence], settings.public_base_url
         ),
         "los": {lo.id: lo for lo in doc.learning_outcomes},
+        "units": {u.id: u for u in doc.units},
         "names": await _names(
             session,
             {

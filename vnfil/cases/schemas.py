@@ -28,6 +28,7 @@ from vnfil.platform.text import (
     Sha256,
 )
 from vnfil.standards.schemas import AssessmentMethod, StandardSnapshot, SupervisionLevel
+from vnfil.standards.units import OutcomePlan
 
 
 class Stage(StrEnum):
@@ -202,6 +203,11 @@ class ExtensionInput(BaseModel):
     reason: Reason
 
 
+class IssuedUnit(BaseModel):
+    unit_id: str
+    credential_id: str
+
+
 class CaseFacts(BaseModel):
     """What a case is, as both its workflow's state and every person's view of it hold it."""
 
@@ -240,6 +246,10 @@ class CaseFacts(BaseModel):
     first_decisions: list[AssessorDecision] = []
     first_result: Result | None = None
     credential_id: str | None = None
+    # A standard with units (cases since "unit-credentials"): the credential of each unit
+    # achieved, and, unless every outcome was, the plan of what is left.
+    unit_credentials: list[IssuedUnit] = []
+    plan: OutcomePlan | None = None
 
 
 class CaseStatus(CaseFacts):
@@ -269,6 +279,7 @@ class CaseOutcome(BaseModel):
     result: Result | None = None
     achieved_lo_ids: list[str] = []
     credential_id: str | None = None
+    unit_credential_ids: list[str] = []
     closed_reason: str | None = None
 
 

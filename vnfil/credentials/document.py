@@ -113,6 +113,30 @@ def centre_url(base_url: str, centre_id: str) -> str:
     return f"{base_url}/centres/{centre_id}"
 
 
+def unit_achievement_id(base_url: str, standard_id: str, unit_id: str) -> str:
+    """A unit's achievement: what :mod:`vnfil.credentials.stacking` reads a unit
+    credential's standard and unit from."""
+    return f"{base_url}/standards/{standard_id}/units/{unit_id}"
+
+
+UNIT_GENRE = "Unit credential"  # the genre of a full credential's evidence from its units
+
+
+def _stackability(inp: CredentialInput) -> str:
+    std = inp.standard.document
+    if inp.unit_id is not None:
+        unit = std.unit(inp.unit_id)
+        assert unit is not None
+        return (
+            f"stackable: unit {unit.id} of {std.title} ({std.code}@{std.version}); with a "
+            "credential of each of its units the learner claims the full credential"
+        )
+    if inp.stacked_from:
+        units = ", ".join(s.unit_id for s in inp.stacked_from)
+        return f"{std.stackability}; claimed from the credentials of its units ({units})"
+    return std.stackability
+
+
 def build_credential(
     inp: CredentialInput,
     base_url: str,
@@ -126,14 +150,27 @@ def build_credential(
     subject's ``source`` so anyone can check its accreditation."""
     std = inp.standard.document
     issuer = inp.standard.issuer
-    achieved = [lo for lo in std.learning_outcomes if lo.id in set(inp.achieved_lo_ids)]
+    unit = std.unit(inp.unit_id) if inp.unit_id is not None else None
+    if inp.unit_id is not None and unit is None:
+        raise ValueError(f"the standard has no unit {inp.unit_id}")
+    scope = set(inp.achieved_lo_ids) & (set(unit.outcomes) if unit else set(inp.achieved_lo_ids))
+    achieved = [lo for lo in std.learning_outcomes if lo.id in scope]
     supervision = (
-        inp.identity.supervision_level.value
+        inp.supervision.value
+        if inp.supervision is not None
+        else inp.identity.supervision_level.value
         if inp.identity is not None and inp.identity.result == "verified"
         else SupervisionLevel.unsupervised_no_id.value
     )
     standard_url = f"{base_url}/standards/{inp.standard.standard_id}"
-    achievement_id = f"{standard_url}/achievement"
+    achievement_id = (
+        unit_achievement_id(base_url, inp.standard.standard_id, unit.id)
+        if unit
+        else f"{standard_url}/achievement"
+    )
+    title = unit.title if unit else std.title
+    hours = unit.workload_hours if unit else std.workload_hours
+    ects = unit.ects if unit else std.ects
     alignment: list[dict[str, Any]] = [
         {
             "type": ["Alignment"],
@@ -167,13 +204,13 @@ def build_credential(
             }
         )
     elements = [
-        ("notionalWorkloadHours", str(std.workload_hours)),
+        ("notionalWorkloadHours", str(hours)),
         ("typeOfAssessment", std.assessment_type),
         ("formOfParticipation", std.form_of_participation),
         ("typeOfQualityAssurance", std.quality_assurance),
         *(("prerequisites", p) for p in std.prerequisites),
         ("supervisionAndIdentityVerification", supervision),
-        ("integrationStackability", std.stackability),
+        ("integrationStackability", _stackability(inp)),
     ]
     alignment += [_eu_element(code, value, EU_RECOMMENDATION) for code, value in elements]
     result_id, grade_id = f"{achievement_id}#result", f"{achievement_id}#grade"
@@ -203,8 +240,12 @@ def build_credential(
         "id": achievement_id,
         "type": ["Achievement"],
         "achievementType": "MicroCredential",
-        "name": std.title,
-        "description": std.description,
+        "name": title,
+        "description": (
+            f"Unit {unit.id} of {std.title} ({std.code}@{std.version}). {std.description}"
+            if unit
+            else std.description
+        ),
         "humanCode": f"{std.code}@{std.version}",
         "inLanguage": std.language,
         "criteria": {
@@ -234,14 +275,14 @@ def build_credential(
                 **({"addressRegion": centre["region"]} if centre.get("region") else {}),
             },
         }
-    if std.ects is not None:
-        achievement["creditsAvailable"] = _number(std.ects)
-        subject["creditsEarned"] = _number(std.ects)
+    if ects is not None:
+        achievement["creditsAvailable"] = _number(ects)
+        subject["creditsEarned"] = _number(ects)
     document: dict[str, Any] = {
         "@context": list(CONTEXTS),  # its own: never the module's list
         "id": f"urn:uuid:{inp.credential_id}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": std.title,
+        "name": title,
         "issuer": {
             "id": issuer_id,
             "type": ["Profile"],
@@ -266,7 +307,21 @@ def build_credential(
                 "digestSRI": digest_sri(ev.sha256),
             }
             for ev in inp.evidence
-            if set(ev.lo_ids) & set(inp.achieved_lo_ids)
+            if set(ev.lo_ids) & scope
+        ]
+        + [
+            {
+                "id": f"urn:uuid:{s.credential_id}",
+                "type": ["Evidence"],
+                "name": s.title,
+                "genre": UNIT_GENRE,
+                "description": (
+                    f"unit {s.unit_id}, issued on {s.issued_on[:10]} by {s.issuer}"
+                    + (f", assessed at {s.centre}" if s.centre else "")
+                ),
+                "digestSRI": digest_sri(s.sha256),
+            }
+            for s in inp.stacked_from
         ],
     }
     if std.validity_years:

@@ -23,7 +23,13 @@ from vnfil.platform.db import Base, new_uuid, utcnow
 class Credential(Base):
     __tablename__ = "credentials"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    # The case that issued it (several: its units and the full one); none when the learner
+    # claimed it from unit credentials they hold (vnfil.credentials.stacking).
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    holder_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", name="fk_credentials_holder_id"), index=True
+    )
+    unit_id: Mapped[str | None] = mapped_column(String(40))  # a unit's credential
     standard_id: Mapped[str] = mapped_column(ForeignKey("standards.id"), index=True)
     awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
     object_key: Mapped[str] = mapped_column(String(300))
@@ -45,6 +51,27 @@ class Credential(Base):
     __table_args__ = (
         UniqueConstraint("status_list_id", "status_index", name="uq_credentials_status_slot"),
     )
+
+
+class QualificationClaim(Base):
+    """The full credential a learner claimed from the unit credentials they hold: one row
+    per claim (``claim_key``: the holder, the standard and the unit credentials), so the
+    same claim again answers the same credential."""
+
+    __tablename__ = "qualification_claims"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    claim_key: Mapped[str] = mapped_column(String(64), unique=True)
+    holder_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", name="fk_qualification_claims_holder_id"), index=True
+    )
+    standard_id: Mapped[str] = mapped_column(
+        ForeignKey("standards.id", name="fk_qualification_claims_standard_id")
+    )
+    unit_credential_ids: Mapped[list[Any]] = mapped_column()
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("credentials.id", name="fk_qualification_claims_credential_id")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CredentialShare(Base):

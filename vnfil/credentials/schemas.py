@@ -19,12 +19,24 @@ from vnfil.cases.schemas import IdentityRecord, Result
 from vnfil.evidence.schemas import EvidenceRef
 from vnfil.platform.db import as_utc
 from vnfil.platform.text import Id, Reason, Sha256, printable_line
-from vnfil.standards.schemas import StandardSnapshot
+from vnfil.standards.schemas import StandardSnapshot, SupervisionLevel
+
+
+class StackedUnit(BaseModel):
+    """A unit credential the full one was claimed from (its ``evidence``)."""
+
+    credential_id: str
+    unit_id: str
+    title: str
+    issued_on: str  # its validFrom
+    issuer: str
+    centre: str | None = None
+    sha256: Sha256  # of its signed file as held
 
 
 class CredentialInput(BaseModel):
     credential_id: str
-    case_id: str
+    case_id: str | None  # none when claimed from unit credentials
     candidate: CandidateRef
     standard: StandardSnapshot
     result: Result
@@ -34,6 +46,12 @@ class CredentialInput(BaseModel):
     grade: str | None
     issued_at: datetime
     certified_by: Actor
+    # A unit's credential: its achievement is the unit (the standard's ``units``).
+    unit_id: str | None = None
+    # A full credential claimed from unit credentials: they are its evidence, and the
+    # supervision element is the least of theirs.
+    stacked_from: list[StackedUnit] = []
+    supervision: SupervisionLevel | None = None
 
 
 class CredentialRef(BaseModel):
@@ -42,10 +60,35 @@ class CredentialRef(BaseModel):
     sha256: Sha256
 
 
+class UnitIssue(BaseModel):
+    unit_id: str
+    credential_id: str
+
+
+class CertificationInput(BaseModel):
+    """Certification of a case whose standard has units (since "unit-credentials"): one
+    credential per unit achieved, and the full one (``credential``) only when ``full``."""
+
+    credential: CredentialInput
+    full: bool
+    units: list[UnitIssue]
+
+
+class UnitCredentialRef(CredentialRef):
+    unit_id: str
+
+
+class Certified(BaseModel):
+    full: CredentialRef | None
+    units: list[UnitCredentialRef]
+
+
 class CredentialRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
-    case_id: str
+    case_id: str | None  # none when claimed from unit credentials
+    unit_id: str | None = None  # a unit's credential
+    holder_id: str
     standard_id: str
     awarding_body_id: str
     sha256: str

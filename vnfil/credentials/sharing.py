@@ -19,7 +19,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.service import hash_token
-from vnfil.cases.models import Case
 from vnfil.credentials.models import Credential, CredentialShare
 from vnfil.platform.db import add_years, as_utc, utcnow
 
@@ -42,16 +41,15 @@ async def held_by(session: AsyncSession, person_id: str) -> list[Credential]:
     """Every credential issued to this person, from any centre, newest first."""
     rows = await session.scalars(
         select(Credential)
-        .join(Case, Case.id == Credential.case_id)
-        .where(Case.candidate_id == person_id)
+        .where(Credential.holder_id == person_id)
         .order_by(Credential.issued_at.desc(), Credential.id)
     )
     return list(rows)
 
 
 async def holder_of(session: AsyncSession, credential: Credential) -> str | None:
-    case = await session.get(Case, credential.case_id)
-    return case.candidate_id if case else None
+    """Its learner: the case's candidate, or who claimed it from their unit credentials."""
+    return credential.holder_id
 
 
 def live(share: CredentialShare, now: datetime | None = None) -> bool:

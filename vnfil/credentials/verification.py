@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from vnfil.credentials.document import VC_CONTEXT, centre_url, shipped_context
+from vnfil.credentials.document import UNIT_GENRE, VC_CONTEXT, centre_url, shipped_context
 from vnfil.credentials.keys import body_of_issuer, key_valid_at
 from vnfil.credentials.schemas import Check, VerificationResult
 from vnfil.credentials.signing import MAX_PROOFS, ProofError, proofs_of
@@ -290,6 +290,21 @@ async def _accreditation(doc: dict[str, Any], registry: TrustRegistry) -> Check:
     subject = doc["credentialSubject"]
     subject = subject[0] if isinstance(subject, list) and subject else subject
     source = subject.get("source") if isinstance(subject, dict) else None
+    evidence = doc.get("evidence")
+    stacked = [
+        e
+        for e in (evidence if isinstance(evidence, list) else [])
+        if isinstance(e, dict) and e.get("genre") == UNIT_GENRE
+    ]
+    if source is None and stacked:
+        return Check(
+            name="accreditation",
+            ok=True,
+            detail=(
+                f"issued by the awarding body from {len(stacked)} unit credentials (its "
+                "evidence), each assessed at an accredited centre and checked when claimed"
+            ),
+        )
     if source is None:
         return Check(
             name="accreditation",

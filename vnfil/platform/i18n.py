@@ -521,6 +521,32 @@ TEXT: dict[str, tuple[str, str]] = {
         "The signed credential (JSON, for wallets and verifiers)",
         "Podpisane poświadczenie (JSON, do portfeli i weryfikatorów)",
     ),
+    "unit_credentials": ("Credentials of the units achieved", "Poświadczenia osiągniętych części"),
+    "unit_credential": ("Unit {unit}", "Część {unit}"),
+    "plan_heading": ("Still to validate", "Do zwalidowania"),
+    "plan_intro": (
+        "For the full qualification these outcomes are still to be validated, in a new case "
+        "at any accredited centre. Once you hold a credential of every unit, claim the full "
+        "credential from your backpack.",
+        "Do pełnej kwalifikacji pozostały do zwalidowania te efekty uczenia się, w nowej "
+        "sprawie w dowolnej akredytowanej instytucji. Gdy będziesz mieć poświadczenia "
+        "wszystkich części, złóż wniosek o pełne poświadczenie w swoim portfelu.",
+    ),
+    "unit_done": ("achieved", "osiągnięta"),
+    "unit_missing": ("still to validate: {los}", "do zwalidowania: {los}"),
+    "plan_file": ("The plan (JSON)", "Plan (JSON)"),
+    "claims_heading": ("Full qualifications from your units", "Pełne kwalifikacje z Twoich części"),
+    "claims_intro": (
+        "With a credential of every unit of a qualification, from any accredited centres, "
+        "the awarding body issues the full credential; each unit credential is checked first.",
+        "Gdy masz poświadczenia wszystkich części kwalifikacji, z dowolnych akredytowanych "
+        "instytucji, instytucja certyfikująca wydaje pełne poświadczenie; najpierw sprawdza "
+        "każde poświadczenie części.",
+    ),
+    "claims_units_held": ("units held: {units}", "posiadane części: {units}"),
+    "claims_units_missing": ("still missing: {units}", "brakuje jeszcze: {units}"),
+    "claims_claim": ("Claim the full credential", "Złóż wniosek o pełne poświadczenie"),
+    "claims_claimed": ("full credential issued", "pełne poświadczenie wydane"),
     "search_cases": (
         "Candidate's name, e-mail or case reference",
         "Imię i nazwisko, e-mail kandydata lub numer sprawy",
@@ -607,6 +633,7 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "centre_admin": ("centre administrator", "administrator instytucji"),
         "issuer": ("issuer", "wydający poświadczenia"),
         "operator": ("platform operator", "operator platformy"),
+        "funder": ("funder", "fundator"),
         "system": ("vnfil (automatic)", "vnfil (automatycznie)"),
     },
     "evidence_kind": {

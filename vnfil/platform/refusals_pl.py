@@ -571,10 +571,61 @@ PL: dict[str, str] = {
     ),
     "an entitlement is more than zero": "uprawnienie musi być większe od zera",
     "an entitlement must end after it starts": "uprawnienie musi kończyć się po swoim początku",
+    # the plan and the claim of a full credential from units (api/routes/cases.py,
+    # api/routes/qualifications.py, vnfil/credentials/stacking.py)
+    "the case has no result yet: the plan follows the result": (
+        "sprawa nie ma jeszcze wyniku: plan powstaje na podstawie wyniku"
+    ),
+    "{}@{} is not claimed from unit credentials: its full credential is issued by a case": (
+        "pełnego poświadczenia {0}@{1} nie uzyskuje się z poświadczeń części: wydaje je "
+        "instytucja po przeprowadzeniu sprawy"
+    ),
+    "a credential of the claim has no id of the form urn:uuid:…": (
+        "jedno z poświadczeń we wniosku nie ma identyfikatora w postaci urn:uuid:…"
+    ),
+    "the claim could not be completed now; nothing was issued, try again": (
+        "nie udało się teraz rozpatrzyć wniosku; nic nie wydano, spróbuj ponownie"
+    ),
+    "credential {} does not verify ({}): {}": (
+        "poświadczenie {0} nie przechodzi weryfikacji ({1}): {2}"
+    ),
+    "credential {} names another person as its learner": (
+        "poświadczenie {0} wskazuje jako uczącego się inną osobę"
+    ),
+    "credential {} names no learner to match with you": (
+        "poświadczenie {0} nie wskazuje uczącego się, którego można by z Tobą powiązać"
+    ),
+    "credential {} is not the credential of a unit": "poświadczenie {0} nie dotyczy części kwalifikacji",
+    "credential {} is a unit of another standard than {}": (
+        "poświadczenie {0} dotyczy części innego standardu niż {1}"
+    ),
+    "credential {} is a unit of version {} of {}; this claim accepts versions {}": (
+        "poświadczenie {0} dotyczy części wersji {1} standardu {2}; ten wniosek przyjmuje "
+        "wersje: {3}"
+    ),
+    "unit {} of version {} is not a unit of version {} with the same outcomes": (
+        "część {0} w wersji {1} nie jest częścią wersji {2} o tych samych efektach uczenia się"
+    ),
+    "credential {} was issued on {}; unit credentials count for {} years": (
+        "poświadczenie {0} wydano {1}; poświadczenia części są ważne we wniosku przez {2} lat"
+    ),
+    "unit {} is given twice ({} and {})": "część {0} podano dwukrotnie ({1} i {2})",
+    "credential {} was not issued here": "poświadczenia {0} nie wydano w tym systemie",
+    "no credential of unit {}: validate it at any accredited centre, then claim again": (
+        "brak poświadczenia części {0}: zwaliduj ją w dowolnej akredytowanej instytucji, a "
+        "potem ponów wniosek"
+    ),
 }
 
 # English words that fill a template's hole and are not values of an enumeration.
 VALUES: dict[str, str] = {
+    # the checks of a verification (vnfil/credentials/stacking.py, CHECK_WORDS)
+    "its form": "budowa",
+    "signature": "podpis",
+    "issuer and key": "wystawca i klucz",
+    "validity dates": "okres ważności",
+    "revocation": "unieważnienie",
+    "the centre's accreditation": "uprawnienie instytucji",
     # stages of a case (Stage)
     "identification": "identyfikacja",
     "documentation": "dokumentowanie",

@@ -126,16 +126,53 @@ class OutcomeWords(BaseModel):
     criteria: list[Criterion] = Field(min_length=1, max_length=CRITERIA_MAX)
 
 
+UNITS_MAX = 50
+UnitId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
+
+
 class StandardWords(BaseModel):
     """Everything a person reads of a standard, in another language than its own: the
-    title, description, prerequisites and every learning outcome with its criteria. The
-    credential is issued in the standard's own language."""
+    title, description, prerequisites, every learning outcome with its criteria and every
+    unit's title. The credential is issued in the standard's own language."""
 
     model_config = ConfigDict(extra="forbid")
     title: Title
     description: Note
     prerequisites: list[Statement] = Field(default=[], max_length=CRITERIA_MAX)
     learning_outcomes: dict[OutcomeId, OutcomeWords] = Field(min_length=1, max_length=LOS_MAX)
+    units: dict[UnitId, Title] = Field(default={}, max_length=UNITS_MAX)
+
+
+class Unit(BaseModel):
+    """A unit of the qualification: a set of its learning outcomes that, when
+    ``credential`` is true, is a credential of its own (a micro-credential that stacks
+    towards the full one)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: UnitId
+    title: Title
+    outcomes: list[OutcomeId] = Field(min_length=1, max_length=LOS_MAX)
+    credential: bool = True
+    # Its own notional workload (a mandatory Annex I element of its credential).
+    workload_hours: int = Field(ge=1, le=WORKLOAD_HOURS_MAX)
+    ects: float | None = Field(default=None, ge=0, le=ECTS_MAX, allow_inf_nan=False)
+
+
+class UnitClaims(BaseModel):
+    """How the full credential is claimed from unit credentials the learner holds: the
+    versions of the standard whose unit credentials count (its own always does), and how
+    old a unit credential may be on the day of the claim."""
+
+    model_config = ConfigDict(extra="forbid")
+    accepted_versions: list[int] = Field(default=[], max_length=100)
+    max_age_years: int | None = Field(default=None, ge=1, le=50)
+
+    @field_validator("accepted_versions")
+    @classmethod
+    def _versions(cls, v: list[int]) -> list[int]:
+        if any(not 1 <= x <= INT_MAX for x in v):
+            raise ValueError(f"versions are 1 to {INT_MAX}")
+        return sorted(set(v))
 
 
 class StandardDocument(BaseModel):
@@ -164,6 +201,10 @@ class StandardDocument(BaseModel):
     # Years a credential stays valid (its validUntil); none means it does not expire.
     validity_years: int | None = Field(default=None, ge=1, le=50)
     learning_outcomes: list[LearningOutcome] = Field(min_length=1, max_length=LOS_MAX)
+    # Units that are credentials of their own; when given, every outcome is in exactly one.
+    units: list[Unit] = Field(default=[], max_length=UNITS_MAX)
+    # Claiming the full credential from unit credentials (with units only).
+    unit_claims: UnitClaims | None = None
     # The same standard in other languages, by language tag ({"pl": {"title": …}}).
     translations: dict[LanguageTag, StandardWords] = Field(default={}, max_length=TRANSLATIONS_MAX)
 
@@ -196,11 +237,56 @@ class StandardDocument(BaseModel):
                         f"{where}.learning_outcomes.{lo_id}: give its "
                         f"{len(known[lo_id].criteria)} criteria, in order"
                     )
+            unit_ids = {u.id for u in self.units}
+            if set(words.units) - unit_ids or (words.units and set(words.units) != unit_ids):
+                raise ValueError(f"{where}.units: give the title of every unit, and only those")
             if len(words.prerequisites) != len(self.prerequisites):
                 raise ValueError(
                     f"{where}: give its {len(self.prerequisites)} prerequisites, in order"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _units_partition(self) -> StandardDocument:
+        if not self.units:
+            if self.unit_claims is not None:
+                raise ValueError("unit_claims: the standard declares no units")
+            return self
+        ids = [u.id for u in self.units]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"units: duplicate unit ids: {', '.join(dupes)}")
+        known = [lo.id for lo in self.learning_outcomes]
+        seen: dict[str, str] = {}
+        for unit in self.units:
+            unknown = sorted(set(unit.outcomes) - set(known))
+            if unknown:
+                raise ValueError(
+                    f"units.{unit.id}: no such learning outcomes: {', '.join(unknown)}"
+                )
+            for lo_id in unit.outcomes:
+                if lo_id in seen:
+                    raise ValueError(
+                        f"units.{unit.id}: {lo_id} is already in unit {seen[lo_id]}"
+                        " (an outcome belongs to one unit)"
+                    )
+                seen[lo_id] = unit.id
+        if self.unit_claims is not None:
+            own = [u.id for u in self.units if not u.credential]
+            if own:
+                raise ValueError(
+                    "unit_claims: the full credential is claimed from a credential of every "
+                    f"unit; these are not credentials of their own: {', '.join(own)}"
+                )
+        left = [i for i in known if i not in seen]
+        if left:
+            raise ValueError(
+                f"units: every learning outcome belongs to a unit; not in any: {', '.join(left)}"
+            )
+        return self
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
 
     def in_language(self, lang: str) -> StandardDocument:
         """The standard as a person reading ``lang`` sees it: in that language where the
@@ -214,6 +300,10 @@ class StandardDocument(BaseModel):
                 "description": words.description,
                 "prerequisites": words.prerequisites,
                 "language": lang,
+                "units": [
+                    u.model_copy(update={"title": words.units.get(u.id, u.title)})
+                    for u in self.units
+                ],
                 "learning_outcomes": [
                     lo.model_copy(
                         update={
