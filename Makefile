@@ -36,6 +36,7 @@ test-postgresql: install browser
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.ledger
 
 demo: install
 	$(BIN)/vnfil demo
