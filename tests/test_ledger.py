@@ -15,9 +15,9 @@ from tests.conftest import Stack
 from vnfil.accounts.models import Funder
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import create_user
-from vnfil.funding import ledger
+from vnfil.funding import ledger, programmes
 from vnfil.funding.ledger import LedgerRefused
-from vnfil.funding.models import Entitlement, LedgerAccount, LedgerPosting
+from vnfil.funding.models import Entitlement, LedgerAccount, LedgerPosting, Programme
 from vnfil.platform.db import utcnow
 
 PLN = "PLN"
@@ -92,12 +92,16 @@ async def test_two_hundred_holds_at_once_never_overdraw_the_account(stack: Stack
     funder, person = await _funder_and_person(stack)
     await _grant(stack, funder, person, 60_00)
     await _grant(stack, funder, person, 40_00, valid_until=utcnow() + timedelta(days=30))
-    results = await asyncio.gather(*(_hold(stack, person, 1_00, f"hold:{i}") for i in range(200)))
+    results = await asyncio.gather(
+        *(_hold(stack, person, 1_00, f"{person}:hold:{i}") for i in range(200))
+    )
     assert results.count("held") == 100 and results.count("insufficient") == 100
     assert await _balances(stack, person) == {"learning": 0, "held": 100_00}
     await _books_balance(stack)
     # The same 200 again, each a retry of its key: nothing moves twice.
-    again = await asyncio.gather(*(_hold(stack, person, 1_00, f"hold:{i}") for i in range(200)))
+    again = await asyncio.gather(
+        *(_hold(stack, person, 1_00, f"{person}:hold:{i}") for i in range(200))
+    )
     assert again.count("again") == 100 and again.count("insufficient") == 100
     assert await _balances(stack, person) == {"learning": 0, "held": 100_00}
     await _books_balance(stack)
@@ -108,8 +112,14 @@ async def test_a_retried_movement_is_applied_once_and_a_key_cannot_change_its_am
 ) -> None:
     funder, person = await _funder_and_person(stack)
     await _grant(stack, funder, person, 50_00)
-    assert await _hold(stack, person, 20_00, "case-1:own") == "held"
-    assert await _hold(stack, person, 20_00, "case-1:own") == "again"
+    key = f"{uuid.uuid4()}:own"
+    assert await _hold(stack, person, 20_00, key) == "held"
+    assert await _hold(stack, person, 20_00, key) == "again"
+    # The key of another person's hold, or another amount, is not a retry: refused.
+    _, someone = await _funder_and_person(stack)
+    await _grant(stack, funder, someone, 50_00)
+    assert await _hold(stack, someone, 20_00, key) == "key_reused"
+    assert await _hold(stack, person, 10_00, key) == "key_reused"
     assert await _balances(stack, person) == {"learning": 30_00, "held": 20_00}
     # A grant retried with its key: one entitlement, one credit.
     key = f"grant:{uuid.uuid4()}"
@@ -163,7 +173,7 @@ async def test_releases_settlements_and_expiry_follow_the_entitlements(stack: St
     soon = await _grant(stack, funder, person, 30_00, valid_until=utcnow() + timedelta(days=10))
     later = await _grant(stack, funder, person, 70_00, carry_over_months=6)
     # A hold draws on what expires first.
-    assert await _hold(stack, person, 50_00, "case-a:own") == "held"
+    assert await _hold(stack, person, 50_00, f"{person}:case-a") == "held"
     async with stack.sessions() as session:  # type: ignore[operator]
         assert (await session.get(Entitlement, soon.id)).remaining == 0  # type: ignore[union-attr]
         assert (await session.get(Entitlement, later.id)).remaining == 50_00  # type: ignore[union-attr]
@@ -171,20 +181,20 @@ async def test_releases_settlements_and_expiry_follow_the_entitlements(stack: St
     centre = str(uuid.uuid4())
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         paid, applied = await ledger.settle(
-            session, hold_key="case-a:own", centre_id=centre, unit=PLN, at=utcnow()
+            session, hold_key=f"{person}:case-a", centre_id=centre, unit=PLN, at=utcnow()
         )
     assert applied and paid.kind == "settle"
     # Released after it was paid: it has ended, and says how; nothing moves.
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         ended, applied = await ledger.release(
-            session, hold_key="case-a:own", person_id=person, unit=PLN, at=utcnow()
+            session, hold_key=f"{person}:case-a", person_id=person, unit=PLN, at=utcnow()
         )
     assert not applied and ended.kind == "settle"
     assert await _balances(stack, centre) == {"centre": 50_00}
     assert await _balances(stack, person) == {"learning": 50_00, "held": 0}
     # Another hold, released after the lot it drew on expired: that part goes back to
     # the funder, the rest to the account.
-    assert await _hold(stack, person, 40_00, "case-b:own") == "held"
+    assert await _hold(stack, person, 40_00, f"{person}:case-b") == "held"
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         row = await session.get(Entitlement, later.id)
         row.valid_until = utcnow() - timedelta(seconds=1)  # its end has come
@@ -196,11 +206,146 @@ async def test_releases_settlements_and_expiry_follow_the_entitlements(stack: St
         assert (await ledger.expire(session, later.id, utcnow())) == (None, False)  # once
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         await ledger.release(
-            session, hold_key="case-b:own", person_id=person, unit=PLN, at=utcnow()
+            session, hold_key=f"{person}:case-b", person_id=person, unit=PLN, at=utcnow()
         )
     # 10 carried over stays; the 40 released belonged to the expired lot: to the funder.
     assert await _balances(stack, person) == {"learning": 10_00, "held": 0}
     async with stack.sessions() as session:  # type: ignore[operator]
         source = await ledger.account(session, ledger.SOURCE, funder.id, PLN, overdraft=True)
         assert source.balance == -(30_00 + 70_00) + 40_00
+    await _books_balance(stack)
+
+
+async def _programme(stack: Stack, funder: Funder, budget: int, **kw: Any) -> Programme:
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        row = Programme(
+            funder_id=funder.id,
+            name=kw.pop("name", "Walidacja dla dorosłych"),
+            unit=PLN,
+            budget=budget,
+            standard_codes=kw.pop("standard_codes", []),
+            eqf_levels=kw.pop("eqf_levels", []),
+            regions=kw.pop("regions", []),
+            valid_from=utcnow() - timedelta(days=1),
+            valid_until=utcnow() + timedelta(days=365),
+            **kw,
+        )
+        funder_row = await session.get(Funder, funder.id)
+        assert funder_row is not None
+        return await programmes.open_programme(
+            session, funder_row, row, actor_id="bench", at=utcnow()
+        )
+
+
+async def _reserve(stack: Stack, person: str, programme: Programme, key: str) -> str:
+    """One case's funding: 1.00 from the person's account and 1.00 from the programme,
+    together or not at all."""
+    try:
+        async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+            _, applied = await ledger.hold(
+                session, key=f"{key}:own", person_id=person, unit=PLN, amount=1_00, at=utcnow()
+            )
+            await programmes.commit(
+                session,
+                programme,
+                person_id=person,
+                amount=1_00,
+                key=f"{key}:programme",
+                at=utcnow(),
+            )
+            return "reserved" if applied else "again"
+    except LedgerRefused as exc:
+        return exc.why
+
+
+async def test_two_hundred_reservations_overdraw_neither_the_account_nor_the_programme(
+    stack: Stack,
+) -> None:
+    if not stack.settings.database_url.startswith("postgresql"):
+        pytest.skip("row locks under real concurrency: PostgreSQL (SQLite has one writer)")
+    funder, person = await _funder_and_person(stack)
+    await _grant(stack, funder, person, 100_00)
+    programme = await _programme(stack, funder, 70_00)
+    results = await asyncio.gather(
+        *(_reserve(stack, person, programme, f"{programme.id}:case-{i}") for i in range(200))
+    )
+    # The programme's budget is the tighter: 70 reservations, each whole.
+    assert results.count("reserved") == 70, results
+    assert results.count("budget") == 130
+    assert await _balances(stack, person) == {"learning": 30_00, "held": 70_00}
+    async with stack.sessions() as session:  # type: ignore[operator]
+        budget = await ledger.account(session, programmes.BUDGET, programme.id, PLN)
+        committed = await ledger.account(session, programmes.COMMITTED, programme.id, PLN)
+        assert (budget.balance, committed.balance) == (0, 70_00)
+    await _books_balance(stack)
+
+
+async def test_a_programme_keeps_to_its_rules_its_budget_and_each_persons_cap(
+    stack: Stack,
+) -> None:
+    funder, person = await _funder_and_person(stack)
+    programme = await _programme(
+        stack,
+        funder,
+        1000_00,
+        standard_codes=["digital-collaboration"],
+        eqf_levels=[4, 5],
+        regions=["Pomorskie"],
+        share_percent=80,
+        cap_per_person_year=500_00,
+    )
+    at = utcnow()
+    assert (
+        programmes.refusals(
+            programme,
+            standard_code="digital-collaboration",
+            eqf_level=4,
+            region="Pomorskie",
+            accredited=True,
+            at=at,
+        )
+        == []
+    )
+    assert programmes.refusals(
+        programme,
+        standard_code="welding",
+        eqf_level=3,
+        region="Mazowieckie",
+        accredited=False,
+        at=at + timedelta(days=400),
+    ) == [
+        "the programme is not open on this date",
+        "the programme does not fund welding",
+        "the programme funds EQF levels [4, 5] only",
+        "the programme funds centres in Pomorskie only",
+        "the programme funds accredited centres only",
+    ]
+    assert programmes.share_of(programme, 1234_56) == 987_64  # 80%, rounded down
+    # A person's yearly cap: 500.00, whatever the budget left.
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await programmes.commit(
+            session, programme, person_id=person, amount=400_00, key=f"{person}:c1", at=at
+        )
+    with pytest.raises(LedgerRefused) as capped:
+        async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+            await programmes.commit(
+                session, programme, person_id=person, amount=200_00, key=f"{person}:c2", at=at
+            )
+    assert capped.value.why == "budget" and "yearly cap" in capped.value.message
+    _, other = await _funder_and_person(stack)
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        await programmes.commit(
+            session, programme, person_id=other, amount=500_00, key=f"{other}:c3", at=at
+        )
+    # 900 committed of 1000: the next 200 would over-commit the budget.
+    _, third = await _funder_and_person(stack)
+    with pytest.raises(LedgerRefused) as over:
+        async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+            await programmes.commit(
+                session, programme, person_id=third, amount=200_00, key=f"{third}:c4", at=at
+            )
+    assert over.value.why == "budget"
+    async with stack.sessions() as session:  # type: ignore[operator]
+        budget = await ledger.account(session, programmes.BUDGET, programme.id, PLN)
+        assert budget.balance == 100_00
     await _books_balance(stack)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -100,3 +101,48 @@ class Entitlement(Base):
     granted_by: Mapped[str | None] = mapped_column(String(36))
     carried_from: Mapped[str | None] = mapped_column(String(36))
     expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Price(Base):
+    """What a validation centre charges for validating a standard (by its code): for the
+    whole case, or per stage (the stages' amounts then make the whole)."""
+
+    __tablename__ = "prices"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id", name="fk_prices_centre_id"))
+    standard_code: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(5))
+    amount: Mapped[int] = mapped_column(BigInteger)  # the whole case
+    # Per stage (identification, documentation, assessment, certification), or none.
+    stages: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("centre_id", "standard_code", name="uq_prices_centre_standard"),
+    )
+
+
+class Programme(Base):
+    """A funder's programme: what it funds (standards, accredited centres only, EQF
+    levels, regions), which share of the fee, up to what per person and year, from a
+    total budget held in the ledger (its ``programme`` account), which it never exceeds."""
+
+    __tablename__ = "programmes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    funder_id: Mapped[str] = mapped_column(
+        ForeignKey("funders.id", name="fk_programmes_funder_id"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(5))
+    budget: Mapped[int] = mapped_column(BigInteger)
+    standard_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # none: any
+    accredited_only: Mapped[bool] = mapped_column(Boolean, default=True)
+    eqf_levels: Mapped[list[int]] = mapped_column(JSON, default=list)  # none: any
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)  # none: any
+    share_percent: Mapped[int] = mapped_column(Integer, default=100)
+    cap_per_person_year: Mapped[int | None] = mapped_column(BigInteger)
+    # Automatic approval within these rules, or a person decides within so many days.
+    auto_approve: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision_days: Mapped[int] = mapped_column(Integer, default=14)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

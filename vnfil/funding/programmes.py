@@ -1,0 +1,133 @@
+"""Funders' programmes: what they fund, and their budgets in the ledger.
+
+A programme's budget is credited from its funder's source when it opens (``programme``
+account). Funding a case commits part of it (``committed``), which is later paid to the
+centre or given back; neither the budget nor a person's yearly cap (a ``cap`` account
+per programme, person and year, opened at its first use) ever goes below zero, so a
+budget cannot be over-committed, however many requests come at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vnfil.accounts.models import Funder
+from vnfil.funding import ledger
+from vnfil.funding.ledger import LedgerRefused, Line, account, post
+from vnfil.funding.models import LedgerTransaction, Price, Programme
+from vnfil.platform.db import as_utc
+
+BUDGET = "programme"  # what is left to commit
+COMMITTED = "committed"  # committed to cases, not yet paid or given back
+CAP = "cap"  # what is left of a person's yearly cap in a programme
+CAP_SOURCE = "cap_source"  # the counterpart of the caps (overdraft)
+STAGES = ("identification", "documentation", "assessment", "certification")
+
+
+async def open_programme(
+    session: AsyncSession, funder: Funder, row: Programme, *, actor_id: str, at: datetime
+) -> Programme:
+    """The programme, its budget credited from the funder's source."""
+    session.add(row)
+    await session.flush()
+    budget = await account(session, BUDGET, row.id, row.unit)
+    source = await account(session, ledger.SOURCE, funder.id, row.unit, overdraft=True)
+    await post(
+        session,
+        f"budget:{row.id}",
+        "budget",
+        [Line(budget.id, row.budget), Line(source.id, -row.budget)],
+        reason=f"budget of {row.name}",
+        actor_id=actor_id,
+        at=at,
+    )
+    return row
+
+
+def refusals(
+    programme: Programme,
+    *,
+    standard_code: str,
+    eqf_level: int | None,
+    region: str | None,
+    accredited: bool,
+    at: datetime,
+) -> list[str]:
+    """Why the programme does not fund this case (none: it does)."""
+    why = []
+    if not as_utc(programme.valid_from) <= at < as_utc(programme.valid_until):
+        why.append("the programme is not open on this date")
+    if programme.standard_codes and standard_code not in programme.standard_codes:
+        why.append(f"the programme does not fund {standard_code}")
+    if programme.eqf_levels and eqf_level not in programme.eqf_levels:
+        why.append(f"the programme funds EQF levels {programme.eqf_levels} only")
+    if programme.regions and region not in programme.regions:
+        why.append(f"the programme funds centres in {', '.join(programme.regions)} only")
+    if programme.accredited_only and not accredited:
+        why.append("the programme funds accredited centres only")
+    return why
+
+
+def share_of(programme: Programme, fee: int) -> int:
+    """The programme's share of a fee (rounded down: the programme never pays more)."""
+    return fee * programme.share_percent // 100
+
+
+def _cap_owner(programme_id: str, person_id: str, year: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"vnfil:cap:{programme_id}:{person_id}:{year}"))
+
+
+async def commit(
+    session: AsyncSession,
+    programme: Programme,
+    *,
+    person_id: str,
+    amount: int,
+    key: str,
+    at: datetime,
+    reason: str = "",
+    actor_id: str | None = None,
+) -> tuple[LedgerTransaction, bool]:
+    """Commit ``amount`` of the budget to a person's case, within their yearly cap."""
+    if amount <= 0:
+        raise LedgerRefused("amount", "a commitment is more than zero")
+    budget = await account(session, BUDGET, programme.id, programme.unit)
+    committed = await account(session, COMMITTED, programme.id, programme.unit)
+    lines = [Line(budget.id, -amount), Line(committed.id, amount)]
+    if programme.cap_per_person_year is not None:
+        cap = await account(
+            session, CAP, _cap_owner(programme.id, person_id, at.year), programme.unit
+        )
+        cap_source = await account(
+            session, CAP_SOURCE, programme.id, programme.unit, overdraft=True
+        )
+        await post(  # the year's cap, credited at its first use (once)
+            session,
+            f"cap:{cap.owner_id}",
+            "cap",
+            [
+                Line(cap.id, programme.cap_per_person_year),
+                Line(cap_source.id, -programme.cap_per_person_year),
+            ],
+            reason="yearly cap per person",
+            at=at,
+        )
+        lines += [Line(cap.id, -amount), Line(cap_source.id, amount)]
+    try:
+        return await post(session, key, "commit", lines, reason=reason, actor_id=actor_id, at=at)
+    except LedgerRefused as exc:
+        if exc.why == "insufficient":
+            raise LedgerRefused(
+                "budget", "the programme's budget or this person's yearly cap is used up"
+            ) from None
+        raise
+
+
+def price_of(price: Price, stages: tuple[str, ...] = STAGES) -> int:
+    """The fee for these stages (the whole case when the price is not per stage)."""
+    if not price.stages:
+        return price.amount
+    return sum(price.stages.get(s, 0) for s in stages)
