@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests.conftest import Stack
-from tests.factories import funder_staff, invitation_token, ok, operator
+from tests.factories import funder_staff, invitation_token, make_world, ok, operator
 from vnfil.platform.db import utcnow
 
 
@@ -194,3 +194,68 @@ async def test_entitlements_end_on_their_day_and_carry_over_once(
     assert account["balances"] == {"PLN": 0}  # the carried lot ended too: once only
     kinds = [m["kind"] for m in account["movements"]]
     assert kinds.count("expiry") == 2 and kinds.count("carry_over") == 2
+
+
+async def test_centres_publish_prices_and_funders_open_programmes(stack: Stack) -> None:
+    w = await make_world(stack)
+    code = w.standard.code
+    whole = ok(
+        await stack.http.put(
+            f"/centres/{w.centre_id}/prices/{code}", json={"amount": 1200_00}, headers=w.admin.auth
+        )
+    )
+    assert whole["amount"] == 1200_00 and whole["stages"] is None
+    staged = ok(
+        await stack.http.put(
+            f"/centres/{w.centre_id}/prices/{code}",
+            json={"stages": {"identification": 100_00, "assessment": 900_00}},
+            headers=w.admin.auth,
+        )
+    )
+    assert staged["amount"] == 1000_00 and staged["stages"]["assessment"] == 900_00
+    listed = ok(await stack.http.get(f"/centres/{w.centre_id}/prices"))
+    assert [p["amount"] for p in listed] == [1000_00]
+    for bad in ({}, {"amount": 1, "stages": {"assessment": 1}}, {"stages": {"lunch": 5}}):
+        r = await stack.http.put(
+            f"/centres/{w.centre_id}/prices/{code}", json=bad, headers=w.admin.auth
+        )
+        assert r.status_code == 422, (bad, r.text)
+    other = await make_world(stack)
+    r = await stack.http.put(
+        f"/centres/{w.centre_id}/prices/{code}", json={"amount": 1}, headers=other.admin.auth
+    )
+    assert r.status_code == 403 and "your own centre" in r.json()["detail"]
+    missing = await stack.http.put(
+        f"/centres/{w.centre_id}/prices/no-such-standard", json={"amount": 1}, headers=w.admin.auth
+    )
+    assert missing.status_code == 404
+
+    funder_id, funds = await funder_staff(stack, "Urząd Marszałkowski")
+    made = ok(
+        await stack.http.post(
+            f"/funders/{funder_id}/programmes",
+            json={
+                "name": "Walidacja kompetencji cyfrowych 2027",
+                "budget": 50_000_00,
+                "standard_codes": [code],
+                "eqf_levels": [4],
+                "regions": ["Pomorskie"],
+                "share_percent": 80,
+                "cap_per_person_year": 2000_00,
+                "valid_until": (utcnow() + timedelta(days=365)).isoformat(),
+            },
+            headers=funds,
+        ),
+        201,
+    )
+    assert made["available"] == 50_000_00 and made["committed"] == 0
+    public = ok(await stack.http.get("/programmes?limit=200"))
+    mine = [p for p in public if p["id"] == made["id"]]
+    assert mine and mine[0]["funder_name"] == "Urząd Marszałkowski"
+    assert mine[0]["share_percent"] == 80 and mine[0]["regions"] == ["Pomorskie"]
+    past = await stack.http.post(
+        f"/funders/{funder_id}/programmes",
+        json={"name": "x", "budget": 1, "valid_until": "2020-01-01T00:00:00Z"},
+        headers=funds,
+    )
+    assert past.status_code == 422 and "in the future" in past.json()["detail"]

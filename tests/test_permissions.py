@@ -33,6 +33,11 @@ MATRIX: dict[str, set[str]] = {
     "GET /funders/{funder_id}/grants": {"operator", "a_funder"},
     "POST /funders/{funder_id}/invitations": {"operator", "a_funder"},
     "GET /me/learning-account": SIGNED_IN,
+    "PUT /centres/{centre_id}/prices/{standard_code}": {"a_admin"},
+    "GET /centres/{centre_id}/prices": EVERYONE,
+    "POST /funders/{funder_id}/programmes": {"a_funder"},
+    "GET /funders/{funder_id}/programmes": {"operator", "a_funder"},
+    "GET /programmes": EVERYONE,
     "GET /accreditations": EVERYONE,  # the public register
     "GET /accreditations/{accreditation_id}": EVERYONE,
     "POST /awarding-bodies": {"operator"},
@@ -151,6 +156,12 @@ BODIES: dict[str, dict[str, Any]] = {
         "reason": "the matrix",
     },
     "POST /funders/{funder_id}/invitations": {"email": "new@test.example"},
+    "PUT /centres/{centre_id}/prices/{standard_code}": {"amount": 800_00},
+    "POST /funders/{funder_id}/programmes": {
+        "name": "Matrix programme",
+        "budget": 1000_00,
+        "valid_until": "2030-01-01T00:00:00Z",
+    },
     "POST /accreditations/{accreditation_id}/status": {"status": "suspended", "reason": "QA"},
     "POST /auth/membership": {"membership_id": "none"},
     "POST /cases/{case_id}/appeal": {"reason": "the panel overlooked my reference letter"},
@@ -283,6 +294,7 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
         "token": "inv_not_a_real_invitation",
         "accreditation_id": accreditation.id,
         "funder_id": funder_ids["a_funder"],
+        "standard_code": a.standard.code,
     }
     me = ok(await a.http.get("/me", headers=run.candidate.auth))
     BODIES["POST /funders/{funder_id}/grants"]["email"] = me["email"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from temporalio.service import RPCError
 
 from api.cases import IdempotencyKey
@@ -25,9 +26,16 @@ from api.deps import (
 )
 from vnfil.accounts.models import Funder, User
 from vnfil.accounts.schemas import FunderCreate, FunderRead, Role
-from vnfil.funding import ledger
+from vnfil.funding import ledger, programmes
 from vnfil.funding.ledger import LedgerRefused
-from vnfil.funding.models import Entitlement, LedgerAccount, LedgerPosting, LedgerTransaction
+from vnfil.funding.models import (
+    Entitlement,
+    LedgerAccount,
+    LedgerPosting,
+    LedgerTransaction,
+    Price,
+    Programme,
+)
 from vnfil.funding.schemas import (
     EntitlementRead,
     ExpiryInput,
@@ -35,8 +43,13 @@ from vnfil.funding.schemas import (
     GrantRead,
     LearningAccountRead,
     Movement,
+    PriceRead,
+    PriceSet,
+    ProgrammeCreate,
+    ProgrammeRead,
 )
 from vnfil.platform.db import as_utc, utcnow
+from vnfil.standards.models import StandardCode
 from workflows.clients import start_expiry
 
 log = logging.getLogger(__name__)
@@ -226,3 +239,129 @@ async def my_learning_account(session: SessionDep, user: CurrentUser) -> Learnin
             for tx, p in moves
         ],
     )
+
+
+@router.put(
+    "/centres/{centre_id}/prices/{standard_code}",
+    dependencies=[require_roles(Role.centre_admin)],
+)
+async def set_price(
+    centre_id: PathId,
+    standard_code: PathId,
+    body: PriceSet,
+    session: SessionDep,
+    user: CurrentUser,
+) -> PriceRead:
+    """The centre's fee for validating a standard: whole, or per stage."""
+    if user.centre_id != centre_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "you set the prices of your own centre")
+    if await session.get(StandardCode, standard_code) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no standard {standard_code}")
+    row = await session.scalar(
+        select(Price).where(Price.centre_id == centre_id, Price.standard_code == standard_code)
+    )
+    if row is None:
+        row = Price(centre_id=centre_id, standard_code=standard_code)
+        session.add(row)
+    row.unit = body.unit
+    row.stages = {str(k): v for k, v in body.stages.items()} if body.stages else None
+    row.amount = sum(body.stages.values()) if body.stages is not None else (body.amount or 0)
+    row.updated_at = utcnow()
+    try:
+        await session.commit()
+    except IntegrityError:  # the same price set twice at once: the other one stands
+        await session.rollback()
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "the price was set at the same moment: read it again"
+        ) from None
+    return PriceRead.model_validate(row)
+
+
+@router.get("/centres/{centre_id}/prices")
+async def prices(centre_id: PathId, session: SessionDep) -> list[PriceRead]:
+    """What the centre charges, per standard (public: a candidate compares before asking)."""
+    rows = await session.scalars(
+        select(Price).where(Price.centre_id == centre_id).order_by(Price.standard_code)
+    )
+    return [PriceRead.model_validate(r) for r in rows]
+
+
+async def _programme_read(session: SessionDep, row: Programme, funder_name: str) -> ProgrammeRead:
+    available = await ledger.account(session, programmes.BUDGET, row.id, row.unit)
+    committed = await ledger.account(session, programmes.COMMITTED, row.id, row.unit)
+    return ProgrammeRead.model_validate(row).model_copy(
+        update={
+            "funder_name": funder_name,
+            "available": available.balance,
+            "committed": committed.balance,
+        }
+    )
+
+
+@router.post(
+    "/funders/{funder_id}/programmes",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(Role.funder)],
+)
+async def new_programme(
+    funder_id: PathId, body: ProgrammeCreate, session: SessionDep, user: CurrentUser
+) -> ProgrammeRead:
+    """A programme and its budget, credited in the ledger at once."""
+    may_act_for_funder(user, funder_id)
+    funder = await _funder(session, funder_id)
+    now = utcnow()
+    valid_from = as_utc(body.valid_from) if body.valid_from else now
+    if as_utc(body.valid_until) <= max(valid_from, now):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "a programme must end after it starts, and in the future",
+        )
+    row = Programme(
+        funder_id=funder.id,
+        name=body.name,
+        unit=body.unit,
+        budget=body.budget,
+        standard_codes=sorted(set(body.standard_codes)),
+        accredited_only=body.accredited_only,
+        eqf_levels=sorted(set(body.eqf_levels)),
+        regions=sorted(set(body.regions)),
+        share_percent=body.share_percent,
+        cap_per_person_year=body.cap_per_person_year,
+        auto_approve=body.auto_approve,
+        decision_days=body.decision_days,
+        valid_from=valid_from,
+        valid_until=as_utc(body.valid_until),
+    )
+    await programmes.open_programme(session, funder, row, actor_id=user.id, at=now)
+    await session.commit()
+    return await _programme_read(session, row, funder.name)
+
+
+@router.get(
+    "/funders/{funder_id}/programmes", dependencies=[require_roles(Role.operator, Role.funder)]
+)
+async def funder_programmes(
+    funder_id: PathId, session: SessionDep, user: CurrentUser
+) -> list[ProgrammeRead]:
+    may_act_for_funder(user, funder_id)
+    funder = await _funder(session, funder_id)
+    rows = await session.scalars(
+        select(Programme).where(Programme.funder_id == funder.id).order_by(Programme.created_at)
+    )
+    return [await _programme_read(session, r, funder.name) for r in rows]
+
+
+@router.get("/programmes")
+async def open_programmes(session: SessionDep, page: PageDep) -> list[ProgrammeRead]:
+    """The programmes open today, with what they fund and what is left: public, so a
+    candidate (or a counsellor) sees where funding may come from."""
+    now = utcnow()
+    rows = await session.execute(
+        select(Programme, Funder.name)
+        .join(Funder, Funder.id == Programme.funder_id)
+        .where(Programme.valid_from <= now, Programme.valid_until > now)
+        .order_by(Programme.created_at, Programme.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return [await _programme_read(session, r, name) for r, name in rows]

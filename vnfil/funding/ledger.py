@@ -275,12 +275,12 @@ async def hold(
     await _lock(session, learning.id)  # then look: a twin waiting here sees the first
     done = await _done(session, key)
     if done is not None:  # a retry: the first answer, whatever is left now
-        taken = await session.scalar(
+        drawn = await session.scalar(
             select(func.coalesce(func.sum(LedgerPosting.amount), 0)).where(
                 LedgerPosting.transaction_id == done.id, LedgerPosting.account_id == learning.id
             )
         )
-        if done.kind != "hold" or taken != -amount:
+        if done.kind != "hold" or drawn != -amount:
             raise LedgerRefused(
                 "key_reused", f"the movement {key} was already made, with other amounts"
             )

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from vnfil.accounts.schemas import EmailAddress
 from vnfil.platform.text import printable_line
@@ -87,3 +94,83 @@ class ExpiryRef(BaseModel):
 
     expired: bool
     carried: ExpiryInput | None = None
+
+
+Stage = Literal["identification", "documentation", "assessment", "certification"]
+
+
+class PriceSet(BaseModel):
+    """``PUT /centres/{id}/prices/{standard_code}``: the fee for the whole case, or one
+    per stage (then the whole is their sum)."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit: Unit = "PLN"
+    amount: Amount | None = None
+    stages: dict[Stage, Annotated[int, Field(ge=0, le=10_000_000_000)]] | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> PriceSet:
+        if (self.amount is None) == (self.stages is None):
+            raise ValueError("give the fee for the whole case (amount) or per stage (stages)")
+        if self.stages is not None and sum(self.stages.values()) <= 0:
+            raise ValueError("the stages' fees add up to nothing")
+        return self
+
+
+class PriceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    centre_id: str
+    standard_code: str
+    unit: str
+    amount: int
+    stages: dict[str, int] | None
+    updated_at: datetime
+
+
+class ProgrammeCreate(BaseModel):
+    """``POST /funders/{id}/programmes``."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+        AfterValidator(printable_line),
+    ]
+    unit: Unit = "PLN"
+    budget: Amount
+    standard_codes: Annotated[
+        list[Annotated[str, StringConstraints(max_length=100)]], Field(max_length=200)
+    ] = []
+    accredited_only: bool = True
+    eqf_levels: Annotated[list[Annotated[int, Field(ge=1, le=8)]], Field(max_length=8)] = []
+    regions: Annotated[
+        list[Annotated[str, StringConstraints(max_length=100)]], Field(max_length=50)
+    ] = []
+    share_percent: Annotated[int, Field(ge=1, le=100)] = 100
+    cap_per_person_year: Amount | None = None
+    auto_approve: bool = False
+    decision_days: Annotated[int, Field(ge=1, le=90)] = 14
+    valid_from: datetime | None = None
+    valid_until: datetime
+
+
+class ProgrammeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    funder_id: str
+    funder_name: str = ""
+    name: str
+    unit: str
+    budget: int
+    available: int = 0  # not yet committed
+    committed: int = 0  # committed to cases, not yet paid or given back
+    standard_codes: list[str]
+    accredited_only: bool
+    eqf_levels: list[int]
+    regions: list[str]
+    share_percent: int
+    cap_per_person_year: int | None
+    auto_approve: bool
+    decision_days: int
+    valid_from: datetime
+    valid_until: datetime

@@ -571,6 +571,18 @@ PL: dict[str, str] = {
     ),
     "an entitlement is more than zero": "uprawnienie musi być większe od zera",
     "an entitlement must end after it starts": "uprawnienie musi kończyć się po swoim początku",
+    "you set the prices of your own centre": "ustalasz ceny tylko swojej instytucji",
+    "a programme must end after it starts, and in the future": (
+        "program musi kończyć się po swoim początku i w przyszłości"
+    ),
+    "the price was set at the same moment: read it again": (
+        "cenę ustalono w tej samej chwili: odczytaj ją ponownie"
+    ),
+    "the programme's budget or this person's yearly cap is used up": (
+        "budżet programu albo roczny limit tej osoby został wykorzystany"
+    ),
+    "a commitment is more than zero": "zobowiązanie musi być większe od zera",
+    "a hold is more than zero": "blokada musi być większa od zera",
     # the plan and the claim of a full credential from units (api/routes/cases.py,
     # api/routes/qualifications.py, vnfil/credentials/stacking.py)
     "the case has no result yet: the plan follows the result": (
