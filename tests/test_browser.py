@@ -467,6 +467,14 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         await expect(card.get_by_role("link", name=T("to_wallet_link"))).to_have_attribute(
             "href", re.compile(r"^openid-credential-offer://\?credential_offer_uri=http")
         )
+        # And into the Learner Credential Wallet: its own QR code and deep link.
+        await card.get_by_text(T("to_lcw"), exact=True).click()
+        await _act(cand, card.get_by_role("button", name=T("to_lcw_offer")))
+        lcw_qr = card.get_by_role("img", name=T("to_lcw_qr"))
+        await expect(lcw_qr).to_have_attribute("src", re.compile(r"^data:image/svg\+xml"))
+        await expect(card.get_by_role("link", name=T("to_lcw_link"))).to_have_attribute(
+            "href", re.compile(r"^https://lcw\.app/request\.html\?request=")
+        )
         await _accessible(cand, "backpack")
         await shot(cand, "backpack-share")
         await public.goto("/shared/" + (await link.text_content() or "").split("/shared/")[1])
