@@ -156,12 +156,14 @@ TEXT: dict[str, tuple[str, str]] = {
     # the learner's backpack
     "to_wallet": ("Add to a wallet", "Dodaj do portfela"),
     "to_wallet_how": (
-        "Your wallet app (OpenID4VCI) scans a code shown here once you ask for it; it then "
-        "asks for a six-digit code that vnfil sends to your messages and e-mail. The offer "
-        "works once, for 10 minutes.",
-        "Aplikacja portfela (OpenID4VCI) skanuje kod pokazany tutaj po kliknięciu; potem "
-        "poprosi o sześciocyfrowy kod, który vnfil wyśle do Twoich wiadomości i na e-mail. "
-        "Oferta działa raz, przez 10 minut.",
+        "Your wallet app (OpenID4VCI: the EU digital identity wallet takes it as a Learning "
+        "Credential, other wallets as an Open Badge) scans a code shown here once you ask for "
+        "it; it then asks for a six-digit code that vnfil sends to your messages and e-mail. "
+        "The offer works once, for 10 minutes.",
+        "Aplikacja portfela (OpenID4VCI: europejski portfel tożsamości cyfrowej przyjmie je "
+        "jako poświadczenie uczenia się, inne portfele jako Open Badge) skanuje kod pokazany "
+        "tutaj po kliknięciu; potem poprosi o sześciocyfrowy kod, który vnfil wyśle do Twoich "
+        "wiadomości i na e-mail. Oferta działa raz, przez 10 minut.",
     ),
     "to_wallet_offer": ("Show the code for my wallet", "Pokaż kod dla portfela"),
     "to_wallet_qr": ("QR code for your wallet app", "Kod QR dla aplikacji portfela"),
