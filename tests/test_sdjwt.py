@@ -48,6 +48,20 @@ async def _collect(w: Any, wallet: Wallet, offer: dict[str, Any], tx_code: str) 
     )
 
 
+async def _ask(
+    w: Any, wallet: Wallet, offer: dict[str, Any], token: dict[str, Any], config: str
+) -> Any:
+    """The wallet's credential request for ``config``, with a proof over its nonce."""
+    return await w.http.post(
+        "/oid4vci/credential",
+        json={
+            "credential_configuration_id": config,
+            "proofs": {"jwt": [wallet.proof(offer["credential_issuer"], token["c_nonce"])]},
+        },
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    )
+
+
 async def _issuer_jwk(w: Any, issuer: str, kid: str) -> dict[str, Any]:
     """The key the header's ``kid`` names, read from the issuer's DID document as any
     verifier would."""
@@ -222,24 +236,10 @@ async def test_an_ed25519_wallet_gets_one_format_once_and_revoked_credentials_st
     offer, tx_code = await _offer(stack, w, run, cred_id)
     wallet = Wallet(w.http, OKPKey.generate_key("Ed25519"), "EdDSA")
     token = ok(await wallet.token(offer, tx_code))
-    unknown = await w.http.post(
-        "/oid4vci/credential",
-        json={
-            "credential_configuration_id": "mso_mdoc_something",
-            "proofs": {"jwt": [wallet.proof(offer["credential_issuer"], token["c_nonce"])]},
-        },
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-    )
+    unknown = await _ask(w, wallet, offer, token, "mso_mdoc_something")
     assert unknown.status_code == 400
     assert unknown.json()["error"] == "invalid_credential_request"
-    got = await w.http.post(
-        "/oid4vci/credential",
-        json={
-            "credential_configuration_id": SD_JWT,
-            "proofs": {"jwt": [wallet.proof(offer["credential_issuer"], token["c_nonce"])]},
-        },
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-    )
+    got = await _ask(w, wallet, offer, token, SD_JWT)
     assert got.status_code == 200, got.text
     issued = got.json()["credentials"][0]["credential"]
     assert _payload(issued)["cnf"]["jwk"]["crv"] == "Ed25519"
@@ -248,14 +248,7 @@ async def test_an_ed25519_wallet_gets_one_format_once_and_revoked_credentials_st
     status_list = await _token_status_list(w, _payload(issued)["status"]["status_list"]["uri"])
     assert _node_verify(issued, jwk, status_list)["verified"] is True
     # The offer is spent: the other format is not a second credential.
-    again = await w.http.post(
-        "/oid4vci/credential",
-        json={
-            "credential_configuration_id": "OpenBadgeCredential_ldp_vc",
-            "proofs": {"jwt": [wallet.proof(offer["credential_issuer"], token["c_nonce"])]},
-        },
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-    )
+    again = await _ask(w, wallet, offer, token, "OpenBadgeCredential_ldp_vc")
     assert again.status_code == 400 and "already issued" in again.json()["error_description"]
 
     # An offer made before a revocation delivers nothing after it; no new offer is made.
@@ -268,14 +261,7 @@ async def test_an_ed25519_wallet_gets_one_format_once_and_revoked_credentials_st
             headers=w.admin.auth,
         )
     )
-    late = await w.http.post(
-        "/oid4vci/credential",
-        json={
-            "credential_configuration_id": SD_JWT,
-            "proofs": {"jwt": [wallet.proof(offer["credential_issuer"], token["c_nonce"])]},
-        },
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-    )
+    late = await _ask(w, wallet, offer, token, SD_JWT)
     assert late.status_code == 400 and late.json()["error"] == "credential_request_denied"
     refused = await w.http.post(f"/me/credentials/{cred_id}/offers", headers=run.candidate.auth)
     assert refused.status_code == 409
