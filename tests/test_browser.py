@@ -20,7 +20,7 @@ from playwright.async_api import Browser, Locator, Page, async_playwright, expec
 
 from api.main import create_app
 from tests.conftest import Stack
-from tests.factories import PDF, PNG, Person, make_world, ok, operator
+from tests.factories import PDF, PNG, Person, funder_staff, make_world, ok, operator
 from vnfil.accounts.models import User
 from vnfil.accounts.schemas import Role
 from vnfil.platform.embedded import free_port
@@ -565,6 +565,25 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         await _everywhere(panel[0], "messages", problems)
         await cand.goto("/app/backpack")
         await _everywhere(cand, "backpack", problems)
+        # The learning account, with what a funder credited (one extra, for special needs).
+        funder_id, funds = await funder_staff(stack, "Wojewódzki Urząd Pracy")
+        for amount, special in ((1500_00, False), (400_00, True)):
+            ok(
+                await w.http.post(
+                    f"/funders/{funder_id}/grants",
+                    json={
+                        "email": emails["candidate"],
+                        "amount": amount,
+                        "valid_until": "2030-06-30T00:00:00Z",
+                        "reason": "Walidacja kompetencji cyfrowych",
+                        "special_needs": special,
+                    },
+                    headers=funds,
+                ),
+                201,
+            )
+        await cand.goto("/app/learning-account")
+        await _everywhere(cand, "learning-account", problems)
         await issuer.goto(await issuer.locator("li.webhook a").first.get_attribute("href") or "")
         await _everywhere(issuer, "webhook-deliveries", problems)
         # A long address is not wider than a phone: it breaks where it must.

@@ -4,12 +4,21 @@ entitlements end on their day (the time-skipping server), carried over where gra
 
 from __future__ import annotations
 
+import html
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from tests.conftest import Stack
-from tests.factories import funder_staff, invitation_token, make_world, ok, operator
+from tests.factories import (
+    Person,
+    funder_staff,
+    invitation_token,
+    make_world,
+    ok,
+    operator,
+    signed_in,
+)
 from vnfil.platform.db import utcnow
 
 
@@ -137,6 +146,16 @@ async def test_a_funder_is_onboarded_and_grants_entitlements_once(stack: Stack) 
             f"/funders/{funder['id']}/grants", json=_grant(email, **bad), headers=funds
         )
         assert r.status_code == 422, (bad, r.text)
+    # The person's page says it, in their language.
+    me = ok(await stack.http.get("/me", headers=learner))
+    person = Person(me["id"], learner["Authorization"].split(" ", 1)[1], "candidate")
+    async with signed_in(stack, person, "learner password 1") as browser:
+        page = html.unescape((await browser.get("/app/learning-account?lang=en")).text)
+        assert "2,000.00\u00a0PLN" in page and "KFS Pomorskie" in page
+        assert "special needs" in page and "credited by the funder" in page
+        polish = html.unescape((await browser.get("/app/learning-account?lang=pl")).text)
+        assert "2\u00a0000,00\u00a0PLN" in polish and "szczególne potrzeby" in polish
+        assert "przyznane przez fundatora" in polish
     other_id, other_staff = await funder_staff(stack)
     assert (
         await stack.http.post(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
@@ -27,12 +26,11 @@ from api.deps import (
 from vnfil.accounts.models import Funder, User
 from vnfil.accounts.schemas import FunderCreate, FunderRead, Role
 from vnfil.funding import ledger, programmes
+from vnfil.funding.accounts import learning_account
 from vnfil.funding.ledger import LedgerRefused
 from vnfil.funding.models import (
     Entitlement,
     LedgerAccount,
-    LedgerPosting,
-    LedgerTransaction,
     Price,
     Programme,
 )
@@ -42,7 +40,6 @@ from vnfil.funding.schemas import (
     GrantCreate,
     GrantRead,
     LearningAccountRead,
-    Movement,
     PriceRead,
     PriceSet,
     ProgrammeCreate,
@@ -191,54 +188,7 @@ async def grants(
 async def my_learning_account(session: SessionDep, user: CurrentUser) -> LearningAccountRead:
     """The person's own learning account: what they hold, in which unit, until when, who
     gave it, and every movement."""
-    accounts = list(
-        await session.scalars(
-            select(LedgerAccount).where(
-                LedgerAccount.owner_id == user.id,
-                LedgerAccount.kind.in_([ledger.LEARNING, ledger.HELD]),
-            )
-        )
-    )
-    learning = {a.id: a for a in accounts if a.kind == ledger.LEARNING}
-    entitlements: Any = (
-        await session.execute(
-            select(Entitlement, Funder.name)
-            .join(Funder, Funder.id == Entitlement.funder_id)
-            .where(Entitlement.account_id.in_(learning))
-            .order_by(Entitlement.valid_until, Entitlement.id)
-        )
-        if learning
-        else []
-    )
-    moves: Any = (
-        await session.execute(
-            select(LedgerTransaction, LedgerPosting)
-            .join(LedgerPosting, LedgerPosting.transaction_id == LedgerTransaction.id)
-            .where(LedgerPosting.account_id.in_(learning))
-            .order_by(LedgerTransaction.created_at.desc(), LedgerPosting.id.desc())
-            .limit(500)
-        )
-        if learning
-        else []
-    )
-    return LearningAccountRead(
-        balances={a.unit: a.balance for a in learning.values()},
-        held={a.unit: a.balance for a in accounts if a.kind == ledger.HELD},
-        entitlements=[
-            EntitlementRead.model_validate(e).model_copy(update={"funder_name": name})
-            for e, name in entitlements
-        ],
-        movements=[
-            Movement(
-                at=tx.created_at,
-                kind=tx.kind,
-                unit=learning[p.account_id].unit,
-                amount=p.amount,
-                reason=tx.reason,
-            )
-            for tx, p in moves
-        ],
-    )
+    return await learning_account(session, user.id)
 
 
 @router.put(

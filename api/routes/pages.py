@@ -62,6 +62,7 @@ from vnfil.credentials.stacking import claimable_for
 from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
+from vnfil.funding.accounts import learning_account
 from vnfil.platform.db import add_years, as_utc, utcnow
 from vnfil.platform.i18n import LANG_COOKIE, pick_language, translator
 from vnfil.platform.rendering import environment
@@ -353,6 +354,22 @@ async def backpack_page(
         claimable=await claimable_for(session, user.id),
         today=f"{utcnow():%Y-%m-%d}",
         ten_years=f"{add_years(utcnow(), SHARE_YEARS_MAX):%Y-%m-%d}",
+    )
+
+
+@router.get("/app/learning-account", response_class=HTMLResponse)
+async def learning_account_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """The person's learning account: balance, entitlements with their end, movements."""
+    if user is None:
+        return _to_login(request)
+    return _render(
+        request,
+        "learning-account",
+        user,
+        csrf=await _csrf(request, session),
+        unread=await _unread(session, user),
+        memberships=await memberships_of(session, user.id),
+        account=await learning_account(session, user.id),
     )
 
 

@@ -197,6 +197,32 @@ TEXT: dict[str, tuple[str, str]] = {
         "Otwórz w Learner Credential Wallet na tym telefonie",
     ),
     "backpack": ("My credentials", "Moje poświadczenia"),
+    # the learner's learning account
+    "learning_account": ("Learning account", "Konto szkoleniowe"),
+    "learning_account_intro": (
+        "What funders have credited to you for training and validation: what is left, until "
+        "when, and every movement. It is used when a validation is paid from your account.",
+        "To, co fundatorzy przyznali Ci na szkolenia i walidację: ile zostało, do kiedy, oraz "
+        "każda operacja. Korzystasz z niego, gdy walidacja jest opłacana z Twojego konta.",
+    ),
+    "learning_account_empty": (
+        "No entitlements yet. A funder (your region, your employer, a sectoral fund) credits "
+        "them here.",
+        "Nie masz jeszcze uprawnień. Przyznaje je tutaj fundator (region, pracodawca, fundusz "
+        "sektorowy).",
+    ),
+    "balance": ("Available", "Dostępne"),
+    "held_for_cases": ("held for your validations", "zablokowane na Twoje walidacje"),
+    "entitlements": ("Entitlements", "Uprawnienia"),
+    "funder": ("Funder", "Fundator"),
+    "granted": ("Granted", "Przyznano"),
+    "left": ("Left", "Zostało"),
+    "valid_until_col": ("Until", "Ważne do"),
+    "special_needs": ("special needs", "szczególne potrzeby"),
+    "carried_over": ("carried over", "przeniesione"),
+    "ended_on": ("ended on {date}", "wygasło {date}"),
+    "movements": ("Movements", "Operacje"),
+    "amount": ("Amount", "Kwota"),
     "backpack_intro": (
         "Every credential you hold, from every centre. Each is yours: download the signed "
         "file for a wallet, the certificate, or make a link to show it to someone.",
@@ -627,6 +653,15 @@ TEXT: dict[str, tuple[str, str]] = {
 # holds each kind to its enumeration (and the audit actions to the workflow's code), so a
 # new value without words fails it.
 ENUMS: dict[str, dict[str, tuple[str, str]]] = {
+    # movements on a learning account (vnfil/funding/ledger.py, the kinds it posts)
+    "movement": {
+        "grant": ("credited by the funder", "przyznane przez fundatora"),
+        "hold": ("held for a validation", "zablokowane na walidację"),
+        "release": ("given back", "zwrócone"),
+        "settle": ("paid to the centre", "zapłacone instytucji"),
+        "expiry": ("ended: back to the funder", "wygasło: wraca do fundatora"),
+        "carry_over": ("carried over", "przeniesione na kolejny okres"),
+    },
     "role": {
         "candidate": ("candidate", "kandydat"),
         "counsellor": ("counsellor", "doradca walidacyjny"),

@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from vnfil.platform.i18n import translator
+from vnfil.platform.text import amount_text
 
 
 def data(value: Any) -> Markup:
@@ -30,6 +31,7 @@ def environment() -> Environment:
         auto_reload=False,  # templates ship with the package: no stat() per render
     )
     env.filters["data"] = data
+    env.filters["amount"] = amount_text
     return env
 
 

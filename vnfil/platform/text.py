@@ -101,3 +101,16 @@ Note = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_MAX),
     AfterValidator(printable_text),
 ]
+
+
+def amount_text(amount: int, unit: str, lang: str = "en") -> str:
+    """An amount in minor units as people read it: ``1,500.00 PLN`` (English),
+    ``1 500,00 PLN`` (Polish); hours (kept in minutes) as ``12 h 30 min``."""
+    if unit == "HOURS":
+        hours, minutes = divmod(abs(amount), 60)
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{hours} h" + (f" {minutes} min" if minutes else "")
+    major, minor = divmod(abs(amount), 100)
+    grouped = f"{major:,}".replace(",", "\u00a0" if lang == "pl" else ",")
+    mark = "," if lang == "pl" else "."
+    return f"{'-' if amount < 0 else ''}{grouped}{mark}{minor:02d}\u00a0{unit}"
