@@ -6,7 +6,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from vnfil.funding import ledger
+from vnfil.cases.schemas import FundingMoveInput, FundingRecordInput, FundingSource
+from vnfil.funding import ledger, programmes
+from vnfil.funding.models import FundingRequest, Programme
 from vnfil.funding.schemas import ExpiryInput, ExpiryRef
 from vnfil.platform.db import as_utc, utcnow
 
@@ -27,3 +29,79 @@ class FundingActivities:
             expired=expired,
             carried=ExpiryInput(entitlement_id=carried.id, valid_until=as_utc(carried.valid_until)),
         )
+
+    @activity.defn
+    async def record_funding(self, inp: FundingRecordInput) -> None:
+        """Where each source of the case's funding stands, for funders and reports."""
+        async with self.sessions.begin() as session:
+            for s in inp.sources:
+                row = await session.get(FundingRequest, s.key)
+                if row is None:
+                    row = FundingRequest(key=s.key, case_id=inp.case_id)
+                    session.add(row)
+                row.kind, row.programme_id, row.funder_id = s.kind, s.programme_id, s.funder_id
+                row.unit, row.amount, row.status = s.unit, s.amount, s.status
+                row.decide_by = inp.decide_by if s.status == "pending" else None
+                row.reason = inp.reason or None
+                row.updated_at = inp.at
+
+    async def _move(self, inp: FundingMoveInput, pay: bool) -> list[FundingSource]:
+        """Release (or settle) each source once; a retry finds each ended and goes on."""
+        done: list[FundingSource] = []
+        for s in inp.sources:
+            ended = "settled" if pay else "released"
+            if s.status in ("released", "settled", "refused"):
+                done.append(s)  # ended before (a refusal gives its part back at once)
+                continue
+            if s.kind == "self":  # paid to the centre by the candidate: nothing held here
+                done.append(s.model_copy(update={"status": ended}))
+                continue
+            async with self.sessions.begin() as session:
+                if s.kind == "account":
+                    if pay:
+                        await ledger.settle(
+                            session,
+                            hold_key=s.key,
+                            centre_id=inp.centre_id,
+                            unit=s.unit,
+                            at=inp.at,
+                            reason=inp.reason,
+                        )
+                    else:
+                        await ledger.release(
+                            session,
+                            hold_key=s.key,
+                            person_id=inp.candidate_id,
+                            unit=s.unit,
+                            at=inp.at,
+                            reason=inp.reason,
+                        )
+                else:
+                    programme = await session.get(Programme, s.programme_id)
+                    assert programme is not None
+                    if pay:
+                        await programmes.pay(
+                            session,
+                            programme,
+                            key=s.key,
+                            centre_id=inp.centre_id,
+                            at=inp.at,
+                            reason=inp.reason,
+                        )
+                    else:
+                        await programmes.give_back(
+                            session, programme, key=s.key, at=inp.at, reason=inp.reason
+                        )
+            done.append(s.model_copy(update={"status": ended}))
+        return done
+
+    @activity.defn
+    async def release_funding(self, inp: FundingMoveInput) -> list[FundingSource]:
+        """The case ended without using its funding (withdrawn, expired, refused): every
+        source goes back where it came from."""
+        return await self._move(inp, pay=False)
+
+    @activity.defn
+    async def settle_funding(self, inp: FundingMoveInput) -> list[FundingSource]:
+        """The case is certified: every source is paid to the centre."""
+        return await self._move(inp, pay=True)

@@ -98,6 +98,9 @@ def build_worker(
             sweeper.sweep_orphans,
             accounts.purge_expired_sessions,
             funding.expire_entitlement,
+            funding.record_funding,
+            funding.release_funding,
+            funding.settle_funding,
         ],
     )
 

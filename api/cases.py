@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Header, HTTPException, status
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -29,6 +29,7 @@ from vnfil.cases.audit import append_entry
 from vnfil.cases.models import AuditEntry, Case
 from vnfil.cases.schemas import CaseInput, CaseState, CaseStatus, Stage
 from vnfil.cases.view import CaseView, view_of
+from vnfil.funding.models import Price
 from vnfil.platform.db import utcnow
 from vnfil.platform.errors import HTTP_STATUS, Refusal
 from vnfil.platform.settings import Settings
@@ -89,11 +90,15 @@ async def open_case(
         action="case.opened",
         details={"standard": f"{standard.code}@{standard.version}", "centre_id": centre_id},
     )
+    price = await session.scalar(
+        select(Price).where(Price.centre_id == centre_id, Price.standard_code == standard.code)
+    )
     inp = CaseInput(
         case_id=case.id,
         centre_id=centre_id,
         candidate=CandidateRef(id=candidate.id, name=candidate.name, email=candidate.email),
         standard=await snapshot(session, standard),
+        funding_required=price is not None and price.funding_required,
     )
     await session.commit()
     try:

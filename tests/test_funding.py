@@ -15,6 +15,7 @@ from tests.factories import (
     funder_staff,
     invitation_token,
     make_world,
+    new_case,
     ok,
     operator,
     signed_in,
@@ -278,3 +279,193 @@ async def test_centres_publish_prices_and_funders_open_programmes(stack: Stack) 
         headers=funds,
     )
     assert past.status_code == 422 and "in the future" in past.json()["detail"]
+
+
+async def _email(stack: Stack, person: Person) -> str:
+    return str(ok(await stack.http.get("/me", headers=person.auth))["email"])
+
+
+async def test_a_case_is_funded_from_an_account_and_a_programme_and_settled_at_certification(
+    stack: Stack,
+) -> None:
+    w = await make_world(stack)
+    ok(
+        await stack.http.put(
+            f"/centres/{w.centre_id}/prices/{w.standard.code}",
+            json={"amount": 1000_00, "funding_required": True},
+            headers=w.admin.auth,
+        )
+    )
+    funder_id, funds = await funder_staff(stack, "Fundusz Szkoleniowy")
+    programme = ok(
+        await stack.http.post(
+            f"/funders/{funder_id}/programmes",
+            json={
+                "name": "Walidacja 2027",
+                "budget": 10_000_00,
+                "standard_codes": [w.standard.code],
+                "share_percent": 60,
+                "decision_days": 14,
+                "valid_until": (utcnow() + timedelta(days=365)).isoformat(),
+            },
+            headers=funds,
+        ),
+        201,
+    )
+    run = await new_case(w)
+    ok(
+        await stack.http.post(
+            f"/funders/{funder_id}/grants",
+            json=_grant(await _email(stack, run.candidate), amount=500_00),
+            headers=funds,
+        ),
+        201,
+    )
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    # Funding is required before assessment: the portfolio waits for it.
+    early = await run.submit()
+    assert early.status_code == 422 and "choose who pays first" in early.json()["detail"]
+    # Sources that do not cover the fee are refused, and nothing is held.
+    short = await stack.http.post(
+        f"{run.url}/funding",
+        json={"sources": [{"kind": "account", "amount": 100_00}]},
+        headers=run.candidate.auth,
+    )
+    assert short.status_code == 422 and "cover the fee exactly" in short.json()["detail"]
+    view = ok(
+        await stack.http.post(
+            f"{run.url}/funding",
+            json={
+                "sources": [
+                    {"kind": "programme", "programme_id": programme["id"]},
+                    {"kind": "account"},
+                ]
+            },
+            headers=run.candidate.auth,
+        )
+    )
+    funding = view["funding"]
+    assert funding["status"] == "pending" and funding["fee"] == 1000_00
+    assert [(s["kind"], s["amount"], s["status"]) for s in funding["sources"]] == [
+        ("programme", 600_00, "pending"),
+        ("account", 400_00, "held"),
+    ]
+    account = ok(await stack.http.get("/me/learning-account", headers=run.candidate.auth))
+    assert account["balances"] == {"PLN": 100_00} and account["held"] == {"PLN": 400_00}
+    pending = await run.submit()
+    assert pending.status_code == 422 and "has not decided yet" in pending.json()["detail"]
+    # The funder sees the request and approves its part.
+    asked = ok(await stack.http.get(f"/funders/{funder_id}/requests", headers=funds))
+    assert [(r["case_id"], r["status"]) for r in asked] == [(run.case_id, "pending")]
+    other_id, other_funds = await funder_staff(stack)
+    stranger = await stack.http.post(
+        f"{run.url}/funding/decisions",
+        json={"programme_id": programme["id"], "approve": True, "reason": "ok"},
+        headers=other_funds,
+    )
+    assert stranger.status_code == 404
+    decided = ok(
+        await stack.http.post(
+            f"{run.url}/funding/decisions",
+            json={"programme_id": programme["id"], "approve": True, "reason": "eligible"},
+            headers=funds,
+        )
+    )
+    assert decided["status"] == "approved"
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    ok(await run.decide(run.assessors[0]))
+    ok(await run.decide(run.assessors[1]))
+    ok(await run.accept())
+    ok(await run.certify())
+    # Certified: both sources paid to the centre.
+    view = ok(await stack.http.get(f"{run.url}/status", headers=run.candidate.auth))
+    assert view["funding"]["status"] == "settled"
+    assert {s["status"] for s in view["funding"]["sources"]} == {"settled"}
+    account = ok(await stack.http.get("/me/learning-account", headers=run.candidate.auth))
+    assert account["balances"] == {"PLN": 100_00} and account["held"] == {"PLN": 0}
+    programmes = ok(await stack.http.get(f"/funders/{funder_id}/programmes", headers=funds))
+    assert (programmes[0]["available"], programmes[0]["committed"]) == (9400_00, 0)
+    async with stack.sessions() as session:  # type: ignore[operator]
+        from vnfil.funding import ledger as books
+
+        centre = await books.account(session, books.CENTRE, w.centre_id, "PLN")
+        assert centre.balance == 1000_00
+    audit = ok(await stack.http.get(f"{run.url}/audit", headers=w.admin.auth))
+    actions = (
+        [e["action"] for e in audit["entries"]]
+        if isinstance(audit, dict)
+        else [e["action"] for e in audit]
+    )
+    assert {"funding.requested", "funding.approved", "funding.settled"} <= set(actions)
+
+
+async def test_a_refused_request_stops_the_case_before_assessment_and_withdrawal_gives_back(
+    timed: tuple[Stack, Any],
+) -> None:
+    stack, env = timed
+    w = await make_world(stack)
+    ok(
+        await stack.http.put(
+            f"/centres/{w.centre_id}/prices/{w.standard.code}",
+            json={"amount": 800_00, "funding_required": True},
+            headers=w.admin.auth,
+        )
+    )
+    funder_id, funds = await funder_staff(stack)
+    programme = ok(
+        await stack.http.post(
+            f"/funders/{funder_id}/programmes",
+            json={
+                "name": "P",
+                "budget": 5000_00,
+                "decision_days": 7,
+                "valid_until": (utcnow() + timedelta(days=365)).isoformat(),
+            },
+            headers=funds,
+        ),
+        201,
+    )
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    choice = {"sources": [{"kind": "programme", "programme_id": programme["id"]}]}
+    ok(await stack.http.post(f"{run.url}/funding", json=choice, headers=run.candidate.auth))
+    # The funder refuses: the budget is whole again, and the case cannot go on.
+    ok(
+        await stack.http.post(
+            f"{run.url}/funding/decisions",
+            json={"programme_id": programme["id"], "approve": False, "reason": "out of scope"},
+            headers=funds,
+        )
+    )
+    view = ok(await stack.http.get(f"{run.url}/status", headers=run.candidate.auth))
+    assert view["funding"]["status"] == "refused" and view["funding"]["reason"] == "out of scope"
+    refused = await run.submit()
+    assert refused.status_code == 422 and "the funding was refused" in refused.json()["detail"]
+    listed = ok(await stack.http.get(f"/funders/{funder_id}/programmes", headers=funds))
+    assert (listed[0]["available"], listed[0]["committed"]) == (5000_00, 0)
+    # Asked again; the funder says nothing within its 7 days: refused, given back.
+    ok(await stack.http.post(f"{run.url}/funding", json=choice, headers=run.candidate.auth))
+    await env.sleep(timedelta(days=8))
+    view = ok(await stack.http.get(f"{run.url}/status", headers=run.candidate.auth))
+    assert view["funding"]["status"] == "refused"
+    assert view["funding"]["reason"] == "no decision in time"
+    # Self-payment, then the candidate withdraws: nothing was held, nothing is owed.
+    ok(
+        await stack.http.post(
+            f"{run.url}/funding", json={"sources": [{"kind": "self"}]}, headers=run.candidate.auth
+        )
+    )
+    ok(
+        await stack.http.post(
+            f"{run.url}/withdrawal", json={"reason": "moving abroad"}, headers=run.candidate.auth
+        )
+    )
+    view = ok(await stack.http.get(f"{run.url}/status", headers=run.candidate.auth))
+    assert view["funding"]["status"] == "released"
+    listed = ok(await stack.http.get(f"/funders/{funder_id}/programmes", headers=funds))
+    assert (listed[0]["available"], listed[0]["committed"]) == (5000_00, 0)

@@ -4,7 +4,8 @@ so later workflow code must replay it (``tests/test_replay.py``).
 
 The paths: onsite identity (refusals included), appeal to a second panel, the chair's
 resolution, a conflict of interest, a withdrawal after an extension, expiry (timers,
-on the time-skipping server) and a standard's units certified from a partial result.
+on the time-skipping server), a standard's units certified from a partial result, and a
+case funded from a programme and a learning account.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from tests.factories import PDF, make_world, new_case, ok, upload
+from tests.factories import PDF, funder_staff, make_world, new_case, ok, upload
 from tests.test_units import units_standard
+from vnfil.platform.db import utcnow
 from vnfil.platform.temporal import workflow_id
 from vnfil.standards.service import sample_document
 from workflows.case import ValidationCase
@@ -146,3 +148,69 @@ async def test_expiry_path(timed) -> None:
     handle = stack.client.get_workflow_handle_for(ValidationCase.run, workflow_id(run.case_id))
     assert (await handle.result()).status == "expired"
     await _replay_and_keep(stack.client, run.case_id, "expiry")
+
+
+async def test_funding_path(stack) -> None:
+    """A centre that requires funding: the portfolio waits for it, a programme's part is
+    decided by its funder, the account's part held, both settled at certification."""
+    w = await make_world(stack)
+    ok(
+        await w.http.put(
+            f"/centres/{w.centre_id}/prices/{w.standard.code}",
+            json={"amount": 500_00, "funding_required": True},
+            headers=w.admin.auth,
+        )
+    )
+    funder_id, funds = await funder_staff(stack)
+    programme = ok(
+        await w.http.post(
+            f"/funders/{funder_id}/programmes",
+            json={
+                "name": "P",
+                "budget": 1000_00,
+                "share_percent": 50,
+                "valid_until": (utcnow() + timedelta(days=365)).isoformat(),
+            },
+            headers=funds,
+        ),
+        201,
+    )
+    run = await new_case(w)
+    me = ok(await w.http.get("/me", headers=run.candidate.auth))
+    ok(
+        await w.http.post(
+            f"/funders/{funder_id}/grants",
+            json={
+                "email": me["email"],
+                "amount": 250_00,
+                "reason": "grant",
+                "valid_until": (utcnow() + timedelta(days=365)).isoformat(),
+            },
+            headers=funds,
+        ),
+        201,
+    )
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    assert (await run.submit()).status_code == 422  # not funded yet
+    sources = [{"kind": "programme", "programme_id": programme["id"]}, {"kind": "account"}]
+    ok(
+        await w.http.post(
+            f"{run.url}/funding", json={"sources": sources}, headers=run.candidate.auth
+        )
+    )
+    ok(
+        await w.http.post(
+            f"{run.url}/funding/decisions",
+            json={"programme_id": programme["id"], "approve": True, "reason": "eligible"},
+            headers=funds,
+        )
+    )
+    ok(await run.submit())
+    ok(await run.verify_identity())
+    ok(await run.decide(run.assessors[0]))
+    ok(await run.decide(run.assessors[1]))
+    ok(await run.accept())
+    ok(await run.certify())
+    await _replay_and_keep(stack.client, run.case_id, "funding")

@@ -38,6 +38,9 @@ MATRIX: dict[str, set[str]] = {
     "POST /funders/{funder_id}/programmes": {"a_funder"},
     "GET /funders/{funder_id}/programmes": {"operator", "a_funder"},
     "GET /programmes": EVERYONE,
+    "POST /cases/{case_id}/funding": {"a_candidate"},
+    "POST /cases/{case_id}/funding/decisions": {"a_funder"},
+    "GET /funders/{funder_id}/requests": {"operator", "a_funder"},
     "GET /accreditations": EVERYONE,  # the public register
     "GET /accreditations/{accreditation_id}": EVERYONE,
     "POST /awarding-bodies": {"operator"},
@@ -157,6 +160,12 @@ BODIES: dict[str, dict[str, Any]] = {
     },
     "POST /funders/{funder_id}/invitations": {"email": "new@test.example"},
     "PUT /centres/{centre_id}/prices/{standard_code}": {"amount": 800_00},
+    "POST /cases/{case_id}/funding": {"sources": [{"kind": "self"}]},
+    "POST /cases/{case_id}/funding/decisions": {
+        "programme_id": "no-such-programme",
+        "approve": True,
+        "reason": "the matrix",
+    },
     "POST /funders/{funder_id}/programmes": {
         "name": "Matrix programme",
         "budget": 1000_00,
@@ -227,6 +236,10 @@ ALLOWED_WRITE_ANSWERS: dict[str, set[int]] = {
     "POST /invitations/{token}/acceptance": {404},
     "POST /auth/membership": {403, 404},
     "POST /auth/login": {401},
+    # The matrix's case is certified and has no fee: a funding request is a 409 for its
+    # candidate, a decision a 404 for its funder (nothing was asked of it).
+    "POST /cases/{case_id}/funding": {409},
+    "POST /cases/{case_id}/funding/decisions": {404},
     "POST /auth/password-reset/{token}": {404},  # no such link
 }
 

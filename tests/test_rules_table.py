@@ -25,6 +25,10 @@ from vnfil.cases.schemas import (
     CounsellingRecord,
     DecisionInput,
     ExtensionInput,
+    FundingDecisionInput,
+    FundingInput,
+    FundingSource,
+    FundingState,
     IdentificationInput,
     IdentityCheckInput,
     LODecision,
@@ -150,6 +154,28 @@ COUNSEL = CounsellingInput(
 CONFLICT = ConflictInput(reason="a former colleague")
 EXTEND = ExtensionInput(days=7, reason="illness")
 OK = None
+FUNDER = Actor(user_id="f1", role=Role.funder)
+SELF_PAID = FundingSource(kind="self", amount=500, unit="PLN", key="k1", status="approved")
+ASKED = FundingSource(
+    kind="programme", amount=500, unit="PLN", key="k2", programme_id="p1", status="pending"
+)
+FUND = FundingInput(sources=[SELF_PAID], fee=500)
+SHORT = FundingInput(sources=[SELF_PAID], fee=900)
+MIXED = FundingInput(
+    sources=[SELF_PAID, SELF_PAID.model_copy(update={"unit": "EUR", "key": "k3"})], fee=1000
+)
+APPROVE = FundingDecisionInput(programme_id="p1", approve=True, reason="eligible")
+OTHER_PROGRAMME = FundingDecisionInput(programme_id="p9", approve=True, reason="x")
+
+
+def funded(status: str, **changes: Any) -> CaseStatus:
+    return state(
+        Stage.documentation,
+        evidence=[evidence()],
+        funding=FundingState(required=True, status=status, sources=[ASKED]),  # type: ignore[arg-type]
+        **changes,
+    )
+
 
 # (rule, arguments after the state or none for input rules, the state, the refusal)
 Row = tuple[str, Callable[..., None], tuple[Any, ...], CaseStatus | None, Refusal | None]
@@ -756,6 +782,59 @@ ROWS: list[Row] = [
         panel_state(**PENDING),
         Refusal.wrong_stage,
     ),
+    # funding (cases since "funding"): asked by the candidate before assessment, decided
+    # by a funder, required before the portfolio goes to assessment when the centre says so
+    ("asks for funding", rules.check_funding_request, (CANDIDATE, FUND), state(), OK),
+    ("asks for someone", rules.check_funding_request, (ADMIN, FUND), state(), Refusal.forbidden),
+    ("sources short", rules.check_funding_request, (CANDIDATE, SHORT), state(), Refusal.invalid),
+    ("two units", rules.check_funding_request, (CANDIDATE, MIXED), state(), Refusal.invalid),
+    (
+        "asks while pending",
+        rules.check_funding_request,
+        (CANDIDATE, FUND),
+        funded("pending"),
+        Refusal.wrong_stage,
+    ),
+    (
+        "asks again after refusal",
+        rules.check_funding_request,
+        (CANDIDATE, FUND),
+        funded("refused"),
+        OK,
+    ),
+    (
+        "asks in assessment",
+        rules.check_funding_request,
+        (CANDIDATE, FUND),
+        state(Stage.assessment),
+        Refusal.wrong_stage,
+    ),
+    ("funder approves", rules.check_funding_decision, (FUNDER, APPROVE), funded("pending"), OK),
+    (
+        "admin decides funding",
+        rules.check_funding_decision,
+        (ADMIN, APPROVE),
+        funded("pending"),
+        Refusal.forbidden,
+    ),
+    (
+        "decides another programme",
+        rules.check_funding_decision,
+        (FUNDER, OTHER_PROGRAMME),
+        funded("pending"),
+        Refusal.invalid,
+    ),
+    (
+        "decides twice",
+        rules.check_funding_decision,
+        (FUNDER, APPROVE),
+        funded("approved"),
+        Refusal.wrong_stage,
+    ),
+    ("submits funded", rules.check_submission, (CANDIDATE,), funded("approved"), OK),
+    ("submits unfunded", rules.check_submission, (CANDIDATE,), funded("none"), Refusal.invalid),
+    ("submits pending", rules.check_submission, (CANDIDATE,), funded("pending"), Refusal.invalid),
+    ("submits refused", rules.check_submission, (CANDIDATE,), funded("refused"), Refusal.invalid),
     # any stage
     ("withdraws", rules.check_withdrawal, (CANDIDATE,), state(), OK),
     ("withdraws for someone", rules.check_withdrawal, (ADMIN,), state(), Refusal.forbidden),

@@ -9,7 +9,7 @@ and, when a stage ends, has an activity write the stage record before answering.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
     from activities.cases import CaseActivities
+    from activities.funding import FundingActivities
     from vnfil.accounts.schemas import Actor
     from vnfil.cases import rules
     from vnfil.cases.rules import RuleBroken
@@ -38,6 +39,11 @@ with workflow.unsafe.imports_passed_through():
         DeadlineInput,
         DecisionInput,
         ExtensionInput,
+        FundingDecisionInput,
+        FundingInput,
+        FundingMoveInput,
+        FundingRecordInput,
+        FundingSource,
         IdentificationInput,
         IdentityCheckInput,
         IdentityRecord,
@@ -65,7 +71,7 @@ with workflow.unsafe.imports_passed_through():
     from vnfil.platform.temporal import STAGE, STATUS
     from vnfil.standards.units import achieved_units, plan_of
     from workflows.deadlines import Deadlines
-    from workflows.options import run_activity
+    from workflows.options import SYSTEM, run_activity
 
 
 def _refuse(exc: RuleBroken) -> ApplicationError:
@@ -99,6 +105,7 @@ class ValidationCase(Deadlines):
         self._removal = False
         self._revision = False
         self._units = False
+        self._funding = False
         # A step may arrive before ``run`` starts: cases since "patches-at-start" read
         # their versions here, so the very first step already meets every rule.
         self._versions_read = False
@@ -121,6 +128,11 @@ class ValidationCase(Deadlines):
         self._revision = workflow.patched("decision-revision")
         # A standard with units certifies each unit achieved (cases since then).
         self._units = workflow.patched("unit-credentials")
+        # Who pays: sources reserved for the fee, decided by funders, settled at
+        # certification, released if the case ends without it (cases since then).
+        self._funding = workflow.patched("funding")
+        if self._funding:
+            self._state.funding.required = self._case.funding_required
         if self._tracking:
             self._state.deadline = self._deadline_for(Stage.identification)
         self._versions_read = True
@@ -191,6 +203,7 @@ class ValidationCase(Deadlines):
         """A clean end before completion: recorded, audited, announced; data kept."""
         action = "case.expired" if status == CaseState.expired else "case.withdrawn"
         await self._audit(actor, action, {"stage": self._state.stage.value, "reason": reason})
+        await self._release_funding(actor, reason, "released")
         await run_activity(
             CaseActivities.record_stage,
             StageRecordInput(
@@ -792,6 +805,147 @@ class ValidationCase(Deadlines):
             )
         self._check(rules.check_revision, self._std, actor, step)
 
+    # --- funding (cases since "funding") ---------------------------------------------
+
+    @workflow.update
+    async def request_funding(self, actor: Actor, step: FundingInput) -> StepDone:
+        async with self._lock:
+            self._check(rules.check_funding_request, actor, step)
+            f = self._state.funding
+            f.requests += 1
+            f.sources, f.fee, f.reason = list(step.sources), step.fee, None
+            pending = any(s.status == "pending" for s in step.sources)
+            f.status = "pending" if pending else "approved"
+            f.decide_by = step.decide_by if pending else None
+            await self._record_funding()
+            await self._audit(
+                actor,
+                "funding.requested",
+                {
+                    "fee": step.fee,
+                    "sources": [
+                        {"kind": s.kind, "amount": s.amount, "programme_id": s.programme_id}
+                        for s in step.sources
+                    ],
+                    "status": f.status,
+                },
+            )
+            if pending and f.decide_by is not None:
+                asyncio.create_task(self._await_decision(f.requests, f.decide_by))
+        return self._done()
+
+    @request_funding.validator
+    def _validate_funding(self, actor: Actor, step: FundingInput) -> None:
+        if not self._funding:
+            raise _refuse(RuleBroken(Refusal.wrong_stage, "this case was opened before funding"))
+        self._check(rules.check_funding_request, actor, step)
+
+    @workflow.update
+    async def decide_funding(self, actor: Actor, step: FundingDecisionInput) -> StepDone:
+        async with self._lock:
+            self._check(rules.check_funding_decision, actor, step)
+            await self._decide(actor, step.programme_id, step.approve, step.reason)
+        return self._done()
+
+    @decide_funding.validator
+    def _validate_funding_decision(self, actor: Actor, step: FundingDecisionInput) -> None:
+        self._check(rules.check_funding_decision, actor, step)
+
+    async def _decide(self, actor: Actor, programme_id: str, approve: bool, reason: str) -> None:
+        f = self._state.funding
+        if not approve:
+            # Refused: every source goes back at once; the candidate may choose again.
+            await self._release_funding(actor, reason, "refused", refused=programme_id)
+            return
+        f.sources = [
+            s.model_copy(update={"status": "approved"}) if s.programme_id == programme_id else s
+            for s in f.sources
+        ]
+        if not any(s.status == "pending" for s in f.sources):
+            f.status, f.decide_by = "approved", None
+        await self._record_funding(reason)
+        await self._audit(
+            actor, "funding.approved", {"programme_id": programme_id, "reason": reason}
+        )
+
+    async def _await_decision(self, request: int, decide_by: datetime) -> None:
+        """No decision by the deadline is a refusal (the funder's silence never wedges
+        the case): its sources go back, and the candidate may choose again."""
+        f = self._state.funding
+        try:
+            await workflow.wait_condition(
+                lambda: f.requests != request or f.status != "pending",
+                timeout=max(decide_by - workflow.now(), timedelta(seconds=1)),
+            )
+        except TimeoutError:
+            async with self._lock:
+                if f.requests == request and f.status == "pending":
+                    pending = next(s for s in f.sources if s.status == "pending")
+                    await self._release_funding(
+                        SYSTEM, "no decision in time", "refused", refused=pending.programme_id
+                    )
+
+    async def _record_funding(self, reason: str | None = None) -> None:
+        f = self._state.funding
+        await run_activity(
+            FundingActivities.record_funding,
+            FundingRecordInput(
+                case_id=self._case.case_id,
+                sources=f.sources,
+                decide_by=f.decide_by,
+                reason=reason,
+                at=workflow.now(),
+            ),
+        )
+
+    def _funding_move(self, reason: str) -> FundingMoveInput:
+        return FundingMoveInput(
+            case_id=self._case.case_id,
+            candidate_id=self._state.candidate_id,
+            centre_id=self._case.centre_id,
+            sources=self._state.funding.sources,
+            at=workflow.now(),
+            reason=reason,
+        )
+
+    async def _release_funding(
+        self, actor: Actor, reason: str, status: str, refused: str | None = None
+    ) -> None:
+        f = self._state.funding
+        if not self._funding or f.status not in ("pending", "approved"):
+            return
+        back: list[FundingSource] = await run_activity(
+            FundingActivities.release_funding, self._funding_move(reason)
+        )
+        f.sources = [
+            s.model_copy(update={"status": "refused"})
+            if s.programme_id == refused and refused
+            else s
+            for s in back
+        ]
+        f.status, f.decide_by, f.reason = status, None, reason  # type: ignore[assignment]
+        await self._record_funding(reason)
+        await self._audit(
+            actor,
+            "funding.refused" if status == "refused" else "funding.released",
+            {"programme_id": refused, "reason": reason},
+        )
+
+    async def _settle_funding(self, actor: Actor) -> None:
+        f = self._state.funding
+        if not self._funding or f.status != "approved":
+            return
+        f.sources = await run_activity(
+            FundingActivities.settle_funding, self._funding_move("certified")
+        )
+        f.status = "settled"
+        await self._record_funding()
+        await self._audit(
+            actor,
+            "funding.settled",
+            {"amount": sum(s.amount for s in f.sources if s.status == "settled")},
+        )
+
     # --- certification -------------------------------------------------------------------
 
     @workflow.update
@@ -816,6 +970,7 @@ class ValidationCase(Deadlines):
                 [self._case.candidate.id],
                 credential_id=ref.credential_id,
             )
+            await self._settle_funding(actor)
             await self._end_stage(
                 actor,
                 Stage.completed,
@@ -883,6 +1038,7 @@ class ValidationCase(Deadlines):
                 [self._case.candidate.id],
                 credential_id=", ".join(r.credential_id for r in refs),
             )
+        await self._settle_funding(actor)
         await self._end_stage(
             actor,
             Stage.completed,

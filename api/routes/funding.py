@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from temporalio.service import RPCError
 
-from api.cases import IdempotencyKey
+from api.cases import IdempotencyKey, actor_of, send_step
 from api.deps import (
     CurrentUser,
     PageDep,
@@ -21,15 +22,25 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     TemporalDep,
+    VisibleCase,
     require_roles,
 )
-from vnfil.accounts.models import Funder, User
+from vnfil.accounts.models import Centre, Funder, User
 from vnfil.accounts.schemas import FunderCreate, FunderRead, Role
+from vnfil.cases.models import Case
+from vnfil.cases.schemas import (
+    FundingDecisionInput,
+    FundingInput,
+    FundingSource,
+    SourceStatus,
+)
+from vnfil.cases.view import CaseView
 from vnfil.funding import ledger, programmes
 from vnfil.funding.accounts import learning_account
 from vnfil.funding.ledger import LedgerRefused
 from vnfil.funding.models import (
     Entitlement,
+    FundingRequest,
     LedgerAccount,
     Price,
     Programme,
@@ -37,6 +48,9 @@ from vnfil.funding.models import (
 from vnfil.funding.schemas import (
     EntitlementRead,
     ExpiryInput,
+    FundingChoice,
+    FundingDecision,
+    FundingRequestRead,
     GrantCreate,
     GrantRead,
     LearningAccountRead,
@@ -44,9 +58,12 @@ from vnfil.funding.schemas import (
     PriceSet,
     ProgrammeCreate,
     ProgrammeRead,
+    SourceChoice,
 )
 from vnfil.platform.db import as_utc, utcnow
-from vnfil.standards.models import StandardCode
+from vnfil.standards.models import Standard, StandardCode
+from vnfil.standards.schemas import StandardDocument
+from workflows.case import ValidationCase
 from workflows.clients import start_expiry
 
 log = logging.getLogger(__name__)
@@ -214,6 +231,7 @@ async def set_price(
         row = Price(centre_id=centre_id, standard_code=standard_code)
         session.add(row)
     row.unit = body.unit
+    row.funding_required = body.funding_required
     row.stages = {str(k): v for k, v in body.stages.items()} if body.stages else None
     row.amount = sum(body.stages.values()) if body.stages is not None else (body.amount or 0)
     row.updated_at = utcnow()
@@ -315,3 +333,201 @@ async def open_programmes(session: SessionDep, page: PageDep) -> list[ProgrammeR
         .offset(page.offset)
     )
     return [await _programme_read(session, r, name) for r, name in rows]
+
+
+# --- funding a case ---------------------------------------------------------------
+
+
+async def _choose(
+    session: SessionDep, case: Case, body: FundingChoice, now: datetime
+) -> tuple[Price, list[tuple[SourceChoice, Programme | None, int]]]:
+    """The fee and each source's amount, checked against the programmes' rules."""
+    standard = await session.get(Standard, case.standard_id)
+    centre = await session.get(Centre, case.centre_id)
+    assert standard is not None and centre is not None
+    price = await session.scalar(
+        select(Price).where(Price.centre_id == case.centre_id, Price.standard_code == standard.code)
+    )
+    if price is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "the centre has published no fee for this standard"
+        )
+    eqf = StandardDocument.model_validate(standard.document).eqf_level
+    chosen: list[tuple[SourceChoice, Programme | None, int]] = []
+    for src in body.sources:
+        programme = None
+        if src.kind == "programme":
+            programme = await session.get(Programme, src.programme_id or "")
+            if programme is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no programme {src.programme_id}")
+            why = programmes.refusals(
+                programme,
+                standard_code=standard.code,
+                eqf_level=eqf,
+                region=centre.region,
+                accredited=True,  # a case is opened only at an accredited centre
+                at=now,
+            )
+            if why:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(why))
+            if programme.unit != price.unit:
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    f"the programme pays in {programme.unit}, the fee is in {price.unit}",
+                )
+        chosen.append((src, programme, src.amount or 0))
+    # A programme's part is its share unless given; the rest falls to the account or self.
+    chosen = [
+        (s, p, a or (programmes.share_of(p, price.amount) if p is not None else 0))
+        for s, p, a in chosen
+    ]
+    rest = price.amount - sum(a for _, _, a in chosen)
+    open_ = [i for i, (s, _, a) in enumerate(chosen) if a == 0]
+    if len(open_) == 1 and rest > 0:
+        s, p, _ = chosen[open_[0]]
+        chosen[open_[0]] = (s, p, rest)
+        rest = 0
+    if rest != 0 or any(a <= 0 for _, _, a in chosen):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"the sources must cover the fee exactly ({price.amount} in minor units of "
+            f"{price.unit}): leave one source's amount out to have it take the rest",
+        )
+    return price, chosen
+
+
+@router.post("/cases/{case_id}/funding", dependencies=[require_roles(Role.candidate)])
+async def request_funding(
+    case: VisibleCase,
+    body: FundingChoice,
+    session: SessionDep,
+    user: CurrentUser,
+    temporal: TemporalDep,
+) -> CaseView:
+    """Who pays for the validation: the learning account's part is held at once, a
+    programme's committed from its budget (its funder then decides, unless its rules
+    approve it), self-payment is paid to the centre directly. All or nothing."""
+    if user.id != case.candidate_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the candidate asks for funding")
+    now = utcnow()
+    price, chosen = await _choose(session, case, body, now)
+    attempt = uuid.uuid4().hex[:12]
+    sources: list[FundingSource] = []
+    state: SourceStatus
+    try:
+        for src, programme, amount in chosen:
+            key = f"case:{case.id}:funding:{attempt}:{len(sources)}"
+            if src.kind == "account":
+                await ledger.hold(
+                    session,
+                    key=key,
+                    person_id=user.id,
+                    unit=price.unit,
+                    amount=amount,
+                    at=now,
+                    reason=f"validation {case.id}",
+                    actor_id=user.id,
+                )
+                state = "held"
+            elif programme is not None:
+                await programmes.commit(
+                    session,
+                    programme,
+                    person_id=user.id,
+                    amount=amount,
+                    key=key,
+                    at=now,
+                    reason=f"validation {case.id}",
+                    actor_id=user.id,
+                )
+                state = "approved" if programme.auto_approve else "pending"
+            else:
+                state = "approved"
+            sources.append(
+                FundingSource(
+                    kind=src.kind,
+                    amount=amount,
+                    unit=price.unit,
+                    key=key,
+                    programme_id=programme.id if programme else None,
+                    funder_id=programme.funder_id if programme else None,
+                    status=state,
+                )
+            )
+        await session.commit()
+    except LedgerRefused as exc:
+        await session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, exc.message) from None
+    days = min(
+        (p.decision_days for _, p, _ in chosen if p is not None and not p.auto_approve),
+        default=None,
+    )
+    step = FundingInput(
+        sources=sources,
+        fee=price.amount,
+        decide_by=now + timedelta(days=days) if days else None,
+    )
+    try:
+        return await send_step(temporal, case, ValidationCase.request_funding, actor_of(user), step)
+    except HTTPException:
+        await _give_back(session, case.candidate_id, sources, now)  # refused: nothing held
+        raise
+
+
+async def _give_back(
+    session: SessionDep, person_id: str, sources: list[FundingSource], at: datetime
+) -> None:
+    for s in sources:
+        if s.kind == "account":
+            await ledger.release(session, hold_key=s.key, person_id=person_id, unit=s.unit, at=at)
+        elif s.kind == "programme":
+            programme = await session.get(Programme, s.programme_id or "")
+            assert programme is not None
+            await programmes.give_back(session, programme, key=s.key, at=at)
+    await session.commit()
+
+
+@router.post("/cases/{case_id}/funding/decisions", dependencies=[require_roles(Role.funder)])
+async def decide_funding(
+    case_id: PathId,
+    body: FundingDecision,
+    session: SessionDep,
+    user: CurrentUser,
+    temporal: TemporalDep,
+) -> FundingRequestRead:
+    """A funder approves or refuses its programme's part of a case's request; a refusal
+    gives every source back and the candidate chooses again."""
+    programme = await session.get(Programme, body.programme_id)
+    if programme is None or programme.funder_id != user.funder_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no programme {body.programme_id} of yours")
+    request = await session.scalar(
+        select(FundingRequest)
+        .where(FundingRequest.case_id == case_id, FundingRequest.programme_id == programme.id)
+        .order_by(FundingRequest.updated_at.desc())
+        .limit(1)
+    )
+    case = await session.get(Case, case_id)
+    if request is None or case is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no request of case {case_id} to you")
+    step = FundingDecisionInput(programme_id=programme.id, approve=body.approve, reason=body.reason)
+    await send_step(temporal, case, ValidationCase.decide_funding, actor_of(user), step)
+    await session.refresh(request)
+    return FundingRequestRead.model_validate(request)
+
+
+@router.get(
+    "/funders/{funder_id}/requests", dependencies=[require_roles(Role.operator, Role.funder)]
+)
+async def funding_requests(
+    funder_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
+) -> list[FundingRequestRead]:
+    """The requests made to this funder's programmes, those waiting first."""
+    may_act_for_funder(user, funder_id)
+    rows = await session.scalars(
+        select(FundingRequest)
+        .where(FundingRequest.funder_id == funder_id)
+        .order_by((FundingRequest.status != "pending"), FundingRequest.updated_at.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return [FundingRequestRead.model_validate(r) for r in rows]

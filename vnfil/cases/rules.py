@@ -30,6 +30,8 @@ from vnfil.cases.schemas import (
     CounsellingInput,
     DecisionInput,
     ExtensionInput,
+    FundingDecisionInput,
+    FundingInput,
     IdentificationInput,
     IdentityCheckInput,
     LODecision,
@@ -264,6 +266,21 @@ def check_submission(state: CaseStatus, actor: Actor) -> None:
     uncovered = uncovered_outcomes(state)
     _require(
         not uncovered, Refusal.invalid, f"no evidence yet for outcomes: {', '.join(uncovered)}"
+    )
+    # Cases since "funding" whose centre requires it: paid for before assessment starts.
+    funding = state.funding
+    _require(
+        not funding.required or funding.status == "approved",
+        Refusal.invalid,
+        "the centre requires the validation to be funded before assessment: "
+        + {
+            "none": "choose who pays first",
+            "pending": "the funder has not decided yet",
+            "refused": "the funding was refused; choose other sources",
+            "released": "choose who pays first",
+            "approved": "",
+            "settled": "",
+        }[funding.status],
     )
     if state.reviews and state.reviews[-1].verdict == "changes-requested":
         _require(
@@ -596,3 +613,45 @@ def check_extension(state: CaseStatus, actor: Actor, step: ExtensionInput) -> No
         actor.role == Role.centre_admin, Refusal.forbidden, "only the centre extends a deadline"
     )
     _bounded(state, state.extensions, MAX_EXTENSIONS, "deadline extensions")
+
+
+def check_funding_request(state: CaseStatus, actor: Actor, step: FundingInput) -> None:
+    """The candidate says who pays, before assessment, while no request is pending or
+    approved (after a refusal, they choose again)."""
+    require_stage(state, Stage.identification, Stage.documentation)
+    _require(
+        actor.user_id == state.candidate_id,
+        Refusal.forbidden,
+        "only the candidate asks for funding",
+    )
+    _require(
+        state.funding.status not in ("pending", "approved"),
+        Refusal.wrong_stage,
+        f"the case's funding is already {state.funding.status}",
+    )
+    _require(
+        sum(s.amount for s in step.sources) == step.fee,
+        Refusal.invalid,
+        "the sources do not add up to the fee",
+    )
+    _require(
+        len({s.unit for s in step.sources}) == 1, Refusal.invalid, "the sources are in one unit"
+    )
+
+
+def check_funding_decision(state: CaseStatus, actor: Actor, step: FundingDecisionInput) -> None:
+    """A funder decides on its programme's part of a pending request."""
+    _require(actor.role == Role.funder, Refusal.forbidden, "only a funder decides on funding")
+    _require(
+        state.status == CaseState.open and state.funding.status == "pending",
+        Refusal.wrong_stage,
+        f"no funding request is waiting for a decision ({state.funding.status})",
+    )
+    _require(
+        any(
+            s.programme_id == step.programme_id and s.status == "pending"
+            for s in state.funding.sources
+        ),
+        Refusal.invalid,
+        f"the request asks nothing of programme {step.programme_id}",
+    )

@@ -51,6 +51,73 @@ class CaseInput(BaseModel):
     candidate: CandidateRef
     counsellor_id: str | None = None
     standard: StandardSnapshot
+    # The centre requires the case's funding approved before assessment (its price says so).
+    funding_required: bool = False
+
+
+FundingKind = Literal["account", "programme", "self"]
+SourceStatus = Literal["held", "pending", "approved", "refused", "settled", "released"]
+
+
+class FundingSource(BaseModel):
+    """One source paying part of a case's fee, as reserved in the ledger by the API:
+    the person's learning account (held), a programme (committed: pending the funder's
+    decision, or approved by its rules), or the candidate paying the centre themselves."""
+
+    kind: FundingKind
+    amount: Annotated[int, Field(gt=0, le=10_000_000_000)]
+    unit: Annotated[str, StringConstraints(pattern=r"^(?:[A-Z]{3}|HOURS)$")]
+    key: Annotated[str, StringConstraints(min_length=1, max_length=200)]  # its ledger movement
+    programme_id: str | None = None
+    funder_id: str | None = None
+    status: SourceStatus
+
+
+class FundingInput(BaseModel):
+    """``request_funding``: the sources reserved for the fee, and when funders must decide."""
+
+    sources: Annotated[list[FundingSource], Field(min_length=1, max_length=10)]
+    fee: Annotated[int, Field(gt=0)]
+    decide_by: datetime | None = None
+
+
+class FundingDecisionInput(BaseModel):
+    programme_id: str
+    approve: bool
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class FundingState(BaseModel):
+    """Who pays for the case (cases since "funding"): its current request's sources, and
+    where it stands: pending a funder, approved, refused, settled to the centre at
+    certification, or released when the case ended without one."""
+
+    required: bool = False
+    requests: int = 0
+    status: Literal["none", "pending", "approved", "refused", "settled", "released"] = "none"
+    sources: list[FundingSource] = []
+    fee: int = 0
+    decide_by: datetime | None = None
+    reason: str | None = None
+
+
+class FundingRecordInput(BaseModel):
+    case_id: str
+    sources: list[FundingSource]
+    decide_by: datetime | None = None
+    reason: str | None = None
+    at: datetime
+
+
+class FundingMoveInput(BaseModel):
+    """Release or settle a case's reserved sources (``activities/funding.py``)."""
+
+    case_id: str
+    candidate_id: str
+    centre_id: str
+    sources: list[FundingSource]
+    at: datetime
+    reason: str = ""
 
 
 class CounsellingInput(BaseModel):
@@ -220,6 +287,7 @@ class CaseFacts(BaseModel):
     counsellor_id: str | None = None
     # Prerequisites confirmed by a counsellor before identification (cases since eligibility).
     eligibility_required: bool = False
+    funding: FundingState = FundingState()
     counselling: list[CounsellingRecord] = []
     reviews: list[ReviewRecord] = []
     closed_reason: str | None = None

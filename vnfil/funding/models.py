@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import false
 
 from vnfil.platform.db import Base, new_uuid, utcnow
 
@@ -115,6 +116,8 @@ class Price(Base):
     amount: Mapped[int] = mapped_column(BigInteger)  # the whole case
     # Per stage (identification, documentation, assessment, certification), or none.
     stages: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    # Cases at this centre for this standard are funded before assessment starts.
+    funding_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     __table_args__ = (
         UniqueConstraint("centre_id", "standard_code", name="uq_prices_centre_standard"),
@@ -146,3 +149,23 @@ class Programme(Base):
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FundingRequest(Base):
+    """One source of a case's funding as it stands (the workflow writes it): what funders
+    list to decide, and what reports add up. The ledger holds the money; this, the story."""
+
+    __tablename__ = "funding_requests"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # its ledger movement
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("cases.id", name="fk_funding_requests_case_id"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    programme_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    funder_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    unit: Mapped[str] = mapped_column(String(5))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    decide_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.models import Funder
 from vnfil.funding import ledger
 from vnfil.funding.ledger import LedgerRefused, Line, account, post
-from vnfil.funding.models import LedgerTransaction, Price, Programme
+from vnfil.funding.models import LedgerPosting, LedgerTransaction, Price, Programme
 from vnfil.platform.db import as_utc
 
 BUDGET = "programme"  # what is left to commit
@@ -131,3 +133,42 @@ def price_of(price: Price, stages: tuple[str, ...] = STAGES) -> int:
     if not price.stages:
         return price.amount
     return sum(price.stages.get(s, 0) for s in stages)
+
+
+async def _commitment(session: AsyncSession, key: str) -> list[Any]:
+    tx = await session.scalar(select(LedgerTransaction).where(LedgerTransaction.key == key))
+    if tx is None or tx.kind != "commit":
+        raise LedgerRefused("no_hold", f"no commitment {key}")
+    return list(
+        await session.scalars(select(LedgerPosting).where(LedgerPosting.transaction_id == tx.id))
+    )
+
+
+async def give_back(
+    session: AsyncSession, programme: Programme, *, key: str, at: datetime, reason: str = ""
+) -> tuple[LedgerTransaction, bool]:
+    """A commitment returned to the budget (and to the person's cap): the case ended
+    without using it, or the funder refused. Once: a commitment ends given back or paid."""
+    postings = await _commitment(session, key)
+    budget = await account(session, BUDGET, programme.id, programme.unit)
+    lines = [Line(p.account_id, -p.amount) for p in postings]  # the commitment, undone
+    assert any(ln.account_id == budget.id for ln in lines)
+    return await post(session, ledger.closing_key(key), "give_back", lines, reason=reason, at=at)
+
+
+async def pay(
+    session: AsyncSession,
+    programme: Programme,
+    *,
+    key: str,
+    centre_id: str,
+    at: datetime,
+    reason: str = "",
+) -> tuple[LedgerTransaction, bool]:
+    """A commitment paid to the validation centre (the person's cap stays used)."""
+    postings = await _commitment(session, key)
+    committed = await account(session, COMMITTED, programme.id, programme.unit)
+    centre = await account(session, ledger.CENTRE, centre_id, programme.unit)
+    amount = sum(p.amount for p in postings if p.account_id == committed.id)
+    lines = [Line(committed.id, -amount), Line(centre.id, amount)]
+    return await post(session, ledger.closing_key(key), "pay", lines, reason=reason, at=at)

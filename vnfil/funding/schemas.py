@@ -107,6 +107,7 @@ class PriceSet(BaseModel):
     unit: Unit = "PLN"
     amount: Amount | None = None
     stages: dict[Stage, Annotated[int, Field(ge=0, le=10_000_000_000)]] | None = None
+    funding_required: bool = False  # funded before assessment starts
 
     @model_validator(mode="after")
     def _one_way(self) -> PriceSet:
@@ -124,6 +125,7 @@ class PriceRead(BaseModel):
     unit: str
     amount: int
     stages: dict[str, int] | None
+    funding_required: bool = False
     updated_at: datetime
 
 
@@ -174,3 +176,44 @@ class ProgrammeRead(BaseModel):
     decision_days: int
     valid_from: datetime
     valid_until: datetime
+
+
+class SourceChoice(BaseModel):
+    """One source the candidate chooses: their learning account, a programme, or paying
+    the centre themselves; its amount, or (when left out) what the rest needs: a
+    programme its share of the fee, the account or self-payment what remains."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["account", "programme", "self"]
+    programme_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    amount: Amount | None = None
+
+
+class FundingChoice(BaseModel):
+    """``POST /cases/{id}/funding``."""
+
+    model_config = ConfigDict(extra="forbid")
+    sources: Annotated[list[SourceChoice], Field(min_length=1, max_length=5)]
+
+
+class FundingDecision(BaseModel):
+    """``POST /cases/{id}/funding/decisions``: a funder on its programme's part."""
+
+    model_config = ConfigDict(extra="forbid")
+    programme_id: Annotated[str, StringConstraints(max_length=64)]
+    approve: bool
+    reason: Reason
+
+
+class FundingRequestRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    key: str
+    case_id: str
+    kind: str
+    programme_id: str | None
+    unit: str
+    amount: int
+    status: str
+    decide_by: datetime | None
+    reason: str | None
+    updated_at: datetime

@@ -737,6 +737,11 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "credential.revoked": ("credential revoked", "poświadczenie unieważnione"),
         "case.withdrawn": ("case withdrawn", "sprawa wycofana"),
         "case.expired": ("case expired", "sprawa wygasła"),
+        "funding.requested": ("funding requested", "wniosek o finansowanie złożony"),
+        "funding.approved": ("funding approved", "finansowanie przyznane"),
+        "funding.refused": ("funding refused", "finansowania odmówiono"),
+        "funding.released": ("funding given back", "finansowanie zwrócone"),
+        "funding.settled": ("paid to the centre", "zapłacono instytucji"),
     },
 }
 

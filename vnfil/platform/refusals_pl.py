@@ -572,6 +572,39 @@ PL: dict[str, str] = {
     "an entitlement is more than zero": "uprawnienie musi być większe od zera",
     "an entitlement must end after it starts": "uprawnienie musi kończyć się po swoim początku",
     "you set the prices of your own centre": "ustalasz ceny tylko swojej instytucji",
+    # funding a case (api/routes/funding.py, vnfil/cases/rules.py)
+    "the centre has published no fee for this standard": (
+        "instytucja nie opublikowała opłaty za ten standard"
+    ),
+    "the sources must cover the fee exactly ({} in minor units of {}): leave one source's "
+    "amount out to have it take the rest": (
+        "źródła muszą dokładnie pokryć opłatę ({0} w groszach/centach {1}): pomiń kwotę "
+        "jednego źródła, a pokryje ono resztę"
+    ),
+    "only the candidate asks for funding": "o finansowanie wnioskuje tylko kandydat",
+    "no programme {} of yours": "nie masz programu {0}",
+    "no request of case {} to you": "sprawa {0} nie złożyła do Ciebie wniosku",
+    "no programme {}": "nie ma programu {0}",
+    "the programme pays in {}, the fee is in {}": "program płaci w {0}, opłata jest w {1}",
+    "the centre requires the validation to be funded before assessment: {}": (
+        "instytucja wymaga sfinansowania walidacji przed etapem weryfikacji: {0}"
+    ),
+    "the case's funding is already {}": "finansowanie sprawy jest już w stanie: {0}",
+    "the sources do not add up to the fee": "źródła nie sumują się do opłaty",
+    "the sources are in one unit": "źródła muszą być w jednej walucie",
+    "only a funder decides on funding": "o finansowaniu decyduje tylko fundator",
+    "no funding request is waiting for a decision ({})": (
+        "żaden wniosek o finansowanie nie czeka na decyzję ({0})"
+    ),
+    "the request asks nothing of programme {}": "wniosek nie dotyczy programu {0}",
+    "this case was opened before funding": "ta sprawa została otwarta przed wprowadzeniem finansowania",
+    "the programme is not open on this date": "program nie działa w tym dniu",
+    "the programme does not fund {}": "program nie finansuje {0}",
+    "the programme funds EQF levels {} only": "program finansuje tylko poziomy ERK {0}",
+    "the programme funds centres in {} only": "program finansuje tylko instytucje w: {0}",
+    "the programme funds accredited centres only": (
+        "program finansuje tylko instytucje z uprawnieniami"
+    ),
     "a programme must end after it starts, and in the future": (
         "program musi kończyć się po swoim początku i w przyszłości"
     ),
@@ -631,6 +664,15 @@ PL: dict[str, str] = {
 
 # English words that fill a template's hole and are not values of an enumeration.
 VALUES: dict[str, str] = {
+    # where a case's funding stands (vnfil/cases/rules.py, check_submission)
+    "choose who pays first": "najpierw wybierz, kto płaci",
+    "the funder has not decided yet": "fundator jeszcze nie zdecydował",
+    "the funding was refused; choose other sources": (
+        "odmówiono finansowania; wybierz inne źródła"
+    ),
+    "pending": "oczekuje",
+    "approved": "przyznane",
+    "settled": "rozliczone",
     # the checks of a verification (vnfil/credentials/stacking.py, CHECK_WORDS)
     "its form": "budowa",
     "signature": "podpis",

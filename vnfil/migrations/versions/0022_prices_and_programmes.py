@@ -1,4 +1,5 @@
-"""Prices of validation per centre and standard; funders' programmes with their rules
+"""Prices of validation per centre and standard; funders' programmes with their rules;
+the funding requests of cases
 
 Revision ID: 0022
 Revises: 0021
@@ -23,6 +24,7 @@ def upgrade() -> None:
         sa.Column("unit", sa.String(length=5), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("stages", sa.JSON(), nullable=True),
+        sa.Column("funding_required", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["centre_id"], ["centres.id"], name="fk_prices_centre_id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prices")),
@@ -50,8 +52,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programmes")),
     )
     op.create_index(op.f("ix_programmes_funder_id"), "programmes", ["funder_id"])
+    op.create_table(
+        "funding_requests",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("case_id", sa.String(length=36), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("programme_id", sa.String(length=36), nullable=True),
+        sa.Column("funder_id", sa.String(length=36), nullable=True),
+        sa.Column("unit", sa.String(length=5), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("decide_by", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_funding_requests_case_id"),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_funding_requests")),
+    )
+    op.create_index(op.f("ix_funding_requests_case_id"), "funding_requests", ["case_id"])
+    op.create_index(op.f("ix_funding_requests_programme_id"), "funding_requests", ["programme_id"])
+    op.create_index(op.f("ix_funding_requests_funder_id"), "funding_requests", ["funder_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("funding_requests")
     op.drop_table("programmes")
     op.drop_table("prices")
