@@ -334,18 +334,14 @@ async def test_a_case_is_funded_from_an_account_and_a_programme_and_settled_at_c
         headers=run.candidate.auth,
     )
     assert short.status_code == 422 and "cover the fee exactly" in short.json()["detail"]
-    view = ok(
-        await stack.http.post(
-            f"{run.url}/funding",
-            json={
-                "sources": [
-                    {"kind": "programme", "programme_id": programme["id"]},
-                    {"kind": "account"},
-                ]
-            },
-            headers=run.candidate.auth,
-        )
-    )
+    choice = {
+        "sources": [{"kind": "programme", "programme_id": programme["id"]}, {"kind": "account"}]
+    }
+    asking = {**run.candidate.auth, "Idempotency-Key": "fund-1"}
+    view = ok(await stack.http.post(f"{run.url}/funding", json=choice, headers=asking))
+    # The same request again (an unsure answer retried): the same holds, the same step.
+    again = ok(await stack.http.post(f"{run.url}/funding", json=choice, headers=asking))
+    assert again["funding"] == view["funding"]
     funding = view["funding"]
     assert funding["status"] == "pending" and funding["fee"] == 1000_00
     assert [(s["kind"], s["amount"], s["status"]) for s in funding["sources"]] == [

@@ -403,15 +403,22 @@ async def request_funding(
     session: SessionDep,
     user: CurrentUser,
     temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> CaseView:
     """Who pays for the validation: the learning account's part is held at once, a
     programme's committed from its budget (its funder then decides, unless its rules
-    approve it), self-payment is paid to the centre directly. All or nothing."""
+    approve it), self-payment is paid to the centre directly. All or nothing. With an
+    ``Idempotency-Key``, a retry after an unsure answer (503) finds the same holds and
+    the same step, never a second reservation."""
     if user.id != case.candidate_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the candidate asks for funding")
     now = utcnow()
     price, chosen = await _choose(session, case, body, now)
-    attempt = uuid.uuid4().hex[:12]
+    attempt = (
+        uuid.uuid5(uuid.NAMESPACE_URL, f"{case.id}|{user.id}|{key}").hex[:12]
+        if key
+        else uuid.uuid4().hex[:12]
+    )
     sources: list[FundingSource] = []
     state: SourceStatus
     try:
@@ -468,7 +475,9 @@ async def request_funding(
         decide_by=now + timedelta(days=days) if days else None,
     )
     try:
-        return await send_step(temporal, case, ValidationCase.request_funding, actor_of(user), step)
+        return await send_step(
+            temporal, case, ValidationCase.request_funding, actor_of(user), step, key=key
+        )
     except HTTPException:
         await _give_back(session, case.candidate_id, sources, now)  # refused: nothing held
         raise
