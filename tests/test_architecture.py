@@ -32,7 +32,7 @@ DOMAINS = {
     # Who may issue: institutions, their keys and accreditations, the registry anyone reads.
     "trust": {"platform", "accounts", "standards", "events", "credentials"},
     # Paying for validation: learning accounts, entitlements and their ledger.
-    "funding": {"platform", "accounts", "standards", "events", "cases"},
+    "funding": {"platform", "accounts", "standards", "events", "cases", "credentials"},
 }
 
 

@@ -355,6 +355,14 @@ async def test_a_case_is_funded_from_an_account_and_a_programme_and_settled_at_c
     # The funder sees the request and approves its part.
     asked = ok(await stack.http.get(f"/funders/{funder_id}/requests", headers=funds))
     assert [(r["case_id"], r["status"]) for r in asked] == [(run.case_id, "pending")]
+    staff = ok(await stack.http.get("/me", headers=funds))
+    funder_person = Person(staff["id"], funds["Authorization"].split(" ", 1)[1], "funder")
+    async with signed_in(stack, funder_person, "funder password 1") as browser:
+        page = html.unescape((await browser.get("/app?lang=en")).text)
+        assert "Fundusz Szkoleniowy" in page and "waiting for your decision" in page
+        assert f'data-api="/cases/{run.case_id}/funding/decisions"' in page
+        polish = html.unescape((await browser.get("/app?lang=pl")).text)
+        assert "czeka na Twoją decyzję" in polish and "600,00\u00a0PLN" in polish
     other_id, other_funds = await funder_staff(stack)
     stranger = await stack.http.post(
         f"{run.url}/funding/decisions",
@@ -389,6 +397,18 @@ async def test_a_case_is_funded_from_an_account_and_a_programme_and_settled_at_c
 
         centre = await books.account(session, books.CENTRE, w.centre_id, "PLN")
         assert centre.balance == 1000_00
+    # What the funder's money bought: its report and every row as CSV.
+    figures = ok(await stack.http.get(f"/funders/{funder_id}/report", headers=funds))
+    assert figures["programmes"][0]["paid"] == 600_00 and figures["pending"] == 0
+    assert [(x["key"], x["paid"], x["cases"]) for x in figures["by_standard"]] == [
+        (w.standard.code, 600_00, 1)
+    ]
+    assert figures["certified_cases"] == 1
+    assert figures["outcomes_validated"] == len(w.standard.learning_outcomes)
+    csv_text = (await stack.http.get(f"/funders/{funder_id}/report.csv", headers=funds)).text
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("case_id,programme_id,standard") and len(lines) == 2
+    assert run.case_id in lines[1] and ",settled," in lines[1]
     audit = ok(await stack.http.get(f"{run.url}/audit", headers=w.admin.auth))
     actions = (
         [e["action"] for e in audit["entries"]]

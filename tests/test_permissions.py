@@ -41,6 +41,8 @@ MATRIX: dict[str, set[str]] = {
     "POST /cases/{case_id}/funding": {"a_candidate"},
     "POST /cases/{case_id}/funding/decisions": {"a_funder"},
     "GET /funders/{funder_id}/requests": {"operator", "a_funder"},
+    "GET /funders/{funder_id}/report": {"operator", "a_funder"},
+    "GET /funders/{funder_id}/report.csv": {"operator", "a_funder"},
     "GET /accreditations": EVERYONE,  # the public register
     "GET /accreditations/{accreditation_id}": EVERYONE,
     "POST /awarding-bodies": {"operator"},

@@ -8,7 +8,7 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from temporalio.service import RPCError
@@ -45,6 +45,7 @@ from vnfil.funding.models import (
     Price,
     Programme,
 )
+from vnfil.funding.reports import FunderReport, report, report_csv
 from vnfil.funding.schemas import (
     EntitlementRead,
     ExpiryInput,
@@ -540,3 +541,28 @@ async def funding_requests(
         .offset(page.offset)
     )
     return [FundingRequestRead.model_validate(r) for r in rows]
+
+
+@router.get("/funders/{funder_id}/report", dependencies=[require_roles(Role.operator, Role.funder)])
+async def funder_report(funder_id: PathId, session: SessionDep, user: CurrentUser) -> FunderReport:
+    """Budgets used and committed; spend per standard, centre and region; the outcomes
+    validated per 1,000 paid; the people with special-needs entitlements it served."""
+    may_act_for_funder(user, funder_id)
+    await _funder(session, funder_id)
+    return await report(session, funder_id)
+
+
+@router.get(
+    "/funders/{funder_id}/report.csv",
+    dependencies=[require_roles(Role.operator, Role.funder)],
+    response_class=Response,
+)
+async def funder_report_csv(funder_id: PathId, session: SessionDep, user: CurrentUser) -> Response:
+    """Every funding source of every case asked of this funder, a row each."""
+    may_act_for_funder(user, funder_id)
+    await _funder(session, funder_id)
+    return Response(
+        await report_csv(session, funder_id),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="funding-{funder_id}.csv"'},
+    )

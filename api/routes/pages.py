@@ -39,7 +39,7 @@ from api.routes.auth import (
 )
 from api.routes.backpack import backpack_of
 from api.routes.evidence import MAX_PHOTO_BYTES, credentials_found
-from vnfil.accounts.models import Centre, Invitation, Membership, Notification, User
+from vnfil.accounts.models import Centre, Funder, Invitation, Membership, Notification, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
     Refused,
@@ -63,6 +63,8 @@ from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
 from vnfil.funding.accounts import learning_account
+from vnfil.funding.reports import report as funding_report
+from vnfil.funding.reports import requests_of as funding_requests_of
 from vnfil.platform.db import add_years, as_utc, utcnow
 from vnfil.platform.i18n import LANG_COOKIE, pick_language, translator
 from vnfil.platform.rendering import environment
@@ -397,6 +399,11 @@ async def dashboard(
         "centres_by_id": {c.id: c.name for c in await session.scalars(select(Centre))},
         "stage_filter": stage or "",
     }
+    if user.role == Role.funder and user.funder_id:
+        ctx["funder"] = await session.get(Funder, user.funder_id)
+        ctx["report"] = await funding_report(session, user.funder_id)
+        ctx["requests"] = await funding_requests_of(session, user.funder_id)
+        return _render(request, "funder", user, **ctx)
     if user.role == Role.operator:
         base = settings.public_base_url
         ctx["bodies"] = await registry.bodies(session, base, limit=500, offset=0)

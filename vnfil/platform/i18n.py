@@ -197,6 +197,40 @@ TEXT: dict[str, tuple[str, str]] = {
         "Otwórz w Learner Credential Wallet na tym telefonie",
     ),
     "backpack": ("My credentials", "Moje poświadczenia"),
+    # the funder's page
+    "funder_page": ("Funding", "Finansowanie"),
+    "funder_intro": (
+        "Requests for your programmes to decide, your budgets, and what your money paid for.",
+        "Wnioski do Twoich programów do rozpatrzenia, budżety i to, za co zapłaciłeś.",
+    ),
+    "funding_requests": ("Funding requests", "Wnioski o finansowanie"),
+    "programme": ("Programme", "Program"),
+    "programmes": ("Programmes", "Programy"),
+    "decision": ("Decision", "Decyzja"),
+    "approve": ("Approve", "Zatwierdź"),
+    "refuse": ("Refuse", "Odmów"),
+    "approved_reason": ("meets the programme's rules", "spełnia zasady programu"),
+    "budget": ("Budget", "Budżet"),
+    "paid": ("Paid", "Zapłacono"),
+    "committed": ("Committed", "Zarezerwowano"),
+    "available_budget": ("Left", "Pozostało"),
+    "funding_report": ("Where the money went", "Na co poszły środki"),
+    "outcomes_bought": (
+        "{cases} certified validations paid for, {outcomes} learning outcomes validated",
+        "Opłacone certyfikowane walidacje: {cases}, potwierdzone efekty uczenia się: {outcomes}",
+    ),
+    "outcomes_per_thousand": (
+        "{n} outcomes per 1,000 {unit}",
+        "{n} efektów na 1000 {unit}",
+    ),
+    "special_needs_served": (
+        "People with your special-needs entitlements served: {n}",
+        "Obsłużone osoby z Twoimi uprawnieniami ze względu na szczególne potrzeby: {n}",
+    ),
+    "by_standard": ("By standard", "Według standardu"),
+    "by_centre": ("By centre", "Według instytucji"),
+    "by_region": ("By region", "Według regionu"),
+    "download_csv": ("Download every request (CSV)", "Pobierz wszystkie wnioski (CSV)"),
     # the learner's learning account
     "learning_account": ("Learning account", "Konto szkoleniowe"),
     "learning_account_intro": (
@@ -653,6 +687,15 @@ TEXT: dict[str, tuple[str, str]] = {
 # holds each kind to its enumeration (and the audit actions to the workflow's code), so a
 # new value without words fails it.
 ENUMS: dict[str, dict[str, tuple[str, str]]] = {
+    # where a source of a case's funding stands (vnfil/cases/schemas.py, SourceStatus)
+    "funding_status": {
+        "held": ("held from the learning account", "zablokowane na koncie szkoleniowym"),
+        "pending": ("waiting for your decision", "czeka na Twoją decyzję"),
+        "approved": ("approved", "zatwierdzone"),
+        "refused": ("refused", "odmówiono"),
+        "settled": ("paid to the centre", "zapłacone instytucji"),
+        "released": ("given back", "zwrócone"),
+    },
     # movements on a learning account (vnfil/funding/ledger.py, the kinds it posts)
     "movement": {
         "grant": ("credited by the funder", "przyznane przez fundatora"),
