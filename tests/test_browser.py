@@ -20,9 +20,10 @@ from playwright.async_api import Browser, Locator, Page, async_playwright, expec
 
 from api.main import create_app
 from tests.conftest import Stack
-from tests.factories import PDF, PNG, Person, funder_staff, make_world, ok, operator
+from tests.factories import PDF, PNG, Person, funder_staff, make_world, new_case, ok, operator
 from vnfil.accounts.models import User
 from vnfil.accounts.schemas import Role
+from vnfil.funding import ledger as books
 from vnfil.platform.embedded import free_port
 from vnfil.platform.i18n import input_error, translator
 from vnfil.platform.refusals import localize
@@ -632,3 +633,107 @@ async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: s
         await login.keyboard.press("Enter")
         await login.wait_for_url(re.compile(r"/app$"))
         await browser.close()
+
+
+FUNDING_JOURNEYS = {"en-desktop": ("en", (1366, 768)), "pl-phone": ("pl", (390, 844))}
+
+
+@pytest.mark.parametrize("journey", list(FUNDING_JOURNEYS))
+async def test_a_funded_validation_in_chromium(stack: Stack, live: str, journey: str) -> None:
+    """A funder credits the learner's account and opens a programme; the learner asks it
+    and pays the rest from the account; the funder approves; the case is certified, the
+    centre paid, and the learner reads what is left, in their language, on their screen."""
+    if (journey == "pl-phone") != ("postgresql" in stack.settings.database_url):
+        pytest.skip("one journey per database (CI's time): en on SQLite, pl on PostgreSQL")
+    lang, size = FUNDING_JOURNEYS[journey]
+    T = translator(lang)  # noqa: N806 - the pages' own name for it
+    w = await make_world(stack)
+    ok(
+        await w.http.put(
+            f"/centres/{w.centre_id}/prices/{w.standard.code}",
+            json={"amount": 900_00, "funding_required": True},
+            headers=w.admin.auth,
+        )
+    )
+    funder_id, funds = await funder_staff(stack, "Wojewódzki Urząd Pracy")
+    staff = ok(await w.http.get("/me", headers=funds))
+    funder = Person(staff["id"], funds["Authorization"].split(" ", 1)[1], "funder")
+    programme = ok(
+        await w.http.post(
+            f"/funders/{funder_id}/programmes",
+            json={
+                "name": "Walidacja dla dorosłych",
+                "budget": 20_000_00,
+                "share_percent": 70,
+                "valid_until": "2030-12-31T00:00:00Z",
+            },
+            headers=funds,
+        ),
+        201,
+    )
+    run = await new_case(w)
+    cand_email = await _with_password(w, run.candidate)
+    funder_email = await _with_password(w, funder)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    ok(await run.assign())
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        # The funder credits the learner's account from its page.
+        fund = await _page_as(browser, live, funder_email, lang, size)
+        form = fund.locator("form[data-api$='/grants']")
+        await form.get_by_label(T("email")).fill(cand_email)
+        await form.get_by_label(T("amount_pln")).fill("500")
+        await form.get_by_label(T("valid_until_col")).fill("2030-06-30")
+        await form.get_by_label(T("reason")).fill("Walidacja kompetencji cyfrowych")
+        await _act(fund, form.get_by_role("button", name=T("grant")))
+        # The learner asks the programme, the rest from the account.
+        cand = await _page_as(browser, live, cand_email, lang, size)
+        await cand.goto(f"/app/cases/{run.case_id}")
+        funding = cand.locator("#funding")
+        await expect(funding).to_contain_text(T("account_holds").split("{")[0])
+        await funding.get_by_label(T("ask_programme")).select_option(programme["id"])
+        await funding.get_by_label(T("from_account")).check()
+        await _act(cand, funding.get_by_role("button", name=T("ask_funding")))
+        await expect(cand.locator("#funding-status")).to_contain_text(
+            T.of("case_funding", "pending")
+        )
+        await _accessible(cand, "case page, funding asked")
+        await _shot(cand, f"funding-asked-{lang}-{size[0]}")
+        # The funder approves on its page.
+        await fund.goto("/app")
+        row = fund.locator(f"tr[data-request='{run.case_id}']")
+        await expect(row).to_contain_text(T.of("funding_status", "pending"))
+        await _accessible(fund, "funder page")
+        await _shot(fund, f"funder-{lang}-{size[0]}")
+        await _act(fund, row.get_by_role("button", name=T("approve")))
+        await fund.goto("/app")
+        await expect(fund.locator(f"tr[data-request='{run.case_id}']")).to_contain_text(
+            T.of("funding_status", "approved")
+        )
+        # Assessment goes on; certified, the centre is paid.
+        ok(await run.submit())
+        ok(await run.verify_identity())
+        ok(await run.decide(run.assessors[0]))
+        ok(await run.decide(run.assessors[1]))
+        ok(await run.accept())
+        ok(await run.certify())
+        await cand.goto(f"/app/cases/{run.case_id}")
+        await cand.goto("/app/learning-account")
+        await expect(cand.locator("strong.balance")).to_have_text(
+            "230.00\u00a0PLN" if lang == "en" else "230,00\u00a0PLN"
+        )
+        paid = cand.locator(f"tr[data-case='{run.case_id}']")
+        await expect(paid).to_have_count(2)  # the programme's part and the account's
+        await expect(paid.first).to_contain_text(T.of("funding_status", "settled"))
+        await _accessible(cand, "learning account")
+        await _shot(cand, f"funded-account-{lang}-{size[0]}")
+        await fund.goto("/app")
+        await expect(fund.locator("#outcomes-bought")).to_contain_text("1")
+        await _shot(fund, f"funder-after-{lang}-{size[0]}")
+        await browser.close()
+    async with stack.sessions() as session:  # type: ignore[operator]
+        centre = await books.account(session, books.CENTRE, w.centre_id, "PLN")
+        assert centre.balance == 900_00  # 630.00 from the programme, 270.00 from the account

@@ -63,6 +63,7 @@ from vnfil.events.models import WebhookDelivery, WebhookSubscription
 from vnfil.evidence import formats
 from vnfil.evidence.models import Evidence
 from vnfil.funding.accounts import learning_account
+from vnfil.funding.programmes import options_for as funding_options
 from vnfil.funding.reports import report as funding_report
 from vnfil.funding.reports import requests_of as funding_requests_of
 from vnfil.platform.db import add_years, as_utc, utcnow
@@ -642,6 +643,21 @@ async def case_page(
     }
     ctx["credential"] = (
         await session.get(Credential, state.credential_id) if state.credential_id else None
+    )
+    # Who pays: the fee, the candidate's account, the programmes open to this case.
+    centre = await session.get(Centre, case.centre_id)
+    ctx["funding_options"] = (
+        await funding_options(
+            session,
+            person_id=user.id,
+            centre_id=case.centre_id,
+            standard_code=standard.code,
+            eqf_level=doc.eqf_level,
+            region=centre.region if centre else None,
+            at=utcnow(),
+        )
+        if user.id == case.candidate_id
+        else None
     )
     ctx["identification"] = {}
     if user.role in (Role.assessor, Role.counsellor, Role.centre_admin, Role.supervisor):

@@ -9,9 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.models import Funder
+from vnfil.cases.models import Case
 from vnfil.funding.ledger import HELD, LEARNING
-from vnfil.funding.models import Entitlement, LedgerAccount, LedgerPosting, LedgerTransaction
-from vnfil.funding.schemas import EntitlementRead, LearningAccountRead, Movement
+from vnfil.funding.models import (
+    Entitlement,
+    FundingRequest,
+    LedgerAccount,
+    LedgerPosting,
+    LedgerTransaction,
+    Programme,
+)
+from vnfil.funding.schemas import CasePayment, EntitlementRead, LearningAccountRead, Movement
+from vnfil.standards.models import Standard
 
 MOVEMENTS_SHOWN = 500
 
@@ -41,6 +50,16 @@ async def learning_account(session: AsyncSession, person_id: str) -> LearningAcc
             .order_by(LedgerTransaction.created_at.desc(), LedgerPosting.id.desc())
             .limit(MOVEMENTS_SHOWN)
         )
+    paid = await session.execute(
+        select(FundingRequest, Standard.title, Programme.name, Funder.name)
+        .join(Case, Case.id == FundingRequest.case_id)
+        .join(Standard, Standard.id == Case.standard_id)
+        .outerjoin(Programme, Programme.id == FundingRequest.programme_id)
+        .outerjoin(Funder, Funder.id == Programme.funder_id)
+        .where(Case.candidate_id == person_id)
+        .order_by(FundingRequest.updated_at.desc(), FundingRequest.key)
+        .limit(MOVEMENTS_SHOWN)
+    )
     return LearningAccountRead(
         balances={a.unit: a.balance for a in learning.values()},
         held={a.unit: a.balance for a in accounts if a.kind == HELD},
@@ -57,5 +76,17 @@ async def learning_account(session: AsyncSession, person_id: str) -> LearningAcc
                 reason=tx.reason,
             )
             for tx, p in moves
+        ],
+        validations=[
+            CasePayment(
+                case_id=r.case_id,
+                title=title,
+                kind=r.kind,
+                payer=f"{programme} ({funder})" if programme else "",
+                unit=r.unit,
+                amount=r.amount,
+                status=r.status,
+            )
+            for r, title, programme, funder in paid
         ],
     )

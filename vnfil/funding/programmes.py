@@ -13,13 +13,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.accounts.models import Funder
 from vnfil.funding import ledger
 from vnfil.funding.ledger import LedgerRefused, Line, account, post
-from vnfil.funding.models import LedgerPosting, LedgerTransaction, Price, Programme
+from vnfil.funding.models import (
+    LedgerAccount,
+    LedgerPosting,
+    LedgerTransaction,
+    Price,
+    Programme,
+)
 from vnfil.platform.db import as_utc
 
 BUDGET = "programme"  # what is left to commit
@@ -172,3 +179,81 @@ async def pay(
     amount = sum(p.amount for p in postings if p.account_id == committed.id)
     lines = [Line(committed.id, -amount), Line(centre.id, amount)]
     return await post(session, ledger.closing_key(key), "pay", lines, reason=reason, at=at)
+
+
+class Option(BaseModel):
+    """A programme the candidate may ask, with the part of the fee it would pay."""
+
+    id: str
+    name: str
+    funder: str
+    share_percent: int
+    amount: int
+
+
+class FundingOptions(BaseModel):
+    """What a candidate chooses from: the fee, what their account holds, the programmes
+    open to this case."""
+
+    fee: int
+    unit: str
+    required: bool
+    balance: int
+    programmes: list[Option]
+
+
+async def options_for(
+    session: AsyncSession,
+    *,
+    person_id: str,
+    centre_id: str,
+    standard_code: str,
+    eqf_level: int | None,
+    region: str | None,
+    at: datetime,
+) -> FundingOptions | None:
+    """None when the centre has published no fee for the standard."""
+    price = await session.scalar(
+        select(Price).where(Price.centre_id == centre_id, Price.standard_code == standard_code)
+    )
+    if price is None:
+        return None
+    balance = await session.scalar(
+        select(LedgerAccount.balance).where(
+            LedgerAccount.kind == ledger.LEARNING,
+            LedgerAccount.owner_id == person_id,
+            LedgerAccount.unit == price.unit,
+        )
+    )
+    options = []
+    for p, funder in await session.execute(
+        select(Programme, Funder.name)
+        .join(Funder, Funder.id == Programme.funder_id)
+        .where(Programme.unit == price.unit, Programme.valid_from <= at, Programme.valid_until > at)
+        .order_by(Programme.created_at, Programme.id)
+    ):
+        if refusals(
+            p,
+            standard_code=standard_code,
+            eqf_level=eqf_level,
+            region=region,
+            accredited=True,
+            at=at,
+        ):
+            continue
+        options.append(
+            Option(
+                id=p.id,
+                name=p.name,
+                funder=funder,
+                share_percent=p.share_percent,
+                amount=share_of(p, price.amount),
+            )
+        )
+    return FundingOptions(
+        fee=price.amount,
+        unit=price.unit,
+        required=price.funding_required,
+        balance=int(balance or 0),
+        programmes=options,
+    )

@@ -73,6 +73,18 @@ class Movement(BaseModel):
     reason: str
 
 
+class CasePayment(BaseModel):
+    """One source paying for one of the person's validations."""
+
+    case_id: str
+    title: str
+    kind: str  # account, programme, self
+    payer: str  # the programme's name (and funder), or empty for the account / self
+    unit: str
+    amount: int
+    status: str
+
+
 class LearningAccountRead(BaseModel):
     """``GET /me/learning-account``: balances per unit, held for cases, entitlements with
     their end, and every movement."""
@@ -81,6 +93,7 @@ class LearningAccountRead(BaseModel):
     held: dict[str, int]
     entitlements: list[EntitlementRead]
     movements: list[Movement]
+    validations: list[CasePayment] = []  # what each validation cost, and who paid
 
 
 class ExpiryInput(BaseModel):

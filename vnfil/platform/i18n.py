@@ -197,6 +197,29 @@ TEXT: dict[str, tuple[str, str]] = {
         "Otwórz w Learner Credential Wallet na tym telefonie",
     ),
     "backpack": ("My credentials", "Moje poświadczenia"),
+    # who pays for a case (the candidate's case page)
+    "who_pays": ("Who pays", "Kto płaci"),
+    "fee_is": (
+        "The centre's fee for this validation: {fee}.",
+        "Opłata instytucji za tę walidację: {fee}.",
+    ),
+    "fee_required": (
+        "The centre asks for it to be funded before assessment.",
+        "Instytucja wymaga sfinansowania przed etapem weryfikacji.",
+    ),
+    "account_holds": (
+        "Your learning account holds {balance}.",
+        "Na Twoim koncie szkoleniowym jest {balance}.",
+    ),
+    "ask_programme": ("Ask a programme to pay its part", "Poproś program o pokrycie jego części"),
+    "the_rest": ("The rest", "Resztę"),
+    "from_account": ("from my learning account", "z mojego konta szkoleniowego"),
+    "pay_myself": ("I pay the centre myself", "Płacę instytucji sam(a)"),
+    "ask_funding": ("Ask for funding", "Złóż wniosek o finansowanie"),
+    "pay_all_from_account": (
+        "Pay it all from my learning account",
+        "Zapłać całość z mojego konta szkoleniowego",
+    ),
     # the funder's page
     "funder_page": ("Funding", "Finansowanie"),
     "funder_intro": (
@@ -204,6 +227,19 @@ TEXT: dict[str, tuple[str, str]] = {
         "Wnioski do Twoich programów do rozpatrzenia, budżety i to, za co zapłaciłeś.",
     ),
     "funding_requests": ("Funding requests", "Wnioski o finansowanie"),
+    "grant_entitlement": ("Credit a learning account", "Zasil konto szkoleniowe"),
+    "grant_intro": (
+        "An entitlement for a person registered on vnfil, by their e-mail address, until a "
+        "date; what is left at its end comes back to you.",
+        "Uprawnienie dla osoby zarejestrowanej w vnfil, według adresu e-mail, do wskazanej "
+        "daty; to, co zostanie po jej upływie, wraca do Ciebie.",
+    ),
+    "amount_pln": ("Amount (PLN)", "Kwota (PLN)"),
+    "grant_special_needs": (
+        "An extra entitlement for declared special needs",
+        "Dodatkowe uprawnienie ze względu na zgłoszone szczególne potrzeby",
+    ),
+    "grant": ("Credit", "Przyznaj"),
     "programme": ("Programme", "Program"),
     "programmes": ("Programmes", "Programy"),
     "decision": ("Decision", "Decyzja"),
@@ -256,6 +292,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "carried_over": ("carried over", "przeniesione"),
     "ended_on": ("ended on {date}", "wygasło {date}"),
     "movements": ("Movements", "Operacje"),
+    "what_validations_cost": (
+        "What your validations cost, and who paid",
+        "Ile kosztowały Twoje walidacje i kto za nie zapłacił",
+    ),
+    "paid_by": ("Paid by", "Płaci"),
     "amount": ("Amount", "Kwota"),
     "backpack_intro": (
         "Every credential you hold, from every centre. Each is yours: download the signed "
@@ -687,6 +728,20 @@ TEXT: dict[str, tuple[str, str]] = {
 # holds each kind to its enumeration (and the audit actions to the workflow's code), so a
 # new value without words fails it.
 ENUMS: dict[str, dict[str, tuple[str, str]]] = {
+    # where a case's funding stands (vnfil/cases/schemas.py, FundingState.status)
+    "case_funding": {
+        "none": ("no funding chosen yet", "nie wybrano jeszcze finansowania"),
+        "pending": ("waiting for the funder's decision", "czeka na decyzję fundatora"),
+        "approved": ("funded", "sfinansowane"),
+        "refused": ("funding refused", "odmówiono finansowania"),
+        "settled": ("paid to the centre", "zapłacone instytucji"),
+        "released": ("given back", "zwrócone"),
+    },
+    "funding_kind": {
+        "account": ("your learning account", "Twoje konto szkoleniowe"),
+        "programme": ("a programme", "program"),
+        "self": ("you, to the centre", "Ty, bezpośrednio instytucji"),
+    },
     # where a source of a case's funding stands (vnfil/cases/schemas.py, SourceStatus)
     "funding_status": {
         "held": ("held from the learning account", "zablokowane na koncie szkoleniowym"),

@@ -39,6 +39,8 @@
         // A date a link ends on: the end of that day, in the person's own time.
         if (type === "date-end") value = new Date(value + "T23:59:59").toISOString();
         if (type === "bool-text") value = value === "true";
+        // An amount typed in the currency's units (12.50), sent in minor units (1250).
+        if (type === "minor") value = Math.round(parseFloat(value.replace(",", ".")) * 100);
       }
       if (el.name.endsWith("[]")) {
         const name = el.name.slice(0, -2);
