@@ -86,6 +86,7 @@ async def test_a_funder_is_onboarded_and_grants_entitlements_once(stack: Stack) 
         "held": {},
         "entitlements": [],
         "movements": [],
+        "validations": [],
     }
     headers = {**funds, "Idempotency-Key": "grant-2026-0001"}
     first = ok(
