@@ -346,8 +346,8 @@ async def test_a_case_is_funded_from_an_account_and_a_programme_and_settled_at_c
     funding = view["funding"]
     assert funding["status"] == "pending" and funding["fee"] == 1000_00
     assert [(s["kind"], s["amount"], s["status"]) for s in funding["sources"]] == [
+        ("account", 400_00, "held"),  # the account first: every request locks in one order
         ("programme", 600_00, "pending"),
-        ("account", 400_00, "held"),
     ]
     account = ok(await stack.http.get("/me/learning-account", headers=run.candidate.auth))
     assert account["balances"] == {"PLN": 100_00} and account["held"] == {"PLN": 400_00}

@@ -423,7 +423,9 @@ async def request_funding(
     sources: list[FundingSource] = []
     state: SourceStatus
     try:
-        for src, programme, amount in chosen:
+        # The person's account first, then budgets: every request takes its locks in
+        # one order, so two at once never deadlock.
+        for src, programme, amount in sorted(chosen, key=lambda c: c[0].kind != "account"):
             key = f"case:{case.id}:funding:{attempt}:{len(sources)}"
             if src.kind == "account":
                 await ledger.hold(
