@@ -744,4 +744,22 @@ VALUES: dict[str, str] = {
     " (set VNFIL_WEBHOOK_ALLOW_PRIVATE_TARGETS=true for receivers on the premises)": (
         " (dla odbiorców w sieci lokalnej ustaw VNFIL_WEBHOOK_ALLOW_PRIVATE_TARGETS=true)"
     ),
+    # api/routes/cohorts.py
+    "only an employer enrols its employees in cohorts": (
+        "tylko pracodawca zapisuje swoich pracowników do grup walidacyjnych"
+    ),
+    "no cohort {} of yours": "nie masz grupy {0}",
+    "you are not invited to this cohort": "nie masz zaproszenia do tej grupy",
+    "you are joining this cohort already: ask again in a moment": (
+        "właśnie dołączasz do tej grupy: spróbuj ponownie za chwilę"
+    ),
+    "join the cohort first: consent is about your case in it": (
+        "najpierw dołącz do grupy: zgoda dotyczy Twojej sprawy w tej grupie"
+    ),
+    "these addresses were invited at the same moment: send again": (
+        "te adresy zostały zaproszone w tej samej chwili: wyślij ponownie"
+    ),
+    "an employer's programme funds only the cases of its cohorts' members": (
+        "program pracodawcy finansuje tylko sprawy członków jego grup walidacyjnych"
+    ),
 }
