@@ -13,13 +13,21 @@ from sqlalchemy import func, select
 
 from tests.conftest import Stack
 from tests.factories import CaseRun, Person, World, funder_staff, make_world, ok
+from vnfil.accounts.models import Notification
 from vnfil.cases.models import Case
 from vnfil.platform.db import utcnow
 
 
-async def _employee(stack: Stack, name: str) -> tuple[Person, str]:
+async def _employee(stack: Stack, name: str, lang: str = "en") -> tuple[Person, str]:
     email = f"emp-{uuid.uuid4().hex[:10]}@stocznia.example"
-    made = ok(await stack.http.post("/users/register", json={"name": name, "email": email}), 201)
+    made = ok(
+        await stack.http.post(
+            "/users/register",
+            json={"name": name, "email": email},
+            headers={"Accept-Language": lang},
+        ),
+        201,
+    )
     return Person(made["id"], made["token"], "candidate"), email
 
 
@@ -72,8 +80,10 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
     )
     base = f"/funders/{funder_id}/cohorts/{cohort['id']}"
     names = ("Bartosz Spawalski", "Celina Nitowska", "Dariusz Szlifierz")
-    people = [await _employee(stack, n) for n in names]
-    (alice, alice_email), (bob, bob_email), (carl, carl_email) = people
+    people = [
+        await _employee(stack, n, lang) for n, lang in zip(names, ("en", "en", "pl"), strict=True)
+    ]
+    (bartosz, bartosz_email), (celina, celina_email), (dariusz, dariusz_email) = people
     emails = [e for _, e in people]
     invited = ok(
         await stack.http.post(
@@ -88,16 +98,32 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
     )
     assert bad.status_code == 422
     # Each employee has the invitation among their messages.
-    notes = ok(await stack.http.get("/me/notifications", headers=alice.auth))
+    notes = ok(await stack.http.get("/me/notifications", headers=bartosz.auth))
     invitation = [n for n in notes if n["template"] == "cohort-invitation"]
     assert len(invitation) == 1 and "Stocznia Północna S.A." in invitation[0]["subject"]
     assert "Spawacze, hala B" in invitation[0]["body"]
     assert "only if you agree" in invitation[0]["body"]
+    assert "Dzień dobry" not in invitation[0]["body"]  # in his language only
+    polish = ok(await stack.http.get("/me/notifications", headers=dariusz.auth))
+    assert [n["subject"] for n in polish if n["template"] == "cohort-invitation"] == [
+        "Stocznia Północna S.A. zaprasza do grupowej walidacji: Spawacze, hala B"
+    ]
+    # Someone without an account yet is written to at the address, in English and Polish.
+    newcomer = f"new-{uuid.uuid4().hex[:8]}@stocznia.example"
+    assert ok(
+        await stack.http.post(f"{base}/members", json={"emails": [newcomer]}, headers=funds)
+    ) == {"invited": 1, "already": 0}
+    async with stack.sessions() as session:  # type: ignore[operator]
+        row = await session.scalar(
+            select(Notification).where(Notification.recipient_email == newcomer)
+        )
+    assert row is not None and row.recipient_id is None
+    assert "only if you agree" in row.body and "tylko za Twoją zgodą" in row.body
 
     progress = ok(await stack.http.get(base, headers=funds))
-    assert (progress["invited"], progress["joined"], progress["not_joined"]) == (3, 0, 3)
+    assert (progress["invited"], progress["joined"], progress["not_joined"]) == (4, 0, 4)
 
-    mine = ok(await stack.http.get("/me/cohorts", headers=alice.auth))
+    mine = ok(await stack.http.get("/me/cohorts", headers=bartosz.auth))
     assert [(c["cohort_id"], c["case_id"], c["employer"]) for c in mine] == [
         (cohort["id"], None, "Stocznia Północna S.A.")
     ]
@@ -113,30 +139,33 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
     )
     assert "nie masz zaproszenia do tej grupy" in polish.json()["detail"]
     early = await stack.http.put(
-        f"/me/cohorts/{cohort['id']}/consent", json={"share_credential": True}, headers=carl.auth
+        f"/me/cohorts/{cohort['id']}/consent", json={"share_credential": True}, headers=dariusz.auth
     )
     assert early.status_code == 409 and "join the cohort first" in early.json()["detail"]
 
-    # Alice joins twice at once, then again: one case.
+    # Bartosz joins twice at once, then again: one case.
     tries = await asyncio.gather(
-        *(stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=alice.auth) for _ in range(2))
+        *(
+            stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=bartosz.auth)
+            for _ in range(2)
+        )
     )
     assert {r.status_code for r in tries} <= {200, 409} and 200 in {r.status_code for r in tries}
-    joined = ok(await stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=alice.auth))
+    joined = ok(await stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=bartosz.auth))
     assert {r.json()["case_id"] for r in tries if r.status_code == 200} == {joined["case_id"]}
     async with stack.sessions() as session:  # type: ignore[operator]
         cases = await session.scalar(
-            select(func.count()).select_from(Case).where(Case.candidate_id == alice.id)
+            select(func.count()).select_from(Case).where(Case.candidate_id == bartosz.id)
         )
     assert cases == 1
-    run = CaseRun(w, alice, joined["case_id"])
-    bob_case = ok(await stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=bob.auth))
-    bob_run = CaseRun(w, bob, bob_case["case_id"])
+    run = CaseRun(w, bartosz, joined["case_id"])
+    celina_case = ok(await stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=celina.auth))
+    celina_run = CaseRun(w, celina, celina_case["case_id"])
 
-    # Alice's case is funded from the employer's programme, and runs to its credential.
+    # Bartosz's case is funded from the employer's programme, and runs to its credential.
     ok(await run.identify())
     choice = {"sources": [{"kind": "programme", "programme_id": programme["id"]}]}
-    funded = ok(await stack.http.post(f"{run.url}/funding", json=choice, headers=alice.auth))
+    funded = ok(await stack.http.post(f"{run.url}/funding", json=choice, headers=bartosz.auth))
     assert funded["funding"]["status"] == "approved"
     assert [(s["kind"], s["amount"]) for s in funded["funding"]["sources"]] == [
         ("programme", 1000_00)
@@ -157,27 +186,29 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
     certified = ok(await run.certify())
     credential_id = certified["credential_id"]
     assert (
-        ok(await stack.http.get(f"{run.url}/status", headers=alice.auth))["funding"]["status"]
+        ok(await stack.http.get(f"{run.url}/status", headers=bartosz.auth))["funding"]["status"]
         == "settled"
     )
     listed = ok(await stack.http.get(f"/funders/{funder_id}/programmes", headers=funds))
     assert (listed[0]["available"], listed[0]["committed"]) == (9000_00, 0)
-    # Bob is in documentation; Carl joins and withdraws.
-    ok(await bob_run.identify())
-    carl_case = ok(await stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=carl.auth))
+    # Celina is in documentation; Dariusz joins and withdraws.
+    ok(await celina_run.identify())
+    dariusz_case = ok(
+        await stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=dariusz.auth)
+    )
     ok(
         await stack.http.post(
-            f"/cases/{carl_case['case_id']}/withdrawal",
+            f"/cases/{dariusz_case['case_id']}/withdrawal",
             json={"reason": "changing jobs"},
-            headers=carl.auth,
+            headers=dariusz.auth,
         )
     )
 
     progress = ok(await stack.http.get(base, headers=funds))
     assert {k: progress[k] for k in ("invited", "joined", "not_joined")} == {
-        "invited": 3,
+        "invited": 4,
         "joined": 3,
-        "not_joined": 0,
+        "not_joined": 1,
     }
     assert progress["in_progress"] == {
         "identification": 0,
@@ -187,7 +218,7 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
     }
     assert (progress["certified"], progress["not_validated"]) == (1, 0)
     assert (progress["withdrawn"], progress["expired"], progress["consented"]) == (1, 0, 0)
-    # Without Alice's consent the employer receives no credential, and no name anywhere.
+    # Without Bartosz's consent the employer receives no credential, and no name anywhere.
     shared = await stack.http.get(f"{base}/credentials", headers=funds)
     assert ok(shared) == []
     for answer in (progress, shared.json()):
@@ -195,12 +226,12 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
         assert not any(n in text for n in names) and not any(e in text for e in emails)
         assert run.case_id not in text
 
-    # She consents: the employer receives her signed credential, which verifies.
+    # He consents: the employer receives his signed credential, which verifies.
     consent = ok(
         await stack.http.put(
             f"/me/cohorts/{cohort['id']}/consent",
             json={"share_credential": True},
-            headers=alice.auth,
+            headers=bartosz.auth,
         )
     )
     assert consent["share_credential"] is True and consent["consent_at"]
@@ -210,10 +241,12 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
     ]
     assert ok(await stack.http.post("/verify", json=shared[0]["document"]))["verified"] is True
     assert ok(await stack.http.get(base, headers=funds))["consented"] == 1
-    # Bob's consent shares nothing yet: his case is not certified.
+    # Celina's consent shares nothing yet: her case is not certified.
     ok(
         await stack.http.put(
-            f"/me/cohorts/{cohort['id']}/consent", json={"share_credential": True}, headers=bob.auth
+            f"/me/cohorts/{cohort['id']}/consent",
+            json={"share_credential": True},
+            headers=celina.auth,
         )
     )
     assert len(ok(await stack.http.get(f"{base}/credentials", headers=funds))) == 1
@@ -228,21 +261,21 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
         await stack.http.post(f"{base}/members", json={"emails": ["x@y.example"]}, headers=other)
     ).status_code == 403
 
-    # She withdraws her consent: the credential is gone from the employer's list.
+    # He withdraws his consent: the credential is gone from the employer's list.
     withdrawn = ok(
         await stack.http.put(
             f"/me/cohorts/{cohort['id']}/consent",
             json={"share_credential": False},
-            headers=alice.auth,
+            headers=bartosz.auth,
         )
     )
     assert withdrawn["share_credential"] is False and withdrawn["consent_withdrawn_at"]
     assert ok(await stack.http.get(f"{base}/credentials", headers=funds)) == []
-    assert ok(await stack.http.get(base, headers=funds))["consented"] == 1  # Bob's
-    # Her own view of her cohorts says so, and the credential is still hers.
-    mine = ok(await stack.http.get("/me/cohorts", headers=alice.auth))
+    assert ok(await stack.http.get(base, headers=funds))["consented"] == 1  # Celina's
+    # His own view of his cohorts says so, and the credential is still his.
+    mine = ok(await stack.http.get("/me/cohorts", headers=bartosz.auth))
     assert mine[0]["case_id"] == run.case_id and mine[0]["share_credential"] is False
-    backpack = ok(await stack.http.get("/me/credentials", headers=alice.auth))
+    backpack = ok(await stack.http.get("/me/credentials", headers=bartosz.auth))
     assert credential_id in str(backpack)
 
 
