@@ -15,6 +15,7 @@ from tests.conftest import Stack
 from tests.factories import CaseRun, Person, World, funder_staff, make_world, ok
 from vnfil.accounts.models import Notification
 from vnfil.cases.models import Case
+from vnfil.funding.models import CohortMember
 from vnfil.platform.db import utcnow
 
 
@@ -193,9 +194,25 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
     assert (listed[0]["available"], listed[0]["committed"]) == (9000_00, 0)
     # Celina is in documentation; Dariusz joins and withdraws.
     ok(await celina_run.identify())
+    # Dariusz's join is under way elsewhere: he is asked to wait, not given a second case.
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        member = await session.scalar(
+            select(CohortMember).where(CohortMember.email == dariusz_email)
+        )
+        assert member is not None
+        member.joined_at, member.user_id = utcnow(), dariusz.id
+    busy = await stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=dariusz.auth)
+    assert busy.status_code == 409 and "joining this cohort already" in busy.json()["detail"]
+    # That join stopped after opening his case: joining later records that case, no other.
+    async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+        member = await session.get(CohortMember, member.id)
+        assert member is not None
+        member.joined_at = utcnow() - timedelta(minutes=3)
+    opened = await w.open_case(dariusz)
     dariusz_case = ok(
         await stack.http.post(f"/me/cohorts/{cohort['id']}/join", headers=dariusz.auth)
     )
+    assert dariusz_case["case_id"] == opened
     ok(
         await stack.http.post(
             f"/cases/{dariusz_case['case_id']}/withdrawal",

@@ -348,7 +348,7 @@ async def join_cohort(
         return await _mine(session, user, cohort_id)
     cohort = await session.get(Cohort, cohort_id)
     assert cohort is not None
-    member_id, now = member.id, utcnow()
+    member_id, earlier, now = member.id, member.joined_at, utcnow()
     # One join opens one case: the first to mark the membership opens it.
     claimed = await session.execute(
         update(CohortMember)
@@ -365,9 +365,33 @@ async def join_cohort(
         raise HTTPException(
             status.HTTP_409_CONFLICT, "you are joining this cohort already: ask again in a moment"
         )
+    # A join that stopped between opening the case and recording it: that case is theirs.
+    adopted = (
+        await session.scalar(
+            select(Case.id)
+            .where(
+                Case.candidate_id == user.id,
+                Case.standard_id == cohort.standard_id,
+                Case.centre_id == cohort.centre_id,
+                Case.created_at >= earlier,
+                Case.id.not_in(
+                    select(CohortMember.case_id).where(CohortMember.case_id.is_not(None))
+                ),
+            )
+            .order_by(Case.created_at)
+            .limit(1)
+        )
+        if earlier is not None
+        else None
+    )
     try:
-        case = await open_case(
-            session, temporal, settings, user, cohort.standard_id, cohort.centre_id
+        case_id = (
+            adopted
+            or (
+                await open_case(
+                    session, temporal, settings, user, cohort.standard_id, cohort.centre_id
+                )
+            ).id
         )
     except BaseException:
         await session.rollback()
@@ -379,7 +403,7 @@ async def join_cohort(
         await session.commit()
         raise
     await session.execute(
-        update(CohortMember).where(CohortMember.id == member_id).values(case_id=case.id)
+        update(CohortMember).where(CohortMember.id == member_id).values(case_id=case_id)
     )
     await session.commit()
     return await _mine(session, user, cohort_id)
