@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, status
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from temporalio.service import RPCError
 
@@ -276,18 +276,20 @@ async def cohort_credentials(
 # --- the employee ---------------------------------------------------------------------
 
 
-def _invited_to(user: Principal) -> object:
+def _invited_to(user: Principal) -> ColumnElement[bool]:
     return or_(CohortMember.user_id == user.id, CohortMember.email == user.email.lower())
 
 
-async def _my_reads(session: SessionDep, user: Principal, *where: object) -> list[MyCohortRead]:
+async def _my_reads(
+    session: SessionDep, user: Principal, *where: ColumnElement[bool]
+) -> list[MyCohortRead]:
     rows = await session.execute(
         select(CohortMember, Cohort, Funder.name, Standard.title, Centre.name)
         .join(Cohort, Cohort.id == CohortMember.cohort_id)
         .join(Funder, Funder.id == Cohort.funder_id)
         .join(Standard, Standard.id == Cohort.standard_id)
         .join(Centre, Centre.id == Cohort.centre_id)
-        .where(_invited_to(user), *where)  # type: ignore[arg-type]
+        .where(_invited_to(user), *where)
         .order_by(CohortMember.invited_at.desc(), CohortMember.id)
     )
     return [
@@ -319,7 +321,7 @@ async def my_cohorts(session: SessionDep, user: CurrentUser) -> list[MyCohortRea
 
 async def _my_membership(session: SessionDep, user: Principal, cohort_id: str) -> CohortMember:
     member = await session.scalar(
-        select(CohortMember).where(CohortMember.cohort_id == cohort_id, _invited_to(user))  # type: ignore[arg-type]
+        select(CohortMember).where(CohortMember.cohort_id == cohort_id, _invited_to(user))
     )
     if member is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "you are not invited to this cohort")
