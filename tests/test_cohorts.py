@@ -123,6 +123,7 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
 
     progress = ok(await stack.http.get(base, headers=funds))
     assert (progress["invited"], progress["joined"], progress["not_joined"]) == (4, 0, 4)
+    assert progress["funding"]["paid"] == 0 and progress["funding"]["committed_amount"] == 0
 
     mine = ok(await stack.http.get("/me/cohorts", headers=bartosz.auth))
     assert [(c["cohort_id"], c["case_id"], c["employer"]) for c in mine] == [
@@ -194,6 +195,7 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
     assert (listed[0]["available"], listed[0]["committed"]) == (9000_00, 0)
     # Celina is in documentation; Dariusz joins and withdraws.
     ok(await celina_run.identify())
+    ok(await stack.http.post(f"{celina_run.url}/funding", json=choice, headers=celina.auth))
     # Dariusz's join is under way elsewhere: he is asked to wait, not given a second case.
     async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
         member = await session.scalar(
@@ -235,6 +237,14 @@ async def test_a_cohort_is_funded_counted_and_shares_credentials_only_with_conse
     }
     assert (progress["certified"], progress["not_validated"]) == (1, 0)
     assert (progress["withdrawn"], progress["expired"], progress["consented"]) == (1, 0, 0)
+    assert progress["funding"] == {
+        "unit": "PLN",
+        "awaiting_decision": 0,
+        "approved": 1,
+        "paid": 1,
+        "committed_amount": 1000_00,
+        "paid_amount": 1000_00,
+    }
     # Without Bartosz's consent the employer receives no credential, and no name anywhere.
     shared = await stack.http.get(f"{base}/credentials", headers=funds)
     assert ok(shared) == []

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseState, Result, Stage
-from vnfil.funding.models import Cohort, CohortMember
-from vnfil.funding.schemas import CohortProgress, CohortRead, StageCounts
+from vnfil.funding.models import Cohort, CohortMember, FundingRequest, Programme
+from vnfil.funding.schemas import CohortFunding, CohortProgress, CohortRead, StageCounts
 
 VALIDATED = (Result.full.value, Result.partial.value)
 
@@ -65,6 +65,7 @@ async def progress(session: AsyncSession, cohort: Cohort) -> CohortProgress:
         )
     ).one()
     return CohortProgress(
+        funding=await _funding(session, cohort),
         cohort=CohortRead.model_validate(cohort),
         invited=invited,
         not_joined=invited - joined,
@@ -73,3 +74,32 @@ async def progress(session: AsyncSession, cohort: Cohort) -> CohortProgress:
         consented=consented,
         **ended,
     )
+
+
+async def _funding(session: AsyncSession, cohort: Cohort) -> CohortFunding:
+    """The members' requests to the cohort's programme, by status: cases and amounts."""
+    programme = await session.get(Programme, cohort.programme_id)
+    assert programme is not None
+    rows = await session.execute(
+        select(
+            FundingRequest.status,
+            func.count(func.distinct(FundingRequest.case_id)),
+            func.coalesce(func.sum(FundingRequest.amount), 0),
+        )
+        .join(CohortMember, CohortMember.case_id == FundingRequest.case_id)
+        .where(
+            CohortMember.cohort_id == cohort.id,
+            FundingRequest.programme_id == cohort.programme_id,
+        )
+        .group_by(FundingRequest.status)
+    )
+    out = CohortFunding(unit=programme.unit)
+    for status, cases, total in rows:
+        amount = int(total)  # (PostgreSQL sums a bigint as a numeric)
+        if status == "pending":
+            out.awaiting_decision, out.committed_amount = cases, out.committed_amount + amount
+        elif status == "approved":
+            out.approved, out.committed_amount = cases, out.committed_amount + amount
+        elif status == "settled":
+            out.paid, out.paid_amount = cases, amount
+    return out

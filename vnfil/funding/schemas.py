@@ -278,6 +278,19 @@ class StageCounts(BaseModel):
     certification: int = 0
 
 
+class CohortFunding(BaseModel):
+    """What the cohort's programme carries for its members' cases: how many cases wait
+    for a decision, are approved (committed, not yet paid) or paid to the centre, and
+    the amounts committed and paid (minor units of ``unit``)."""
+
+    unit: str
+    awaiting_decision: int = 0
+    approved: int = 0
+    paid: int = 0
+    committed_amount: int = 0
+    paid_amount: int = 0
+
+
 class CohortProgress(BaseModel):
     """``GET /funders/{id}/cohorts/{id}``: the cohort in aggregate only, never who."""
 
@@ -291,6 +304,7 @@ class CohortProgress(BaseModel):
     withdrawn: int
     expired: int
     consented: int  # members sharing their credential with the employer now
+    funding: CohortFunding  # from the cohort's programme
 
 
 class ConsentSet(BaseModel):
