@@ -27,6 +27,7 @@ from api.routes import (
     backpack,
     cases,
     centres,
+    cohorts,
     credentials,
     events,
     evidence,
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         oid4vci,
         vcapi,
         funding,
+        cohorts,
     ):
         app.include_router(module.router)
     app.include_router(evidence.identity_router)

@@ -381,12 +381,13 @@ async def operator(stack: Any) -> Person:
     return Person(user.id, token, Role.operator.value)
 
 
-async def funder_staff(stack: Any, name: str = "") -> tuple[str, dict[str, str]]:
-    """A new funder and one of its staff: (the funder's id, their bearer header)."""
+async def funder_staff(
+    stack: Any, name: str = "", kind: str = "public_programme"
+) -> tuple[str, dict[str, str]]:
+    """A new funder (a public programme unless ``kind`` says otherwise, e.g. "employer")
+    and one of its staff: (the funder's id, their bearer header)."""
     async with stack.sessions.begin() as session:
-        funder = Funder(
-            name=name or f"Fundusz {uuid.uuid4().hex[:6]}", kind="public_programme", country="PL"
-        )
+        funder = Funder(name=name or f"Fundusz {uuid.uuid4().hex[:6]}", kind=kind, country="PL")
         session.add(funder)
         await session.flush()
         _, token = await create_user(

@@ -43,6 +43,15 @@ MATRIX: dict[str, set[str]] = {
     "GET /funders/{funder_id}/requests": {"operator", "a_funder"},
     "GET /funders/{funder_id}/report": {"operator", "a_funder"},
     "GET /funders/{funder_id}/report.csv": {"operator", "a_funder"},
+    # Employer cohorts (a_funder is an employer): its staff only, never the operator.
+    "POST /funders/{funder_id}/cohorts": {"a_funder"},
+    "GET /funders/{funder_id}/cohorts": {"a_funder"},
+    "GET /funders/{funder_id}/cohorts/{cohort_id}": {"a_funder"},
+    "POST /funders/{funder_id}/cohorts/{cohort_id}/members": {"a_funder"},
+    "GET /funders/{funder_id}/cohorts/{cohort_id}/credentials": {"a_funder"},
+    "GET /me/cohorts": SIGNED_IN,
+    "POST /me/cohorts/{cohort_id}/join": {"a_candidate"},  # invited
+    "PUT /me/cohorts/{cohort_id}/consent": {"a_candidate"},
     "GET /accreditations": EVERYONE,  # the public register
     "GET /accreditations/{accreditation_id}": EVERYONE,
     "POST /awarding-bodies": {"operator"},
@@ -161,6 +170,8 @@ BODIES: dict[str, dict[str, Any]] = {
         "reason": "the matrix",
     },
     "POST /funders/{funder_id}/invitations": {"email": "new@test.example"},
+    "POST /funders/{funder_id}/cohorts/{cohort_id}/members": {"emails": ["new@test.example"]},
+    "PUT /me/cohorts/{cohort_id}/consent": {"share_credential": True},
     "PUT /centres/{centre_id}/prices/{standard_code}": {"amount": 800_00},
     "POST /cases/{case_id}/funding": {"sources": [{"kind": "self"}]},
     "POST /cases/{case_id}/funding/decisions": {
@@ -267,7 +278,9 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
         tokens[f"b_{role}"] = (await b.person(Role(role))).auth
     funder_ids = {}
     for who in sorted(FUNDERS):
-        funder_ids[who], tokens[who] = await funder_staff(stack)
+        funder_ids[who], tokens[who] = await funder_staff(
+            stack, kind="employer" if who == "a_funder" else "public_programme"
+        )
     assert set(tokens) == EVERYONE
     assert not a.http.cookies, "the shared client must not carry a session: anonymous is anonymous"
 
@@ -313,6 +326,37 @@ async def test_every_role_on_every_endpoint(stack: Stack) -> None:
     }
     me = ok(await a.http.get("/me", headers=run.candidate.auth))
     BODIES["POST /funders/{funder_id}/grants"]["email"] = me["email"]
+    # An employer's cohort at world A, with A's candidate invited to it.
+    programme = ok(
+        await a.http.post(
+            f"/funders/{ids['funder_id']}/programmes",
+            json={"name": "Matrix pool", "budget": 1000_00, "valid_until": "2030-01-01T00:00:00Z"},
+            headers=tokens["a_funder"],
+        ),
+        201,
+    )
+    BODIES["POST /funders/{funder_id}/cohorts"] = {
+        "name": "Matrix cohort",
+        "standard_id": a.standard_id,
+        "centre_id": a.centre_id,
+        "programme_id": programme["id"],
+    }
+    cohort = ok(
+        await a.http.post(
+            f"/funders/{ids['funder_id']}/cohorts",
+            json=BODIES["POST /funders/{funder_id}/cohorts"],
+            headers=tokens["a_funder"],
+        ),
+        201,
+    )
+    ids["cohort_id"] = cohort["id"]
+    ok(
+        await a.http.post(
+            f"/funders/{ids['funder_id']}/cohorts/{cohort['id']}/members",
+            json={"emails": [me["email"]]},
+            headers=tokens["a_funder"],
+        )
+    )
     BODIES["POST /me/qualifications/claims"] = {"standard_id": a.standard_id}
     BODIES["POST /accreditations"] = {
         "centre_id": a.centre_id,

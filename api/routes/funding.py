@@ -26,7 +26,7 @@ from api.deps import (
     require_roles,
 )
 from vnfil.accounts.models import Centre, Funder, User
-from vnfil.accounts.schemas import FunderCreate, FunderRead, Role
+from vnfil.accounts.schemas import FunderCreate, FunderKind, FunderRead, Role
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import (
     FundingDecisionInput,
@@ -39,6 +39,8 @@ from vnfil.funding import ledger, programmes
 from vnfil.funding.accounts import learning_account
 from vnfil.funding.ledger import LedgerRefused
 from vnfil.funding.models import (
+    Cohort,
+    CohortMember,
     Entitlement,
     FundingRequest,
     LedgerAccount,
@@ -339,6 +341,20 @@ async def open_programmes(session: SessionDep, page: PageDep) -> list[ProgrammeR
 # --- funding a case ---------------------------------------------------------------
 
 
+async def _may_draw_on(session: SessionDep, programme: Programme, case: Case) -> bool:
+    """An employer's pool pays for its own cohorts' members only (their cohort case)."""
+    funder = await session.get(Funder, programme.funder_id)
+    if funder is None or funder.kind != FunderKind.employer:
+        return True
+    member = await session.scalar(
+        select(CohortMember.id)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .where(CohortMember.case_id == case.id, Cohort.programme_id == programme.id)
+        .limit(1)
+    )
+    return member is not None
+
+
 async def _choose(
     session: SessionDep, case: Case, body: FundingChoice, now: datetime
 ) -> tuple[Price, list[tuple[SourceChoice, Programme | None, int]]]:
@@ -371,6 +387,11 @@ async def _choose(
             )
             if why:
                 raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(why))
+            if not await _may_draw_on(session, programme, case):
+                raise HTTPException(
+                    status.HTTP_403_FORBIDDEN,
+                    "an employer's programme funds only the cases of its cohorts' members",
+                )
             if programme.unit != price.unit:
                 raise HTTPException(
                     status.HTTP_422_UNPROCESSABLE_CONTENT,

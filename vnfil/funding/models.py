@@ -169,3 +169,51 @@ class FundingRequest(Base):
     decide_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Cohort(Base):
+    """An employer's group of employees validating one standard at one centre, funded
+    from one of the employer's programmes (collective validation). The employer sees the
+    group's progress only in aggregate; each credential only with its holder's consent."""
+
+    __tablename__ = "cohorts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    funder_id: Mapped[str] = mapped_column(
+        ForeignKey("funders.id", name="fk_cohorts_funder_id"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    standard_id: Mapped[str] = mapped_column(
+        ForeignKey("standards.id", name="fk_cohorts_standard_id")
+    )
+    centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id", name="fk_cohorts_centre_id"))
+    programme_id: Mapped[str] = mapped_column(
+        ForeignKey("programmes.id", name="fk_cohorts_programme_id"), index=True
+    )
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CohortMember(Base):
+    """One employee invited to a cohort (by e-mail): who joined, their case, and their
+    consent to share the credential with the employer (theirs to give and withdraw; the
+    employer receives the credential only while ``consent_at`` is set and not withdrawn)."""
+
+    __tablename__ = "cohort_members"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    cohort_id: Mapped[str] = mapped_column(
+        ForeignKey("cohorts.id", name="fk_cohort_members_cohort_id"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", name="fk_cohort_members_user_id"), index=True
+    )
+    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    case_id: Mapped[str | None] = mapped_column(
+        ForeignKey("cases.id", name="fk_cohort_members_case_id"), index=True
+    )
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "email", name="uq_cohort_members_cohort_email"),
+    )

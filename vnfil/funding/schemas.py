@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -230,3 +230,129 @@ class FundingRequestRead(BaseModel):
     decide_by: datetime | None
     reason: str | None
     updated_at: datetime
+
+
+# --- employer cohorts -----------------------------------------------------------------
+
+CohortEmail = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320
+    ),
+]
+IdRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class CohortCreate(BaseModel):
+    """``POST /funders/{id}/cohorts``: employees validating one standard at one centre,
+    funded from one of the employer's programmes."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+        AfterValidator(printable_line),
+    ]
+    standard_id: IdRef
+    centre_id: IdRef
+    programme_id: IdRef
+
+
+class CohortRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    funder_id: str
+    name: str
+    standard_id: str
+    centre_id: str
+    programme_id: str
+    created_at: datetime
+
+
+class CohortInvite(BaseModel):
+    """``POST /funders/{id}/cohorts/{id}/members``: the employees' e-mail addresses."""
+
+    model_config = ConfigDict(extra="forbid")
+    emails: Annotated[list[CohortEmail], Field(min_length=1, max_length=500)]
+
+
+class CohortInvited(BaseModel):
+    """How many were invited now, and how many had been already (an address is invited
+    once per cohort): counts, not people."""
+
+    invited: int
+    already: int
+
+
+class StageCounts(BaseModel):
+    identification: int = 0
+    documentation: int = 0
+    assessment: int = 0
+    certification: int = 0
+
+
+class CohortFunding(BaseModel):
+    """What the cohort's programme carries for its members' cases: how many cases wait
+    for a decision, are approved (committed, not yet paid) or paid to the centre, and
+    the amounts committed and paid (minor units of ``unit``)."""
+
+    unit: str
+    awaiting_decision: int = 0
+    approved: int = 0
+    paid: int = 0
+    committed_amount: int = 0
+    paid_amount: int = 0
+
+
+class CohortProgress(BaseModel):
+    """``GET /funders/{id}/cohorts/{id}``: the cohort in aggregate only, never who."""
+
+    cohort: CohortRead
+    invited: int  # everyone invited
+    not_joined: int
+    joined: int  # with a case
+    in_progress: StageCounts  # open cases, by stage
+    certified: int  # completed with a full or partial result
+    not_validated: int  # completed with no outcome validated
+    withdrawn: int
+    expired: int
+    consented: int  # members sharing their credential with the employer now
+    funding: CohortFunding  # from the cohort's programme
+
+
+class ConsentSet(BaseModel):
+    """``PUT /me/cohorts/{id}/consent``: the employee shares the credential of this
+    cohort's case with the employer, or stops sharing it."""
+
+    model_config = ConfigDict(extra="forbid")
+    share_credential: bool
+
+
+class MyCohortRead(BaseModel):
+    """A cohort as the invited employee sees it."""
+
+    cohort_id: str
+    name: str
+    employer: str
+    standard_id: str
+    standard_title: str
+    centre_id: str
+    centre_name: str
+    programme_id: str  # the employer's programme: the funding source for the case
+    invited_at: datetime
+    joined_at: datetime | None
+    case_id: str | None
+    share_credential: bool
+    consent_at: datetime | None
+    consent_withdrawn_at: datetime | None
+
+
+class CohortCredential(BaseModel):
+    """A credential the holder agreed to share with the employer: the signed document."""
+
+    credential_id: str
+    case_id: str
+    holder_name: str
+    issued_at: datetime
+    consent_at: datetime
+    document: dict[str, Any]

@@ -660,6 +660,24 @@ PL: dict[str, str] = {
         "brak poświadczenia części {0}: zwaliduj ją w dowolnej akredytowanej instytucji, a "
         "potem ponów wniosek"
     ),
+    # api/routes/cohorts.py
+    "only an employer enrols its employees in cohorts": (
+        "tylko pracodawca zapisuje swoich pracowników do grup walidacyjnych"
+    ),
+    "no cohort {} of yours": "nie masz grupy {0}",
+    "you are not invited to this cohort": "nie masz zaproszenia do tej grupy",
+    "you are joining this cohort already: ask again in a moment": (
+        "właśnie dołączasz do tej grupy: spróbuj ponownie za chwilę"
+    ),
+    "join the cohort first: consent is about your case in it": (
+        "najpierw dołącz do grupy: zgoda dotyczy Twojej sprawy w tej grupie"
+    ),
+    "these addresses were invited at the same moment: send again": (
+        "te adresy zostały zaproszone w tej samej chwili: wyślij ponownie"
+    ),
+    "an employer's programme funds only the cases of its cohorts' members": (
+        "program pracodawcy finansuje tylko sprawy członków jego grup walidacyjnych"
+    ),
 }
 
 # English words that fill a template's hole and are not values of an enumeration.
