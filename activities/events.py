@@ -62,12 +62,15 @@ async def dispatch(
     events: Sequence[Event],
     start_delivery: StartDelivery,
 ) -> None:
-    """Hand each event to every active subscription of its awarding body that wants it."""
+    """Hand each event to every active subscription of its owner (the awarding body, or
+    the funder) that wants it."""
     async with sessions() as session:
         for ev in events:
             subs = await session.scalars(
                 select(WebhookSubscription).where(
-                    WebhookSubscription.awarding_body_id == ev.awarding_body_id,
+                    WebhookSubscription.awarding_body_id == ev.awarding_body_id
+                    if ev.awarding_body_id is not None
+                    else WebhookSubscription.funder_id == ev.funder_id,
                     WebhookSubscription.active.is_(True),
                 )
             )

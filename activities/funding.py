@@ -6,16 +6,36 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.events import StartDelivery, dispatch
 from vnfil.cases.schemas import FundingMoveInput, FundingRecordInput, FundingSource
+from vnfil.events.models import Event
+from vnfil.events.service import record_event
 from vnfil.funding import ledger, programmes
 from vnfil.funding.models import FundingRequest, Programme
 from vnfil.funding.schemas import ExpiryInput, ExpiryRef
 from vnfil.platform.db import as_utc, utcnow
+from vnfil.platform.settings import Settings
+
+# What each source's status tells its funder.
+FUNDER_EVENTS = {
+    "pending": "funding.requested",
+    "approved": "funding.approved",
+    "refused": "funding.refused",
+    "released": "funding.released",
+    "settled": "funding.settled",
+}
 
 
 class FundingActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings | None = None,
+        start_delivery: StartDelivery | None = None,
+    ) -> None:
         self.sessions = sessions
+        self.settings = settings
+        self.start_delivery = start_delivery
 
     @activity.defn
     async def expire_entitlement(self, inp: ExpiryInput) -> ExpiryRef:
@@ -32,9 +52,34 @@ class FundingActivities:
 
     @activity.defn
     async def record_funding(self, inp: FundingRecordInput) -> None:
-        """Where each source of the case's funding stands, for funders and reports."""
+        """Where each source of the case's funding stands, for funders and reports; each
+        change of a programme's part is an event to its funder (once: its id is the
+        source's key and status), in the same transaction, then sent to its webhooks."""
+        events: list[Event] = []
         async with self.sessions.begin() as session:
             for s in inp.sources:
+                # Recorded (and handed on) every time: the event's id makes it once, and
+                # a retry after a crash between the commit and the hand-off still sends it.
+                if s.funder_id and s.status in FUNDER_EVENTS:
+                    events.append(
+                        await record_event(
+                            session,
+                            type_=FUNDER_EVENTS[s.status],
+                            subject=f"cases/{inp.case_id}/funding/{s.key.rsplit(':', 2)[-2]}",
+                            funder_id=s.funder_id,
+                            data={
+                                "case_id": inp.case_id,
+                                "programme_id": s.programme_id,
+                                "unit": s.unit,
+                                "amount": s.amount,
+                                "status": s.status,
+                                "reason": inp.reason,
+                                "decide_by": inp.decide_by.isoformat() if inp.decide_by else None,
+                            },
+                            time=inp.at,
+                            discriminator=f"{s.key}|{s.status}",
+                        )
+                    )
                 row = await session.get(FundingRequest, s.key)
                 if row is None:
                     row = FundingRequest(key=s.key, case_id=inp.case_id)
@@ -44,6 +89,8 @@ class FundingActivities:
                 row.decide_by = inp.decide_by if s.status == "pending" else None
                 row.reason = inp.reason or None
                 row.updated_at = inp.at
+        if events and self.settings is not None and self.start_delivery is not None:
+            await dispatch(self.sessions, self.settings, events, self.start_delivery)
 
     async def _move(self, inp: FundingMoveInput, pay: bool) -> list[FundingSource]:
         """Release (or settle) each source once; a retry finds each ended and goes on."""

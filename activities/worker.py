@@ -63,7 +63,7 @@ def build_worker(
     events = EventActivities(sessions, settings, http or httpx.AsyncClient(trust_env=False))
     sweeper = SweepActivities(store, sessions, query_case)
     accounts = AccountActivities(sessions)
-    funding = FundingActivities(sessions)
+    funding = FundingActivities(sessions, settings, start_delivery)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,

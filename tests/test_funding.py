@@ -9,6 +9,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from standardwebhooks import Webhook
+
 from tests.conftest import Stack
 from tests.factories import (
     Person,
@@ -20,7 +22,10 @@ from tests.factories import (
     operator,
     signed_in,
 )
+from tests.receiver import Receiver
+from tests.test_webhooks import _until
 from vnfil.platform.db import utcnow
+from vnfil.platform.embedded import free_port
 
 
 async def _candidate(stack: Stack) -> tuple[str, dict[str, str]]:
@@ -313,6 +318,10 @@ async def test_a_case_is_funded_from_an_account_and_a_programme_and_settled_at_c
         ),
         201,
     )
+    # The funder takes its events by webhook, as issuers do.
+    receiver = Receiver(free_port()).start()
+    hook = ok(await stack.http.post("/webhooks", json={"url": receiver.url}, headers=funds), 201)
+    assert hook["funder_id"] == funder_id and hook["awarding_body_id"] is None
     run = await new_case(w)
     ok(
         await stack.http.post(
@@ -398,6 +407,20 @@ async def test_a_case_is_funded_from_an_account_and_a_programme_and_settled_at_c
 
         centre = await books.account(session, books.CENTRE, w.centre_id, "PLN")
         assert centre.balance == 1000_00
+    # Its webhooks said each step of its programme's part, signed (checked with the
+    # Standard Webhooks library), and its pull feed holds the same; no issuer sees them.
+    try:
+        await _until(lambda: len(receiver.received) >= 3, "three funding events arrived")
+        got = [Webhook(hook["secret"]).verify(r.body, r.headers) for r in receiver.received]
+    finally:
+        receiver.stop()
+    assert [e["type"] for e in got] == ["funding.requested", "funding.approved", "funding.settled"]
+    assert {e["data"]["case_id"] for e in got} == {run.case_id}
+    assert got[0]["data"]["amount"] == 600_00 and got[1]["data"]["reason"] == "eligible"
+    feed = ok(await stack.http.get("/events", headers=funds))["events"]
+    assert [e["type"] for e in feed] == [e["type"] for e in got]
+    issuer_feed = ok(await stack.http.get("/events?after=0&limit=1000", headers=w.issuer.auth))
+    assert not any(e["type"].startswith("funding.") for e in issuer_feed["events"])
     # What the funder's money bought: its report and every row as CSV.
     figures = ok(await stack.http.get(f"/funders/{funder_id}/report", headers=funds))
     assert figures["programmes"][0]["paid"] == 600_00 and figures["pending"] == 0

@@ -114,7 +114,7 @@ MATRIX: dict[str, set[str]] = {
     "GET /credentials/{credential_id}/certificate.pdf": CREDENTIAL_SEERS,
     "POST /credentials/{credential_id}/revocation": {"a_issuer", "a_admin"},
     "GET /credentials/{credential_id}/verification": EVERYONE,
-    "GET /events": ISSUERS,  # filtered
+    "GET /events": ISSUERS | FUNDERS,  # filtered: each its own organisation's
     "POST /events/{event_id}/redeliveries": {"a_issuer"},
     "GET /health": EVERYONE,
     "POST /invitations/{token}/acceptance": EVERYONE,
@@ -153,8 +153,8 @@ MATRIX: dict[str, set[str]] = {
     "GET /status/{list_id}": EVERYONE,
     "POST /users/register": EVERYONE,
     "POST /verify": EVERYONE,
-    "GET /webhooks": ISSUERS,  # filtered
-    "POST /webhooks": ISSUERS,
+    "GET /webhooks": ISSUERS | FUNDERS,  # filtered
+    "POST /webhooks": ISSUERS | FUNDERS,
     "DELETE /webhooks/{sub_id}": {"a_issuer"},
     "GET /webhooks/{sub_id}/deliveries": {"a_issuer"},
     "POST /webhooks/{sub_id}/secret-rotation": {"a_issuer"},

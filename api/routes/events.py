@@ -1,9 +1,12 @@
-"""Events for issuers: webhook subscriptions, their delivery log, redelivery, the pull feed."""
+"""Events for issuers (and funders): webhook subscriptions, their delivery log,
+redelivery, the pull feed. Each caller sees only its own organisation's: an issuer its
+awarding body's, a funder's staff its funder's."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
@@ -32,14 +35,29 @@ from vnfil.platform.db import utcnow
 from vnfil.platform.sealing import seal
 from workflows.clients import start_delivery
 
-router = APIRouter(tags=["events"], dependencies=[require_roles(Role.issuer)])
+router = APIRouter(tags=["events"], dependencies=[require_roles(Role.issuer, Role.funder)])
 ROTATION_OVERLAP = timedelta(hours=24)
 
 
-def _body_of(user: Principal) -> str:
+def _owner(user: Principal) -> tuple[str, str]:
+    """(the column that names the caller's organisation, its id)."""
+    if user.role == Role.funder:
+        if user.funder_id is None:
+            raise HTTPException(status.HTTP_409_CONFLICT, "this funder account has no funder")
+        return "funder_id", user.funder_id
     if user.awarding_body_id is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this issuer account has no awarding body")
-    return user.awarding_body_id
+    return "awarding_body_id", user.awarding_body_id
+
+
+def _owned(model: Any, user: Principal) -> Any:
+    column, owner = _owner(user)
+    return getattr(model, column) == owner
+
+
+def _is_mine(row: Any, user: Principal) -> bool:
+    column, owner = _owner(user)
+    return bool(getattr(row, column) == owner)
 
 
 def _wants(sub: WebhookSubscription, event: Event) -> bool:
@@ -49,7 +67,7 @@ def _wants(sub: WebhookSubscription, event: Event) -> bool:
 
 async def _subscription(session: SessionDep, user: Principal, sub_id: str) -> WebhookSubscription:
     sub = await session.get(WebhookSubscription, sub_id)
-    if sub is None or sub.awarding_body_id != _body_of(user):
+    if sub is None or not _is_mine(sub, user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no webhook subscription {sub_id} of yours")
     return sub
 
@@ -68,7 +86,7 @@ async def feed(
     rows = list(
         await session.scalars(
             select(Event)
-            .where(Event.awarding_body_id == _body_of(user), Event.seq > after)
+            .where(_owned(Event, user), Event.seq > after)
             .order_by(Event.seq)
             .limit(limit)
         )
@@ -87,7 +105,7 @@ async def subscribe(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "webhook URLs must use https in production"
         )
-    body_id = _body_of(user)
+    column, owner = _owner(user)
     await session.rollback()  # hold no pooled connection while DNS answers
     try:
         # Checked again at every delivery, after resolving: this check tells the issuer now.
@@ -99,12 +117,12 @@ async def subscribe(
     secret = new_secret()
     sub = WebhookSubscription(
         id=str(uuid.uuid4()),
-        awarding_body_id=body_id,
         url=body.url,
         event_types=sorted(set(body.event_types)),
         active=True,
         created_at=utcnow(),
     )
+    setattr(sub, column, owner)
     sub.secret_sealed = seal(settings.secret_key, secret.encode(), f"webhook:{sub.id}")
     session.add(sub)
     await session.commit()
@@ -117,7 +135,7 @@ async def subscriptions(
 ) -> list[SubscriptionRead]:
     rows = await session.scalars(
         select(WebhookSubscription)
-        .where(WebhookSubscription.awarding_body_id == _body_of(user))
+        .where(_owned(WebhookSubscription, user))
         .order_by(WebhookSubscription.created_at, WebhookSubscription.id)
         .limit(page.limit)
         .offset(page.offset)
@@ -180,7 +198,7 @@ async def redeliver(
 ) -> dict:
     """Send the event again (same ``webhook-id``, so receivers can de-duplicate)."""
     event = await session.scalar(select(Event).where(Event.id == event_id))
-    if event is None or event.awarding_body_id != _body_of(user):
+    if event is None or not _is_mine(event, user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event {event_id} of yours")
     if subscription_id:
         sub = await _subscription(session, user, subscription_id)
@@ -200,7 +218,7 @@ async def redeliver(
             sub
             for sub in await session.scalars(
                 select(WebhookSubscription).where(
-                    WebhookSubscription.awarding_body_id == event.awarding_body_id,
+                    _owned(WebhookSubscription, user),
                     WebhookSubscription.active.is_(True),
                 )
             )

@@ -12,24 +12,36 @@ from vnfil.platform.db import Base, new_uuid, utcnow
 
 
 class Event(Base):
-    """A CloudEvent for issuers; ``seq`` orders the pull feed, ``id`` de-duplicates."""
+    """A CloudEvent for an awarding body's issuers or a funder's staff (one of the two);
+    ``seq`` orders the pull feed, ``id`` de-duplicates."""
 
     __tablename__ = "events"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True)
     type: Mapped[str] = mapped_column(String(60))
     subject: Mapped[str] = mapped_column(String(200))
-    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    awarding_body_id: Mapped[str | None] = mapped_column(
+        ForeignKey("awarding_bodies.id"), index=True
+    )
+    funder_id: Mapped[str | None] = mapped_column(
+        ForeignKey("funders.id", name="fk_events_funder_id"), index=True
+    )
     time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     data: Mapped[dict[str, Any]] = mapped_column()
 
 
 class WebhookSubscription(Base):
-    """An issuer's endpoint; during a secret rotation the previous secret still signs."""
+    """An issuer's (or a funder's) endpoint; during a secret rotation the previous secret
+    still signs."""
 
     __tablename__ = "webhook_subscriptions"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
+    awarding_body_id: Mapped[str | None] = mapped_column(
+        ForeignKey("awarding_bodies.id"), index=True
+    )
+    funder_id: Mapped[str | None] = mapped_column(
+        ForeignKey("funders.id", name="fk_webhook_subscriptions_funder_id"), index=True
+    )
     url: Mapped[str] = mapped_column(String(2000))
     event_types: Mapped[list[Any]] = mapped_column()
     secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)

@@ -30,6 +30,12 @@ EventType = Literal[
     "credential.issued",
     "credential.revoked",
     "accreditation.changed",
+    # to funders, about the requests made to their programmes
+    "funding.requested",
+    "funding.approved",
+    "funding.refused",
+    "funding.released",
+    "funding.settled",
 ]
 
 
@@ -45,7 +51,8 @@ class SubscriptionCreate(BaseModel):
 class SubscriptionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
-    awarding_body_id: str
+    awarding_body_id: str | None
+    funder_id: str | None = None
     url: str
     event_types: list[str]
     active: bool

@@ -36,19 +36,28 @@ async def record_event(
     *,
     type_: str,
     subject: str,
-    awarding_body_id: str,
     data: dict[str, Any],
     time: datetime,
+    awarding_body_id: str | None = None,
+    funder_id: str | None = None,
     discriminator: str = "",
 ) -> Event:
-    """Insert the event unless it is already there; return the stored one."""
+    """Insert the event unless it is already there; return the stored one. It is for an
+    awarding body's issuers or for a funder's staff."""
     assert type_ in EVENT_TYPES, type_
+    assert (awarding_body_id is None) != (funder_id is None)
     eid = event_id(type_, subject, discriminator)
     existing = await session.scalar(select(Event).where(Event.id == eid))
     if existing is not None:
         return existing
     row = Event(
-        id=eid, type=type_, subject=subject, awarding_body_id=awarding_body_id, time=time, data=data
+        id=eid,
+        type=type_,
+        subject=subject,
+        awarding_body_id=awarding_body_id,
+        funder_id=funder_id,
+        time=time,
+        data=data,
     )
     session.add(row)
     await session.flush()

@@ -572,6 +572,7 @@ PL: dict[str, str] = {
     "an entitlement is more than zero": "uprawnienie musi być większe od zera",
     "an entitlement must end after it starts": "uprawnienie musi kończyć się po swoim początku",
     "you set the prices of your own centre": "ustalasz ceny tylko swojej instytucji",
+    "this funder account has no funder": "to konto fundatora nie jest przypisane do fundatora",
     # funding a case (api/routes/funding.py, vnfil/cases/rules.py)
     "the centre has published no fee for this standard": (
         "instytucja nie opublikowała opłaty za ten standard"
