@@ -104,6 +104,7 @@ class FundingActivities:
                 done.append(s.model_copy(update={"status": ended}))
                 continue
             async with self.sessions.begin() as session:
+                owed = inp.pay.get(s.key, 0)
                 if s.kind == "account":
                     if pay:
                         await ledger.settle(
@@ -122,6 +123,8 @@ class FundingActivities:
                             unit=s.unit,
                             at=inp.at,
                             reason=inp.reason,
+                            centre_id=inp.centre_id,
+                            pay=owed,
                         )
                 else:
                     programme = await session.get(Programme, s.programme_id)
@@ -137,9 +140,16 @@ class FundingActivities:
                         )
                     else:
                         await programmes.give_back(
-                            session, programme, key=s.key, at=inp.at, reason=inp.reason
+                            session,
+                            programme,
+                            key=s.key,
+                            at=inp.at,
+                            reason=inp.reason,
+                            centre_id=inp.centre_id,
+                            pay=owed,
                         )
-            done.append(s.model_copy(update={"status": ended}))
+            paid = s.amount if pay else min(owed, s.amount)
+            done.append(s.model_copy(update={"status": ended, "paid": paid}))
         return done
 
     @activity.defn

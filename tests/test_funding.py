@@ -509,3 +509,94 @@ async def test_a_refused_request_stops_the_case_before_assessment_and_withdrawal
     assert view["funding"]["status"] == "released"
     listed = ok(await stack.http.get(f"/funders/{funder_id}/programmes", headers=funds))
     assert (listed[0]["available"], listed[0]["committed"]) == (5000_00, 0)
+
+
+async def test_a_withdrawal_pays_the_centre_the_stages_it_completed_and_gives_back_the_rest(
+    stack: Stack,
+) -> None:
+    """A price per stage: a case withdrawn in documentation owes the centre its
+    identification; each source pays its part of that (a programme only if its rules say
+    so), the rest returns to the account and the budget."""
+    w = await make_world(stack)
+    ok(
+        await stack.http.put(
+            f"/centres/{w.centre_id}/prices/{w.standard.code}",
+            json={
+                "stages": {
+                    "identification": 200_00,
+                    "documentation": 100_00,
+                    "assessment": 600_00,
+                    "certification": 100_00,
+                },
+                "funding_required": True,
+            },
+            headers=w.admin.auth,
+        )
+    )
+    funder_id, funds = await funder_staff(stack)
+    valid = (utcnow() + timedelta(days=365)).isoformat()
+
+    async def programme(pays: bool) -> dict[str, Any]:
+        return ok(
+            await stack.http.post(
+                f"/funders/{funder_id}/programmes",
+                json={
+                    "name": f"P {pays}",
+                    "budget": 5000_00,
+                    "share_percent": 50,
+                    "auto_approve": True,
+                    "pays_completed_stages": pays,
+                    "valid_until": valid,
+                },
+                headers=funds,
+            ),
+            201,
+        )
+
+    pays, keeps = await programme(True), await programme(False)
+    for chosen in (pays, keeps):
+        run = await new_case(w)
+        ok(
+            await stack.http.post(
+                f"/funders/{funder_id}/grants",
+                json=_grant(await _email(stack, run.candidate), amount=1000_00),
+                headers=funds,
+            ),
+            201,
+        )
+        ok(await run.identify())  # identification completed: 200.00 owed if withdrawn now
+        view = ok(
+            await stack.http.post(
+                f"{run.url}/funding",
+                json={
+                    "sources": [
+                        {"kind": "programme", "programme_id": chosen["id"]},
+                        {"kind": "account"},
+                    ]
+                },
+                headers=run.candidate.auth,
+            )
+        )
+        assert view["funding"]["status"] == "approved"  # by the programme's rules
+        ok(
+            await stack.http.post(
+                f"{run.url}/withdrawal", json={"reason": "a new job"}, headers=run.candidate.auth
+            )
+        )
+        view = ok(await stack.http.get(f"{run.url}/status", headers=run.candidate.auth))
+        paid = {s["kind"]: s["paid"] for s in view["funding"]["sources"]}
+        expected_programme = 100_00 if chosen is pays else 0
+        assert paid == {"programme": expected_programme, "account": 100_00}, paid
+        account = ok(await stack.http.get("/me/learning-account", headers=run.candidate.auth))
+        assert account["balances"] == {"PLN": 900_00} and account["held"] == {"PLN": 0}
+    listed = {
+        p["id"]: p
+        for p in ok(await stack.http.get(f"/funders/{funder_id}/programmes", headers=funds))
+    }
+    assert (listed[pays["id"]]["available"], listed[pays["id"]]["committed"]) == (4900_00, 0)
+    assert (listed[keeps["id"]]["available"], listed[keeps["id"]]["committed"]) == (5000_00, 0)
+    async with stack.sessions() as session:  # type: ignore[operator]
+        from vnfil.funding import ledger as books
+
+        centre = await books.account(session, books.CENTRE, w.centre_id, "PLN")
+        assert centre.balance == 100_00 + 100_00 + 0 + 100_00  # both cases' shares paid

@@ -214,3 +214,47 @@ async def test_funding_path(stack) -> None:
     ok(await run.accept())
     ok(await run.certify())
     await _replay_and_keep(stack.client, run.case_id, "funding")
+
+
+async def test_funding_withdrawal_path(stack) -> None:
+    """A price per stage, funding approved by a programme's rules, the case withdrawn in
+    documentation: the centre paid for identification, the rest given back."""
+    w = await make_world(stack)
+    stages = {"identification": 100_00, "documentation": 100_00, "assessment": 300_00}
+    ok(
+        await w.http.put(
+            f"/centres/{w.centre_id}/prices/{w.standard.code}",
+            json={"stages": stages},
+            headers=w.admin.auth,
+        )
+    )
+    funder_id, funds = await funder_staff(stack)
+    programme = ok(
+        await w.http.post(
+            f"/funders/{funder_id}/programmes",
+            json={
+                "name": "P",
+                "budget": 1000_00,
+                "auto_approve": True,
+                "valid_until": (utcnow() + timedelta(days=365)).isoformat(),
+            },
+            headers=funds,
+        ),
+        201,
+    )
+    run = await new_case(w)
+    ok(await run.identify())
+    sources = [{"kind": "programme", "programme_id": programme["id"]}]
+    ok(
+        await w.http.post(
+            f"{run.url}/funding", json={"sources": sources}, headers=run.candidate.auth
+        )
+    )
+    ok(
+        await w.http.post(
+            f"{run.url}/withdrawal", json={"reason": "a new job"}, headers=run.candidate.auth
+        )
+    )
+    view = ok(await w.http.get(f"{run.url}/status", headers=run.candidate.auth))
+    assert view["funding"]["sources"][0]["paid"] == 100_00
+    await _replay_and_keep(stack.client, run.case_id, "funding-withdrawal")

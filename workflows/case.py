@@ -203,7 +203,7 @@ class ValidationCase(Deadlines):
         """A clean end before completion: recorded, audited, announced; data kept."""
         action = "case.expired" if status == CaseState.expired else "case.withdrawn"
         await self._audit(actor, action, {"stage": self._state.stage.value, "reason": reason})
-        await self._release_funding(actor, reason, "released")
+        await self._release_funding(actor, reason, "released", pay_stages=True)
         await run_activity(
             CaseActivities.record_stage,
             StageRecordInput(
@@ -814,6 +814,7 @@ class ValidationCase(Deadlines):
             f = self._state.funding
             f.requests += 1
             f.sources, f.fee, f.reason = list(step.sources), step.fee, None
+            f.stage_fees = dict(step.stage_fees)
             pending = any(s.status == "pending" for s in step.sources)
             f.status = "pending" if pending else "approved"
             f.decide_by = step.decide_by if pending else None
@@ -898,7 +899,7 @@ class ValidationCase(Deadlines):
             ),
         )
 
-    def _funding_move(self, reason: str) -> FundingMoveInput:
+    def _funding_move(self, reason: str, pay: dict[str, int] | None = None) -> FundingMoveInput:
         return FundingMoveInput(
             case_id=self._case.case_id,
             candidate_id=self._state.candidate_id,
@@ -906,16 +907,40 @@ class ValidationCase(Deadlines):
             sources=self._state.funding.sources,
             at=workflow.now(),
             reason=reason,
+            pay=pay or {},
         )
 
+    def _owed_for_stages(self) -> dict[str, int]:
+        """A case ending without a credential: with a fee per stage, the centre is owed
+        the stages it completed, paid by each source in proportion to its part (those
+        whose programme pays for completed stages); the rest goes back."""
+        f = self._state.funding
+        order = [s.value for s in Stage]
+        done = order[: order.index(self._state.stage.value)]
+        owed = sum(f.stage_fees.get(s, 0) for s in done)
+        if not owed or not f.fee:
+            return {}
+        return {
+            s.key: owed * s.amount // f.fee
+            for s in f.sources
+            if s.kind in ("account", "programme") and s.pays_stages
+        }
+
     async def _release_funding(
-        self, actor: Actor, reason: str, status: str, refused: str | None = None
+        self,
+        actor: Actor,
+        reason: str,
+        status: str,
+        refused: str | None = None,
+        pay_stages: bool = False,
     ) -> None:
         f = self._state.funding
         if not self._funding or f.status not in ("pending", "approved"):
             return
+        # Stages completed are paid only from funding that was approved.
+        pay = self._owed_for_stages() if pay_stages and f.status == "approved" else {}
         back: list[FundingSource] = await run_activity(
-            FundingActivities.release_funding, self._funding_move(reason)
+            FundingActivities.release_funding, self._funding_move(reason, pay)
         )
         f.sources = [
             s.model_copy(update={"status": "refused"})
@@ -928,7 +953,11 @@ class ValidationCase(Deadlines):
         await self._audit(
             actor,
             "funding.refused" if status == "refused" else "funding.released",
-            {"programme_id": refused, "reason": reason},
+            {
+                "programme_id": refused,
+                "reason": reason,
+                "paid_for_stages": sum(s.paid for s in f.sources),
+            },
         )
 
     async def _settle_funding(self, actor: Actor) -> None:

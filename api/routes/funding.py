@@ -300,6 +300,7 @@ async def new_programme(
         cap_per_person_year=body.cap_per_person_year,
         auto_approve=body.auto_approve,
         decision_days=body.decision_days,
+        pays_completed_stages=body.pays_completed_stages,
         valid_from=valid_from,
         valid_until=as_utc(body.valid_until),
     )
@@ -483,6 +484,7 @@ async def request_funding(
                     programme_id=programme.id if programme else None,
                     funder_id=programme.funder_id if programme else None,
                     status=state,
+                    pays_stages=programme.pays_completed_stages if programme else True,
                 )
             )
         await session.commit()
@@ -496,6 +498,7 @@ async def request_funding(
     step = FundingInput(
         sources=sources,
         fee=price.amount,
+        stage_fees=dict(price.stages or {}),
         decide_by=now + timedelta(days=days) if days else None,
     )
     try:

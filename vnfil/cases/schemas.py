@@ -71,6 +71,10 @@ class FundingSource(BaseModel):
     programme_id: str | None = None
     funder_id: str | None = None
     status: SourceStatus
+    # Whether it pays the centre for the stages completed when the case ends without a
+    # credential (a programme's rule; the learning account's part always does).
+    pays_stages: bool = True
+    paid: int = 0  # what it paid the centre when the case ended
 
 
 class FundingInput(BaseModel):
@@ -79,6 +83,8 @@ class FundingInput(BaseModel):
     sources: Annotated[list[FundingSource], Field(min_length=1, max_length=10)]
     fee: Annotated[int, Field(gt=0)]
     decide_by: datetime | None = None
+    # The fee of each stage, when the centre's price is per stage.
+    stage_fees: dict[str, int] = {}
 
 
 class FundingDecisionInput(BaseModel):
@@ -97,6 +103,7 @@ class FundingState(BaseModel):
     status: Literal["none", "pending", "approved", "refused", "settled", "released"] = "none"
     sources: list[FundingSource] = []
     fee: int = 0
+    stage_fees: dict[str, int] = {}
     decide_by: datetime | None = None
     reason: str | None = None
 
@@ -118,6 +125,7 @@ class FundingMoveInput(BaseModel):
     sources: list[FundingSource]
     at: datetime
     reason: str = ""
+    pay: dict[str, int] = {}  # by source key: what goes to the centre before the rest returns
 
 
 class CounsellingInput(BaseModel):

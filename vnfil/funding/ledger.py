@@ -346,33 +346,54 @@ async def release(
     at: datetime,
     reason: str = "",
     actor_id: str | None = None,
+    centre_id: str | None = None,
+    pay: int = 0,
 ) -> tuple[LedgerTransaction, bool]:
     """Give a hold back: to the entitlements it came from while they last; what belongs
-    to one that has expired meanwhile goes back to its funder. A hold already ended
-    (released, or settled) answers that transaction, unapplied: its ``kind`` says which."""
+    to one that has expired meanwhile goes back to its funder. With ``pay``, that much
+    goes to the centre first (the stages it completed), drawn on the lots in the hold's
+    order, and only the rest comes back. A hold already ended (released, or settled)
+    answers that transaction, unapplied: its ``kind`` says which."""
     key = closing_key(hold_key)
     postings, _ = await _held_lines(session, hold_key)
     learning = await account(session, LEARNING, person_id, unit)
+    centre = await account(session, CENTRE, centre_id, unit) if pay and centre_id else None
     lines: list[Line] = []
     await _lock(session, learning.id)
     done = await _done(session, key)
     if done is not None:
         return done, False
+    owed = min(pay, sum(p.amount for p in postings)) if centre is not None else 0
     for p in postings:
+        paid = min(owed, p.amount)
+        owed -= paid
+        if paid and centre is not None:
+            lines += [
+                Line(p.account_id, -paid, p.entitlement_id),
+                Line(centre.id, paid, p.entitlement_id),
+            ]
+        back = p.amount - paid
+        if not back:
+            continue
         lot = await session.get(Entitlement, p.entitlement_id, populate_existing=True)
         assert lot is not None
         if lot.expired_at is None and as_utc(lot.valid_until) > at:
             await session.execute(
                 update(Entitlement)
                 .where(Entitlement.id == lot.id)
-                .values(remaining=Entitlement.remaining + p.amount)
+                .values(remaining=Entitlement.remaining + back)
                 .execution_options(synchronize_session=False)
             )
-            lines += [Line(p.account_id, -p.amount, lot.id), Line(learning.id, p.amount, lot.id)]
+            lines += [Line(p.account_id, -back, lot.id), Line(learning.id, back, lot.id)]
         else:
             source = await account(session, SOURCE, lot.funder_id, unit, overdraft=True)
-            lines += [Line(p.account_id, -p.amount, lot.id), Line(source.id, p.amount, lot.id)]
-    return await post(session, key, "release", lines, reason=reason, actor_id=actor_id, at=at)
+            lines += [Line(p.account_id, -back, lot.id), Line(source.id, back, lot.id)]
+    kind = (
+        "release"
+        if not any(ln.account_id == (centre.id if centre else "") for ln in lines)
+        else "part_settle"
+    )
+    return await post(session, key, kind, lines, reason=reason, actor_id=actor_id, at=at)
 
 
 async def settle(

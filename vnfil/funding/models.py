@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql import false
+from sqlalchemy.sql import false, true
 
 from vnfil.platform.db import Base, new_uuid, utcnow
 
@@ -145,6 +145,11 @@ class Programme(Base):
     cap_per_person_year: Mapped[int | None] = mapped_column(BigInteger)
     # Automatic approval within these rules, or a person decides within so many days.
     auto_approve: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A case ending without a credential: the programme pays the centre its part of the
+    # stages completed (with a price per stage), or gives nothing and takes all back.
+    pays_completed_stages: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
     decision_days: Mapped[int] = mapped_column(Integer, default=14)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

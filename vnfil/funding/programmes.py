@@ -152,15 +152,38 @@ async def _commitment(session: AsyncSession, key: str) -> list[Any]:
 
 
 async def give_back(
-    session: AsyncSession, programme: Programme, *, key: str, at: datetime, reason: str = ""
+    session: AsyncSession,
+    programme: Programme,
+    *,
+    key: str,
+    at: datetime,
+    reason: str = "",
+    centre_id: str | None = None,
+    pay: int = 0,
 ) -> tuple[LedgerTransaction, bool]:
     """A commitment returned to the budget (and to the person's cap): the case ended
-    without using it, or the funder refused. Once: a commitment ends given back or paid."""
+    without using it, or the funder refused. With ``pay``, that much is paid to the
+    centre first (the stages it completed, when the programme pays for them) and only
+    the rest returns. Once: a commitment ends given back or paid."""
     postings = await _commitment(session, key)
     budget = await account(session, BUDGET, programme.id, programme.unit)
-    lines = [Line(p.account_id, -p.amount) for p in postings]  # the commitment, undone
-    assert any(ln.account_id == budget.id for ln in lines)
-    return await post(session, ledger.closing_key(key), "give_back", lines, reason=reason, at=at)
+    committed = await account(session, COMMITTED, programme.id, programme.unit)
+    total = sum(p.amount for p in postings if p.account_id == committed.id)
+    paid = min(pay, total) if centre_id else 0
+    back = total - paid
+    lines: list[Line] = []
+    if paid and centre_id:
+        centre = await account(session, ledger.CENTRE, centre_id, programme.unit)
+        lines += [Line(committed.id, -paid), Line(centre.id, paid)]
+    if back:
+        # The commitment undone for what comes back: budget, and the person's cap.
+        lines += [Line(committed.id, -back), Line(budget.id, back)]
+        for p in postings:
+            if p.account_id not in (committed.id, budget.id):
+                sign = 1 if p.amount > 0 else -1
+                lines.append(Line(p.account_id, -sign * back))
+    kind = "part_pay" if paid else "give_back"
+    return await post(session, ledger.closing_key(key), kind, lines, reason=reason, at=at)
 
 
 async def pay(

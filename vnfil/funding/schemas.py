@@ -165,6 +165,7 @@ class ProgrammeCreate(BaseModel):
     cap_per_person_year: Amount | None = None
     auto_approve: bool = False
     decision_days: Annotated[int, Field(ge=1, le=90)] = 14
+    pays_completed_stages: bool = True
     valid_from: datetime | None = None
     valid_until: datetime
 
@@ -187,6 +188,7 @@ class ProgrammeRead(BaseModel):
     cap_per_person_year: int | None
     auto_approve: bool
     decision_days: int
+    pays_completed_stages: bool = True
     valid_from: datetime
     valid_until: datetime
 

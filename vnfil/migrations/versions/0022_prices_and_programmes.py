@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("share_percent", sa.Integer(), nullable=False),
         sa.Column("cap_per_person_year", sa.BigInteger(), nullable=True),
         sa.Column("auto_approve", sa.Boolean(), nullable=False),
+        sa.Column("pays_completed_stages", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("decision_days", sa.Integer(), nullable=False),
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
