@@ -757,6 +757,10 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "hold": ("held for a validation", "zablokowane na walidację"),
         "release": ("given back", "zwrócone"),
         "settle": ("paid to the centre", "zapłacone instytucji"),
+        "part_settle": (
+            "the completed stages paid to the centre, the rest given back",
+            "ukończone etapy zapłacone instytucji, reszta zwrócona",
+        ),
         "expiry": ("ended: back to the funder", "wygasło: wraca do fundatora"),
         "carry_over": ("carried over", "przeniesione na kolejny okres"),
     },
