@@ -35,6 +35,7 @@ from vnfil.platform.errors import HTTP_STATUS, Refusal
 from vnfil.platform.settings import Settings
 from vnfil.platform.temporal import CENTRE, STAGE, STANDARD, STATUS, workflow_id
 from vnfil.standards.models import Standard
+from vnfil.standards.schemas import StandardDocument
 from vnfil.standards.service import snapshot
 from vnfil.trust.service import NotAccredited, accreditation_for
 from workflows.case import ValidationCase
@@ -98,7 +99,8 @@ async def open_case(
         centre_id=centre_id,
         candidate=CandidateRef(id=candidate.id, name=candidate.name, email=candidate.email),
         standard=await snapshot(session, standard),
-        funding_required=price is not None and price.funding_required,
+        funding_required=(price is not None and price.funding_required)
+        or StandardDocument.model_validate(standard.document).funding_required,
     )
     await session.commit()
     try:

@@ -26,6 +26,7 @@ from tests.receiver import Receiver
 from tests.test_webhooks import _until
 from vnfil.platform.db import utcnow
 from vnfil.platform.embedded import free_port
+from vnfil.standards.service import sample_document
 
 
 async def _candidate(stack: Stack) -> tuple[str, dict[str, str]]:
@@ -600,3 +601,28 @@ async def test_a_withdrawal_pays_the_centre_the_stages_it_completed_and_gives_ba
 
         centre = await books.account(session, books.CENTRE, w.centre_id, "PLN")
         assert centre.balance == 100_00 + 100_00 + 0 + 100_00  # both cases' shares paid
+
+
+async def test_a_standard_may_require_funding_at_every_centre(stack: Stack) -> None:
+    doc = sample_document("digital-collaboration").model_copy(
+        update={"code": f"dc-funded-{uuid.uuid4().hex[:6]}", "funding_required": True}
+    )
+    w = await make_world(stack, doc)
+    ok(
+        await stack.http.put(
+            f"/centres/{w.centre_id}/prices/{doc.code}",
+            json={"amount": 300_00},
+            headers=w.admin.auth,
+        )
+    )
+    run = await new_case(w)
+    ok(await run.identify())
+    await run.add_default_evidence()
+    refused = await run.submit()
+    assert refused.status_code == 422 and "choose who pays first" in refused.json()["detail"]
+    ok(
+        await stack.http.post(
+            f"{run.url}/funding", json={"sources": [{"kind": "self"}]}, headers=run.candidate.auth
+        )
+    )
+    ok(await run.submit())

@@ -197,6 +197,8 @@ class StandardDocument(BaseModel):
     deadlines: StageDeadlines = StageDeadlines()
     appeal_window_days: int = Field(default=14, ge=0, le=365)
     partial_allowed: bool = True
+    # Cases for this standard are funded before assessment starts (whatever the centre).
+    funding_required: bool = False
     stackability: Note = "stand-alone"
     # Years a credential stays valid (its validUntil); none means it does not expire.
     validity_years: int | None = Field(default=None, ge=1, le=50)
