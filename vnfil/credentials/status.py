@@ -131,29 +131,57 @@ async def _open_list(
     )
 
 
+# Random picks of a slot before the list is counted (once) to see whether it is full.
+PICKS = 64
+
+
+async def _taken(session: AsyncSession, list_id: str, index: int) -> bool:
+    """One indexed read (the unique slot's index): is this slot used?"""
+    found = await session.scalar(
+        select(Credential.id)
+        .where(Credential.status_list_id == list_id, Credential.status_index == index)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _first_free(session: AsyncSession, row: StatusList) -> int | None:
+    """A nearly full list's free slot, by one ordered scan (rare: 64 random picks missed)."""
+    expected = 0
+    for used in await session.scalars(
+        select(Credential.status_index)
+        .where(Credential.status_list_id == row.id)
+        .order_by(Credential.status_index)
+    ):
+        if used != expected:
+            return expected
+        expected += 1
+    return expected if expected < row.size else None
+
+
 async def allocate(
     session: AsyncSession, key: ActiveKey, base_url: str, at: datetime
 ) -> tuple[StatusList, int]:
-    """A random free slot in the awarding body's last list (a next list when it is full).
+    """A random free slot in the awarding body's last list (a next list when it is full),
+    in constant time whatever the number of credentials: random picks, each one indexed
+    read, until a free one (about one while a list is under half full); only when 64 in
+    a row are taken is the list scanned, and a next list opened when it is full.
 
     Under a race for a new list every caller ends up in the same one; a slot two
-    callers pick at once (1 in 131,072) breaks the unique slot and the activity retries.
+    callers pick at once breaks the unique slot and the activity retries.
     """
     body = key.row.awarding_body_id
     while True:
         row = await _latest(session, body)
         if row is not None:
-            taken = set(
-                await session.scalars(
-                    select(Credential.status_index).where(Credential.status_list_id == row.id)
-                )
-            )
-            if len(taken) < row.size:
-                break
+            for _ in range(PICKS):
+                index = secrets.randbelow(row.size)
+                if not await _taken(session, row.id, index):
+                    return row, index
+            free = await _first_free(session, row)
+            if free is not None:
+                return row, free
         await _open_list(session, key, base_url, at, 0 if row is None else row.number + 1)
-    while (index := secrets.randbelow(row.size)) in taken:
-        pass
-    return row, index
 
 
 async def locked(session: AsyncSession, list_id: str) -> StatusList | None:
