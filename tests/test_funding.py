@@ -435,11 +435,7 @@ async def test_a_case_is_funded_from_an_account_and_a_programme_and_settled_at_c
     assert lines[0].startswith("case_id,programme_id,standard") and len(lines) == 2
     assert run.case_id in lines[1] and ",settled," in lines[1]
     audit = ok(await stack.http.get(f"{run.url}/audit", headers=w.admin.auth))
-    actions = (
-        [e["action"] for e in audit["entries"]]
-        if isinstance(audit, dict)
-        else [e["action"] for e in audit]
-    )
+    actions = [e["action"] for e in audit["entries"]]
     assert {"funding.requested", "funding.approved", "funding.settled"} <= set(actions)
 
 

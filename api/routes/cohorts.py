@@ -24,7 +24,7 @@ from api.deps import (
     TemporalDep,
     require_roles,
 )
-from api.routes.funding import may_act_for_funder
+from api.routes.funding import funder_of, may_act_for_funder
 from vnfil.accounts.models import Centre, Funder, Notification, User
 from vnfil.accounts.schemas import FunderKind, Role
 from vnfil.cases.models import Case
@@ -59,9 +59,7 @@ STALE_JOIN = timedelta(minutes=2)
 
 async def _employer(session: SessionDep, user: Principal, funder_id: str) -> Funder:
     may_act_for_funder(user, funder_id)
-    funder = await session.get(Funder, funder_id)
-    if funder is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no funder {funder_id}")
+    funder = await funder_of(session, funder_id)
     if funder.kind != FunderKind.employer:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "only an employer enrols its employees in cohorts"

@@ -92,7 +92,7 @@ def may_act_for_funder(user: Principal, funder_id: str) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "you act for another funder")
 
 
-async def _funder(session: SessionDep, funder_id: str) -> Funder:
+async def funder_of(session: SessionDep, funder_id: str) -> Funder:
     funder = await session.get(Funder, funder_id)
     if funder is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no funder {funder_id}")
@@ -102,7 +102,7 @@ async def _funder(session: SessionDep, funder_id: str) -> Funder:
 @router.get("/funders/{funder_id}", dependencies=[require_roles(Role.operator, Role.funder)])
 async def funder(funder_id: PathId, session: SessionDep, user: CurrentUser) -> FunderRead:
     may_act_for_funder(user, funder_id)
-    return FunderRead.model_validate(await _funder(session, funder_id))
+    return FunderRead.model_validate(await funder_of(session, funder_id))
 
 
 def _read(ent: Entitlement, person_id: str, funder_name: str = "") -> GrantRead:
@@ -130,7 +130,7 @@ async def grant(
     for a reason; with ``special_needs`` it is an extra entitlement for declared special
     needs. The same ``Idempotency-Key`` on a retry grants once and answers the same."""
     may_act_for_funder(user, funder_id)
-    funder = await _funder(session, funder_id)
+    funder = await funder_of(session, funder_id)
     person = await session.scalar(
         select(User).where(User.email == body.email.strip().lower()).limit(1)
     )
@@ -192,7 +192,7 @@ async def grants(
 ) -> list[GrantRead]:
     """The entitlements this funder granted, newest first."""
     may_act_for_funder(user, funder_id)
-    funder = await _funder(session, funder_id)
+    funder = await funder_of(session, funder_id)
     rows = await session.execute(
         select(Entitlement, LedgerAccount.owner_id)
         .join(LedgerAccount, LedgerAccount.id == Entitlement.account_id)
@@ -279,7 +279,7 @@ async def new_programme(
 ) -> ProgrammeRead:
     """A programme and its budget, credited in the ledger at once."""
     may_act_for_funder(user, funder_id)
-    funder = await _funder(session, funder_id)
+    funder = await funder_of(session, funder_id)
     now = utcnow()
     valid_from = as_utc(body.valid_from) if body.valid_from else now
     if as_utc(body.valid_until) <= max(valid_from, now):
@@ -316,7 +316,7 @@ async def funder_programmes(
     funder_id: PathId, session: SessionDep, user: CurrentUser
 ) -> list[ProgrammeRead]:
     may_act_for_funder(user, funder_id)
-    funder = await _funder(session, funder_id)
+    funder = await funder_of(session, funder_id)
     rows = await session.scalars(
         select(Programme).where(Programme.funder_id == funder.id).order_by(Programme.created_at)
     )
@@ -574,7 +574,7 @@ async def funder_report(funder_id: PathId, session: SessionDep, user: CurrentUse
     """Budgets used and committed; spend per standard, centre and region; the outcomes
     validated per 1,000 paid; the people with special-needs entitlements it served."""
     may_act_for_funder(user, funder_id)
-    await _funder(session, funder_id)
+    await funder_of(session, funder_id)
     return await report(session, funder_id)
 
 
@@ -586,7 +586,7 @@ async def funder_report(funder_id: PathId, session: SessionDep, user: CurrentUse
 async def funder_report_csv(funder_id: PathId, session: SessionDep, user: CurrentUser) -> Response:
     """Every funding source of every case asked of this funder, a row each."""
     may_act_for_funder(user, funder_id)
-    await _funder(session, funder_id)
+    await funder_of(session, funder_id)
     return Response(
         await report_csv(session, funder_id),
         media_type="text/csv; charset=utf-8",

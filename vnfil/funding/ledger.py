@@ -388,11 +388,8 @@ async def release(
         else:
             source = await account(session, SOURCE, lot.funder_id, unit, overdraft=True)
             lines += [Line(p.account_id, -back, lot.id), Line(source.id, back, lot.id)]
-    kind = (
-        "release"
-        if not any(ln.account_id == (centre.id if centre else "") for ln in lines)
-        else "part_settle"
-    )
+    paid_any = centre is not None and any(ln.account_id == centre.id for ln in lines)
+    kind = "part_settle" if paid_any else "release"
     return await post(session, key, kind, lines, reason=reason, actor_id=actor_id, at=at)
 
 
