@@ -35,6 +35,7 @@ from vnfil.cases.schemas import (
     StageRecordInput,
     StageRecordRef,
 )
+from vnfil.cases.tallies import keep_tallies
 from vnfil.credentials.document import build_credential
 from vnfil.credentials.keys import KeyError_, active_key, issuer_did
 from vnfil.credentials.models import Credential
@@ -108,7 +109,7 @@ class CaseActivities:
             report = await self._identification_report(inp)
             record["report"] = {"object_key": report.key, "sha256": report.sha256}
         stored = await asyncio.to_thread(self.store.put_json, key, record)
-        async with self.sessions.begin() as session:
+        async with self.sessions.begin() as session, keep_tallies(session, inp.case_id):
             row = await session.scalar(
                 select(StageRecord).where(
                     StageRecord.case_id == inp.case_id, StageRecord.stage == inp.stage.value
@@ -323,7 +324,7 @@ class CaseActivities:
     @activity.defn
     @permanent_on_bad_data
     async def record_assignments(self, inp: AssignmentInput) -> None:
-        async with self.sessions.begin() as session:
+        async with self.sessions.begin() as session, keep_tallies(session, inp.case_id):
             await session.execute(
                 delete(CaseAssignment).where(CaseAssignment.case_id == inp.case_id)
             )

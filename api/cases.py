@@ -28,6 +28,7 @@ from vnfil.accounts.schemas import Actor, CandidateRef
 from vnfil.cases.audit import append_entry
 from vnfil.cases.models import AuditEntry, Case
 from vnfil.cases.schemas import CaseInput, CaseState, CaseStatus, Stage
+from vnfil.cases.tallies import keep_tallies
 from vnfil.cases.view import CaseView, view_of
 from vnfil.funding.models import Price
 from vnfil.platform.db import utcnow
@@ -79,8 +80,8 @@ async def open_case(
         standard_id=standard.id,
         candidate_id=candidate.id,
     )
-    session.add(case)
-    await session.flush()
+    async with keep_tallies(session, case_id):
+        session.add(case)
     await append_entry(
         session,
         case_id=case_id,
@@ -121,7 +122,8 @@ async def open_case(
     except BaseException:
         # The rows must not outlive a workflow that never started.
         await session.execute(delete(AuditEntry).where(AuditEntry.case_id == case_id))
-        await session.execute(delete(Case).where(Case.id == case_id))
+        async with keep_tallies(session, case_id):
+            await session.delete(case)
         await session.commit()
         raise
     return case

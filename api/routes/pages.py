@@ -52,8 +52,8 @@ from vnfil.accounts.service import (
     user_by_email,
 )
 from vnfil.cases.audit import chain_of
-from vnfil.cases.figures import centre_figures
-from vnfil.cases.models import Case, CaseAssignment, StageRecord
+from vnfil.cases.figures import assessor_workload, centre_figures
+from vnfil.cases.models import Case, StageRecord
 from vnfil.cases.next import next_steps
 from vnfil.cases.schemas import Stage
 from vnfil.credentials.models import Credential
@@ -475,21 +475,7 @@ async def dashboard(
     ctx["names"] = await _names(session, {c.candidate_id for c in cases})
     if user.role == Role.centre_admin and user.centre_id:
         ctx["figures"] = await centre_figures(session, user.centre_id)
-        # Open cases per assessor: counted on the assignments of the centre's open cases
-        # (by index), then named; not a join of every user with every case.
-        open_here = select(Case.id).where(Case.centre_id == user.centre_id, Case.status == "open")
-        counts = (
-            select(CaseAssignment.user_id, func.count().label("n"))
-            .where(CaseAssignment.role == Role.assessor, CaseAssignment.case_id.in_(open_here))
-            .group_by(CaseAssignment.user_id)
-            .subquery()
-        )
-        rows = await session.execute(
-            select(User.name, counts.c.n)
-            .join(counts, counts.c.user_id == User.id)
-            .order_by(counts.c.n.desc(), User.name)
-        )
-        ctx["workload"] = rows.all()
+        ctx["workload"] = await assessor_workload(session, user.centre_id)
     return _render(request, "dashboard", user, **ctx)
 
 

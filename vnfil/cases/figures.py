@@ -1,85 +1,63 @@
-"""A centre's figures, computed from the read model (cases, stage records)."""
+"""A centre's figures, read from its running tallies (``vnfil.cases.tallies``) and one
+indexed count: the same cost at a hundred cases as at a million."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import UTC, datetime
-from statistics import median
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vnfil.cases.models import Case, StageRecord
+from vnfil.accounts.models import User
+from vnfil.cases.models import Case, CentreTally
+from vnfil.cases.tallies import STAGES, median_days, tallies_of
 from vnfil.platform.db import utcnow
-
-STAGES = ("identification", "documentation", "assessment", "certification")
-
-
-def _utc(at: datetime | str) -> datetime:
-    at = datetime.fromisoformat(at) if isinstance(at, str) else at
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 async def centre_figures(session: AsyncSession, centre_id: str) -> dict[str, Any]:
-    by_stage = dict(
-        (
-            await session.execute(
-                select(Case.stage, func.count())
-                .where(Case.centre_id == centre_id, Case.status == "open")
-                .group_by(Case.stage)
-            )
-        ).all()
-    )
-    by_status = dict(
-        (
-            await session.execute(
-                select(Case.status, func.count())
-                .where(Case.centre_id == centre_id)
-                .group_by(Case.status)
-            )
-        ).all()
-    )
+    tallies = await tallies_of(session, centre_id)
+    by_kind: dict[str, dict[str, int]] = defaultdict(dict)
+    histograms: dict[str, dict[int, int]] = defaultdict(dict)
+    for (kind, key, bucket), n in tallies.items():
+        if kind == "stage_time":
+            histograms[key][bucket] = n
+        else:
+            by_kind[kind][key] = n
+    # Overdue depends on the clock, so it is counted: open cases past their deadline, a
+    # range of the (centre, status, deadline) index; the deadline sweep closes them.
     overdue = await session.scalar(
         select(func.count()).where(
             Case.centre_id == centre_id, Case.status == "open", Case.deadline < utcnow()
         )
     )
-    rows = (
-        await session.execute(
-            select(Case.id, Case.created_at, StageRecord.stage, StageRecord.record)
-            .join(StageRecord, StageRecord.case_id == Case.id)
-            .where(Case.centre_id == centre_id)
-        )
-    ).all()
-    opened: dict[str, datetime] = {}
-    ended: dict[str, dict[str, datetime]] = defaultdict(dict)
-    assessed: Counter[str] = Counter()
-    achieved: Counter[str] = Counter()
-    for case_id, created_at, stage, record in rows:
-        opened[case_id] = _utc(created_at)
-        ended[case_id][stage] = _utc(record["at"])
-        inputs = record.get("inputs", {})
-        if stage == "assessment" and "result" in inputs and not inputs.get("closed"):
-            decided = {d["lo_id"] for ad in inputs.get("decisions", []) for d in ad["decisions"]}
-            assessed.update(decided)
-            achieved.update(inputs.get("achieved_lo_ids", []))
-    durations: dict[str, list[float]] = defaultdict(list)
-    for case_id, stages in ended.items():
-        start = opened[case_id]
-        for stage in STAGES:
-            if stage in stages:
-                durations[stage].append((stages[stage] - start).total_seconds() / 86400)
-                start = stages[stage]
+    assessed, achieved = by_kind["lo_assessed"], by_kind["lo_achieved"]
     return {
-        "open_cases_per_stage": {s: by_stage.get(s, 0) for s in STAGES},
-        "cases_per_status": by_status,
+        "open_cases_per_stage": {s: by_kind["open_stage"].get(s, 0) for s in STAGES},
+        "cases_per_status": dict(sorted(by_kind["status"].items())),
         "overdue": overdue or 0,
-        "median_days_per_stage": {
-            s: round(median(durations[s]), 2) if durations[s] else None for s in STAGES
-        },
+        "median_days_per_stage": {s: median_days(histograms[s]) for s in STAGES},
         "pass_rate_per_lo": {
-            lo: {"assessed": n, "achieved": achieved[lo], "rate": round(achieved[lo] / n, 3)}
+            lo: {
+                "assessed": n,
+                "achieved": achieved.get(lo, 0),
+                "rate": round(achieved.get(lo, 0) / n, 3),
+            }
             for lo, n in sorted(assessed.items())
         },
     }
+
+
+async def assessor_workload(session: AsyncSession, centre_id: str) -> list[tuple[str, int]]:
+    """Open cases per assessor of the centre, most loaded first, by name."""
+    rows = await session.execute(
+        select(User.name, CentreTally.n)
+        .join(CentreTally, CentreTally.key == User.id)
+        .where(
+            CentreTally.centre_id == centre_id,
+            CentreTally.kind == "assessor_open",
+            CentreTally.n > 0,
+        )
+        .order_by(CentreTally.n.desc(), User.name)
+    )
+    return [(name, n) for name, n in rows.tuples()]

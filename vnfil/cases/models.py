@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vnfil.cases.schemas import Stage
@@ -22,6 +22,7 @@ class Case(Base):
         Index("ix_cases_centre_stage", "centre_id", "stage"),
         Index("ix_cases_centre_created", "centre_id", "created_at"),
         Index("ix_cases_centre_status_stage", "centre_id", "status", "stage"),
+        Index("ix_cases_centre_status_deadline", "centre_id", "status", "deadline"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     workflow_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -44,6 +45,19 @@ class CaseAssignment(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class CentreTally(Base):
+    """One running count behind a centre's figures (``vnfil.cases.tallies``): cases per
+    status, open cases per stage and per assessor, stages per time bucket, outcomes
+    assessed and achieved. A few hundred rows per centre, whatever its number of cases."""
+
+    __tablename__ = "centre_tallies"
+    centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class StageRecord(Base):
