@@ -19,9 +19,9 @@ from vnfil.accounts.models import Membership, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
     LoginThrottle,
+    caller_by_cookie,
+    caller_by_token,
     primary_membership,
-    session_by_cookie,
-    user_by_token,
 )
 from vnfil.cases.models import Case, CaseAssignment
 from vnfil.credentials.verification import SignatureChecker
@@ -117,9 +117,10 @@ class Principal:
     via: str  # "bearer" or "session"
     language: str | None = None  # the one chosen on the account, if any
     funder_id: str | None = None  # a funder's staff: which funder
+    csrf_token: str | None = None  # a signed-in browser's, for the forms of its pages
 
 
-def principal_of(user: User, m: Membership, via: str) -> Principal:
+def principal_of(user: User, m: Membership, via: str, csrf_token: str | None = None) -> Principal:
     return Principal(
         id=user.id,
         name=user.name,
@@ -131,6 +132,7 @@ def principal_of(user: User, m: Membership, via: str) -> Principal:
         via=via,
         language=user.language,
         funder_id=m.funder_id,
+        csrf_token=csrf_token,
     )
 
 
@@ -139,41 +141,39 @@ async def current_user(
     session: SessionDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """A bearer token (API) or the session cookie (web pages, with a CSRF header on writes)."""
+    """A bearer token (API) or the session cookie (web pages, with a CSRF header on writes),
+    resolved with its account and membership in one query."""
     if creds is not None and creds.scheme.lower() == "bearer":
-        user = await user_by_token(session, creds.credentials)
-        if user is None:
+        wanted = request.headers.get(MEMBERSHIP_HEADER)
+        found = await caller_by_token(session, creds.credentials, wanted)
+        if found is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "unknown or revoked token",
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
-        wanted = request.headers.get(MEMBERSHIP_HEADER)
-        if wanted is None:
-            return principal_of(user, await primary_membership(session, user), "bearer")
-        m = await session.get(Membership, wanted)
-        if m is None or m.user_id != user.id:
+        user, m = found
+        if m is None and wanted is not None:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"membership {wanted} is not one of yours"
             )
-        return principal_of(user, m, "bearer")
+        return principal_of(user, m or await primary_membership(session, user), "bearer")
     cookie = request.cookies.get(SESSION_COOKIE)
-    web = await session_by_cookie(session, cookie) if cookie else None
-    if web is None:
+    signed_in = await caller_by_cookie(session, cookie) if cookie else None
+    if signed_in is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing bearer token: send 'Authorization: Bearer <token>', or sign in",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    web, account, m = signed_in
     if request.method not in _SAFE and request.headers.get("X-CSRF-Token") != web.csrf_token:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "missing or wrong X-CSRF-Token for a signed-in session"
         )
-    user = await session.get(User, web.user_id)
-    m = await session.get(Membership, web.membership_id)
-    if user is None or m is None:
+    if account is None or m is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this session's account is gone")
-    return principal_of(user, m, "session")
+    return principal_of(account, m, "session", web.csrf_token)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -84,6 +85,8 @@ class Notification(Base):
     """The outbox: rendered messages, delivered by SMTP when configured."""
 
     __tablename__ = "notifications"
+    # The header's unread badge: a person's unread messages, a range of this index.
+    __table_args__ = (Index("ix_notifications_recipient_unread", "recipient_id", "read_at"),)
     id: Mapped[str] = mapped_column(String(200), primary_key=True)  # idempotency key
     # A case's message, or none (an invitation).
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)

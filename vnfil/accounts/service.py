@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +55,50 @@ def hash_token(token: str) -> str:
 
 async def user_by_token(session: AsyncSession, token: str) -> User | None:
     return await session.scalar(select(User).where(User.token_hash == hash_token(token)))
+
+
+async def caller_by_token(
+    session: AsyncSession, token: str, membership_id: str | None
+) -> tuple[User, Membership | None] | None:
+    """The account of a bearer token and, in the same query, the membership it acts in:
+    ``membership_id`` if given (and the account's), else the one mirrored on the user row.
+    ``None`` for an unknown or revoked token; no membership when the one asked for is not
+    the account's (or, for an account older than memberships, none was made yet)."""
+    if membership_id is None:
+        acting = and_(
+            Membership.role == User.role,
+            Membership.centre_id.is_not_distinct_from(User.centre_id),
+            Membership.awarding_body_id.is_not_distinct_from(User.awarding_body_id),
+        )
+    else:
+        acting = Membership.id == membership_id
+    row = (
+        await session.execute(
+            select(User, Membership)
+            .outerjoin(Membership, and_(Membership.user_id == User.id, acting))
+            .where(User.token_hash == hash_token(token))
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def caller_by_cookie(
+    session: AsyncSession, cookie: str
+) -> tuple[WebSession, User | None, Membership | None] | None:
+    """A signed-in browser's session with its account and membership, in one query;
+    ``None`` when the cookie is unknown or expired."""
+    row = (
+        await session.execute(
+            select(WebSession, User, Membership)
+            .outerjoin(User, User.id == WebSession.user_id)
+            .outerjoin(Membership, Membership.id == WebSession.membership_id)
+            .where(WebSession.id_hash == hash_token(cookie))
+        )
+    ).first()
+    if row is None or as_utc(row[0].expires_at) <= utcnow():
+        return None
+    return row[0], row[1], row[2]
 
 
 async def create_user(

@@ -1,4 +1,5 @@
-"""A centre's figures from running tallies, and overdue cases counted on an index
+"""A centre's figures from running tallies; overdue cases and unread messages counted on
+indexes
 
 Revision ID: 0026
 Revises: 0025
@@ -30,6 +31,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("centre_id", "kind", "key", "bucket"),
     )
     op.create_index("ix_cases_centre_status_deadline", "cases", ["centre_id", "status", "deadline"])
+    op.create_index(
+        "ix_notifications_recipient_unread", "notifications", ["recipient_id", "read_at"]
+    )
     _backfill()
 
 
@@ -90,5 +94,6 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_notifications_recipient_unread", table_name="notifications")
     op.drop_index("ix_cases_centre_status_deadline", table_name="cases")
     op.drop_table("centre_tallies")
