@@ -143,10 +143,36 @@ async def keep_tallies(session: AsyncSession, case_id: str) -> AsyncIterator[Non
         await add_to_tallies(session, centre_id, after)
 
 
+def tally_batch(
+    cases: Iterable[Any], assessors: Iterable[Any], records: Iterable[Any]
+) -> dict[str, Counter[Key]]:
+    """The tallies of a batch of cases, per centre, from rows as read: cases (id,
+    centre_id, status, stage, created_at), their assessors (case_id, user_id) and their
+    stage records (case_id, stage, record). For a recount, and the migration's backfill."""
+    panels: dict[str, list[str]] = {}
+    for case_id, user_id in assessors:
+        panels.setdefault(case_id, []).append(user_id)
+    kept: dict[str, dict[str, Any]] = {}
+    for case_id, stage, record in records:
+        kept.setdefault(case_id, {})[stage] = record
+    totals: dict[str, Counter[Key]] = {}
+    for case_id, centre_id, status, stage, created_at in cases:
+        totals.setdefault(centre_id, Counter()).update(
+            case_counts(
+                status=status,
+                stage=stage,
+                created_at=created_at,
+                assessors=panels.get(case_id, []),
+                records=kept.get(case_id, {}),
+            )
+        )
+    return totals
+
+
 async def rebuild_tallies(session: AsyncSession, centre_id: str | None = None) -> int:
     """Recompute the tallies (of one centre, or all) from the cases and their records;
     for a database seeded outside the workflows, or to check the kept ones. Reads the
-    cases in batches; returns how many it counted."""
+    cases a thousand at a time; returns how many it counted."""
     wipe = delete(CentreTally)
     cases = select(Case.id, Case.centre_id, Case.status, Case.stage, Case.created_at)
     if centre_id is not None:
@@ -154,41 +180,24 @@ async def rebuild_tallies(session: AsyncSession, centre_id: str | None = None) -
         cases = cases.where(Case.centre_id == centre_id)
     await session.execute(wipe)
     totals: dict[str, Counter[Key]] = {}
-    seen = 0
-    last = ""
-    while True:
-        batch = (
-            await session.execute(cases.where(Case.id > last).order_by(Case.id).limit(1000))
-        ).all()
-        if not batch:
-            break
+    seen, last = 0, ""
+    while batch := (
+        await session.execute(cases.where(Case.id > last).order_by(Case.id).limit(1000))
+    ).all():
         ids = [row.id for row in batch]
-        panels: dict[str, list[str]] = {}
-        for case_id, user_id in await session.execute(
+        assessors = await session.execute(
             select(CaseAssignment.case_id, CaseAssignment.user_id).where(
                 CaseAssignment.case_id.in_(ids), CaseAssignment.role == Role.assessor
             )
-        ):
-            panels.setdefault(case_id, []).append(user_id)
-        records: dict[str, dict[str, Any]] = {}
-        for case_id, stage, record in await session.execute(
+        )
+        records = await session.execute(
             select(StageRecord.case_id, StageRecord.stage, StageRecord.record).where(
                 StageRecord.case_id.in_(ids)
             )
-        ):
-            records.setdefault(case_id, {})[stage] = record
-        for row in batch:
-            totals.setdefault(row.centre_id, Counter()).update(
-                case_counts(
-                    status=row.status,
-                    stage=row.stage,
-                    created_at=row.created_at,
-                    assessors=panels.get(row.id, []),
-                    records=records.get(row.id, {}),
-                )
-            )
-        seen += len(batch)
-        last = ids[-1]
+        )
+        for centre, counts in tally_batch(batch, assessors, records).items():
+            totals.setdefault(centre, Counter()).update(counts)
+        seen, last = seen + len(batch), ids[-1]
     for centre, counts in totals.items():
         await add_to_tallies(session, centre, counts)
     return seen

@@ -9,7 +9,7 @@ Create Date: 2026-12-04 21:40:00
 import sqlalchemy as sa
 from alembic import op
 
-from vnfil.cases.tallies import case_counts
+from vnfil.cases.tallies import tally_batch
 
 revision = "0026"
 down_revision = "0024"
@@ -59,30 +59,19 @@ def _backfill() -> None:
         if not batch:
             break
         ids = [row.id for row in batch]
-        assessors: dict[str, list[str]] = {}
-        for case_id, user_id in conn.execute(
+        assessors = conn.execute(
             sa.select(panels.c.case_id, panels.c.user_id).where(
                 panels.c.case_id.in_(ids), panels.c.role == "assessor"
             )
-        ):
-            assessors.setdefault(case_id, []).append(user_id)
-        stage_records: dict[str, dict] = {}
-        for case_id, stage, record in conn.execute(
+        )
+        stage_records = conn.execute(
             sa.select(records.c.case_id, records.c.stage, records.c.record).where(
                 records.c.case_id.in_(ids)
             )
-        ):
-            stage_records.setdefault(case_id, {})[stage] = record
-        for row in batch:
-            counts = case_counts(
-                status=row.status,
-                stage=row.stage,
-                created_at=row.created_at,
-                assessors=assessors.get(row.id, []),
-                records=stage_records.get(row.id, {}),
-            )
+        )
+        for centre_id, counts in tally_batch(batch, assessors, stage_records).items():
             for (kind, key, bucket), n in counts.items():
-                at = (row.centre_id, kind, key, bucket)
+                at = (centre_id, kind, key, bucket)
                 totals[at] = totals.get(at, 0) + n
         last = ids[-1]
     rows = [
