@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from contextlib import aclosing
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy import Row, Select
@@ -43,7 +43,7 @@ async def partitions(
     sessions: async_sessionmaker[AsyncSession],
     query: Select[*Ts],
     size: int | None = None,
-) -> AsyncIterator[Sequence[Row[*Ts]]]:
+) -> AsyncGenerator[Sequence[Row[*Ts]], None]:
     """The rows of ``query``, ``size`` (``BATCH``) at a time, through a server-side cursor
     (a named cursor on PostgreSQL, a stepped statement on SQLite): no more than a
     partition is ever fetched ahead of the caller.
