@@ -8,10 +8,8 @@ period is looked at, so an upload still on its way is never touched; the case's 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,9 +22,8 @@ from vnfil.cases.schemas import CaseStatus
 from vnfil.evidence.models import Evidence
 from vnfil.evidence.schemas import SWEEP_REPORT_KEYS, SweepInput, SweepReport
 from vnfil.evidence.store import EvidenceStore
+from vnfil.platform import bulk
 from vnfil.platform.db import utcnow
-
-T = TypeVar("T")
 
 
 class SweepActivities:
@@ -61,7 +58,7 @@ class SweepActivities:
         report = SweepReport(removed=[], looked_at=0, dry_run=inp.dry_run)
         await self._abort_incomplete(before, inp, report)
         listing = self.store.keys_older_than("cases/", before)  # lazy: a page at a time
-        while keys := await asyncio.to_thread(_take, listing, inp.batch_size):
+        while keys := await asyncio.to_thread(bulk.take, listing, inp.batch_size):
             uploads = [k for k in keys if k.split("/")[2:3] in (["evidence"], ["identity"])]
             report.looked_at += len(uploads)
             await self._sweep(uploads, inp.dry_run, report)
@@ -105,18 +102,13 @@ class SweepActivities:
         """Abort multipart uploads begun before ``before``: their process is gone (no
         upload of ours runs longer than the grace period), their parts cost storage."""
         stale = self.store.incomplete_uploads("cases/", before)  # lazy: a page at a time
-        while uploads := await asyncio.to_thread(_take, stale, inp.batch_size):
+        while uploads := await asyncio.to_thread(bulk.take, stale, inp.batch_size):
             for upload in uploads:
                 if not inp.dry_run:
                     await asyncio.to_thread(self.store.abort_upload, upload)
                 _note(report.aborted_uploads, upload.key)
                 report.aborted_count += 1
                 activity.heartbeat(upload.key)
-
-
-def _take(items: Iterator[T], n: int) -> list[T]:
-    """The next ``n`` of ``items`` (fewer at the end; none when done)."""
-    return list(itertools.islice(items, n))
 
 
 def _note(named: list[str], key: str) -> None:

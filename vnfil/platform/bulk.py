@@ -2,15 +2,17 @@
 rows (or keys) at a time, whatever the table holds: 100 rows or 10 million.
 
 Two shapes: a query read through a server-side cursor, a partition of ``BATCH`` rows at
-a time (``partitions``; ``csv_export`` writes each as CSV text), and a long list of keys
-cut into pieces for ``IN (...)`` (``batched``: PostgreSQL takes at most 65,535
-parameters in one statement, and a list that long is held whole on both sides anyway).
+a time (``partitions``; ``csv_export`` writes each as CSV text), and a long listing
+taken a batch at a time (``take``), each batch looked up with one ``IN (...)``:
+PostgreSQL takes at most 65,535 parameters in one statement, and a list that long is
+held whole on both sides anyway.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from contextlib import aclosing
 from typing import Any, TypeVar, TypeVarTuple
@@ -26,17 +28,11 @@ Ts = TypeVarTuple("Ts")
 BATCH = 1000
 
 
-def batched(items: Iterable[T], size: int | None = None) -> Iterator[list[T]]:
-    """``items`` in lists of at most ``size`` (``BATCH``), in order; nothing for none."""
-    size = size or BATCH
-    piece: list[T] = []
-    for item in items:
-        piece.append(item)
-        if len(piece) >= size:
-            yield piece
-            piece = []
-    if piece:
-        yield piece
+def take(items: Iterator[T], n: int | None = None) -> list[T]:
+    """The next ``n`` (``BATCH``) of ``items``: fewer at the end, none when done. For a
+    listing read a page at a time (S3's), each batch then looked up with one IN query of
+    at most ``n`` keys."""
+    return list(itertools.islice(items, n or BATCH))
 
 
 async def partitions(
