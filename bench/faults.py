@@ -37,6 +37,7 @@ import itertools
 import json
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -1345,6 +1346,8 @@ def cli(argv: list[str] | None = None) -> int:
         workdir=a.workdir,
         keep=a.keep,
     )
+    # A SIGTERM unwinds like Ctrl-C: what the run made (servers, files, schema) goes.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     report = run(opts)
     print(render(report))
     if a.json:
