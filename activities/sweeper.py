@@ -20,8 +20,9 @@ from temporalio.service import RPCError
 from vnfil.cases.models import Case
 from vnfil.cases.schemas import CaseStatus
 from vnfil.evidence.models import Evidence
-from vnfil.evidence.schemas import SweepInput, SweepReport
+from vnfil.evidence.schemas import SWEEP_REPORT_KEYS, SweepInput, SweepReport
 from vnfil.evidence.store import EvidenceStore
+from vnfil.platform import bulk
 from vnfil.platform.db import utcnow
 
 
@@ -50,11 +51,25 @@ class SweepActivities:
 
     @activity.defn
     async def sweep_orphans(self, inp: SweepInput) -> SweepReport:
+        """A batch of keys at a time: listed from S3, looked up in one IN query, decided
+        on and removed, before the next batch is listed. Memory and the size of every
+        query stay the same whatever the bucket holds."""
         before = utcnow() - timedelta(seconds=inp.grace_seconds)
-        aborted = await self._abort_incomplete(before, inp.dry_run)
-        candidates = await asyncio.to_thread(self.store.list_older_than, "cases/", before)
-        uploads = [k for k in candidates if k.split("/")[2:3] in (["evidence"], ["identity"])]
-        async with self.sessions() as session:
+        report = SweepReport(removed=[], looked_at=0, dry_run=inp.dry_run)
+        await self._abort_incomplete(before, inp, report)
+        listing = self.store.keys_older_than("cases/", before)  # lazy: a page at a time
+        while keys := await asyncio.to_thread(bulk.take, listing, inp.batch_size):
+            uploads = [k for k in keys if k.split("/")[2:3] in (["evidence"], ["identity"])]
+            report.looked_at += len(uploads)
+            await self._sweep(uploads, inp.dry_run, report)
+            activity.heartbeat(keys[-1])
+        return report
+
+    async def _sweep(self, uploads: list[str], dry_run: bool, report: SweepReport) -> None:
+        """Remove those of ``uploads`` (one batch) that no record and no case holds."""
+        if not uploads:
+            return
+        async with self.sessions() as session:  # one short read per batch
             recorded = set(
                 await session.scalars(
                     select(Evidence.object_key).where(Evidence.object_key.in_(uploads))
@@ -64,28 +79,39 @@ class SweepActivities:
             for key in uploads:
                 if key not in recorded:
                     by_case.setdefault(key.split("/")[1], []).append(key)
-            removed: list[str] = []
-            for case_id, keys in sorted(by_case.items()):
-                case = await session.get(Case, case_id)
-                held = await self._referenced(case) if case is not None else set()
-                if held is None:
-                    continue
-                for key in keys:
-                    if key not in held:
-                        if not inp.dry_run:
-                            await asyncio.to_thread(self.store.remove, key)
-                        removed.append(key)
-                activity.heartbeat(case_id)
-        return SweepReport(
-            removed=removed, looked_at=len(uploads), dry_run=inp.dry_run, aborted_uploads=aborted
-        )
+            cases = {
+                c.id: c
+                for c in await session.scalars(select(Case).where(Case.id.in_(list(by_case))))
+            }
+        for case_id, keys in sorted(by_case.items()):
+            case = cases.get(case_id)
+            held = await self._referenced(case) if case is not None else set()
+            if held is None:
+                continue
+            for key in keys:
+                if key not in held:
+                    if not dry_run:
+                        await asyncio.to_thread(self.store.remove, key)
+                    _note(report.removed, key)
+                    report.removed_count += 1
+            activity.heartbeat(case_id)
 
-    async def _abort_incomplete(self, before: datetime, dry_run: bool) -> list[str]:
+    async def _abort_incomplete(
+        self, before: datetime, inp: SweepInput, report: SweepReport
+    ) -> None:
         """Abort multipart uploads begun before ``before``: their process is gone (no
         upload of ours runs longer than the grace period), their parts cost storage."""
-        stale = await asyncio.to_thread(self.store.incomplete_uploads, "cases/", before)
-        for upload in stale:
-            if not dry_run:
-                await asyncio.to_thread(self.store.abort_upload, upload)
-            activity.heartbeat(upload.key)
-        return [u.key for u in stale]
+        stale = self.store.incomplete_uploads("cases/", before)  # lazy: a page at a time
+        while uploads := await asyncio.to_thread(bulk.take, stale, inp.batch_size):
+            for upload in uploads:
+                if not inp.dry_run:
+                    await asyncio.to_thread(self.store.abort_upload, upload)
+                _note(report.aborted_uploads, upload.key)
+                report.aborted_count += 1
+                activity.heartbeat(upload.key)
+
+
+def _note(named: list[str], key: str) -> None:
+    """Name ``key`` in a report, unless it names enough already (its count goes on)."""
+    if len(named) < SWEEP_REPORT_KEYS:
+        named.append(key)

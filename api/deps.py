@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -52,6 +52,13 @@ async def release_connection() -> None:
         await session.commit()
 
 
+def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The app's session factory, for a read that outlives the handler (a streamed
+    export opens its own session, for as long as the response is being sent)."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    return sessions
+
+
 def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -87,6 +94,7 @@ def get_signatures(request: Request) -> SignatureChecker:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]

@@ -37,6 +37,7 @@ import itertools
 import json
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -584,7 +585,11 @@ class FaultRun:
             seen = False
             while time.monotonic() < deadline:
                 found = await asyncio.to_thread(
-                    self.stack.store.incomplete_uploads, prefix, datetime.now(UTC) + timedelta(1)
+                    lambda: list(
+                        self.stack.store.incomplete_uploads(
+                            prefix, datetime.now(UTC) + timedelta(1)
+                        )
+                    )
                 )
                 if found:
                     seen = True
@@ -779,12 +784,12 @@ class FaultRun:
         )
         return {
             "incomplete_uploads_before": len(before),
-            "removed": len(report.removed),
-            "aborted_uploads": len(report.aborted_uploads),
+            "removed": report.removed_count,
+            "aborted_uploads": report.aborted_count,
         }
 
     def _incomplete_uploads(self) -> list[Any]:
-        return self.stack.store.incomplete_uploads("", datetime.now(UTC) + timedelta(days=1))
+        return list(self.stack.store.incomplete_uploads("", datetime.now(UTC) + timedelta(days=1)))
 
     async def checks(self) -> dict[str, Any]:
         store = self.stack.store
@@ -1341,6 +1346,8 @@ def cli(argv: list[str] | None = None) -> int:
         workdir=a.workdir,
         keep=a.keep,
     )
+    # A SIGTERM unwinds like Ctrl-C: what the run made (servers, files, schema) goes.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     report = run(opts)
     print(render(report))
     if a.json:

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import time
 import uuid
@@ -220,6 +221,8 @@ def cli() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    # A SIGTERM unwinds like Ctrl-C: what the run made (servers, files, schema) goes.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     r = asyncio.run(run(args.seconds))
     print(json.dumps(r, indent=2)) if args.json else report(r)
 

@@ -14,9 +14,12 @@
     pruned for their shape are made once), and with one credential repeated.
 (e) each page type over 10,000 cases in the database, one request at a time: p50 and p95
     (bench/pages.py). ``--only-verification`` and ``--only-pages`` run (d) or (e) alone.
+(g) ``--only-export`` (not in the full run): the centre's cases CSV over 100,000 cases,
+    and the API process's RSS growth while it streams.
 
 Everything runs on real servers started here (Temporal dev server, SeaweedFS, SQLite),
-the API and the worker as separate processes, as in `make dev`.
+the API and the worker as separate processes, as in `make dev`. All they write is in
+one temporary directory, removed when the run ends however it ends (``--keep`` keeps it).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import asyncio
 import gc
 import json
 import os
+import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -322,6 +327,38 @@ async def bench_upload(
     }
 
 
+EXPORT_CASES = 100_000
+
+
+async def bench_export(base: str, demo: dict[str, Any], api_pid: int) -> dict[str, float]:
+    """(g) The centre's cases CSV over ``EXPORT_CASES`` cases, read as a browser reads a
+    download: its size and time, and the API process's RSS growth meanwhile (sampled
+    every 50 ms). Streamed a batch of rows at a time, it should not grow with the file."""
+    async with httpx.AsyncClient(base_url=base, timeout=1800) as http:
+        r = await http.post(
+            "/auth/login", json={"email": demo["emails"]["admin"], "password": demo["password"]}
+        )
+        assert r.status_code == 200, r.text
+        sampler = RssPeak(api_pid)
+        sampler.start()
+        started = time.perf_counter()
+        size = lines = 0
+        async with http.stream("GET", "/app/cases.csv") as resp:
+            assert resp.status_code == 200, resp.status_code
+            async for chunk in resp.aiter_bytes():
+                size += len(chunk)
+                lines += chunk.count(b"\n")  # (no line breaks in these names)
+        took = time.perf_counter() - started
+        sampler.stop.set()
+        sampler.join()
+    return {
+        "rows": lines - 1,
+        "mib": round(size / MiB, 1),
+        "seconds": round(took, 2),
+        "rss_growth_mib": round((sampler.peak - sampler.base) / MiB, 1),
+    }
+
+
 async def open_loop(
     base: str,
     method: str,
@@ -443,7 +480,20 @@ async def bench_verification(
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
+    """Everything the run writes (SQLite, Temporal's database, SeaweedFS's data with the
+    2 GiB of uploads, the logs) lives in one temporary directory, removed when the run
+    ends however it ends (a failure, Ctrl-C, SIGTERM) unless ``--keep``."""
     root = Path(tempfile.mkdtemp(prefix="vnfil-bench-"))
+    try:
+        return await _main(args, root)
+    finally:
+        if args.keep:
+            print(f"kept {root}", flush=True)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+async def _main(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     weed_ports, tport, api_port = WeedPorts.free(), free_port(), free_port()
     settings = Settings(
         environment="test",
@@ -515,6 +565,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await pages.fill(settings, demo)
             print("(e) each page, one request at a time …", flush=True)
             return {"pages": await pages.measure(base, demo, case_id, open_case_id)}
+        if args.only_export:
+            print(f"{EXPORT_CASES:,} cases into the database …", flush=True)
+            await pages.fill(settings, demo, cases=EXPORT_CASES)
+            print("(g) the cases CSV of all of them …", flush=True)
+            assert api.proc is not None
+            return {"export": await bench_export(base, demo, api.proc.pid)}
         if args.only_verification:
             print("one case, to issue a credential …", flush=True)
             await bench_cases(base, demo, 1)
@@ -585,13 +641,31 @@ def cli() -> None:
     parser.add_argument(
         "--only-pages", action="store_true", help="part (e) alone: pages over 10,000 cases"
     )
+    parser.add_argument(
+        "--only-export",
+        action="store_true",
+        help=f"the cases CSV of {EXPORT_CASES:,} cases: the API's RSS growth while it streams",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run's directory (data, logs); say where"
+    )
     args = parser.parse_args()
+    # A SIGTERM (a CI job stopped, ``timeout``) unwinds like Ctrl-C: the servers stop and
+    # the run's directory goes, instead of the process dying with both left behind.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if args.quick:
         args.cases, args.file_mib = 4, 64
     r = asyncio.run(main(args))
     if args.only_pages:
         print("(e) pages over 10,000 cases, one API process (p95 target < 150 ms):")
         print_pages(r["pages"])
+        return
+    if args.only_export:
+        e = r["export"]
+        print(
+            f"(g) cases CSV, {e['rows']:,} rows, {e['mib']} MiB in {e['seconds']} s: "
+            f"API RSS growth {e['rss_growth_mib']} MiB"
+        )
         return
     if args.only_verification:
         print("(d) public verification, one API process, 100 requests/s for 10 s each:")

@@ -163,3 +163,59 @@ async def test_a_slot_is_found_in_a_few_indexed_reads_whatever_the_list_holds(
     on_credentials = [s for s in statements if "FROM credentials" in s]
     assert on_credentials and all("status_index =" in s for s in on_credentials), on_credentials
     assert len(statements) <= 50 * 3  # the list, a slot or two: never the whole list
+
+
+async def test_a_nearly_full_lists_free_slot_is_found_by_the_database(stack: Stack) -> None:
+    """When random picks keep missing, the lowest free slot is asked of the database: the
+    used slots are never read into memory (131,072 of them in a full list)."""
+    from sqlalchemy import event, update
+
+    from vnfil.credentials.status import _first_free
+
+    w = await make_world(stack)
+    body = await _body_of(stack, w.standard_id)
+    inputs = await credential_inputs(stack, w, 3)
+    await issue(stack, inputs, [stack.sessions], concurrently=False)  # type: ignore[list-item]
+    ids = [i.credential_id for i in inputs]
+    [listed] = await _lists(stack, body)
+
+    async def slots(*used: int) -> None:
+        async with stack.sessions.begin() as session:  # type: ignore[attr-defined]
+            for n, cid in enumerate(ids):  # out of the way first: a slot is unique
+                await session.execute(
+                    update(Credential).where(Credential.id == cid).values(status_index=1000 + n)
+                )
+            for cid, index in zip(ids, used, strict=True):
+                await session.execute(
+                    update(Credential).where(Credential.id == cid).values(status_index=index)
+                )
+
+    async def first_free(size: int) -> int | None:
+        statements: list[str] = []
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(" ".join(statement.split()))
+
+        async with stack.sessions() as session:  # type: ignore[operator]
+            row = await session.get(StatusList, listed.id)
+            assert row is not None
+            session.expunge(row)  # a smaller list, for this look only
+            row.size = size
+            engine = session.get_bind()
+            event.listen(engine, "before_cursor_execute", seen)
+            try:
+                free = await _first_free(session, row)
+            finally:
+                event.remove(engine, "before_cursor_execute", seen)
+        # An indexed read of slot 0, and one answer: no read of every used slot.
+        assert len(statements) <= 2, statements
+        assert all("status_index =" in s or "min(" in s for s in statements), statements
+        return free
+
+    await slots(0, 1, 3)
+    assert await first_free(8) == 2
+    await slots(1, 2, 3)
+    assert await first_free(8) == 0
+    await slots(0, 1, 2)
+    assert await first_free(8) == 3
+    assert await first_free(3) is None  # full

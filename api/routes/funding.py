@@ -20,11 +20,14 @@ from api.deps import (
     PathId,
     Principal,
     SessionDep,
+    SessionsDep,
     SettingsDep,
     TemporalDep,
     VisibleCase,
+    release_connection,
     require_roles,
 )
+from api.exports import csv_response
 from vnfil.accounts.models import Centre, Funder, User
 from vnfil.accounts.schemas import FunderCreate, FunderKind, FunderRead, Role
 from vnfil.cases.models import Case
@@ -583,12 +586,12 @@ async def funder_report(funder_id: PathId, session: SessionDep, user: CurrentUse
     dependencies=[require_roles(Role.operator, Role.funder)],
     response_class=Response,
 )
-async def funder_report_csv(funder_id: PathId, session: SessionDep, user: CurrentUser) -> Response:
-    """Every funding source of every case asked of this funder, a row each."""
+async def funder_report_csv(
+    funder_id: PathId, session: SessionDep, sessions: SessionsDep, user: CurrentUser
+) -> Response:
+    """Every funding source of every case asked of this funder, a row each; streamed, a
+    batch at a time, once the asker is known to be allowed and the funder to exist."""
     may_act_for_funder(user, funder_id)
     await funder_of(session, funder_id)
-    return Response(
-        await report_csv(session, funder_id),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="funding-{funder_id}.csv"'},
-    )
+    await release_connection()  # the export reads through a session of its own
+    return await csv_response(report_csv(sessions, funder_id), f"funding-{funder_id}.csv")

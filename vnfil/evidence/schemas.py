@@ -68,14 +68,24 @@ class EvidenceRead(BaseModel):
 class SweepInput(BaseModel):
     grace_seconds: int = Field(default=3600, ge=0)
     dry_run: bool = False
+    # Keys listed, looked up (one IN query) and decided on at a time: the sweep holds a
+    # batch, whatever the bucket holds (and PostgreSQL takes at most 65,535 parameters).
+    batch_size: int = Field(default=1000, ge=1, le=10_000)
+
+
+# A report names at most this many keys of each kind (its counts say how many there
+# were): it is an activity's and a workflow's result, and those are kept small.
+SWEEP_REPORT_KEYS = 1000
 
 
 class SweepReport(BaseModel):
-    removed: list[str]
+    removed: list[str]  # the first SWEEP_REPORT_KEYS of them
     looked_at: int
     dry_run: bool
     # Multipart uploads begun before the grace period and never completed (API killed).
-    aborted_uploads: list[str] = Field(default_factory=list)
+    aborted_uploads: list[str] = Field(default_factory=list)  # the first ones, likewise
+    removed_count: int = 0
+    aborted_count: int = 0
 
 
 class CredentialFound(BaseModel):

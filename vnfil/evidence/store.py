@@ -305,21 +305,20 @@ class EvidenceStore:
     def remove(self, key: str) -> None:
         self.client.remove_object(self.bucket, key)
 
-    def list_older_than(self, prefix: str, before: datetime) -> list[str]:
-        """Keys under ``prefix`` last written before ``before``."""
-        return [
-            o.object_name
-            for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
-            if o.object_name and o.last_modified is not None and o.last_modified < before
-        ]
+    def keys_older_than(self, prefix: str, before: datetime) -> Iterator[str]:
+        """Keys under ``prefix`` last written before ``before``, in key order, as S3 lists
+        them (a page of 1,000 at a time): a bucket of millions is never a list here."""
+        for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
+            if o.object_name and o.last_modified is not None and o.last_modified < before:
+                yield o.object_name
 
-    def incomplete_uploads(self, prefix: str, before: datetime) -> list[IncompleteUpload]:
-        """Multipart uploads under ``prefix`` begun before ``before`` and never completed.
+    def incomplete_uploads(self, prefix: str, before: datetime) -> Iterator[IncompleteUpload]:
+        """Multipart uploads under ``prefix`` begun before ``before`` and never completed,
+        a page of 1,000 at a time.
 
         minio has no public call for this; its ListMultipartUploads is used page by page
         (the next page starts after the last upload of this one).
         """
-        found: list[IncompleteUpload] = []
         key_marker: str | None = None
         upload_id_marker: str | None = None
         while True:
@@ -333,9 +332,9 @@ class EvidenceStore:
             for u in page.uploads:
                 started = u.initiated_time
                 if u.upload_id and (started is None or started < before):
-                    found.append(IncompleteUpload(u.object_name, u.upload_id))
+                    yield IncompleteUpload(u.object_name, u.upload_id)
             if not page.is_truncated or not page.uploads:
-                return found
+                return
             key_marker, upload_id_marker = page.uploads[-1].object_name, page.uploads[-1].upload_id
 
     def abort_upload(self, upload: IncompleteUpload) -> None:

@@ -7,15 +7,13 @@ Temporal query, so a report over thousands of cases is a few SQL reads.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import Counter, defaultdict
+from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vnfil.accounts.models import Centre
 from vnfil.cases.models import Case
@@ -23,6 +21,7 @@ from vnfil.credentials.document import outcomes_of
 from vnfil.credentials.models import Credential
 from vnfil.funding import ledger, programmes
 from vnfil.funding.models import Entitlement, FundingRequest, LedgerAccount, Programme
+from vnfil.platform import bulk
 from vnfil.standards.models import Standard
 
 SPENT = ("settled",)
@@ -75,56 +74,93 @@ class RequestRow(BaseModel):
     updated_at: datetime
 
 
-async def _rows(session: AsyncSession, funder_id: str) -> list[RequestRow]:
-    found = await session.execute(
-        select(FundingRequest, Case, Standard.code, Centre.name, Centre.region, Programme.name)
+def _joined(funder_id: str, *columns: Any) -> Select[*tuple[Any, ...]]:
+    """``columns`` of this funder's requests, with the case, standard and centre each
+    was made for: the rows every figure and the CSV count (a request of a case that is
+    not there any more counts nowhere)."""
+    return (
+        select(*columns)
+        .select_from(FundingRequest)
         .join(Case, Case.id == FundingRequest.case_id)
         .join(Standard, Standard.id == Case.standard_id)
         .join(Centre, Centre.id == Case.centre_id)
-        .outerjoin(Programme, Programme.id == FundingRequest.programme_id)
         .where(FundingRequest.funder_id == funder_id)
-        .order_by(FundingRequest.updated_at.desc(), FundingRequest.key)
     )
-    return [
-        RequestRow(
-            case_id=case.id,
-            programme_id=req.programme_id or "",
-            standard=code,
-            centre=centre,
-            region=region or "",
-            programme=programme or "",
-            kind=req.kind,
-            unit=req.unit,
-            amount=req.amount,
-            status=req.status,
-            case_status=case.status,
-            updated_at=req.updated_at,
-        )
-        for req, case, code, centre, region, programme in found
-    ]
 
 
-def _spend(rows: list[RequestRow], key: str) -> list[Spend]:
-    acc: dict[tuple[str, str], dict[str, Any]] = defaultdict(
-        lambda: {"paid": 0, "committed": 0, "cases": set()}
+def _requests(funder_id: str) -> Select[*tuple[Any, ...]]:
+    """This funder's requests as ``RequestRow`` reads them, newest first."""
+    return _joined(
+        funder_id,
+        FundingRequest.case_id,
+        FundingRequest.programme_id,
+        Standard.code,
+        Centre.name,
+        Centre.region,
+        Programme.name,
+        FundingRequest.kind,
+        FundingRequest.unit,
+        FundingRequest.amount,
+        FundingRequest.status,
+        Case.status,
+        FundingRequest.updated_at,
+    ).outerjoin(Programme, Programme.id == FundingRequest.programme_id)
+
+
+def _row(found: Sequence[Any]) -> RequestRow:
+    case_id, programme_id, code, centre, region, programme = found[:6]
+    kind, unit, amount, status, case_status, updated_at = found[6:]
+    return RequestRow(
+        case_id=case_id,
+        programme_id=programme_id or "",
+        standard=code,
+        centre=centre,
+        region=region or "",
+        programme=programme or "",
+        kind=kind,
+        unit=unit,
+        amount=amount,
+        status=status,
+        case_status=case_status,
+        updated_at=updated_at,
     )
-    for r in rows:
-        slot = acc[(getattr(r, key), r.unit)]
-        if r.status in SPENT:
-            slot["paid"] += r.amount
-        elif r.status in COMMITTED:
-            slot["committed"] += r.amount
-        else:
-            continue
-        slot["cases"].add(r.case_id)
-    return [
-        Spend(key=k, unit=u, paid=v["paid"], committed=v["committed"], cases=len(v["cases"]))
-        for (k, u), v in sorted(acc.items())
-    ]
+
+
+# Counted in a report: money paid out, and money promised but not yet paid.
+_SPENT = FundingRequest.status.in_(SPENT)
+_COMMITTED = FundingRequest.status.in_(COMMITTED)
+
+
+def _total(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, FundingRequest.amount), else_=0)), 0)
+
+
+async def _spend(session: AsyncSession, funder_id: str, key: Any) -> list[Spend]:
+    """Paid and committed per ``key`` and unit, and the cases either went to: one grouped
+    query. A key whose requests were all refused or released is listed, with zeros."""
+    found = await session.execute(
+        _joined(
+            funder_id,
+            key,
+            FundingRequest.unit,
+            _total(_SPENT),
+            _total(_COMMITTED),
+            func.count(func.distinct(case((or_(_SPENT, _COMMITTED), FundingRequest.case_id)))),
+        ).group_by(key, FundingRequest.unit)
+    )
+    # Sorted here, as Python orders text, not by the database's collation.
+    return sorted(
+        (
+            Spend(key=k, unit=u, paid=int(paid), committed=int(committed), cases=n)
+            for k, u, paid, committed, n in found
+        ),
+        key=lambda s: (s.key, s.unit),
+    )
 
 
 async def report(session: AsyncSession, funder_id: str) -> FunderReport:
-    rows = await _rows(session, funder_id)
+    """Every figure a grouped query (or a stream of the paid cases' credentials): a funder
+    with 100,000 requests is never a list in memory, nor a list of ids sent back in an IN."""
     figures = []
     for p in await session.scalars(
         select(Programme).where(Programme.funder_id == funder_id).order_by(Programme.created_at)
@@ -142,69 +178,90 @@ async def report(session: AsyncSession, funder_id: str) -> FunderReport:
                 paid=p.budget - available.balance - committed.balance,
             )
         )
+    pending = await session.scalar(
+        _joined(funder_id, func.count()).where(FundingRequest.status == "pending")
+    )
     # What the money bought: the outcomes of the certified cases it paid for.
-    paid_cases = {r.case_id for r in rows if r.status in SPENT}
-    paid: Counter[str] = Counter()
-    for r in rows:
-        if r.status in SPENT:
-            paid[r.unit] += r.amount
-    outcomes = 0
-    if paid_cases:
-        for doc in await session.scalars(
-            select(Credential.document).where(Credential.case_id.in_(paid_cases))
-        ):
-            outcomes += len(outcomes_of(doc))
-    served = {
-        c
-        for (c,) in await session.execute(
-            select(Case.candidate_id).where(Case.id.in_({r.case_id for r in rows}))
+    paid_cases = _joined(funder_id, FundingRequest.case_id).where(_SPENT)
+    certified = await session.scalar(
+        _joined(funder_id, func.count(func.distinct(FundingRequest.case_id))).where(_SPENT)
+    )
+    paid = {
+        unit: int(amount)
+        for unit, amount in await session.execute(
+            _joined(funder_id, FundingRequest.unit, func.sum(FundingRequest.amount))
+            .where(_SPENT)
+            .group_by(FundingRequest.unit)
+            .order_by(FundingRequest.unit)
         )
     }
-    special = set(
-        await session.scalars(
-            select(LedgerAccount.owner_id)
-            .join(Entitlement, Entitlement.account_id == LedgerAccount.id)
-            .where(Entitlement.funder_id == funder_id, Entitlement.special_needs.is_(True))
+    outcomes = 0
+    documents = await session.stream_scalars(
+        select(Credential.document)
+        .where(Credential.case_id.in_(paid_cases))
+        .execution_options(yield_per=bulk.BATCH)
+    )
+    async for doc in documents:
+        outcomes += len(outcomes_of(doc))
+    served = _joined(funder_id, Case.candidate_id)
+    special = await session.scalar(
+        select(func.count(func.distinct(LedgerAccount.owner_id)))
+        .join(Entitlement, Entitlement.account_id == LedgerAccount.id)
+        .where(
+            Entitlement.funder_id == funder_id,
+            Entitlement.special_needs.is_(True),
+            LedgerAccount.owner_id.in_(served),
         )
     )
     return FunderReport(
         programmes=figures,
-        pending=sum(1 for r in rows if r.status == "pending"),
-        by_standard=_spend(rows, "standard"),
-        by_centre=_spend(rows, "centre"),
-        by_region=_spend(rows, "region"),
-        certified_cases=len(paid_cases),
+        pending=pending or 0,
+        by_standard=await _spend(session, funder_id, Standard.code),
+        by_centre=await _spend(session, funder_id, Centre.name),
+        by_region=await _spend(
+            session, funder_id, func.coalesce(Centre.region, literal_column("''"))
+        ),
+        certified_cases=certified or 0,
         outcomes_validated=outcomes,
         outcomes_per_thousand={
             unit: round(outcomes / (amount / 100) * 1000, 2)
             for unit, amount in paid.items()
             if amount
         },
-        special_needs_people=len(special & served),
+        special_needs_people=special or 0,
     )
 
 
 async def requests_of(session: AsyncSession, funder_id: str, limit: int = 200) -> list[RequestRow]:
-    """The requests made to this funder, those waiting for its decision first."""
-    rows = await _rows(session, funder_id)
-    return sorted(rows, key=lambda r: r.status != "pending")[:limit]
+    """The requests made to this funder, those waiting for its decision first: the first
+    ``limit``, read as such (not every request, sorted here)."""
+    found = await session.execute(
+        _requests(funder_id)
+        .order_by(
+            FundingRequest.status != "pending",
+            FundingRequest.updated_at.desc(),
+            FundingRequest.key,
+        )
+        .limit(limit)
+    )
+    return [_row(r) for r in found]
 
 
 CSV_COLUMNS = list(RequestRow.model_fields)
 
 
-async def report_csv(session: AsyncSession, funder_id: str) -> str:
-    """Every funding source of every case asked of this funder, a row each."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    for r in await _rows(session, funder_id):
-        row = r.model_dump(mode="json")
-        # A spreadsheet must not read a cell as a formula (CSV injection).
-        writer.writerow(
-            {
-                k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@\t\r" else v
-                for k, v in row.items()
-            }
-        )
-    return out.getvalue()
+def _csv_cells(r: RequestRow) -> list[Any]:
+    """A row's cells; a spreadsheet must not read one as a formula (CSV injection)."""
+    return [
+        f"'{v}" if isinstance(v, str) and v[:1] in "=+-@\t\r" else v
+        for v in r.model_dump(mode="json").values()
+    ]
+
+
+def report_csv(
+    sessions: async_sessionmaker[AsyncSession], funder_id: str
+) -> AsyncGenerator[str, None]:
+    """Every funding source of every case asked of this funder, a row each, as CSV text
+    a batch of rows at a time (read through a cursor of its own session)."""
+    query = _requests(funder_id).order_by(FundingRequest.updated_at.desc(), FundingRequest.key)
+    return bulk.csv_export(sessions, query, CSV_COLUMNS, lambda row: _csv_cells(_row(row)))

@@ -158,6 +158,9 @@ def weed_service(
     g = ports.grpc
     argv = [
         venv_bin("weed"),
+        # Its log to stderr (``log_path``) only: by default a copy also goes to files of
+        # its own in $TMPDIR, a set for every start, never removed.
+        "-logtostderr",
         "mini",
         f"-dir={data_dir}",
         "-ip=127.0.0.1",
@@ -176,6 +179,11 @@ def weed_service(
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
     ]
+    # Its S3 socket in its data directory too (weed leaves /tmp/seaweedfs-s3-<port>.sock
+    # behind), where a Unix socket's path fits (at most 107 bytes).
+    socket = data_dir.resolve() / "s3.sock"
+    if len(str(socket)) < 100:
+        argv.append(f"-s3.localSocket={socket}")
     env = {
         "AWS_ACCESS_KEY_ID": access_key,
         "AWS_SECRET_ACCESS_KEY": secret_key,
