@@ -513,11 +513,6 @@ def _when(at: datetime | None) -> str:
     return as_utc(at).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
-def _cell(text: str) -> str:
-    """A name as a spreadsheet shows it, never as a formula (=, +, -, @ lead nothing)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 CASES_CSV_HEADER = [
     "reference",
     "candidate",
@@ -538,9 +533,9 @@ def _case_cells(row: Any) -> list[str]:
     case_id, name, email, title, stage, state, result, deadline, opened, standard, person = row
     return [
         case_id[:8],
-        _cell(name),
-        _cell(email),
-        _cell(title),
+        bulk.spreadsheet_cell(name),
+        bulk.spreadsheet_cell(email),
+        bulk.spreadsheet_cell(title),
         stage,
         state,
         result or "",

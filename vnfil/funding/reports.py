@@ -252,10 +252,7 @@ CSV_COLUMNS = list(RequestRow.model_fields)
 
 def _csv_cells(r: RequestRow) -> list[Any]:
     """A row's cells; a spreadsheet must not read one as a formula (CSV injection)."""
-    return [
-        f"'{v}" if isinstance(v, str) and v[:1] in "=+-@\t\r" else v
-        for v in r.model_dump(mode="json").values()
-    ]
+    return [bulk.spreadsheet_cell(v) for v in r.model_dump(mode="json").values()]
 
 
 def report_csv(

@@ -59,6 +59,15 @@ async def partitions(
             await result.close()
 
 
+def spreadsheet_cell(value: Any) -> Any:
+    """A cell as a spreadsheet shows it, never as a formula (CSV injection): a text led
+    by =, +, -, @, a tab or a carriage return gets a leading apostrophe; an empty text
+    and anything else stay as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_text(rows: Iterable[Sequence[Any]]) -> str:
     """Rows as CSV text (``csv.writer``'s dialect, ``\\r\\n`` line ends): one batch of an
     export, the same bytes the whole file written at once would have had there."""
