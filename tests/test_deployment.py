@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from temporalio.service import TLSConfig
 
 from vnfil.platform.db import make_engine
 from vnfil.platform.embedded import free_port
 from vnfil.platform.probe import serve_health
 from vnfil.platform.serving import uvicorn_options
 from vnfil.platform.settings import Settings
+from vnfil.platform.temporal import connect, tls_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_POOL = {
@@ -112,3 +114,23 @@ async def test_the_worker_health_port_answers_from_its_state() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_temporal_tls_is_used_when_the_settings_ask_for_it(
+    temporal_env, tmp_path: Path
+) -> None:
+    address = temporal_env.client.service_client.config.target_host
+    plain = Settings(temporal_address=address)
+    assert tls_config(plain) is False
+    assert (await connect(plain)).namespace == "default"  # the dev server speaks plain gRPC
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(b"-----BEGIN CERTIFICATE-----\n")
+    tls = tls_config(Settings(temporal_tls_ca_path=str(ca)))
+    assert isinstance(tls, TLSConfig) and tls.server_root_ca_cert == ca.read_bytes()
+    assert isinstance(tls_config(Settings(temporal_api_key="key")), TLSConfig)
+    with pytest.raises(ValueError, match="go together"):
+        tls_config(Settings(temporal_tls_cert_path=str(ca)))
+    # Asked for TLS, the client does not fall back to plain text: the plain server is
+    # not reached.
+    with pytest.raises(RuntimeError, match="connect"):
+        await asyncio.wait_for(connect(Settings(temporal_address=address, temporal_tls=True)), 60)

@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "vnfil-cases"
+    # An existing Temporal cluster that wants TLS: the server's CA (empty: the system's
+    # roots), and for mutual TLS the client's certificate and key, as PEM file paths; or
+    # an API key (Temporal Cloud). Any of these turns TLS on.
+    temporal_tls: bool = False
+    temporal_tls_ca_path: str = ""
+    temporal_tls_cert_path: str = ""
+    temporal_tls_key_path: str = ""
+    temporal_api_key: str = ""
 
     s3_endpoint: str = "127.0.0.1:8333"
     s3_access_key: str = "vnfil"
