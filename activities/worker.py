@@ -69,6 +69,7 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
         workflows=[
             ValidationCase,
             EventDelivery,

@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
+import helm_python as helm
 import pytest
+import yaml
 from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from temporalio.service import TLSConfig
 
 from vnfil.platform.db import make_engine
 from vnfil.platform.embedded import free_port
-from vnfil.platform.probe import serve_health
-from vnfil.platform.serving import uvicorn_options
+from vnfil.platform.probe import HEALTH_PATH, serve_health
+from vnfil.platform.serving import GRACEFUL_SHUTDOWN_SECONDS, uvicorn_options
 from vnfil.platform.settings import Settings
 from vnfil.platform.temporal import connect, tls_config
 
@@ -134,3 +141,310 @@ async def test_temporal_tls_is_used_when_the_settings_ask_for_it(
     # not reached.
     with pytest.raises(RuntimeError, match="connect"):
         await asyncio.wait_for(connect(Settings(temporal_address=address, temporal_tls=True)), 60)
+
+
+# --- the Helm chart -------------------------------------------------------------------
+
+CHART = ROOT / "infra" / "helm" / "vnfil"
+EXAMPLE = ROOT / "infra" / "helm" / "example-region.yaml"
+STRONG_KEY = "kX9#vQ2!mR7$wL4@pT8%zN3^yB6&hJ1*cF5"
+
+
+def _example() -> dict[str, Any]:
+    return yaml.safe_load(EXAMPLE.read_text())
+
+
+def _trial() -> dict[str, Any]:
+    """The example, with the Secret made by the chart (a trial) instead of an existing one."""
+    values = _example()
+    values["secrets"] = {
+        "existingSecret": "",
+        "values": {
+            "databaseUrl": "postgresql+psycopg://vnfil:pw@db.pomorskie.example:5432/vnfil",
+            "s3AccessKey": "vnfil",
+            "s3SecretKey": "a-real-secret",
+            "secretKey": STRONG_KEY,
+        },
+    }
+    return values
+
+
+def _render(values: dict[str, Any], upgrade: bool = False) -> list[dict[str, Any]]:
+    chart = helm.Chart.load(CHART)
+    rendered = chart.render(
+        values,
+        name="vnfil",
+        namespace="vnfil-pomorskie",
+        is_install=not upgrade,
+        is_upgrade=upgrade,
+    )
+    docs = []
+    for path, text_ in rendered.items():
+        if path.endswith(".txt"):
+            continue
+        docs += [d for d in yaml.safe_load_all(text_) if d]
+    return docs
+
+
+def _one(docs: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    [found] = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    return found
+
+
+def _container(doc: dict[str, Any]) -> dict[str, Any]:
+    [container] = doc["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def test_the_chart_lints_clean_under_helm() -> None:
+    for values in (_example(), _trial()):
+        report = helm.lint(CHART, values, strict=True, kube_version="v1.30.0")
+        assert report["errors"] == [], report
+        # Only "info" (an icon is recommended); no warning, no error.
+        assert [m for m in report["messages"] if m["severity"] >= 2] == [], report
+
+
+def test_the_chart_refuses_to_render_without_what_it_cannot_guess() -> None:
+    with pytest.raises(helm.HelmError, match="publicBaseUrl is required"):
+        helm.Chart.load(CHART).render({}, name="vnfil", namespace="x")
+    values = _trial()
+    values["secrets"]["values"]["databaseUrl"] = ""
+    with pytest.raises(helm.HelmError, match="databaseUrl"):
+        _render(values)
+
+
+def test_every_probe_asks_an_endpoint_that_exists() -> None:
+    from api.main import create_app
+
+    # What the API answers to GET (probes send GET).
+    routes = {p for p, ops in create_app(Settings()).openapi()["paths"].items() if "get" in ops}
+    docs = _render(_example())
+    api = _container(_one(docs, "Deployment", "vnfil-api"))
+    worker = _container(_one(docs, "Deployment", "vnfil-worker"))
+    for container, paths in ((api, routes), (worker, {HEALTH_PATH})):
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        probes = {k: v for k, v in container.items() if k.endswith("Probe")}
+        assert {"startupProbe", "livenessProbe"} <= set(probes), container["name"]
+        for kind, probe in probes.items():
+            assert probe["httpGet"]["path"] in paths, (container["name"], kind, probe)
+            assert probe["httpGet"]["port"] in ports, (container["name"], kind, probe)
+        if container is api:
+            assert probes["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+            assert probes["livenessProbe"]["httpGet"]["path"] == "/health/live"
+            assert int(env["VNFIL_API_PORT"]) == ports["http"]
+        else:
+            assert int(env["VNFIL_WORKER_HEALTH_PORT"]) == ports["health"]
+
+
+def _variables(doc: dict[str, Any]) -> set[str]:
+    if doc["kind"] == "ConfigMap":
+        return set(doc["data"])
+    if doc["kind"] == "Secret":
+        return set(doc["stringData"])
+    if doc["kind"] in ("Deployment", "Job"):
+        return {e["name"] for e in _container(doc).get("env", [])}
+    return set()
+
+
+def test_every_variable_the_chart_sets_is_a_setting() -> None:
+    known = {f"VNFIL_{name.upper()}" for name in Settings.model_fields}
+    values = _trial()
+    values["config"]["extra"] = {"VNFIL_WEBHOOK_RETRY_HOURS": 24}
+    values["api"]["env"] = {"VNFIL_MAX_UPLOAD_BYTES": 1024}
+    seen: set[str] = set()
+    for doc in _render(values):
+        seen |= _variables(doc)
+    assert seen - known == set(), f"not settings: {sorted(seen - known)}"
+    assert {"VNFIL_DB_POOL_SIZE", "VNFIL_WORKER_HEALTH_PORT", "VNFIL_API_WORKERS"} <= seen
+
+
+def _process_env(docs: list[dict[str, Any]], doc: dict[str, Any]) -> dict[str, str]:
+    """What a container's process sees: its envFrom sources, then its own env."""
+    env: dict[str, str] = {}
+    container = _container(doc)
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env |= _one(docs, "ConfigMap", source["configMapRef"]["name"])["data"]
+        if "secretRef" in source:
+            env |= _one(docs, "Secret", source["secretRef"]["name"])["stringData"]
+    return env | {e["name"]: e["value"] for e in container.get("env", [])}
+
+
+def test_each_process_gets_settings_production_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = _render(_trial())
+    workloads = [d for d in docs if d["kind"] in ("Deployment", "Job")]
+    assert len(workloads) == 4
+    for doc in workloads:
+        with monkeypatch.context() as m:
+            for name, value in _process_env(docs, doc).items():
+                m.setenv(name, value)
+            settings = Settings()  # the production checks pass: https, a strong key...
+        assert settings.environment == "production"
+        assert settings.database_url.startswith("postgresql+psycopg://")
+        assert settings.public_base_url == "https://walidacja.pomorskie.example"
+        assert settings.temporal_tls and settings.temporal_tls_cert_path
+        # The TLS files are where the Secret is mounted.
+        mounts = {m["mountPath"] for m in _container(doc)["volumeMounts"]}
+        assert str(Path(settings.temporal_tls_cert_path).parent) in mounts
+        assert "/tmp" in mounts  # the root filesystem is read-only
+
+
+def test_the_chart_runs_the_commands_vnfil_has() -> None:
+    import tomllib
+
+    from vnfil.cli import app as cli
+
+    commands = {c.name or c.callback.__name__ for c in cli.registered_commands}  # type: ignore[union-attr]
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    docs = _render(_example())
+    run = {
+        d["metadata"]["name"]: _container(d)["command"]
+        for d in docs
+        if d["kind"] in ("Deployment", "Job")
+    }
+    assert run == {
+        "vnfil-api": ["vnfil", "serve"],
+        "vnfil-worker": ["vnfil-worker"],
+        "vnfil-migrate": ["vnfil", "migrate"],
+        "vnfil-temporal-setup": ["vnfil", "setup-temporal"],
+    }
+    for argv in run.values():
+        assert argv[0] in scripts
+        if argv[0] == "vnfil":
+            assert argv[1] in commands
+    values = _example()
+    values["temporalSetup"] = {"searchAttributes": False}
+    job = _one(_render(values), "Job", "vnfil-temporal-setup")
+    assert _container(job)["command"] == ["vnfil", "setup-temporal", "--no-search-attributes"]
+
+
+def test_releases_migrate_then_set_up_temporal_before_any_new_pod() -> None:
+    for upgrade in (False, True):
+        docs = _render(_trial(), upgrade=upgrade)
+        hooks = {
+            d["metadata"]["name"]: d["metadata"]["annotations"]
+            for d in docs
+            if "helm.sh/hook" in d["metadata"].get("annotations", {})
+        }
+        assert set(hooks) == {"vnfil-secrets", "vnfil-migrate", "vnfil-temporal-setup"}
+        for said in hooks.values():
+            assert {"pre-install", "pre-upgrade"} <= set(said["helm.sh/hook"].split(","))
+            assert said["helm.sh/hook-delete-policy"] == "before-hook-creation"
+        weight = {name: int(a["helm.sh/hook-weight"]) for name, a in hooks.items()}
+        assert weight["vnfil-secrets"] < weight["vnfil-migrate"] < weight["vnfil-temporal-setup"]
+        for name in ("vnfil-migrate", "vnfil-temporal-setup"):
+            job = _one(docs, "Job", name)
+            assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+            assert job["spec"]["activeDeadlineSeconds"] > 0
+            # It runs before the ConfigMap exists: its settings are its own.
+            assert not any("configMapRef" in s for s in _container(job)["envFrom"])
+    # With an existing Secret the chart makes none.
+    assert not [d for d in _render(_example()) if d["kind"] == "Secret"]
+
+
+def test_api_and_workers_scale_and_survive_disruptions() -> None:
+    docs = _render(_example())
+    for component in ("api", "worker"):
+        deployment = _one(docs, "Deployment", f"vnfil-{component}")
+        assert "replicas" not in deployment["spec"]  # the autoscaler owns it
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        selector = deployment["spec"]["selector"]["matchLabels"]
+        assert selector.items() <= pod_labels.items()
+        hpa = _one(docs, "HorizontalPodAutoscaler", f"vnfil-{component}")
+        assert hpa["spec"]["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": f"vnfil-{component}",
+        }
+        assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
+        pdb = _one(docs, "PodDisruptionBudget", f"vnfil-{component}")
+        assert pdb["spec"]["selector"]["matchLabels"] == selector
+        assert pdb["spec"]["maxUnavailable"] == 1
+        container = _container(deployment)
+        assert container["resources"]["requests"]["cpu"]
+        assert container["resources"]["requests"]["memory"]
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    service = _one(docs, "Service", "vnfil-api")
+    api = _one(docs, "Deployment", "vnfil-api")
+    assert service["spec"]["selector"] == api["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    ingress = _one(docs, "Ingress", "vnfil-api")
+    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == (
+        "vnfil-api"
+    )
+    # A stop is graceful within the pod's grace period: the API's preStop pause and the
+    # server's own drain; the worker's activities in hand.
+    pod = api["spec"]["template"]["spec"]
+    pause = int(_container(api)["lifecycle"]["preStop"]["exec"]["command"][1])
+    assert pause + GRACEFUL_SHUTDOWN_SECONDS < pod["terminationGracePeriodSeconds"]
+    worker = _one(docs, "Deployment", "vnfil-worker")
+    env = {e["name"]: e["value"] for e in _container(worker)["env"]}
+    grace = worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert 0 < float(env["VNFIL_WORKER_GRACEFUL_SHUTDOWN_SECONDS"]) < grace
+    # Without autoscaling, the replica counts are the chart's.
+    values = _example()
+    values["api"]["autoscaling"]["enabled"] = values["worker"]["autoscaling"]["enabled"] = False
+    fixed = _render(values)
+    assert _one(fixed, "Deployment", "vnfil-api")["spec"]["replicas"] == 3
+    assert not [d for d in fixed if d["kind"] == "HorizontalPodAutoscaler"]
+
+
+# --- the image --------------------------------------------------------------------------
+
+
+def test_the_image_check_passes_on_this_debian() -> None:
+    """The Dockerfile runs infra/check_image.py in the image; the same check here, on the
+    same Debian release, with the same packages installed."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "infra" / "check_image.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "DejaVu Sans embedded" in result.stdout
+
+
+def test_the_image_installs_what_weasyprint_loads() -> None:
+    """Each library WeasyPrint opens (weasyprint.text.ffi) comes from a package the
+    Dockerfile installs or one of its dependencies, on the Dockerfile's Debian release
+    (this machine's: bookworm)."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim-bookworm" in dockerfile
+    if "bookworm" not in Path("/etc/os-release").read_text() or not shutil.which("dpkg"):
+        pytest.skip("needs Debian bookworm's package database to compare with")
+    install = re.search(r"apt-get install -y --no-install-recommends(.*?)&&", dockerfile, re.S)
+    assert install is not None
+    packages = set(install.group(1).replace("\\", " ").split())
+    assert "fonts-dejavu-core" in packages and "libharfbuzz-subset0" in packages
+    closure = subprocess.run(
+        [
+            "apt-cache",
+            "depends",
+            "--recurse",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
+            *packages,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    provided = {line.strip() for line in closure.splitlines() if not line.startswith(" ")}
+    for soname in (
+        "libgobject-2.0.so.0",
+        "libpango-1.0.so.0",
+        "libharfbuzz.so.0",
+        "libharfbuzz-subset.so.0",
+        "libfontconfig.so.1",
+        "libpangoft2-1.0.so.0",
+    ):
+        owner = subprocess.run(
+            ["dpkg", "-S", soname], capture_output=True, text=True, check=True
+        ).stdout.split(":")[0]
+        assert owner in provided, (soname, owner)

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+HEALTH_PATH = "/health"
 READ_TIMEOUT_SECONDS = 5.0
 MAX_HEADER_LINES = 100
 
@@ -32,7 +33,7 @@ async def serve_health(
                     break
             parts = request_line.split()
             path = parts[1].split(b"?", 1)[0] if len(parts) >= 2 else b""
-            if len(parts) >= 2 and parts[0] in (b"GET", b"HEAD") and path == b"/health":
+            if len(parts) >= 2 and parts[0] in (b"GET", b"HEAD") and path == HEALTH_PATH.encode():
                 healthy, details = state()
                 status = "200 OK" if healthy else "503 Service Unavailable"
                 body = json.dumps({"status": "ok" if healthy else "stopped", **details})

@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     # database connection while it runs, and those beyond db_pool_size + db_max_overflow
     # wait for one (up to db_pool_timeout_seconds, then the activity is retried).
     worker_max_concurrent_activities: int = Field(default=100, ge=1, le=1000)
+    # On SIGTERM the worker stops polling and gives the activities it runs this long to
+    # finish before it cancels them (Temporal then retries them on another worker).
+    worker_graceful_shutdown_seconds: float = Field(default=0.0, ge=0, le=3600)
     # Signature checks (RDFC-1.0 canonicalisation holds Python's lock for about 2 ms a
     # credential) run in this many processes beside each API process, so a burst of
     # verifications does not stall every other request; 0 checks them in threads.
