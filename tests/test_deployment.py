@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -448,3 +451,70 @@ def test_the_image_installs_what_weasyprint_loads() -> None:
             ["dpkg", "-S", soname], capture_output=True, text=True, check=True
         ).stdout.split(":")[0]
         assert owner in provided, (soname, owner)
+
+
+async def test_setup_temporal_registers_search_attributes_and_schedules_once(
+    temporal_env, tmp_path: Path
+) -> None:
+    """`vnfil setup-temporal`, as the release Job runs it (its own process, settings from
+    the environment), on a namespace of its own that has nothing yet."""
+    from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+    from temporalio.api.workflowservice.v1 import (
+        DescribeNamespaceRequest,
+        RegisterNamespaceRequest,
+    )
+    from temporalio.client import Client
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    from activities.worker import SESSION_PURGE_SCHEDULE, SWEEP_SCHEDULE
+    from vnfil.platform.embedded import venv_bin
+
+    client = temporal_env.client
+    namespace = f"region-{uuid.uuid4().hex[:8]}"
+    await client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(
+            namespace=namespace, workflow_execution_retention_period=timedelta(days=1)
+        )
+    )
+    await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=namespace))
+    env = {
+        **os.environ,
+        **Settings(temporal_address=client.service_client.config.target_host).as_env(),
+        "VNFIL_TEMPORAL_NAMESPACE": namespace,
+        "VNFIL_TASK_QUEUE": "region-cases",
+    }
+
+    def setup(*args: str) -> str:
+        done = subprocess.run(
+            [venv_bin("vnfil"), "setup-temporal", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return " ".join(done.stdout.split())
+
+    first = setup("--no-search-attributes")
+    assert "search attributes added: none" in first
+    assert f"schedules created: {SWEEP_SCHEDULE}, {SESSION_PURGE_SCHEDULE}" in first
+    second = setup()
+    assert "search attributes added: VnfilStage, VnfilCentre, VnfilStandard, VnfilStatus" in (
+        second
+    )
+    assert "schedules created: none (all present)" in second
+    assert "search attributes added: none (all present)" in setup()
+
+    region = await Client.connect(
+        client.service_client.config.target_host,
+        namespace=namespace,
+        data_converter=pydantic_data_converter,
+    )
+    listed = await region.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=namespace)
+    )
+    assert {"VnfilStage", "VnfilStatus"} <= set(listed.custom_attributes)
+    for schedule in (SWEEP_SCHEDULE, SESSION_PURGE_SCHEDULE):
+        described = await region.get_schedule_handle(schedule).describe()
+        assert described.schedule.action.task_queue == "region-cases"  # type: ignore[union-attr]
