@@ -33,6 +33,7 @@ from vnfil.accounts.schemas import SessionPurgeInput
 from vnfil.evidence.schemas import SweepInput
 from vnfil.evidence.store import EvidenceStore
 from vnfil.platform.db import make_engine, make_session_factory
+from vnfil.platform.probe import serve_health
 from vnfil.platform.settings import Settings, get_settings
 from vnfil.platform.temporal import connect
 from workflows.accreditation import AccreditationUpdate
@@ -67,6 +68,8 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
         workflows=[
             ValidationCase,
             EventDelivery,
@@ -175,20 +178,54 @@ async def connect_patiently(
             delay = min(delay * 2, most)
 
 
-async def run(settings: Settings) -> None:
-    client = await connect_patiently(settings)
+async def ensure_schedules(client: Client, settings: Settings) -> list[str]:
+    """Every schedule vnfil runs, each created once; the ids of those created now."""
+    created = []
     if await ensure_sweep_schedule(client, settings):
-        logging.info("created schedule %s (hourly)", SWEEP_SCHEDULE)
+        created.append(SWEEP_SCHEDULE)
     if await ensure_session_purge_schedule(client, settings):
-        logging.info("created schedule %s (hourly)", SESSION_PURGE_SCHEDULE)
-    worker = build_worker(client, settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with worker:
-        logging.info("worker polling task queue %s", settings.task_queue)
-        await stop.wait()
+        created.append(SESSION_PURGE_SCHEDULE)
+    return created
+
+
+async def run(settings: Settings) -> None:
+    phase = "connecting to Temporal"
+    worker: Worker | None = None
+    identity = ""
+
+    def state() -> tuple[bool, dict[str, str]]:
+        # Alive while it connects (it waits for Temporal patiently) and while it polls;
+        # not once the worker has stopped.
+        stopped = worker is not None and not worker.is_running and phase == "polling"
+        return not stopped, {
+            "phase": phase,
+            "task_queue": settings.task_queue,
+            "identity": identity,
+        }
+
+    health = (
+        await serve_health(settings.worker_health_port, state)
+        if settings.worker_health_port
+        else None
+    )
+    try:
+        client = await connect_patiently(settings)
+        identity = client.identity
+        for schedule in await ensure_schedules(client, settings):
+            logging.info("created schedule %s (hourly)", schedule)
+        worker = build_worker(client, settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with worker:
+            phase = "polling"
+            logging.info("worker %s polling task queue %s", identity, settings.task_queue)
+            await stop.wait()
+            phase = "stopping"
+    finally:
+        if health is not None:
+            health.close()
 
 
 def main() -> None:

@@ -43,6 +43,38 @@ async def test_health_is_503_naming_what_is_unreachable(
         assert all(v == "ok" for k, v in checks.items() if k != down)
 
 
+async def test_probes_ask_only_what_restarting_or_rerouting_would_mend(
+    database, s3_server, temporal_env, tmp_path: Path
+) -> None:
+    """Liveness: the process serves. Readiness: its database answers. A Temporal or S3
+    outage leaves both 200 (every replica would fail the same; reads still work), while
+    /health names it."""
+    dead = f"127.0.0.1:{free_port()}"
+    no_database = {
+        "database_url": f"postgresql+psycopg://postgres@{dead}/test",
+        "database_schema": "",
+    }
+    for broken, ready in (
+        ({}, 200),
+        ({"temporal_address": dead, "s3_endpoint": dead}, 200),
+        (no_database, 503),
+    ):
+        settings = make_settings(database, s3_server, temporal_env, tmp_path, **broken)
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://t"
+            ) as http:
+                live = await http.get("/health/live")
+                readiness = await http.get("/health/ready")
+                full = await http.get("/health")
+        assert live.status_code == 200 and live.json() == {"status": "ok"}
+        assert readiness.status_code == ready, (broken, readiness.text)
+        assert full.status_code == (200 if not broken else 503)
+        if ready == 503:
+            assert readiness.json()["checks"]["database"].startswith("unreachable")
+
+
 async def test_demo_command_ends_with_a_credential(stack, tmp_path: Path) -> None:
     settings = stack.settings.model_copy(update={"data_dir": tmp_path})
     demo = await seed_demo(stack.sessions, settings)

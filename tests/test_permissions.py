@@ -117,6 +117,8 @@ MATRIX: dict[str, set[str]] = {
     "GET /events": ISSUERS | FUNDERS,  # filtered: each its own organisation's
     "POST /events/{event_id}/redeliveries": {"a_issuer"},
     "GET /health": EVERYONE,
+    "GET /health/live": EVERYONE,
+    "GET /health/ready": EVERYONE,
     "POST /invitations/{token}/acceptance": EVERYONE,
     "GET /issuers/{awarding_body_id}": EVERYONE,
     "GET /issuers/{awarding_body_id}/did.json": EVERYONE,

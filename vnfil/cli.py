@@ -35,6 +35,56 @@ def migrate() -> None:
 
 
 @app.command()
+def serve(
+    host: str | None = typer.Option(None, help="address to listen on (VNFIL_API_HOST)"),
+    port: int | None = typer.Option(None, help="port to listen on (VNFIL_API_PORT)"),
+    workers: int | None = typer.Option(
+        None, help="server processes (VNFIL_API_WORKERS; 1 in Kubernetes, which adds replicas)"
+    ),
+    access_log: bool = typer.Option(True, help="log one line per request"),
+) -> None:
+    """Serve the API as in production: uvicorn on uvloop and httptools, proxy headers from
+    VNFIL_FORWARDED_ALLOW_IPS, a graceful stop on SIGTERM."""
+    import uvicorn
+
+    from vnfil.platform.serving import APP, uvicorn_options
+
+    settings = get_settings()
+    uvicorn.run(
+        APP,
+        **uvicorn_options(settings, host=host, port=port, workers=workers, access_log=access_log),
+    )
+
+
+@app.command("setup-temporal")
+def setup_temporal(
+    search_attributes: bool = typer.Option(
+        True,
+        help="register vnfil's search attributes (off where the cluster's operator does it, "
+        "as on Temporal Cloud)",
+    ),
+) -> None:
+    """Prepare the Temporal namespace: vnfil's search attributes and its schedules (the
+    hourly orphan sweep and session purge). Idempotent: run it on every release."""
+    from activities.worker import connect_patiently, ensure_schedules
+    from vnfil.platform.temporal import ensure_search_attributes
+
+    settings = get_settings()
+
+    async def go() -> tuple[list[str], list[str]]:
+        client = await connect_patiently(settings)
+        added = await ensure_search_attributes(client) if search_attributes else []
+        return added, await ensure_schedules(client, settings)
+
+    added, created = asyncio.run(go())
+    console.print(
+        f"namespace {settings.temporal_namespace} at {settings.temporal_address}: "
+        f"search attributes added: {', '.join(added) or 'none (all present)'}; "
+        f"schedules created: {', '.join(created) or 'none (all present)'}"
+    )
+
+
+@app.command()
 def seed() -> None:
     """Create the demo centre, awarding body, standards and one user per role."""
     from vnfil.platform.db import make_engine, make_session_factory

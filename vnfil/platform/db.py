@@ -89,7 +89,21 @@ def make_engine(settings: Settings) -> AsyncEngine:
             dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
         return engine
-    return create_async_engine(url, connect_args=_connect_args(settings), pool_pre_ping=True)
+    return create_async_engine(url, **pool_options(settings))
+
+
+def pool_options(settings: Settings) -> dict[str, Any]:
+    """A server database's engine arguments: the pool sized by the settings, each
+    connection checked before use (a restarted server or a dropped idle connection costs
+    a reconnect, not a failed request) and replaced after ``db_pool_recycle_seconds``."""
+    return {
+        "connect_args": _connect_args(settings),
+        "pool_pre_ping": True,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+        "pool_recycle": settings.db_pool_recycle_seconds,
+    }
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -66,10 +66,28 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///.vnfil/vnfil.db"
     # PostgreSQL schema to use (set by tests to isolate runs); empty means the default.
     database_schema: str = ""
+    # PostgreSQL connection pool, per process (SQLite keeps its own): each API or worker
+    # process holds up to pool_size + max_overflow connections, so replicas x that must
+    # stay under the server's max_connections (or a PgBouncer in front). A request that
+    # waits longer than pool_timeout for a connection is answered 503 with Retry-After.
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_pool_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Connections older than this are replaced (firewalls and PgBouncer drop idle ones);
+    # -1 never recycles.
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "vnfil-cases"
+    # An existing Temporal cluster that wants TLS: the server's CA (empty: the system's
+    # roots), and for mutual TLS the client's certificate and key, as PEM file paths; or
+    # an API key (Temporal Cloud). Any of these turns TLS on.
+    temporal_tls: bool = False
+    temporal_tls_ca_path: str = ""
+    temporal_tls_cert_path: str = ""
+    temporal_tls_key_path: str = ""
+    temporal_api_key: str = ""
 
     s3_endpoint: str = "127.0.0.1:8333"
     s3_access_key: str = "vnfil"
@@ -101,6 +119,25 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # `vnfil serve` (the production API server: uvicorn on uvloop and httptools): how many
+    # server processes per container (1 in Kubernetes, which scales by replicas), and
+    # which proxies' X-Forwarded-* headers to believe ("*" behind an ingress that is the
+    # only way in; a comma-separated list of addresses otherwise).
+    api_workers: int = Field(default=1, ge=1, le=64)
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Idle keep-alive connections stay open this long: longer than the load balancer's
+    # idle timeout (60 s on most), or it may send a request down a closing connection.
+    api_keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
+    # The worker answers GET /health on this port (0: no health port), for a process
+    # manager's liveness probe: 200 while it polls its task queue, 503 once it stopped.
+    worker_health_port: int = Field(default=0, ge=0, le=65535)
+    # Activities one worker process runs at once (the SDK's default); each may hold a
+    # database connection while it runs, and those beyond db_pool_size + db_max_overflow
+    # wait for one (up to db_pool_timeout_seconds, then the activity is retried).
+    worker_max_concurrent_activities: int = Field(default=100, ge=1, le=1000)
+    # On SIGTERM the worker stops polling and gives the activities it runs this long to
+    # finish before it cancels them (Temporal then retries them on another worker).
+    worker_graceful_shutdown_seconds: float = Field(default=0.0, ge=0, le=3600)
     # Signature checks (RDFC-1.0 canonicalisation holds Python's lock for about 2 ms a
     # credential) run in this many processes beside each API process, so a burst of
     # verifications does not stall every other request; 0 checks them in threads.

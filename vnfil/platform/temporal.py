@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -10,6 +12,7 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
 
 from vnfil.platform.settings import Settings
 
@@ -43,10 +46,31 @@ def workflow_id(case_id: str) -> str:
     return f"case-{case_id}"
 
 
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """TLS to the Temporal cluster when the settings ask for it (``temporal_tls``, a
+    certificate, or an API key, which is only ever sent over TLS); else plain gRPC."""
+    paths = (
+        settings.temporal_tls_ca_path,
+        settings.temporal_tls_cert_path,
+        settings.temporal_tls_key_path,
+    )
+    if not (settings.temporal_tls or settings.temporal_api_key or any(paths)):
+        return False
+    if bool(settings.temporal_tls_cert_path) != bool(settings.temporal_tls_key_path):
+        raise ValueError(
+            "VNFIL_TEMPORAL_TLS_CERT_PATH and VNFIL_TEMPORAL_TLS_KEY_PATH go together "
+            "(mutual TLS needs both)"
+        )
+    ca, cert, key = (Path(p).read_bytes() if p else None for p in paths)
+    return TLSConfig(server_root_ca_cert=ca, client_cert=cert, client_private_key=key)
+
+
 async def connect(settings: Settings, *, lazy: bool = False) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        tls=tls_config(settings),
+        api_key=settings.temporal_api_key or None,
         lazy=lazy,
     )
