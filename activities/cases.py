@@ -526,4 +526,5 @@ async def sign_and_store(
         session.add(row)
     row.object_key, row.sha256, row.document = key_name, stored.sha256, document
     row.key_id, row.status_list_id, row.status_index = key.row.id, status_list.id, index
+    row.centre_id = centre["id"] if centre is not None and inp.case_id else None
     return row

@@ -132,7 +132,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             errors.append(
                 {
                     "field": ".".join(loc),
-                    "message": input_error(lang, e),
+                    # vnfil's own refusals of a field (a dotted type, e.g. paging.cursor)
+                    # are said in the person's language; Pydantic's by their type.
+                    "message": localize(lang, e["msg"])
+                    if "." in str(e.get("type"))
+                    else input_error(lang, e),
                     "label": field_label(lang, name) if name != "body" else "",
                 }
             )
