@@ -397,7 +397,34 @@ def paged(default: int = 50, maximum: int = LIMIT_MAX) -> Callable[..., Page]:
             url += "?" + urlencode(kept)
         return Page(limit, cursor, settings.secret_key, url, response)
 
+    page.lists_a_page = True  # type: ignore[attr-defined]
     return page
+
+
+# What a paged list's answer carries besides its rows (in the OpenAPI document).
+PAGE_HEADERS = {
+    "Link": {
+        "description": 'the next page\'s address, `<…&cursor=…>; rel="next"`; absent on the last',
+        "schema": {"type": "string"},
+    },
+    "X-Next-Cursor": {
+        "description": "the next page's `cursor` alone; absent on the last page",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def document_pages(routes: Sequence[Any]) -> None:
+    """Each paged list's 200 answer names the headers that lead to its next page."""
+    for route in routes:
+        dependant = getattr(route, "dependant", None)
+        if dependant is None or not any(
+            getattr(d.call, "lists_a_page", False) for d in dependant.dependencies
+        ):
+            continue
+        ok = route.responses.setdefault(200, {})
+        ok.setdefault("description", "one page of the list")
+        ok.setdefault("headers", {}).update(PAGE_HEADERS)
 
 
 PageDep = Annotated[Page, Depends(paged())]

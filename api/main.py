@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import RPCTimeoutOrCancelledError, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from api.deps import request_language
+from api.deps import document_pages, request_language
 from api.routes import (
     auth,
     backpack,
@@ -205,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         funding,
         cohorts,
     ):
+        document_pages(module.router.routes)
         app.include_router(module.router)
     app.include_router(evidence.identity_router)
     app.include_router(pages.router)

@@ -782,3 +782,22 @@ async def test_each_page_is_one_index_range_without_a_sort(stack: Stack) -> None
     await assert_index_range(
         stack, "/events?after=1&limit=2", issuer, "events", "ix_events_body_seq", deep=False
     )
+
+
+async def test_the_api_document_names_the_cursor_and_the_headers(stack: Stack) -> None:
+    spec = ok(await stack.http.get("/openapi.json"))
+    paged = {
+        (path, method)
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if {"Link", "X-Next-Cursor"} <= set(op["responses"].get("200", {}).get("headers", {}))
+    }
+    assert {
+        ("/cases", "get"),
+        ("/credentials", "get"),
+        ("/funders/{funder_id}/requests", "get"),
+    } <= paged
+    assert len(paged) >= 17
+    for path, method in paged:  # each takes the cursor, none an offset
+        names = {p["name"] for p in spec["paths"][path][method]["parameters"]}
+        assert {"limit", "cursor"} <= names and "offset" not in names, path
