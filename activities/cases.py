@@ -36,7 +36,7 @@ from vnfil.cases.schemas import (
     StageRecordRef,
 )
 from vnfil.cases.tallies import keep_tallies
-from vnfil.credentials.document import build_credential
+from vnfil.credentials.document import build_credential, outcomes_of
 from vnfil.credentials.keys import KeyError_, active_key, issuer_did
 from vnfil.credentials.models import Credential
 from vnfil.credentials.schemas import (
@@ -526,5 +526,7 @@ async def sign_and_store(
         )
         session.add(row)
     row.object_key, row.sha256, row.document = key_name, stored.sha256, document
+    row.outcome_count = len(outcomes_of(document))
     row.key_id, row.status_list_id, row.status_index = key.row.id, status_list.id, index
+    row.centre_id = centre["id"] if centre is not None and inp.case_id else None
     return row

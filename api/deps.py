@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
 
-from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,7 +30,10 @@ from vnfil.credentials.verification import SignatureChecker
 from vnfil.evidence.store import EvidenceStore
 from vnfil.platform.db import utcnow
 from vnfil.platform.i18n import LANG_COOKIE, pick_language
+from vnfil.platform.paging import CURSOR_MAX, CursorRefused, Keyset, Position, page_of
 from vnfil.platform.settings import Settings
+
+T = TypeVar("T")
 
 _request_session: ContextVar[AsyncSession | None] = ContextVar("vnfil_session", default=None)
 
@@ -244,18 +249,21 @@ def visible_cases(
     status_: str | None = None,
     overdue: bool = False,
     search: str | None = None,
+    standard_id: str | None = None,
+    assessor_id: str | None = None,
 ) -> Select[Case]:
     """The access rule for lists of cases (API and pages), the same as ``can_see_case``.
     ``search`` finds a case by its candidate's name or e-mail (any part, any case) or by
-    its reference (the start of its id)."""
+    its reference (the start of its id). Read a page of it with ``CASE_ORDER``: the
+    indexes on ``cases`` (centre or candidate, then stage or status, then the order)
+    match it, so a page is one index range whatever the centre holds."""
     q = select(Case)
     if user.role == Role.candidate:
         q = q.where(Case.candidate_id == user.id)
     elif user.role in (Role.assessor, Role.supervisor):
-        q = (
-            q.join(CaseAssignment, CaseAssignment.case_id == Case.id)
-            .where(CaseAssignment.user_id == user.id)
-            .distinct()
+        # A semi-join, not a join: a person on a panel twice (two roles) sees it once.
+        q = q.where(
+            Case.id.in_(select(CaseAssignment.case_id).where(CaseAssignment.user_id == user.id))
         )
     elif user.role in (Role.counsellor, Role.centre_admin):
         q = q.where(Case.centre_id == user.centre_id)
@@ -273,7 +281,18 @@ def visible_cases(
         q = q.where(
             or_(Case.candidate_id.in_(people), Case.id.startswith(text.lower(), autoescape=True))
         )
+    if standard_id:
+        q = q.where(Case.standard_id == standard_id)
+    if assessor_id:
+        on_panel = select(CaseAssignment.case_id).where(
+            CaseAssignment.user_id == assessor_id, CaseAssignment.role == Role.assessor
+        )
+        q = q.where(Case.id.in_(on_panel))
     return q
+
+
+# Every list of cases: newest first, equal times by id.
+CASE_ORDER = Keyset("cases", (Case.created_at, Case.id))
 
 
 async def visible_case(case_id: str, session: SessionDep, user: CurrentUser) -> Case:
@@ -295,24 +314,128 @@ VisibleCase = Annotated[Case, Depends(visible_case)]
 # reaches the database or memory unchecked ------------------------------------------
 
 LIMIT_MAX = 500
-OFFSET_MAX = 2**31 - 1  # what an INTEGER column (PostgreSQL int4, SQLite) holds
+
+# Said when a list is asked for by ``?offset=`` (gone: see ``vnfil.platform.paging``) or
+# with a cursor it did not give.
+said_offset = 'lists are paged by cursor: follow the Link rel="next" header (offset is gone)'
+said_cursor = (
+    "not a cursor of this list ({}): start from the first page and follow its "
+    'Link rel="next" header'
+)
 
 
 @dataclass(frozen=True)
 class Page:
+    """``?limit=&cursor=`` of a list: where its page starts and how many rows it shows.
+    A route reads its rows with ``keyset.window(query, page.at(keyset), page.limit)``
+    and answers ``page.done(keyset, rows, at)``, which says where the next page starts in
+    the ``Link: <…>; rel="next"`` and ``X-Next-Cursor`` headers (none on the last page);
+    the body stays the plain list it always was."""
+
     limit: int
-    offset: int
+    cursor: str | None
+    secret: str
+    url: str  # this request's address (without its cursor), for the next page's
+    response: Response
+
+    def at(self, *keysets: Keyset) -> Position | None:
+        return self.at_any(*keysets)[1]
+
+    def at_any(self, *keysets: Keyset) -> tuple[Keyset, Position | None]:
+        """The keyset (of those a list reads in turn) whose cursor this is, and where."""
+        if self.cursor is None:
+            return keysets[0], None
+        why = ""
+        for keyset in keysets:
+            try:
+                return keyset, keyset.decode(self.secret, self.cursor)
+            except CursorRefused as exc:
+                why = why or str(exc)
+        raise RequestValidationError(
+            [{"loc": ("query", "cursor"), "msg": said_cursor.format(why), "type": "paging.cursor"}]
+        )
+
+    def done(
+        self,
+        keyset: Keyset,
+        rows: Sequence[T],
+        at: Position | None,
+        key: Callable[[T], Any] | None = None,
+    ) -> list[T]:
+        """The page's rows; the next page's address in the headers if there is one."""
+        found = page_of(keyset, rows, at, self.limit, key)
+        if found.older is not None:
+            self.follow(keyset.encode(self.secret, found.older))
+        return found.rows
+
+    def follow_after(self, keyset: Keyset, row: Any) -> None:
+        """The next page starts after ``row`` (a list read in parts, as a funder's requests)."""
+        self.follow(keyset.encode(self.secret, Position(keyset.values_of(row))))
+
+    def follow(self, cursor: str) -> None:
+        sep = "&" if "?" in self.url else "?"
+        self.response.headers["Link"] = f'<{self.url}{sep}cursor={cursor}>; rel="next"'
+        self.response.headers["X-Next-Cursor"] = cursor
 
 
-def page(
-    limit: Annotated[int, Query(ge=1, le=LIMIT_MAX, description="rows per page")] = 50,
-    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX, description="rows to skip")] = 0,
-) -> Page:
-    """``?limit=&offset=`` for any list: out of range (2**70, -1, 4e12) is a 422."""
-    return Page(limit, offset)
+def paged(default: int = 50, maximum: int = LIMIT_MAX) -> Callable[..., Page]:
+    """The ``Page`` dependency of a list of at most ``maximum`` rows a page."""
+
+    def page(
+        request: Request,
+        response: Response,
+        limit: int = Query(default, ge=1, le=maximum, description="rows per page"),
+        cursor: str | None = Query(
+            None,
+            max_length=CURSOR_MAX,
+            pattern=r"^[A-Za-z0-9_-]+$",
+            description="where the page starts: the previous page's X-Next-Cursor (its "
+            'Link rel="next" holds it too); none for the first page',
+        ),
+        offset: str | None = Query(None, include_in_schema=False),
+    ) -> Page:
+        if offset is not None:
+            raise RequestValidationError(
+                [{"loc": ("query", "offset"), "msg": said_offset, "type": "paging.offset"}]
+            )
+        settings: Settings = request.app.state.settings
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        url = settings.public_base_url.rstrip("/") + request.url.path
+        if kept:
+            url += "?" + urlencode(kept)
+        return Page(limit, cursor, settings.secret_key, url, response)
+
+    page.lists_a_page = True  # type: ignore[attr-defined]
+    return page
 
 
-PageDep = Annotated[Page, Depends(page)]
+# What a paged list's answer carries besides its rows (in the OpenAPI document).
+PAGE_HEADERS = {
+    "Link": {
+        "description": 'the next page\'s address, `<…&cursor=…>; rel="next"`; absent on the last',
+        "schema": {"type": "string"},
+    },
+    "X-Next-Cursor": {
+        "description": "the next page's `cursor` alone; absent on the last page",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def document_pages(routes: Sequence[Any]) -> None:
+    """Each paged list's 200 answer names the headers that lead to its next page."""
+    for route in routes:
+        dependant = getattr(route, "dependant", None)
+        if dependant is None or not any(
+            getattr(d.call, "lists_a_page", False) for d in dependant.dependencies
+        ):
+            continue
+        ok = route.responses.setdefault(200, {})
+        ok.setdefault("description", "one page of the list")
+        ok.setdefault("headers", {}).update(PAGE_HEADERS)
+
+
+PageDep = Annotated[Page, Depends(paged())]
 
 # A path segment naming a row by vnfil's id (a uuid or hex token): anything else (a NUL
 # byte, a megabyte) is a 422 before the database sees it.

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import RPCTimeoutOrCancelledError, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from api.deps import request_language
+from api.deps import document_pages, request_language
 from api.routes import (
     auth,
     backpack,
@@ -132,7 +132,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             errors.append(
                 {
                     "field": ".".join(loc),
-                    "message": input_error(lang, e),
+                    # vnfil's own refusals of a field (a dotted type, e.g. paging.cursor)
+                    # are said in the person's language; Pydantic's by their type.
+                    "message": localize(lang, e["msg"])
+                    if "." in str(e.get("type"))
+                    else input_error(lang, e),
                     "label": field_label(lang, name) if name != "body" else "",
                 }
             )
@@ -201,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         funding,
         cohorts,
     ):
+        document_pages(module.router.routes)
         app.include_router(module.router)
     app.include_router(evidence.identity_router)
     app.include_router(pages.router)

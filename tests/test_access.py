@@ -62,6 +62,10 @@ async def test_issuers_see_only_credentials_of_their_standards(stack) -> None:
         cred_id
     ]
     assert ok(await w.http.get("/credentials", headers=other.issuer.auth)) == []
+    # The centre that issued it lists it (credentials name their centre when issued).
+    listed = ok(await w.http.get("/credentials", headers=w.admin.auth))
+    assert [c["id"] for c in listed] == [cred_id]
+    assert ok(await w.http.get("/credentials", headers=other.admin.auth)) == []
     r = await w.http.get(f"/credentials/{cred_id}", headers=other.issuer.auth)
     assert r.status_code == 403 and "their own standards" in r.json()["detail"]
     # Issuers see credentials, not cases.

@@ -729,14 +729,14 @@ async def test_credential_lists_refuse_out_of_range_pages(stack: Stack) -> None:
         ("limit=" + str(2**70), "limit"),
         ("limit=4e12", "limit"),
         ("limit=0", "limit"),
+        ("cursor=" + "A" * 1025, "cursor"),
+        ("cursor=%C5%BC", "cursor"),
+        ("cursor=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "cursor"),
     ):
         r = await w.http.get(f"/credentials?{query}", headers=w.issuer.auth)
         assert r.status_code == 422, (query, r.status_code, r.text)
         assert [e["field"] for e in r.json()["errors"]] == [f"query.{field}"], r.json()
-    assert (
-        ok(await w.http.get("/credentials?limit=500&offset=2147483647", headers=w.issuer.auth))
-        == []
-    )
+    assert ok(await w.http.get("/credentials?limit=500", headers=w.issuer.auth)) == []
     # Ids in paths have vnfil's shape: anything else is refused before the database.
     for path in ("/credentials/x.y", "/status/a%20b", "/issuers/" + "x" * 65):
         r = await w.http.get(path, headers=w.issuer.auth)

@@ -559,6 +559,49 @@ async def test_a_long_case_list_comes_a_page_at_a_time_with_its_filters(stack: S
         await admin.aclose()
 
 
+async def test_the_case_list_pages_older_and_back_newer_by_cursor(stack: Stack) -> None:
+    """Three pages and back: "Newer" shows the same rows as before, equal times included,
+    and leads to the list's own address on the first page; a filter stays in each link."""
+    w = await make_world(stack)
+    now = utcnow()
+    async with w.sessions.begin() as session:
+        candidate = await session.get(User, (await w.person(Role.candidate)).id)
+        assert candidate is not None
+        rows = [
+            _stored_case(session, w, candidate.id, created_at=now - timedelta(minutes=i // 3))
+            for i in range(120)  # three cases at each time
+        ]
+        order = [c.id for c in sorted(rows, key=lambda c: (c.created_at, c.id), reverse=True)]
+    admin = await _signed_in(stack, w, w.admin)
+
+    def shown(page: httpx.Response) -> list[str]:
+        return re.findall(r'data-case="([^"]+)"', page.text)
+
+    def link(page: httpx.Response, rel: str) -> str:
+        found = re.search(rf'href="([^"]+)" rel="{rel}"', page.text)
+        assert found, rel
+        return html.unescape(found[1])
+
+    try:
+        pages = [await admin.get("/app", params={"state": "open"})]
+        for _ in range(2):
+            pages.append(await admin.get(link(pages[-1], "next")))
+        assert [shown(p) for p in pages] == [order[:50], order[50:100], order[100:]]
+        assert [f"Page {n}" in p.text for n, p in enumerate(pages, 1)] == [True] * 3
+        assert 'rel="next"' not in pages[2].text
+        assert all("state=open" in link(p, "next") for p in pages[:2])
+        back = await admin.get(link(pages[2], "prev"))
+        assert shown(back) == order[50:100] and "Page 2" in back.text
+        assert link(back, "prev") == "/app?state=open"  # the first page: no cursor
+        first = await admin.get(link(back, "prev"))
+        assert shown(first) == order[:50] and 'rel="prev"' not in first.text
+        # A link whose cursor no longer holds (the secret changed): the first page.
+        stale = await admin.get("/app", params={"state": "open", "cursor": "bm90IGEgY3Vyc29y"})
+        assert stale.status_code == 200 and shown(stale) == order[:50]
+    finally:
+        await admin.aclose()
+
+
 async def test_refused_fields_are_named_in_the_persons_language(stack: Stack) -> None:
     w = await make_world(stack)
     run = await new_case(w)

@@ -243,12 +243,14 @@ async def test_standard_lists_are_paged_within_range(stack) -> None:
         ("limit=4e12", "limit"),
         ("limit=501", "limit"),
         ("code=" + "a" * 101, "code"),
+        ("cursor=" + "A" * 1025, "cursor"),
+        ("cursor=a.b", "cursor"),
+        ("cursor=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "cursor"),
     ):
         r = await w.http.get(f"/standards?{query}", headers=w.admin.auth)
         assert r.status_code == 422, (query, r.status_code, r.text[:200])
         assert [e["field"] for e in r.json()["errors"]] == [f"query.{field}"], r.json()
     [one] = ok(await w.http.get("/standards?limit=1", headers=w.admin.auth))
-    assert ok(await w.http.get("/standards?offset=2147483647", headers=w.admin.auth)) == []
     assert one["id"]
     for path in ("/standards/x.y", "/standards/" + "x" * 65 + "/export"):
         r = await w.http.get(path, headers=w.admin.auth)

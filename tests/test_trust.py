@@ -109,7 +109,8 @@ async def test_the_register_is_public_paged_and_refuses_bad_grants(stack: Stack)
     listed = ok(await w.http.get(f"/accreditations?centre_id={w.centre_id}"))  # no sign-in
     assert [(a["standard_code"], a["status"]) for a in listed] == [(w.standard.code, "active")]
     assert listed[0]["valid_until"].endswith(("Z", "+00:00"))  # UTC on both databases
-    assert ok(await w.http.get(f"/accreditations?centre_id={w.centre_id}&limit=1&offset=1")) == []
+    one = await w.http.get(f"/accreditations?centre_id={w.centre_id}&limit=1")
+    assert len(ok(one)) == 1 and "Link" not in one.headers  # no page after the only one
     r = await w.http.get("/accreditations?centre_id=%27%20OR%201=1")
     assert r.status_code == 422
     backwards = _grant(w, w.centre_id, valid_until="2020-01-01T00:00:00Z")

@@ -67,6 +67,7 @@ from vnfil.accounts.service import (
     session_by_cookie,
     sign_in,
 )
+from vnfil.platform.paging import Keyset
 from vnfil.platform.settings import Settings
 from workflows.clients import start_message
 
@@ -340,15 +341,16 @@ async def _invited(
     return InvitationRead.model_validate(row)
 
 
+INVITATION_ORDER = Keyset("invitations", (Invitation.created_at, Invitation.id))
+
+
 async def _invitations(session: SessionDep, page: PageDep, *where: Any) -> list[InvitationRead]:
+    """Newest first, a page at a time (the next page's cursor in ``Link``/``X-Next-Cursor``)."""
+    at = page.at(INVITATION_ORDER)
     rows = await session.scalars(
-        select(Invitation)
-        .where(*where)
-        .order_by(Invitation.created_at.desc(), Invitation.id)
-        .limit(page.limit)
-        .offset(page.offset)
+        INVITATION_ORDER.window(select(Invitation).where(*where), at, page.limit)
     )
-    return [InvitationRead.model_validate(r) for r in rows]
+    return [InvitationRead.model_validate(r) for r in page.done(INVITATION_ORDER, list(rows), at)]
 
 
 @router.post(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from api.cases import IdempotencyKey, actor_of, case_status, case_view, open_case, send_step
 from api.deps import (
+    CASE_ORDER,
     CurrentUser,
     PageDep,
     SessionDep,
@@ -21,7 +22,7 @@ from api.deps import (
 from vnfil.accounts.models import Membership
 from vnfil.accounts.schemas import Role
 from vnfil.cases.audit import chain_of, verify_chain
-from vnfil.cases.models import Case, CaseAssignment, StageRecord
+from vnfil.cases.models import StageRecord
 from vnfil.cases.rules import uncovered_outcomes
 from vnfil.cases.schemas import (
     AppealInput,
@@ -77,26 +78,21 @@ async def list_cases(
     assessor_id: Annotated[str | None, Query(max_length=64)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[CaseRead]:
-    """The cases this person may see, newest first; ``q`` searches the candidate's name or
-    e-mail, or the case's reference (the start of its id)."""
+    """The cases this person may see, newest first, a page at a time (the next page's
+    cursor in the ``Link`` and ``X-Next-Cursor`` headers); ``q`` searches the candidate's
+    name or e-mail, or the case's reference (the start of its id)."""
     query = visible_cases(
         user,
         stage=stage.value if stage else None,
         status_=status_.value if status_ else None,
         overdue=overdue,
         search=q,
+        standard_id=standard_id,
+        assessor_id=assessor_id,
     )
-    if standard_id:
-        query = query.where(Case.standard_id == standard_id)
-    if assessor_id:
-        on_panel = select(CaseAssignment.case_id).where(
-            CaseAssignment.user_id == assessor_id, CaseAssignment.role == Role.assessor
-        )
-        query = query.where(Case.id.in_(on_panel))
-    rows = await session.scalars(
-        query.order_by(Case.created_at.desc(), Case.id).limit(page.limit).offset(page.offset)
-    )
-    return [CaseRead.model_validate(r) for r in rows]
+    at = page.at(CASE_ORDER)
+    rows = await session.scalars(CASE_ORDER.window(query, at, page.limit))
+    return [CaseRead.model_validate(r) for r in page.done(CASE_ORDER, list(rows), at)]
 
 
 @router.get("/{case_id}")

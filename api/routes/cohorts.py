@@ -43,6 +43,7 @@ from vnfil.funding.schemas import (
     MyCohortRead,
 )
 from vnfil.platform.db import utcnow
+from vnfil.platform.paging import Keyset
 from vnfil.platform.rendering import render_message
 from vnfil.standards.models import Standard
 from vnfil.standards.schemas import StandardDocument
@@ -51,6 +52,10 @@ from workflows.clients import start_message
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["cohorts"])
+COHORT_ORDER = Keyset("cohorts", (Cohort.created_at, Cohort.id))
+COHORT_CREDENTIAL_ORDER = Keyset(
+    "cohort credentials", (Credential.issued_at, Credential.id), descending=False
+)
 
 # A join whose case never got recorded (the process died between the two) may be taken
 # again after this long; until then a second join at the same moment is told to wait.
@@ -137,15 +142,12 @@ async def new_cohort(
 async def funder_cohorts(
     funder_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> list[CohortRead]:
+    """The employer's cohorts, newest first, a page at a time (``Link``/``X-Next-Cursor``)."""
     funder = await _employer(session, user, funder_id)
-    rows = await session.scalars(
-        select(Cohort)
-        .where(Cohort.funder_id == funder.id)
-        .order_by(Cohort.created_at.desc(), Cohort.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return [CohortRead.model_validate(r) for r in rows]
+    at = page.at(COHORT_ORDER)
+    query = select(Cohort).where(Cohort.funder_id == funder.id)
+    rows = await session.scalars(COHORT_ORDER.window(query, at, page.limit))
+    return [CohortRead.model_validate(r) for r in page.done(COHORT_ORDER, list(rows), at)]
 
 
 @router.post(
@@ -240,9 +242,12 @@ async def cohort_credentials(
     funder_id: PathId, cohort_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> list[CohortCredential]:
     """The signed credentials of the members who consent to share them, from their cohort
-    case only, not revoked; a withdrawn consent takes the credential off this list."""
+    case only, not revoked; a withdrawn consent takes the credential off this list. Oldest
+    first, a page at a time (``Link``/``X-Next-Cursor``): read from the cohort's members
+    (a cohort is as large as an employer's staff), not from every credential."""
     cohort = await _cohort(session, user, funder_id, cohort_id)
-    rows = await session.execute(
+    at = page.at(COHORT_CREDENTIAL_ORDER)
+    query = (
         select(Credential, User.name, CohortMember.consent_at)
         .join(CohortMember, CohortMember.case_id == Credential.case_id)
         .join(Case, Case.id == CohortMember.case_id)
@@ -254,10 +259,8 @@ async def cohort_credentials(
             Credential.revoked_at.is_(None),
             Case.status == CaseState.completed.value,
         )
-        .order_by(Credential.issued_at, Credential.id)
-        .limit(page.limit)
-        .offset(page.offset)
     )
+    rows = (await session.execute(COHORT_CREDENTIAL_ORDER.window(query, at, page.limit))).all()
     return [
         CohortCredential(
             credential_id=cred.id,
@@ -267,7 +270,9 @@ async def cohort_credentials(
             consent_at=consent_at or cred.issued_at,  # (set: only consenting members)
             document=cred.document,
         )
-        for cred, name, consent_at in rows
+        for cred, name, consent_at in page.done(
+            COHORT_CREDENTIAL_ORDER, rows, at, key=lambda r: r[0]
+        )
     ]
 
 

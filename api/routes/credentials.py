@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from api.deps import (
     SESSION_COOKIE,
@@ -39,6 +39,7 @@ from vnfil.credentials.schemas import (
 )
 from vnfil.credentials.verification import verify_credential
 from vnfil.platform.db import utcnow
+from vnfil.platform.paging import Keyset
 from vnfil.platform.rendering import environment
 from vnfil.trust.registry import DatabaseRegistry
 from workflows.revocation import CredentialRevocation
@@ -55,25 +56,34 @@ async def _may_see(session: SessionDep, user: Principal, cred: Credential) -> bo
     return case is not None and await can_see_case(session, user, case)
 
 
+# Every list of credentials: newest first, equal times by id.
+CREDENTIAL_ORDER = Keyset("credentials", (Credential.issued_at, Credential.id))
+
+
+def visible_credentials(user: Principal) -> Select[Credential]:
+    """The credentials this person may list: each role's filter is the first column of
+    one of the indexes on ``credentials`` (then ``CREDENTIAL_ORDER``'s columns)."""
+    q = select(Credential)
+    if user.role == Role.issuer:
+        return q.where(Credential.awarding_body_id == user.awarding_body_id)
+    if user.role == Role.candidate:
+        return q.where(Credential.holder_id == user.id)
+    if user.role in (Role.centre_admin, Role.counsellor):
+        return q.where(Credential.centre_id == user.centre_id)
+    raise HTTPException(status.HTTP_403_FORBIDDEN, f"a {user.role} does not list credentials")
+
+
 @router.get("")
 async def list_credentials(
     session: SessionDep,
     user: CurrentUser,
     page: PageDep,
 ) -> list[CredentialRead]:
-    q = select(Credential)
-    if user.role == Role.issuer:
-        q = q.where(Credential.awarding_body_id == user.awarding_body_id)
-    elif user.role == Role.candidate:
-        q = q.where(Credential.holder_id == user.id)
-    elif user.role in (Role.centre_admin, Role.counsellor):
-        q = q.join(Case, Case.id == Credential.case_id).where(Case.centre_id == user.centre_id)
-    else:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"a {user.role} does not list credentials")
-    rows = await session.scalars(
-        q.order_by(Credential.issued_at.desc(), Credential.id).limit(page.limit).offset(page.offset)
-    )
-    return [CredentialRead.model_validate(r) for r in rows]
+    """Newest first, a page at a time (the next page's cursor in the ``Link`` and
+    ``X-Next-Cursor`` headers)."""
+    at = page.at(CREDENTIAL_ORDER)
+    rows = await session.scalars(CREDENTIAL_ORDER.window(visible_credentials(user), at, page.limit))
+    return [CredentialRead.model_validate(r) for r in page.done(CREDENTIAL_ORDER, list(rows), at)]
 
 
 async def _credential(session: SessionDep, credential_id: str) -> Credential:

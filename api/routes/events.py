@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 
 from api.deps import (
     CurrentUser,
+    Page,
     PageDep,
     Principal,
     SessionDep,
     SettingsDep,
     TemporalDep,
+    paged,
     require_roles,
 )
 from vnfil.accounts.schemas import Role
@@ -32,6 +34,7 @@ from vnfil.events.schemas import (
 )
 from vnfil.events.service import cloud_event, new_secret, wants
 from vnfil.platform.db import utcnow
+from vnfil.platform.paging import Keyset
 from vnfil.platform.sealing import seal
 from workflows.clients import start_delivery
 
@@ -129,18 +132,26 @@ async def subscribe(
     return SubscriptionSecret(**SubscriptionRead.model_validate(sub).model_dump(), secret=secret)
 
 
+SUBSCRIPTION_ORDER = Keyset(
+    "webhook subscriptions",
+    (WebhookSubscription.created_at, WebhookSubscription.id),
+    descending=False,
+)
+DELIVERY_ORDER = Keyset("webhook deliveries", (WebhookDelivery.id,))
+DeliveriesPage = Annotated[Page, Depends(paged(100, 1000))]  # the log's pages are longer
+
+
 @router.get("/webhooks")
 async def subscriptions(
     session: SessionDep, user: CurrentUser, page: PageDep
 ) -> list[SubscriptionRead]:
-    rows = await session.scalars(
-        select(WebhookSubscription)
-        .where(_owned(WebhookSubscription, user))
-        .order_by(WebhookSubscription.created_at, WebhookSubscription.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return [SubscriptionRead.model_validate(r) for r in rows]
+    """Oldest first, a page at a time (the next page's cursor in ``Link``/``X-Next-Cursor``)."""
+    at = page.at(SUBSCRIPTION_ORDER)
+    query = select(WebhookSubscription).where(_owned(WebhookSubscription, user))
+    rows = await session.scalars(SUBSCRIPTION_ORDER.window(query, at, page.limit))
+    return [
+        SubscriptionRead.model_validate(r) for r in page.done(SUBSCRIPTION_ORDER, list(rows), at)
+    ]
 
 
 @router.delete("/webhooks/{sub_id}")
@@ -175,16 +186,18 @@ async def deliveries(
     sub_id: str,
     session: SessionDep,
     user: CurrentUser,
+    page: DeliveriesPage,
     event_id: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
 ) -> list[DeliveryRead]:
-    """Every attempt: when, HTTP status or error, latency."""
+    """Every attempt: when, HTTP status or error, latency; the latest first, a page at a
+    time (the next page's cursor in ``Link``/``X-Next-Cursor``)."""
     await _subscription(session, user, sub_id)
     q = select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub_id)
     if event_id:
         q = q.where(WebhookDelivery.event_id == event_id)
-    rows = await session.scalars(q.order_by(WebhookDelivery.id.desc()).limit(limit))
-    return [DeliveryRead.model_validate(r) for r in rows]
+    at = page.at(DELIVERY_ORDER)
+    rows = await session.scalars(DELIVERY_ORDER.window(q, at, page.limit))
+    return [DeliveryRead.model_validate(r) for r in page.done(DELIVERY_ORDER, list(rows), at)]
 
 
 @router.post("/events/{event_id}/redeliveries", status_code=status.HTTP_202_ACCEPTED)

@@ -67,12 +67,22 @@ from vnfil.funding.schemas import (
     SourceChoice,
 )
 from vnfil.platform.db import as_utc, utcnow
+from vnfil.platform.paging import Keyset
 from vnfil.standards.models import Standard, StandardCode
 from vnfil.standards.schemas import StandardDocument
 from workflows.case import ValidationCase
 from workflows.clients import start_expiry
 
 log = logging.getLogger(__name__)
+GRANT_ORDER = Keyset("grants", (Entitlement.valid_from, Entitlement.id))
+PROGRAMME_ORDER = Keyset("programmes", (Programme.created_at, Programme.id), descending=False)
+OPEN_PROGRAMME_ORDER = Keyset(
+    "open programmes", (Programme.created_at, Programme.id), descending=False
+)
+# A funder's requests: the waiting ones, then the decided ones (each its own cursor).
+WAITING_ORDER = Keyset("funding requests waiting", (FundingRequest.updated_at, FundingRequest.key))
+DECIDED_ORDER = Keyset("funding requests decided", (FundingRequest.updated_at, FundingRequest.key))
+
 router = APIRouter(tags=["funding"])
 
 
@@ -193,18 +203,21 @@ async def grant(
 async def grants(
     funder_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> list[GrantRead]:
-    """The entitlements this funder granted, newest first."""
+    """The entitlements this funder granted, newest first, a page at a time (the next
+    page's cursor in ``Link``/``X-Next-Cursor``)."""
     may_act_for_funder(user, funder_id)
     funder = await funder_of(session, funder_id)
-    rows = await session.execute(
+    at = page.at(GRANT_ORDER)
+    query = (
         select(Entitlement, LedgerAccount.owner_id)
         .join(LedgerAccount, LedgerAccount.id == Entitlement.account_id)
         .where(Entitlement.funder_id == funder.id)
-        .order_by(Entitlement.valid_from.desc(), Entitlement.id)
-        .limit(page.limit)
-        .offset(page.offset)
     )
-    return [_read(ent, owner, funder.name) for ent, owner in rows]
+    rows = (await session.execute(GRANT_ORDER.window(query, at, page.limit))).all()
+    return [
+        _read(ent, owner, funder.name)
+        for ent, owner in page.done(GRANT_ORDER, rows, at, key=lambda r: r[0])
+    ]
 
 
 @router.get("/me/learning-account")
@@ -316,14 +329,18 @@ async def new_programme(
     "/funders/{funder_id}/programmes", dependencies=[require_roles(Role.operator, Role.funder)]
 )
 async def funder_programmes(
-    funder_id: PathId, session: SessionDep, user: CurrentUser
+    funder_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> list[ProgrammeRead]:
+    """The funder's programmes, oldest first, a page at a time (``Link``/``X-Next-Cursor``)."""
     may_act_for_funder(user, funder_id)
     funder = await funder_of(session, funder_id)
-    rows = await session.scalars(
-        select(Programme).where(Programme.funder_id == funder.id).order_by(Programme.created_at)
-    )
-    return [await _programme_read(session, r, funder.name) for r in rows]
+    at = page.at(PROGRAMME_ORDER)
+    query = select(Programme).where(Programme.funder_id == funder.id)
+    rows = await session.scalars(PROGRAMME_ORDER.window(query, at, page.limit))
+    return [
+        await _programme_read(session, r, funder.name)
+        for r in page.done(PROGRAMME_ORDER, list(rows), at)
+    ]
 
 
 @router.get("/programmes")
@@ -331,15 +348,17 @@ async def open_programmes(session: SessionDep, page: PageDep) -> list[ProgrammeR
     """The programmes open today, with what they fund and what is left: public, so a
     candidate (or a counsellor) sees where funding may come from."""
     now = utcnow()
-    rows = await session.execute(
+    at = page.at(OPEN_PROGRAMME_ORDER)
+    query = (
         select(Programme, Funder.name)
         .join(Funder, Funder.id == Programme.funder_id)
         .where(Programme.valid_from <= now, Programme.valid_until > now)
-        .order_by(Programme.created_at, Programme.id)
-        .limit(page.limit)
-        .offset(page.offset)
     )
-    return [await _programme_read(session, r, name) for r, name in rows]
+    rows = (await session.execute(OPEN_PROGRAMME_ORDER.window(query, at, page.limit))).all()
+    return [
+        await _programme_read(session, r, name)
+        for r, name in page.done(OPEN_PROGRAMME_ORDER, rows, at, key=lambda r: r[0])
+    ]
 
 
 # --- funding a case ---------------------------------------------------------------
@@ -560,16 +579,27 @@ async def decide_funding(
 async def funding_requests(
     funder_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> list[FundingRequestRead]:
-    """The requests made to this funder's programmes, those waiting first."""
+    """The requests made to this funder's programmes: those waiting first, then those
+    decided, each newest first; a page at a time (``Link``/``X-Next-Cursor``). Two index
+    ranges read one after the other, so a page costs the same however deep."""
     may_act_for_funder(user, funder_id)
-    rows = await session.scalars(
-        select(FundingRequest)
-        .where(FundingRequest.funder_id == funder_id)
-        .order_by((FundingRequest.status != "pending"), FundingRequest.updated_at.desc())
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return [FundingRequestRead.model_validate(r) for r in rows]
+    mine = select(FundingRequest).where(FundingRequest.funder_id == funder_id)
+    waiting = mine.where(FundingRequest.status == "pending")
+    decided = mine.where(FundingRequest.status != "pending")
+    keyset, at = page.at_any(WAITING_ORDER, DECIDED_ORDER)
+    if keyset is DECIDED_ORDER:
+        rows = list(await session.scalars(DECIDED_ORDER.window(decided, at, page.limit)))
+        return [FundingRequestRead.model_validate(r) for r in page.done(DECIDED_ORDER, rows, at)]
+    first = list(await session.scalars(WAITING_ORDER.window(waiting, at, page.limit)))
+    if len(first) > page.limit:  # the waiting ones fill this page and go on
+        return [FundingRequestRead.model_validate(r) for r in page.done(WAITING_ORDER, first, at)]
+    room = page.limit - len(first)  # the decided ones follow, from their newest
+    then = list(await session.scalars(DECIDED_ORDER.window(decided, None, room)))
+    if len(then) > room:  # more follow: after the page's last row, in its own part
+        page.follow_after(
+            *((DECIDED_ORDER, then[room - 1]) if room else (WAITING_ORDER, first[-1]))
+        )
+    return [FundingRequestRead.model_validate(r) for r in first + then[:room]]
 
 
 @router.get("/funders/{funder_id}/report", dependencies=[require_roles(Role.operator, Role.funder)])

@@ -4,7 +4,7 @@ change goes through the API routes and their permission checks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -12,10 +12,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 
 from api.cases import case_view
 from api.deps import (
+    CASE_ORDER,
     PathId,
     Principal,
     SessionDep,
@@ -38,7 +39,10 @@ from api.routes.auth import (
     set_session_cookie,
 )
 from api.routes.backpack import backpack_of
+from api.routes.credentials import CREDENTIAL_ORDER
+from api.routes.events import DELIVERY_ORDER
 from api.routes.evidence import MAX_PHOTO_BYTES, credentials_found
+from api.routes.users import NOTIFICATION_ORDER
 from vnfil.accounts.models import Centre, Funder, Invitation, Membership, Notification, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
@@ -68,6 +72,7 @@ from vnfil.funding.reports import requests_of as funding_requests_of
 from vnfil.platform import bulk
 from vnfil.platform.db import add_years, as_utc, utcnow
 from vnfil.platform.i18n import LANG_COOKIE, pick_language, translator
+from vnfil.platform.paging import CURSOR_MAX, CursorRefused, Keyset, Position, page_of
 from vnfil.platform.rendering import environment
 from vnfil.standards.models import Standard, StandardCode
 from vnfil.standards.schemas import AssessmentMethod, StandardDocument
@@ -75,9 +80,8 @@ from vnfil.trust import registry
 from vnfil.trust.models import Accreditation
 
 router = APIRouter(include_in_schema=False)
-CASES_PER_PAGE = 50
+PER_PAGE = 50  # rows of a long list's page (cases, credentials, deliveries)
 T = TypeVar("T")
-S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 STAGES = [Stage.identification, Stage.documentation, Stage.assessment, Stage.certification]
 
 
@@ -288,17 +292,41 @@ async def _names(session: SessionDep, ids: set[str]) -> dict[str, str]:
     return {i: n for i, n in rows.all()}
 
 
-def _window(query: S, page: int) -> S:
-    """Page ``page`` of a list, and one more row to tell whether another page follows."""
-    return query.limit(CASES_PER_PAGE + 1).offset((page - 1) * CASES_PER_PAGE)
+def _at(keyset: Keyset, cursor: str | None, secret: str) -> Position | None:
+    """Where a long list's page starts: its cursor's position, or the first page (a link
+    from before a change of the server's secret, or mangled, starts the list again)."""
+    if cursor is None:
+        return None
+    try:
+        return keyset.decode(secret, cursor)
+    except CursorRefused:
+        return None
 
 
-def _page_of(request: Request, ctx: dict[str, Any], page: int, rows: Sequence[T]) -> list[T]:
-    """The rows of the page, and what the pager (``_pages.html.j2``) shows: this page,
-    whether an older one follows, and each page's address with the filters kept."""
-    ctx["page"], ctx["more"] = page, len(rows) > CASES_PER_PAGE
-    ctx["page_url"] = lambda n: f"/app?{urlencode({**request.query_params, 'page': n})}"
-    return list(rows[:CASES_PER_PAGE])
+def _paged(
+    request: Request,
+    ctx: dict[str, Any],
+    keyset: Keyset,
+    rows: Sequence[T],
+    at: Position | None,
+    secret: str,
+    key: Callable[[T], Any] | None = None,
+) -> list[T]:
+    """The rows of the page (read with ``keyset.window(query, at, PER_PAGE)``), and what
+    the pager (``_pages.html.j2``) shows: this page's number, and the newer and older
+    pages' addresses (a cursor each, the filters kept)."""
+    found = page_of(keyset, rows, at, PER_PAGE, key)
+
+    def url(to: Position | None) -> str | None:
+        if to is None:
+            return None
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        if not (to.backwards and to.number == 1):  # the first page is the list's own address
+            kept.append(("cursor", keyset.encode(secret, to)))
+        return request.url.path + ("?" + urlencode(kept) if kept else "")
+
+    ctx["pager"] = {"number": found.number, "newer": url(found.newer), "older": url(found.older)}
+    return found.rows
 
 
 UNREAD_SHOWN = 99  # the header's badge counts this far, then says "99+"
@@ -318,27 +346,33 @@ async def _unread(session: SessionDep, user: Principal) -> str:
 
 
 @router.get("/app/notifications", response_class=HTMLResponse)
-async def notifications_page(request: Request, session: SessionDep, user: PageUser) -> Response:
-    """The person's messages, newest first (unread marked), and whether they also come by
-    e-mail."""
+async def notifications_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
+) -> Response:
+    """The person's messages, newest first a page at a time (unread marked), and whether
+    they also come by e-mail."""
     if user is None:
         return _to_login(request)
-    rows = await session.scalars(
-        select(Notification)
-        .where(Notification.recipient_id == user.id)
-        .order_by(Notification.created_at.desc())
-        .limit(100)
-    )
+    at = _at(NOTIFICATION_ORDER, cursor, settings.secret_key)
+    query = select(Notification).where(Notification.recipient_id == user.id)
+    rows = list(await session.scalars(NOTIFICATION_ORDER.window(query, at, PER_PAGE)))
     person = await session.get(User, user.id)
+    ctx: dict[str, Any] = {}
+    notices = _paged(request, ctx, NOTIFICATION_ORDER, rows, at, settings.secret_key)
     return _render(
         request,
         "notifications",
         user,
         csrf=_csrf(user),
         unread=await _unread(session, user),
-        notices=list(rows),
+        notices=notices,
         email_notices=bool(person and person.email_notices),
         account_language=person.language if person else None,
+        **ctx,
     )
 
 
@@ -390,7 +424,7 @@ async def dashboard(
     state: str | None = None,
     overdue: bool = False,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
 ) -> Response:
     if user is None:
         return _to_login(request)
@@ -411,8 +445,8 @@ async def dashboard(
         return _render(request, "funder", user, **ctx)
     if user.role == Role.operator:
         base = settings.public_base_url
-        ctx["bodies"] = await registry.bodies(session, base, limit=500, offset=0)
-        ctx["centres"] = await registry.centres(session, base, limit=500, offset=0)
+        ctx["bodies"] = (await registry.bodies(session, base, limit=500))[:500]
+        ctx["centres"] = (await registry.centres(session, base, limit=500))[:500]
         ctx["invitations"] = list(
             await session.scalars(
                 select(Invitation)
@@ -442,9 +476,15 @@ async def dashboard(
                     Credential.id.startswith(text.lower(), autoescape=True),
                 )
             )
-        ordered = issued.order_by(Credential.issued_at.desc(), Credential.id)
-        ctx["credentials"] = _page_of(
-            request, ctx, page, (await session.execute(_window(ordered, page))).all()
+        at = _at(CREDENTIAL_ORDER, cursor, settings.secret_key)
+        ctx["credentials"] = _paged(
+            request,
+            ctx,
+            CREDENTIAL_ORDER,
+            (await session.execute(CREDENTIAL_ORDER.window(issued, at, PER_PAGE))).all(),
+            at,
+            settings.secret_key,
+            key=lambda r: r[0],
         )
         ctx["webhooks"] = list(
             await session.scalars(
@@ -473,8 +513,9 @@ async def dashboard(
         ctx["grant_until"] = add_years(now, 3).strftime("%Y-%m-%dT%H:%M:%SZ")
         return _render(request, "issuer", user, **ctx)
     listed = visible_cases(user, stage=stage, status_=state, overdue=overdue, search=q)
-    ordered_cases = listed.order_by(Case.created_at.desc(), Case.id)
-    cases = _page_of(request, ctx, page, list(await session.scalars(_window(ordered_cases, page))))
+    at = _at(CASE_ORDER, cursor, settings.secret_key)
+    found = list(await session.scalars(CASE_ORDER.window(listed, at, PER_PAGE)))
+    cases = _paged(request, ctx, CASE_ORDER, found, at, settings.secret_key)
     ctx["cases"] = cases
     ctx["names"] = await _names(session, {c.candidate_id for c in cases})
     if user.role == Role.centre_admin and user.centre_id:
@@ -485,28 +526,26 @@ async def dashboard(
 
 @router.get("/app/webhooks/{sub_id}", response_class=HTMLResponse)
 async def deliveries_page(
-    sub_id: str, request: Request, session: SessionDep, user: PageUser
+    sub_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
 ) -> Response:
-    """An issuer's delivery log for one subscription, with a redeliver button per event."""
+    """An issuer's delivery log for one subscription, the latest first a page at a time,
+    with a redeliver button per event."""
     if user is None:
         return _to_login(request)
     sub = await session.get(WebhookSubscription, sub_id)
     if sub is None or user.role != Role.issuer or sub.awarding_body_id != user.awarding_body_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such subscription of yours")
-    rows = await session.scalars(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.subscription_id == sub.id)
-        .order_by(WebhookDelivery.id.desc())
-        .limit(500)
-    )
-    return _render(
-        request,
-        "deliveries",
-        user,
-        csrf=_csrf(user),
-        subscription=sub,
-        deliveries=list(rows),
-    )
+    at = _at(DELIVERY_ORDER, cursor, settings.secret_key)
+    query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)
+    rows = list(await session.scalars(DELIVERY_ORDER.window(query, at, PER_PAGE)))
+    ctx: dict[str, Any] = {"csrf": _csrf(user), "subscription": sub}
+    ctx["deliveries"] = _paged(request, ctx, DELIVERY_ORDER, rows, at, settings.secret_key)
+    return _render(request, "deliveries", user, **ctx)
 
 
 def _when(at: datetime | None) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.deps import CurrentUser, PageDep, PathId, SessionDep, read_capped, require_roles
 from vnfil.accounts.schemas import Role
+from vnfil.platform.paging import Keyset
 from vnfil.standards.models import Standard
 from vnfil.standards.schemas import StandardDocument, StandardRead
 from vnfil.standards.service import (
@@ -25,6 +26,8 @@ from vnfil.standards.service import (
 router = APIRouter(prefix="/standards", tags=["standards"])
 
 MAX_STANDARD_BYTES = 1024 * 1024
+# By code, then version: the pair is unique (and its constraint's index is the order).
+STANDARD_ORDER = Keyset("standards", (Standard.code, Standard.version), descending=False)
 
 
 @router.get("")
@@ -34,11 +37,16 @@ async def list_standards(
     page: PageDep,
     code: Annotated[str | None, Query(max_length=100, pattern=r"^[a-z0-9-]+$")] = None,
 ) -> list[StandardRead]:
-    q = select(Standard).order_by(Standard.code, Standard.version)
+    """Every standard, by code and version, a page at a time (``Link``/``X-Next-Cursor``)."""
+    q = select(Standard)
     if code:
         q = q.where(Standard.code == code)
-    rows = await session.scalars(q.limit(page.limit).offset(page.offset))
-    return [StandardRead.model_validate(r, from_attributes=True) for r in rows]
+    at = page.at(STANDARD_ORDER)
+    rows = await session.scalars(STANDARD_ORDER.window(q, at, page.limit))
+    return [
+        StandardRead.model_validate(r, from_attributes=True)
+        for r in page.done(STANDARD_ORDER, list(rows), at)
+    ]
 
 
 @router.post(

@@ -26,6 +26,7 @@ from api.deps import (
     require_roles,
 )
 from vnfil.accounts.schemas import Country, Role
+from vnfil.platform.paging import Keyset
 from vnfil.trust import registry
 from vnfil.trust.models import Accreditation
 from vnfil.trust.schemas import (
@@ -44,6 +45,7 @@ from vnfil.trust.service import TrustRefusal
 from workflows.accreditation import AccreditationUpdate
 
 router = APIRouter(tags=["trust"])
+ACCREDITATION_ORDER = Keyset("accreditations", (Accreditation.created_at, Accreditation.id))
 # Request ids made from Idempotency-Keys (uuid5), so a client's retry lands on the first.
 _REQUESTS = uuid.UUID("b3a1f0d2-8c4e-4e59-a0d1-6f2c9e7b5a30")
 _ID = r"^[A-Za-z0-9_-]{1,64}$"
@@ -152,7 +154,8 @@ async def register(
     standard_code: Annotated[CodeText | None, Query()] = None,
     awarding_body_id: Annotated[str | None, Query(pattern=_ID)] = None,
 ) -> list[AccreditationEntry]:
-    """Public: every accreditation with its status, newest first, filtered as asked."""
+    """Public: every accreditation with its status, newest first, filtered as asked; a
+    page at a time (the next page's cursor in ``Link``/``X-Next-Cursor``)."""
     query = select(Accreditation).options(defer(Accreditation.credential))
     if centre_id:
         query = query.where(Accreditation.centre_id == centre_id)
@@ -160,12 +163,11 @@ async def register(
         query = query.where(Accreditation.standard_code == standard_code)
     if awarding_body_id:
         query = query.where(Accreditation.awarding_body_id == awarding_body_id)
-    rows = await session.scalars(
-        query.order_by(Accreditation.created_at.desc(), Accreditation.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return [AccreditationEntry.model_validate(r) for r in rows]
+    at = page.at(ACCREDITATION_ORDER)
+    rows = await session.scalars(ACCREDITATION_ORDER.window(query, at, page.limit))
+    return [
+        AccreditationEntry.model_validate(r) for r in page.done(ACCREDITATION_ORDER, list(rows), at)
+    ]
 
 
 @router.get("/accreditations/{accreditation_id}")
@@ -183,10 +185,10 @@ async def registry_bodies(
     session: SessionDep, settings: SettingsDep, page: PageDep
 ) -> list[RegistryBody]:
     """Public: every awarding body, its DID, its keys and the dates each was valid, the
-    standards' codes it owns; by name."""
-    return await registry.bodies(
-        session, settings.public_base_url, limit=page.limit, offset=page.offset
-    )
+    standards' codes it owns; by name, a page at a time (``Link``/``X-Next-Cursor``)."""
+    at = page.at(registry.BODY_ORDER)
+    found = await registry.bodies(session, settings.public_base_url, limit=page.limit, after=at)
+    return page.done(registry.BODY_ORDER, found, at)
 
 
 @router.get("/registry/centres")
@@ -196,10 +198,13 @@ async def registry_centres(
     page: PageDep,
     country: Annotated[Country | None, Query()] = None,
 ) -> list[RegistryCentre]:
-    """Public: every validation centre with its accreditations and their status; by name."""
-    return await registry.centres(
-        session, settings.public_base_url, limit=page.limit, offset=page.offset, country=country
+    """Public: every validation centre with its accreditations and their status; by name,
+    a page at a time (``Link``/``X-Next-Cursor``)."""
+    at = page.at(registry.CENTRE_ORDER)
+    found = await registry.centres(
+        session, settings.public_base_url, limit=page.limit, after=at, country=country
     )
+    return page.done(registry.CENTRE_ORDER, found, at)
 
 
 @router.get("/centres/{centre_id}")
@@ -208,9 +213,7 @@ async def registry_centre(
 ) -> RegistryCentre:
     """Public: the centre as credentials name it (``credentialSubject.source.id``), with
     its accreditations."""
-    found = await registry.centres(
-        session, settings.public_base_url, limit=1, offset=0, centre_id=centre_id
-    )
+    found = await registry.centres(session, settings.public_base_url, limit=1, centre_id=centre_id)
     if not found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no centre {centre_id}")
     return found[0]

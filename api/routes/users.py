@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from api.deps import CurrentUser, SessionDep, request_language
+from api.deps import CurrentUser, PageDep, SessionDep, request_language
 from vnfil.accounts.models import Notification, User
 from vnfil.accounts.schemas import (
     MembershipRead,
@@ -19,8 +19,11 @@ from vnfil.accounts.schemas import (
 from vnfil.accounts.service import create_user, email_taken, hash_password, memberships_of
 from vnfil.platform.db import utcnow
 from vnfil.platform.i18n import LANG_COOKIE
+from vnfil.platform.paging import Keyset
 
 router = APIRouter(tags=["people"])
+# A person's messages, newest first (the API's list and the notification page).
+NOTIFICATION_ORDER = Keyset("notifications", (Notification.created_at, Notification.id))
 
 
 @router.post("/users/register", status_code=201)
@@ -63,16 +66,16 @@ async def me(user: CurrentUser, session: SessionDep) -> MeRead:
 
 @router.get("/me/notifications")
 async def my_notifications(
-    session: SessionDep, user: CurrentUser, limit: int = Query(50, ge=1, le=500)
+    session: SessionDep, user: CurrentUser, page: PageDep
 ) -> list[NotificationRead]:
-    """The caller's messages from the outbox, newest first."""
-    rows = await session.scalars(
-        select(Notification)
-        .where(Notification.recipient_id == user.id)
-        .order_by(Notification.created_at.desc())
-        .limit(limit)
-    )
-    return [NotificationRead.model_validate(r) for r in rows]
+    """The caller's messages from the outbox, newest first, a page at a time (the next
+    page's cursor in ``Link``/``X-Next-Cursor``)."""
+    at = page.at(NOTIFICATION_ORDER)
+    query = select(Notification).where(Notification.recipient_id == user.id)
+    rows = await session.scalars(NOTIFICATION_ORDER.window(query, at, page.limit))
+    return [
+        NotificationRead.model_validate(r) for r in page.done(NOTIFICATION_ORDER, list(rows), at)
+    ]
 
 
 @router.post("/me/notifications/read", status_code=204)

@@ -26,6 +26,10 @@ class Centre(Base):
     """A validation centre; made by the platform operator (``POST /centres``)."""
 
     __tablename__ = "centres"
+    __table_args__ = (  # the registry's list, by name: all, or one country's
+        Index("ix_centres_name", "name", "id"),
+        Index("ix_centres_country_name", "country", "name", "id"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
@@ -39,6 +43,7 @@ class AwardingBody(Base):
     the platform operator (``POST /awarding-bodies``) with its first signing key."""
 
     __tablename__ = "awarding_bodies"
+    __table_args__ = (Index("ix_awarding_bodies_name", "name", "id"),)  # the registry's list
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
@@ -85,8 +90,12 @@ class Notification(Base):
     """The outbox: rendered messages, delivered by SMTP when configured."""
 
     __tablename__ = "notifications"
-    # The header's unread badge: a person's unread messages, a range of this index.
-    __table_args__ = (Index("ix_notifications_recipient_unread", "recipient_id", "read_at"),)
+    __table_args__ = (
+        # a person's messages, newest first
+        Index("ix_notifications_recipient_created", "recipient_id", "created_at", "id"),
+        # the header's unread badge: a person's unread messages, a range of this index
+        Index("ix_notifications_recipient_unread", "recipient_id", "read_at"),
+    )
     id: Mapped[str] = mapped_column(String(200), primary_key=True)  # idempotency key
     # A case's message, or none (an invitation).
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -143,6 +152,10 @@ class Invitation(Base):
     link's token is stored hashed."""
 
     __tablename__ = "invitations"
+    __table_args__ = (  # a centre's or an awarding body's list, newest first
+        Index("ix_invitations_centre_created", "centre_id", "created_at", "id"),
+        Index("ix_invitations_body_created", "awarding_body_id", "created_at", "id"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(320))

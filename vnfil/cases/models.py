@@ -19,10 +19,14 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_centre_stage", "centre_id", "stage"),
-        Index("ix_cases_centre_created", "centre_id", "created_at"),
-        Index("ix_cases_centre_status_stage", "centre_id", "status", "stage"),
+        # Open cases past their deadline (a centre's figures, the overdue filter).
         Index("ix_cases_centre_status_deadline", "centre_id", "status", "deadline"),
+        # The lists of cases (api/deps.py ``visible_cases``, newest first, equal times by
+        # id): a centre's, by stage or status too, and a candidate's.
+        Index("ix_cases_centre_created", "centre_id", "created_at", "id"),
+        Index("ix_cases_centre_stage_created", "centre_id", "stage", "created_at", "id"),
+        Index("ix_cases_centre_status_created", "centre_id", "status", "created_at", "id"),
+        Index("ix_cases_candidate_created", "candidate_id", "created_at", "id"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     workflow_id: Mapped[str] = mapped_column(String(64), unique=True)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -30,11 +31,19 @@ class Credential(Base):
         ForeignKey("users.id", name="fk_credentials_holder_id"), index=True
     )
     unit_id: Mapped[str | None] = mapped_column(String(40))  # a unit's credential
+    # The centre whose case issued it (none when claimed): the centre's list of credentials
+    # reads its own index instead of joining every case.
+    centre_id: Mapped[str | None] = mapped_column(
+        ForeignKey("centres.id", name="fk_credentials_centre_id")
+    )
     standard_id: Mapped[str] = mapped_column(ForeignKey("standards.id"), index=True)
     awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
     object_key: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column()
+    # How many learning outcomes it validates (``outcomes_of(document)``), kept beside the
+    # document so reports add them up in SQL instead of decoding every credential.
+    outcome_count: Mapped[int | None] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     key_id: Mapped[str | None] = mapped_column(
         ForeignKey("signing_keys.id", name="fk_credentials_key_id")
@@ -50,6 +59,10 @@ class Credential(Base):
     public_page: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     __table_args__ = (
         UniqueConstraint("status_list_id", "status_index", name="uq_credentials_status_slot"),
+        # Each list of credentials (the issuer's, the holder's, the centre's), newest first.
+        Index("ix_credentials_body_issued", "awarding_body_id", "issued_at", "id"),
+        Index("ix_credentials_holder_issued", "holder_id", "issued_at", "id"),
+        Index("ix_credentials_centre_issued", "centre_id", "issued_at", "id"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vnfil.platform.db import Base, new_uuid, utcnow
@@ -16,6 +16,10 @@ class Event(Base):
     ``seq`` orders the pull feed, ``id`` de-duplicates."""
 
     __tablename__ = "events"
+    __table_args__ = (  # each organisation's feed, in order
+        Index("ix_events_body_seq", "awarding_body_id", "seq"),
+        Index("ix_events_funder_seq", "funder_id", "seq"),
+    )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True)
     type: Mapped[str] = mapped_column(String(60))
@@ -35,6 +39,10 @@ class WebhookSubscription(Base):
     still signs."""
 
     __tablename__ = "webhook_subscriptions"
+    __table_args__ = (  # each organisation's list, oldest first
+        Index("ix_webhook_subscriptions_body_created", "awarding_body_id", "created_at", "id"),
+        Index("ix_webhook_subscriptions_funder_created", "funder_id", "created_at", "id"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     awarding_body_id: Mapped[str | None] = mapped_column(
         ForeignKey("awarding_bodies.id"), index=True
@@ -55,6 +63,9 @@ class WebhookDelivery(Base):
     """One attempt to deliver one event to one subscription."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (  # a subscription's log, the latest first
+        Index("ix_webhook_deliveries_subscription_latest", "subscription_id", "id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(64), index=True)
     subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -84,6 +85,9 @@ class Entitlement(Base):
     is credited again for that many more months, once)."""
 
     __tablename__ = "entitlements"
+    __table_args__ = (  # a funder's grants, newest first
+        Index("ix_entitlements_funder_valid_from", "funder_id", "valid_from", "id"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     account_id: Mapped[str] = mapped_column(
         ForeignKey("ledger_accounts.id", name="fk_entitlements_account_id"), index=True
@@ -130,6 +134,10 @@ class Programme(Base):
     total budget held in the ledger (its ``programme`` account), which it never exceeds."""
 
     __tablename__ = "programmes"
+    __table_args__ = (  # a funder's programmes, and the open ones, oldest first
+        Index("ix_programmes_funder_created", "funder_id", "created_at", "id"),
+        Index("ix_programmes_created", "created_at", "id"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     funder_id: Mapped[str] = mapped_column(
         ForeignKey("funders.id", name="fk_programmes_funder_id"), index=True
@@ -161,6 +169,12 @@ class FundingRequest(Base):
     list to decide, and what reports add up. The ledger holds the money; this, the story."""
 
     __tablename__ = "funding_requests"
+    __table_args__ = (  # a funder's: the waiting ones, then all others, newest first
+        Index(
+            "ix_funding_requests_funder_status_updated", "funder_id", "status", "updated_at", "key"
+        ),
+        Index("ix_funding_requests_funder_updated", "funder_id", "updated_at", "key"),
+    )
     key: Mapped[str] = mapped_column(String(200), primary_key=True)  # its ledger movement
     case_id: Mapped[str] = mapped_column(
         ForeignKey("cases.id", name="fk_funding_requests_case_id"), index=True
@@ -182,6 +196,7 @@ class Cohort(Base):
     group's progress only in aggregate; each credential only with its holder's consent."""
 
     __tablename__ = "cohorts"
+    __table_args__ = (Index("ix_cohorts_funder_created", "funder_id", "created_at", "id"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     funder_id: Mapped[str] = mapped_column(
         ForeignKey("funders.id", name="fk_cohorts_funder_id"), index=True

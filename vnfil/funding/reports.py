@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vnfil.accounts.models import Centre
 from vnfil.cases.models import Case
-from vnfil.credentials.document import outcomes_of
 from vnfil.credentials.models import Credential
 from vnfil.funding import ledger, programmes
 from vnfil.funding.models import Entitlement, FundingRequest, LedgerAccount, Programme
@@ -195,14 +194,14 @@ async def report(session: AsyncSession, funder_id: str) -> FunderReport:
             .order_by(FundingRequest.unit)
         )
     }
-    outcomes = 0
-    documents = await session.stream_scalars(
-        select(Credential.document)
-        .where(Credential.case_id.in_(paid_cases))
-        .execution_options(yield_per=bulk.BATCH)
+    outcomes = int(
+        await session.scalar(
+            select(func.coalesce(func.sum(Credential.outcome_count), 0)).where(
+                Credential.case_id.in_(paid_cases)
+            )
+        )
+        or 0
     )
-    async for doc in documents:
-        outcomes += len(outcomes_of(doc))
     served = _joined(funder_id, Case.candidate_id)
     special = await session.scalar(
         select(func.count(func.distinct(LedgerAccount.owner_id)))

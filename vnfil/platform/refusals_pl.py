@@ -41,6 +41,21 @@ PL: dict[str, str] = {
         "ta czynność nie jest dostępna dla roli: {0}; dozwolone role: {1}"
     ),
     "Content-Length is not a number": "nagłówek Content-Length nie jest liczbą",
+    'lists are paged by cursor: follow the Link rel="next" header (offset is gone)': (
+        'listy są stronicowane kursorem: przejdź pod adres z nagłówka Link rel="next" '
+        "(parametru offset już nie ma)"
+    ),
+    'not a cursor of this list ({}): start from the first page and follow its Link rel="next" '
+    "header": (
+        "to nie jest kursor tej listy ({0}): zacznij od pierwszej strony i przechodź dalej pod "
+        'adres z nagłówka Link rel="next"'
+    ),
+    # vnfil/platform/paging.py (why a cursor is refused)
+    "it is malformed": "ma nieprawidłową postać",
+    "it was changed, or signed by another server": (
+        "został zmieniony albo podpisany przez inny serwer"
+    ),
+    "it belongs to another list": "należy do innej listy",
     # api/main.py
     "the workflow service did not answer: {}": (
         "usługa obsługi przebiegu spraw nie odpowiedziała: {0}"

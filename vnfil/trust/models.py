@@ -18,7 +18,14 @@ class Accreditation(Base):
     are named, as external quality assurance (PZZJ) evaluates the centre."""
 
     __tablename__ = "accreditations"
-    __table_args__ = (Index("ix_accreditations_centre_code", "centre_id", "standard_code"),)
+    __table_args__ = (
+        Index("ix_accreditations_centre_code", "centre_id", "standard_code"),
+        # The public register, newest first: all of it, or one centre's, body's or code's.
+        Index("ix_accreditations_created", "created_at", "id"),
+        Index("ix_accreditations_centre_created", "centre_id", "created_at", "id"),
+        Index("ix_accreditations_body_created", "awarding_body_id", "created_at", "id"),
+        Index("ix_accreditations_code_created", "standard_code", "created_at", "id"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     awarding_body_id: Mapped[str] = mapped_column(ForeignKey("awarding_bodies.id"), index=True)
     centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id"))

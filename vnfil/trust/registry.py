@@ -23,6 +23,7 @@ from vnfil.credentials.verification import (
     KnownKey,
 )
 from vnfil.platform.db import as_utc
+from vnfil.platform.paging import Keyset, Position
 from vnfil.standards.models import StandardCode
 from vnfil.trust.models import Accreditation
 from vnfil.trust.schemas import (
@@ -40,18 +41,25 @@ def _state(key: SigningKey) -> KeyState:
     return "retired" if key.retired_at is not None else "current"
 
 
+# The registry's lists, by name (equal names by id), each on an index of its own.
+BODY_ORDER = Keyset("awarding bodies", (AwardingBody.name, AwardingBody.id), descending=False)
+CENTRE_ORDER = Keyset("centres", (Centre.name, Centre.id), descending=False)
+
+
 async def bodies(
     session: AsyncSession,
     base_url: str,
     *,
     limit: int,
-    offset: int,
+    after: Position | None = None,
     body_id: str | None = None,
 ) -> list[RegistryBody]:
-    query = select(AwardingBody).order_by(AwardingBody.name, AwardingBody.id)
+    """A page of awarding bodies from ``after`` (``BODY_ORDER``), with one more than
+    ``limit`` when the list goes on."""
+    query = select(AwardingBody)
     if body_id is not None:
         query = query.where(AwardingBody.id == body_id)
-    rows = list(await session.scalars(query.limit(limit).offset(offset)))
+    rows = list(await session.scalars(BODY_ORDER.window(query, after, limit)))
     ids = [b.id for b in rows]
     keys: dict[str, list[SigningKey]] = defaultdict(list)
     for k in await session.scalars(
@@ -98,16 +106,18 @@ async def centres(
     base_url: str,
     *,
     limit: int,
-    offset: int,
+    after: Position | None = None,
     centre_id: str | None = None,
     country: str | None = None,
 ) -> list[RegistryCentre]:
-    query = select(Centre).order_by(Centre.name, Centre.id)
+    """A page of centres from ``after`` (``CENTRE_ORDER``), with one more than ``limit``
+    when the list goes on."""
+    query = select(Centre)
     if centre_id is not None:
         query = query.where(Centre.id == centre_id)
     if country is not None:
         query = query.where(Centre.country == country)
-    rows = list(await session.scalars(query.limit(limit).offset(offset)))
+    rows = list(await session.scalars(CENTRE_ORDER.window(query, after, limit)))
     held: dict[str, list[AccreditationEntry]] = defaultdict(list)
     for a in await session.scalars(
         select(Accreditation)
