@@ -88,7 +88,7 @@ HOP = 500  # rows per page while following a cursor down a list
 @dataclass
 class Probe:
     name: str
-    group: str  # item, list, figures, export, issuance
+    group: str  # item, list, figures, export, issuance, reference
     goal: float | None
     run: Callable[[], Awaitable[None]]
     note: str = ""
@@ -117,23 +117,35 @@ class RssPeak(threading.Thread):
             time.sleep(0.02)
 
 
-async def timed(probe: Probe, reps: int, budget: float) -> Timing:
-    """Warm up, then one request at a time until ``reps`` or the budget is spent (at least
-    three, unless one takes longer than the budget)."""
-    started = time.perf_counter()
-    await probe.run()
-    if time.perf_counter() - started < budget / 4:
-        await probe.run()
-    took: list[float] = []
-    begun = time.perf_counter()
-    while len(took) < reps:
-        spent = time.perf_counter() - begun
-        if spent >= budget and (len(took) >= 3 or max(took) > budget / 3 * 1000):
-            break
+async def timed(probes: list[Probe], reps: int, budget: float) -> dict[str, Timing]:
+    """Each probe warmed up, then asked in rounds (one request of each probe per round,
+    one at a time), so a burst of load on the machine falls on every probe alike; a probe
+    leaves the rounds once it has ``reps`` requests, or has spent ``budget`` seconds with
+    at least three (one that takes longer than a third of the budget, with fewer)."""
+    took: dict[str, list[float]] = {p.name: [] for p in probes}
+    for p in probes:
         t = time.perf_counter()
-        await probe.run()
-        took.append((time.perf_counter() - t) * 1000)
-    return Timing(round(statistics.median(took), 2), len(took))
+        await p.run()
+        if time.perf_counter() - t < budget / 4:
+            await p.run()
+    spent = dict.fromkeys(took, 0.0)
+
+    def more(p: Probe) -> bool:
+        done = took[p.name]
+        if len(done) >= reps:
+            return False
+        if spent[p.name] >= budget and (len(done) >= 3 or max(done) > budget / 3 * 1000):
+            return False
+        return True
+
+    while active := [p for p in probes if more(p)]:
+        for p in active:
+            t = time.perf_counter()
+            await p.run()
+            ms = (time.perf_counter() - t) * 1000
+            took[p.name].append(ms)
+            spent[p.name] += ms / 1000
+    return {name: Timing(round(statistics.median(v), 2), len(v)) for name, v in took.items() if v}
 
 
 class Clients:
@@ -351,6 +363,12 @@ class Bench:
         demo, case, cred = self.st.demo, self.case_id, self.credential
         open_case = self.cases["open-assessment"]["id"]
         out = [
+            Probe(
+                "/health (no database: the machine's noise)",
+                "reference",
+                None,
+                self._get(None, "/health"),
+            ),
             Probe("GET /cases/{id}", "item", ITEM, self._get("admin", f"/cases/{case}")),
             Probe(
                 "GET /cases/{id}/stage-records",
@@ -393,6 +411,8 @@ class Bench:
             out.append(
                 Probe(f"{spec.name}: first page", "list", LIST, self._get(spec.who, spec.path))
             )
+            if not _wanted(Probe(f"{spec.name}: deep page", "list", LIST, _noop), self.args.only):
+                continue
             deep, how = await self._deep_path(spec, size)
             self.deep_notes.setdefault(spec.name, {})[size] = how
             if deep is not None:
@@ -437,7 +457,12 @@ class Bench:
                 self._get("browser", f"/app?page={last_page}"),
                 note=f"page {last_page}",
             ),
-            Probe("cases CSV GET /app/cases.csv", "export", EXPORT, self._csv()),
+            Probe(
+                "cases CSV GET /app/cases.csv",
+                "export",
+                EXPORT,
+                self._get("browser", "/app/cases.csv"),
+            ),
             Probe("POST /verify (real credential)", "item", ITEM, verify),
             Probe(
                 "verification page",
@@ -456,21 +481,39 @@ class Bench:
         ]
         return out
 
-    def _csv(self) -> Callable[[], Awaitable[None]]:
-        growth: list[float] = []
-        self._csv_growth = growth
-
-        async def run() -> None:
-            sampler = RssPeak(self.st.api_pid)
-            sampler.start()
-            try:
-                await self.c.get("browser", "/app/cases.csv")
-            finally:
-                sampler.stop.set()
-                sampler.join()
-            growth.append((sampler.peak - sampler.base) / MiB)
-
-        return run
+    async def _csv_memory(self) -> float:
+        """The RSS growth of a fresh API process while it makes the CSV once: in the
+        measured process, earlier requests (the figures) have already grown the heap the
+        export would reuse, and would hide what it holds."""
+        st = self.st
+        port = free_port()
+        api = Service(
+            "api-csv",
+            uvicorn_argv("api.main:app", port),
+            st.root / "api-csv.log",
+            st.settings.as_env(),
+        ).start()
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(lambda: http_ok(f"{base}/health"), "API (for the CSV)", 90, api)
+            assert api.proc is not None
+            async with httpx.AsyncClient(base_url=base, timeout=3600) as browser:
+                browser.cookies = self.c.browser.cookies
+                r = await browser.get(
+                    "/app", params={"q": "no such person"}
+                )  # the page's own code loaded
+                assert r.status_code == 200, r.text[:200]
+                sampler = RssPeak(api.proc.pid)
+                sampler.start()
+                try:
+                    r = await browser.get("/app/cases.csv")
+                finally:
+                    sampler.stop.set()
+                    sampler.join()
+                assert r.status_code == 200, r.text[:200]
+            return round((sampler.peak - sampler.base) / MiB, 1)
+        finally:
+            api.stop()
 
     async def _issue(self) -> None:
         """The issuance activity's own path, on a new credential id; rolled back."""
@@ -502,27 +545,35 @@ class Bench:
         probes = [p for p in await self.probes(size) if _wanted(p, self.args.only)]
         for p in probes:
             self.probes_meta[p.name] = p
-            extra: dict[str, Any] = {}
-            t = await timed(p, self.args.reps, self.args.budget)
+        load_before = os.getloadavg()[0]
+        timings = await timed(probes, self.args.reps, self.args.budget)
+        for p in probes:
+            t = timings[p.name]
             if p.group == "export":
-                t.extra["rss_growth_mib"] = round(max(self._csv_growth), 1)
-                extra = t.extra
+                t.extra["rss_growth_mib"] = await self._csv_memory()
             self.results.setdefault(p.name, {})[size] = t
-            more = f"  RSS +{extra['rss_growth_mib']} MiB" if extra else ""
+            more = f"  RSS +{t.extra['rss_growth_mib']} MiB" if t.extra else ""
             note = f"  ({p.note})" if p.note else ""
             print(f"   {p.name:44} {t.median_ms:10.1f} ms  n={t.samples}{more}{note}", flush=True)
+        load = (load_before, os.getloadavg()[0])
+        print(f"   (the machine's load average: {load[0]:.1f} before, {load[1]:.1f} after)")
         return {
             "cases": seeded.cases,
             "seconds": round(seconds, 1),
             "steps_s": {k: round(v, 2) for k, v in seeded.seconds.items()},
             "rows_added": seeded.rows,
             "table_rows": table_counts(self.seeder.engine),
+            "load_average": [round(x, 2) for x in load],
         }
 
     async def close(self) -> None:
         await self.c.close()
         self.seeder.dispose()
         await self.engine.dispose()
+
+
+async def _noop() -> None:
+    pass
 
 
 def _next_url(r: httpx.Response, path: str) -> str | None:

@@ -153,6 +153,10 @@ class Dialect:
             return f":{name}"
         return f"CAST(:{name} AS {column.type.compile(dialect=_PG)})"
 
+    def null(self, column: Any) -> str:
+        """A NULL of the column's type (a UNION of bare NULLs would be text on PostgreSQL)."""
+        return f"CAST(NULL AS {column.type.compile(dialect=_PG)})" if self.pg else "NULL"
+
     def series(self, lo: int, hi: int) -> str:
         """A FROM item: integers ``lo`` … ``hi - 1`` as ``s.i``."""
         if self.pg:
@@ -186,6 +190,7 @@ def sync_engine(settings: Settings) -> Engine:
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=OFF")
+            cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
         return engine
@@ -324,6 +329,7 @@ class Copier:
             for table, table_rows in tmpl.rows.items()
             for r in table_rows
             for c in _table(table).primary_key.columns
+            if not c.foreign_keys  # a panel's key names its (shared) assessor
         }
         shared = shared - own
         for table_rows in tmpl.rows.values():
@@ -373,9 +379,9 @@ class Copier:
     def value(self, table: str, column: Any, v: Any) -> str:
         override = self.overrides.get(table, {}).get(column.name)
         if override is not None:
-            return "NULL" if v is None and column.name == "deadline" else override
+            return self.d.null(column) if v is None and column.name == "deadline" else override
         if v is None:
-            return "NULL"
+            return self.d.null(column)
         if isinstance(column.type, DateTime):
             return self.d.ts(self._epoch_sql(v))
         if isinstance(column.type, JSON):
