@@ -579,8 +579,8 @@ async def _noop() -> None:
 def _next_url(r: httpx.Response, path: str) -> str | None:
     """The next page's address, if the answer carries a cursor."""
     link = r.links.get("next", {}).get("url")
-    if link:
-        return str(link)
+    if link:  # the API's own address may name another host (public_base_url): keep the path
+        return httpx.URL(link).raw_path.decode()
     cursor = r.headers.get("x-next-cursor")
     if cursor:
         return str(httpx.URL(path).copy_set_param("cursor", cursor))

@@ -437,9 +437,9 @@ class Seeder:
         with self.engine.connect() as conn:
             self.shared = global_ids(conn)
             self.templates = {k: capture(conn, k, cid) for k, cid in real.items()}
-            demo = conn.execute(select(Centre.id).order_by(Centre.created_at).limit(1)).scalar_one()
-            self.centre_id = demo
-            self.centre_tmpl = self._centre_template(conn, demo)
+            # The real cases' centre: the bulk's, and the model of the registry's others.
+            self.centre_id = str(self.templates[CREDENTIALED].rows["cases"][0]["centre_id"])
+            self.centre_tmpl = self._centre_template(conn, self.centre_id)
         self.bulk = 0  # bulk cases so far (case numbers 0 … bulk-1)
         self.centres = 0
         self.lists: set[int] = set()
