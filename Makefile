@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser dev test test-sqlite test-postgresql bench demo lint clean
+.PHONY: install browser dev test test-sqlite test-postgresql bench bench-scale demo lint clean
 
 $(STAMP): pyproject.toml tests/js/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test-postgresql: install browser
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.ledger
+
+# Issue 14: each endpoint at 100, 10,000 and 1,000,000 cases on PostgreSQL (long; not part
+# of `make bench`). Options through ARGS, e.g. ARGS="--db sqlite" or ARGS="--sizes 100,10000".
+bench-scale: install
+	$(BIN)/python -m bench.scale $(ARGS)
 
 demo: install
 	$(BIN)/vnfil demo
