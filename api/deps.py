@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -17,18 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.callers import CallerCache
 from vnfil.accounts.models import Membership, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
     LoginThrottle,
     caller_by_cookie,
     caller_by_token,
+    hash_token,
     primary_membership,
 )
 from vnfil.cases.models import Case, CaseAssignment
 from vnfil.credentials.verification import SignatureChecker
 from vnfil.evidence.store import EvidenceStore
-from vnfil.platform.db import utcnow
+from vnfil.platform.db import as_utc, utcnow
 from vnfil.platform.i18n import LANG_COOKIE, pick_language
 from vnfil.platform.paging import CURSOR_MAX, CursorRefused, Keyset, Position, page_of
 from vnfil.platform.settings import Settings
@@ -155,23 +158,48 @@ async def current_user(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """A bearer token (API) or the session cookie (web pages, with a CSRF header on writes),
-    resolved with its account and membership in one query."""
+    resolved with its account and membership in one query, and then remembered for a few
+    seconds (``api.callers``: forgotten as soon as any account, membership or session
+    changes through this process)."""
+    callers: CallerCache = request.app.state.callers
     if creds is not None and creds.scheme.lower() == "bearer":
         wanted = request.headers.get(MEMBERSHIP_HEADER)
-        found = await caller_by_token(session, creds.credentials, wanted)
-        if found is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "unknown or revoked token",
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
-        user, m = found
-        if m is None and wanted is not None:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"membership {wanted} is not one of yours"
-            )
-        return principal_of(user, m or await primary_membership(session, user), "bearer")
+        key = ("bearer", hash_token(creds.credentials), wanted or "")
+        if (caller := callers.get(key)) is None:
+            generation = callers.generation
+            caller = await _bearer_caller(session, creds.credentials, wanted)
+            callers.put(key, caller, generation)
+        return caller
     cookie = request.cookies.get(SESSION_COOKIE)
+    key = ("cookie", hash_token(cookie or ""), "")
+    if not cookie or (caller := callers.get(key)) is None:
+        generation = callers.generation
+        caller, until = await _cookie_caller(session, cookie)
+        callers.put(key, caller, generation, until)
+    if request.method not in _SAFE and request.headers.get("X-CSRF-Token") != caller.csrf_token:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "missing or wrong X-CSRF-Token for a signed-in session"
+        )
+    return caller
+
+
+async def _bearer_caller(session: AsyncSession, token: str, wanted: str | None) -> Principal:
+    found = await caller_by_token(session, token, wanted)
+    if found is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "unknown or revoked token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    user, m = found
+    if m is None and wanted is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"membership {wanted} is not one of yours")
+    return principal_of(user, m or await primary_membership(session, user), "bearer")
+
+
+async def _cookie_caller(session: AsyncSession, cookie: str | None) -> tuple[Principal, float]:
+    """The signed-in browser's caller, and the ``time.monotonic()`` instant its session
+    ends (a remembered caller is forgotten then at the latest)."""
     signed_in = await caller_by_cookie(session, cookie) if cookie else None
     if signed_in is None:
         raise HTTPException(
@@ -180,13 +208,10 @@ async def current_user(
             headers={"WWW-Authenticate": "Bearer"},
         )
     web, account, m = signed_in
-    if request.method not in _SAFE and request.headers.get("X-CSRF-Token") != web.csrf_token:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "missing or wrong X-CSRF-Token for a signed-in session"
-        )
     if account is None or m is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this session's account is gone")
-    return principal_of(account, m, "session", web.csrf_token)
+    left = (as_utc(web.expires_at) - utcnow()).total_seconds()
+    return principal_of(account, m, "session", web.csrf_token), time.monotonic() + left
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

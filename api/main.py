@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import RPCTimeoutOrCancelledError, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from api.callers import CallerCache
 from api.deps import document_pages, request_language
 from api.routes import (
     auth,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = make_session_factory(engine)
         app.state.store = EvidenceStore(settings)
         app.state.throttle = LoginThrottle(app.state.sessions)  # shared by every process
+        app.state.callers = CallerCache(settings.caller_cache_seconds)
         app.state.signatures = SignatureChecker(settings.signature_processes)
         try:
             await asyncio.to_thread(app.state.store.ensure_bucket)

@@ -102,9 +102,6 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 # What another engineer's summary tables will offer; the first that exists is called
 # after each bulk insert, so figures read what the cases say. One line per new name.
-FIGURE_REBUILDS = ("rebuild_figures", "rebuild_summaries", "rebuild")
-
-
 # --- the two dialects ------------------------------------------------------------------
 
 
@@ -648,17 +645,14 @@ class Seeder:
                 conn.execute(text("ANALYZE"))
 
 
-async def rebuild_figures(sessions: async_sessionmaker[AsyncSession]) -> str | None:
-    """Recompute the centres' summary figures after a bulk insert, if the code has them."""
-    from vnfil.cases import figures
+async def rebuild_figures(sessions: async_sessionmaker[AsyncSession]) -> str:
+    """Recount the centres' running tallies after a bulk insert (the workflows keep them
+    as cases move; rows copied here moved no case)."""
+    from vnfil.cases.tallies import rebuild_tallies
 
-    for name in FIGURE_REBUILDS:
-        fn = getattr(figures, name, None)
-        if fn is not None:
-            async with sessions.begin() as session:
-                await fn(session)
-            return name
-    return None
+    async with sessions.begin() as session:
+        await rebuild_tallies(session)
+    return "rebuild_tallies"
 
 
 def table_counts(engine: Engine) -> dict[str, int]:

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # Connections older than this are replaced (firewalls and PgBouncer drop idle ones);
     # -1 never recycles.
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
+    # Who a bearer token or session cookie is, remembered per API process this long (0:
+    # never): a request then costs the database only its own work. Any change to an
+    # account, a membership or a session made through this process forgets them all at
+    # once; one made through another process is seen within this time at most.
+    caller_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
