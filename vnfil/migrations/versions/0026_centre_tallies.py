@@ -91,6 +91,4 @@ def downgrade() -> None:
     op.drop_index("ix_cases_centre_status_deadline", table_name="cases")
     op.create_index("ix_cases_centre_status_stage", "cases", ["centre_id", "status", "stage"])
     op.create_index("ix_cases_centre_stage", "cases", ["centre_id", "stage"])
-    op.create_index("ix_cases_centre_status_stage", "cases", ["centre_id", "status", "stage"])
-    op.create_index("ix_cases_centre_stage", "cases", ["centre_id", "stage"])
     op.drop_table("centre_tallies")
