@@ -342,16 +342,19 @@ class Bench:
                     )
                 )
             return f"{spec.path}{sep}after={after or 0}", f"after= at row {depth:,} of {total:,}"
-        first = await self.c.get(spec.who, f"{spec.path}{sep}limit={HOP}")
+        # Pages small enough that even a short list has a deep page, large enough that a
+        # long one is walked to 90 % in at most --max-hops requests.
+        hop = max(1, min(HOP, -(-depth // self.args.max_hops), depth // 10 or 1))
+        first = await self.c.get(spec.who, f"{spec.path}{sep}limit={hop}")
         nxt = _next_url(first, spec.path)
         if nxt is not None:
-            hops, reached = 1, HOP
+            hops, reached = 1, hop
             while reached < depth and hops < self.args.max_hops:
-                r = await self.c.get(spec.who, str(httpx.URL(nxt).copy_set_param("limit", HOP)))
+                r = await self.c.get(spec.who, str(httpx.URL(nxt).copy_set_param("limit", hop)))
                 step = _next_url(r, spec.path)
                 if step is None:
                     break
-                nxt, hops, reached = step, hops + 1, reached + HOP
+                nxt, hops, reached = step, hops + 1, reached + hop
             url = httpx.URL(nxt).copy_remove_param("limit")
             path = url.raw_path.decode()
             return path, f"cursor, {hops} hops: row {reached:,} of {total:,}"
@@ -801,7 +804,7 @@ def cli() -> None:
     parser.add_argument(
         "--max-hops",
         type=int,
-        default=200,
+        default=2000,
         help="pages followed down a cursor to reach a deep page",
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="throughput: seconds per run")
