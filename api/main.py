@@ -187,14 +187,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.error("the database did not answer: %r", exc)
         return unavailable("the database did not answer", request)
 
+    # Each request is matched against the routes in this order, so the busiest come
+    # first; no path of the case routes (all under /cases) is one of the others'.
     for module in (
+        cases,
         health,
         backpack,
         qualifications,
         auth,
         users,
         standards,
-        cases,
         evidence,
         credentials,
         centres,
