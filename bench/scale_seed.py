@@ -96,6 +96,7 @@ CASE_TABLES = (
     "notifications",
 )
 CENTRES_PER_CASES = 1000  # the registry: a centre per thousand cases, with accreditations
+CENTRES_AT_LEAST = 30  # and never fewer (a country's registry), so a page is full at every size
 NAMES_FIRST = ["Anna", "Piotr", "Zofia", "Jan", "Ola", "Marek", "Ewa", "Tomasz", "Iga", "Adam"]
 NAMES_LAST = ["Nowak", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski", "Zielińska"]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -597,7 +598,7 @@ class Seeder:
                 self.log(f"      {table:20} {n:>10,} rows  {out.seconds[table]:7.1f} s")
             self.bulk = hi
         started = time.perf_counter()
-        self._grow_centres(max(1, total // CENTRES_PER_CASES), out)
+        self._grow_centres(max(CENTRES_AT_LEAST, total // CENTRES_PER_CASES), out)
         out.seconds["centres"] = time.perf_counter() - started
         with self.engine.begin() as conn:
             for t in ("bench_batch", "bench_kinds", "bench_names"):
