@@ -49,7 +49,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -58,13 +57,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 from sqlalchemy import text
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.cases import sign_and_store
 from bench.real_cases import run_real_cases
+from bench.run import RssPeak
 from bench.scale_seed import MIX, Seeder, table_counts
 from bench.stack import Stack, stack, uvicorn_argv
 from vnfil.accounts.models import Centre
@@ -102,22 +101,6 @@ class Timing:
     median_ms: float
     samples: int
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-class RssPeak(threading.Thread):
-    """The highest RSS of a process while it runs (sampled every 20 ms)."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.proc = psutil.Process(pid)
-        self.base = self.proc.memory_info().rss
-        self.peak = self.base
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            self.peak = max(self.peak, self.proc.memory_info().rss)
-            time.sleep(0.02)
 
 
 async def timed(probes: list[Probe], reps: int, budget: float) -> dict[str, Timing]:

@@ -91,12 +91,13 @@ async def test_a_remembered_caller_is_forgotten_by_the_change_that_revokes_it(st
     assert out.status_code == 204
     assert (await browser.get("/app")).status_code == 303  # to the sign-in page
     # A change written by any session of this process (here the test's own) is seen
-    # at once: the person's language, then their account's removal from the centre.
+    # at once: the person's name on a caller already remembered, then their token.
+    assert ok(await w.http.get("/me", headers=run.candidate.auth))["name"] != "Renamed Person"
     async with stack.sessions.begin() as session:
-        await session.execute(update(User).where(User.id == run.candidate.id).values(language="pl"))
-    ok(await w.http.get(run.url, headers=run.candidate.auth))
-    me = ok(await w.http.get("/me", headers=run.candidate.auth))
-    assert me["id"] == run.candidate.id
+        await session.execute(
+            update(User).where(User.id == run.candidate.id).values(name="Renamed Person")
+        )
+    assert ok(await w.http.get("/me", headers=run.candidate.auth))["name"] == "Renamed Person"
     async with stack.sessions.begin() as session:
         await session.execute(
             update(User).where(User.id == run.candidate.id).values(token_hash="revoked")

@@ -53,10 +53,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def user_by_token(session: AsyncSession, token: str) -> User | None:
-    return await session.scalar(select(User).where(User.token_hash == hash_token(token)))
-
-
 async def caller_by_token(
     session: AsyncSession, token: str, membership_id: str | None
 ) -> tuple[User, Membership | None] | None:
