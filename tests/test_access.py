@@ -48,6 +48,13 @@ async def test_centre_staff_see_only_their_centre(stack) -> None:
         assert here.case_id in ids and there.case_id not in ids
         r = await w.http.get(there.url, headers=who.auth)
         assert r.status_code == 403 and "centre" in r.json()["detail"]
+    # The case read alone (from its row) says what the list (from the model) says of it.
+    listed = ok(await w.http.get("/cases", headers=w.admin.auth))
+    assert ok(await w.http.get(here.url, headers=w.admin.auth)) == next(
+        c for c in listed if c["id"] == here.case_id
+    )
+    r = await w.http.get("/cases/nope", headers=w.admin.auth)
+    assert r.status_code == 404 and r.json()["detail"] == "no case nope"
 
 
 async def test_issuers_see_only_credentials_of_their_standards(stack) -> None:

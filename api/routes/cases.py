@@ -17,6 +17,7 @@ from api.deps import (
     TemporalDep,
     VisibleCase,
     require_roles,
+    visible_case_row,
     visible_cases,
 )
 from vnfil.accounts.models import Membership
@@ -96,8 +97,8 @@ async def list_cases(
 
 
 @router.get("/{case_id}")
-async def get_case(case: VisibleCase) -> CaseRead:
-    return CaseRead.model_validate(case)
+async def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseRead:
+    return CaseRead.model_validate(await visible_case_row(session, user, case_id))
 
 
 @router.get("/{case_id}/status")
