@@ -10,8 +10,10 @@ import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import uvicorn
@@ -21,9 +23,12 @@ from playwright.async_api import Browser, Locator, Page, async_playwright, expec
 from api.main import create_app
 from tests.conftest import Stack
 from tests.factories import PDF, PNG, Person, funder_staff, make_world, new_case, ok, operator
+from tests.test_pages import _stored_case
 from vnfil.accounts.models import User
 from vnfil.accounts.schemas import Role
+from vnfil.cases.tallies import rebuild_tallies
 from vnfil.funding import ledger as books
+from vnfil.platform.db import utcnow
 from vnfil.platform.embedded import free_port
 from vnfil.platform.i18n import input_error, translator
 from vnfil.platform.refusals import localize
@@ -111,11 +116,12 @@ SIZES = [(390, 844), (1366, 768)]
 async def _everywhere(page: Page, name: str, problems: list[str]) -> None:
     """The page it is on, at a phone's and a laptop's size, in English and Polish: nothing
     wider than the screen, no axe-core violation of any impact, a screenshot of each."""
-    path = page.url.split("?")[0]
+    path, _, query = page.url.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query) if k != "lang"]  # a page's cursor stays
     for width, height in SIZES:
         await page.set_viewport_size({"width": width, "height": height})
         for lang in ("en", "pl"):
-            await page.goto(f"{path}?lang={lang}")
+            await page.goto(f"{path}?{urlencode([*kept, ('lang', lang)])}")
             wide = await page.evaluate("document.documentElement.scrollWidth")
             if wide > width:
                 problems.append(f"{name} {lang} {width}px: {wide}px wide")
@@ -124,7 +130,7 @@ async def _everywhere(page: Page, name: str, problems: list[str]) -> None:
                 problems.append(f"{name} {lang} {width}px: {v['impact']} {v['id']}: {v['help']}")
             await _shot(page, f"{name}-{lang}-{width}")
     await page.set_viewport_size({"width": 1366, "height": 768})
-    await page.goto(f"{path}?lang=en")
+    await page.goto(f"{path}?{urlencode([*kept, ('lang', 'en')])}")
 
 
 async def _shot(page: Page, name: str) -> None:
@@ -145,8 +151,8 @@ JOURNEYS = {
 @pytest.mark.parametrize("journey", list(JOURNEYS))
 async def test_the_whole_journey_in_chromium(stack: Stack, live: str, journey: str) -> None:
     lang, size = JOURNEYS[journey]
-    if journey in ("en-phone", "pl-desktop") and "postgresql" in stack.settings.database_url:
-        pytest.skip("these two run on SQLite; PostgreSQL takes the other two (CI's time)")
+    if journey.startswith("pl") != ("postgresql" in stack.settings.database_url):
+        pytest.skip("each journey runs once (CI's time): English on SQLite, Polish on PostgreSQL")
     T = translator(lang)  # noqa: N806 - the pages' own name for it
 
     async def shot(page: Page, name: str) -> None:
@@ -737,3 +743,48 @@ async def test_a_funded_validation_in_chromium(stack: Stack, live: str, journey:
     async with stack.sessions() as session:  # type: ignore[operator]
         centre = await books.account(session, books.CENTRE, w.centre_id, "PLN")
         assert centre.balance == 900_00  # 630.00 from the programme, 270.00 from the account
+
+
+@pytest.mark.one_database  # test_pages walks the pages on both
+async def test_a_long_case_list_pages_in_chromium(stack: Stack, live: str) -> None:
+    """A centre's list of 57 cases: 50 on the first page, "Older" to the other 7 and
+    "Newer" back, at a phone's and a laptop's size, in English and Polish, each page
+    accessible and no wider than the screen."""
+    w = await make_world(stack)
+    now = utcnow()
+    async with w.sessions.begin() as session:  # the list reads the database alone
+        candidate = await session.get(User, (await w.person(Role.candidate)).id)
+        assert candidate is not None
+        for i in range(57):
+            _stored_case(session, w, candidate.id, created_at=now - timedelta(minutes=i))
+    async with w.sessions.begin() as session:  # rows stored outside the workflows
+        await rebuild_tallies(session, w.centre_id)
+    email = await _with_password(w, w.admin)
+    problems: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        try:
+            for lang, size in (("en", (1366, 768)), ("pl", (390, 844))):
+                t = translator(lang)
+                page = await _page_as(browser, live, email, lang, size)
+                rows, pager = (
+                    page.locator("[data-case]"),
+                    page.get_by_role("navigation", name=t("pages")),
+                )
+                await expect(rows).to_have_count(50)
+                await expect(pager).to_contain_text(t("page_n").format(n=1))
+                await expect(pager.get_by_role("link", name=t("newer"))).to_have_count(0)
+                await pager.get_by_role("link", name=t("older")).click()
+                await expect(pager).to_contain_text(t("page_n").format(n=2))
+                await expect(rows).to_have_count(7)
+                await expect(pager.get_by_role("link", name=t("older"))).to_have_count(0)
+                if lang == "en":  # page 2 at both sizes, in both languages (then in English)
+                    await _everywhere(page, "cases-page-2", problems)
+                await pager.get_by_role("link", name=t("newer")).click()
+                await expect(pager).to_contain_text(t("page_n").format(n=1))
+                await expect(rows).to_have_count(50)
+        finally:
+            await browser.close()
+    assert not problems, problems
