@@ -47,6 +47,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_kind" in metafunc.fixturenames:
         kinds = metafunc.config.getoption("--db").split(",")
+        if metafunc.definition.get_closest_marker("one_database"):
+            # Its subject is not the database (a standard's document, the permission
+            # table, a browser's view): it runs once, on PostgreSQL if it is asked for.
+            kinds = [k for k in kinds if k == "postgresql"] or kinds[:1]
         metafunc.parametrize("db_kind", kinds, scope="session")
 
 

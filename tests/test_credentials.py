@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pypdf
+import pytest
 from sqlalchemy import select, update
 
 from tests.conftest import Stack
@@ -359,6 +360,7 @@ async def _cli(stack: Stack, *args: str, offline: bool = False) -> subprocess.Co
     )
 
 
+@pytest.mark.one_database
 async def test_cli_verifies_offline_and_names_the_failed_check(stack: Stack, tmp_path) -> None:
     w = await make_world(stack)
     _, status = await certified_case(w)

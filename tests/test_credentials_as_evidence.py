@@ -8,6 +8,7 @@ import base64
 import json
 from datetime import UTC, datetime
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc.jwk import ECKey
 from jwcrypto.jwk import JWK
@@ -44,6 +45,7 @@ async def _add(run: CaseRun, data: bytes, name: str) -> dict:
     return r.json()
 
 
+@pytest.mark.one_database
 async def test_a_credential_held_is_checked_when_added_as_evidence(stack: Stack) -> None:
     a, b = await make_world(stack), await make_world(stack)
     earlier, status = await certified_case(a)
@@ -167,6 +169,7 @@ async def _add_file(run: CaseRun, data: bytes, name: str, media_type: str) -> di
     return r.json()
 
 
+@pytest.mark.one_database
 async def test_a_pdf_certificate_and_an_eu_wallet_presentation_are_checked_too(
     stack: Stack,
 ) -> None:

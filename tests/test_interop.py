@@ -128,6 +128,7 @@ def _changed(doc: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
     return out
 
 
+@pytest.mark.one_database
 async def test_an_independent_verifier_accepts_the_workflows_credential_and_refuses_any_change(
     stack: Stack,
 ) -> None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api.main import create_app
 from tests.conftest import S3_KEY, S3_SECRET, Stack
@@ -114,6 +115,7 @@ async def test_temporal_unreachable_is_503_and_db_reads_go_on(stack: Stack) -> N
         assert health.json()["checks"]["database"] == "ok"
 
 
+@pytest.mark.one_database
 async def test_s3_outage_is_503_for_uploads_and_downloads(stack: Stack, tmp_path: Path) -> None:
     ports = WeedPorts.free()
     svc = weed_service(

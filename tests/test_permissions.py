@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import Stack
@@ -259,6 +260,7 @@ ALLOWED_WRITE_ANSWERS: dict[str, set[int]] = {
 }
 
 
+@pytest.mark.one_database
 async def test_every_role_on_every_endpoint(stack: Stack) -> None:
     a, b = await make_world(stack), await make_world(stack)
     run, status = await certified_case(a)

@@ -104,6 +104,7 @@ async def _token_status_list(w: Any, uri: str) -> str:
     return r.text
 
 
+@pytest.mark.one_database
 async def test_the_eu_wallet_takes_a_learning_credential_the_holder_shows_in_part(
     stack: Stack,
 ) -> None:

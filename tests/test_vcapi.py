@@ -137,6 +137,7 @@ def test_the_shipped_ed25519_2020_context_is_the_one_wallets_bundle() -> None:
     assert ED25519_2020_CONTEXT == "https://w3id.org/security/suites/ed25519-2020/v1"
 
 
+@pytest.mark.one_database
 async def test_the_learner_credential_wallet_takes_the_credential_once(stack: Stack) -> None:
     w = await make_world(stack)
     run, status = await certified_case(w)
