@@ -252,7 +252,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "available_budget": ("Left", "Pozostało"),
     "funding_report": ("Where the money went", "Na co poszły środki"),
     "outcomes_bought": (
-        "{cases} certified validations paid for, {outcomes} learning outcomes validated",
+        "Certified validations paid for: {cases}, learning outcomes validated: {outcomes}",
         "Opłacone certyfikowane walidacje: {cases}, potwierdzone efekty uczenia się: {outcomes}",
     ),
     "outcomes_per_thousand": (
