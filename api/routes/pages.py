@@ -43,10 +43,11 @@ from api.routes.credentials import CREDENTIAL_ORDER
 from api.routes.events import DELIVERY_ORDER
 from api.routes.evidence import MAX_PHOTO_BYTES, credentials_found
 from api.routes.users import NOTIFICATION_ORDER
-from vnfil.accounts.models import Centre, Funder, Invitation, Membership, Notification, User
+from vnfil.accounts.models import Centre, Funder, Invitation, Notification, User
 from vnfil.accounts.schemas import Role
 from vnfil.accounts.service import (
     Refused,
+    centre_staff,
     invitation_by_token,
     memberships_of,
     open_session,
@@ -710,14 +711,6 @@ async def case_page(
         ctx["audit"] = await chain_of(session, case.id)
     ctx["staff"] = []
     if user.role == Role.centre_admin:
-        staff = await session.execute(
-            select(User.id, User.name, Membership.role)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.centre_id == case.centre_id,
-                Membership.role.in_([Role.assessor.value, Role.supervisor.value]),
-            )
-            .order_by(User.name)
-        )
+        staff = await session.execute(centre_staff(case.centre_id, Role.assessor, Role.supervisor))
         ctx["staff"] = staff.all()
     return _render(request, "case", user, **ctx)

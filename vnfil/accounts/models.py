@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -122,7 +123,7 @@ class Membership(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))
-    centre_id: Mapped[str | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    centre_id: Mapped[str | None] = mapped_column(ForeignKey("centres.id"))
     awarding_body_id: Mapped[str | None] = mapped_column(ForeignKey("awarding_bodies.id"))
     funder_id: Mapped[str | None] = mapped_column(
         ForeignKey("funders.id", name="fk_memberships_funder_id")
@@ -130,6 +131,16 @@ class Membership(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     __table_args__ = (
         UniqueConstraint("user_id", "role", "centre_id", "awarding_body_id", name="uq_membership"),
+        # A centre's staff, then by role. Partial: most rows are candidates with no
+        # centre, and SQLite's statistics (unlike PostgreSQL's) count those as one value
+        # matching half the table, so it scanned every membership instead (migration 0028).
+        Index(
+            "ix_memberships_centre_role",
+            "centre_id",
+            "role",
+            sqlite_where=text("centre_id IS NOT NULL"),
+            postgresql_where=text("centre_id IS NOT NULL"),
+        ),
     )
 
 

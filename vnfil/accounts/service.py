@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import Select, and_, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -709,3 +709,14 @@ async def reset_password(session: AsyncSession, token: str, new_password: str) -
     user.token_hash = hash_token(new_token())  # the API token too; POST /me/token makes one
     await session.flush()
     return user
+
+
+def centre_staff(centre_id: str, *roles: Role) -> Select[str, str, str]:
+    """A centre's people in these roles (id, name, role), by name: one range of the
+    partial ``(centre_id, role)`` index, however many candidates the platform holds."""
+    return (
+        select(User.id, User.name, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.centre_id == centre_id, Membership.role.in_([r.value for r in roles]))
+        .order_by(User.name)
+    )
