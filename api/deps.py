@@ -161,6 +161,15 @@ async def current_user(
     resolved with its account and membership in one query, and then remembered for a few
     seconds (``api.callers``: forgotten as soon as any account, membership or session
     changes through this process)."""
+    return await caller_of(request, session, creds)
+
+
+async def caller_of(
+    request: Request, session: AsyncSession, creds: HTTPAuthorizationCredentials | None = None
+) -> Principal:
+    """``current_user`` for a route that reads its session itself (see ``get_case``)."""
+    if creds is None:
+        creds = await _bearer(request)
     callers: CallerCache = request.app.state.callers
     if creds is not None and creds.scheme.lower() == "bearer":
         wanted = request.headers.get(MEMBERSHIP_HEADER)

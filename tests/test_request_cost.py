@@ -137,3 +137,16 @@ async def test_the_unread_badge_counts_to_99_then_says_more(stack) -> None:
             delete(Notification).where(Notification.id.startswith(f"bulk-{w.admin.id}-1"))
         )  # 31 of them (1, 10-19, 100-119): 89 left
     assert re.search(r'id="unread">89<', (await browser.get("/app")).text)
+
+
+async def test_the_case_read_is_documented_as_every_other_case_route(stack) -> None:
+    """``GET /cases/{id}`` reads its caller without FastAPI's dependencies (its cost):
+    the API document still says it takes a bearer token and answers a CaseRead."""
+    doc = ok(await stack.http.get("/openapi.json"))
+    item = doc["paths"]["/cases/{case_id}"]["get"]
+    other = doc["paths"]["/cases/{case_id}/status"]["get"]
+    assert item["security"] == other["security"] == [{"HTTPBearer": []}]
+    assert "HTTPBearer" in doc["components"]["securitySchemes"]
+    answer = item["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["$ref"] == "#/components/schemas/CaseRead"
+    assert [(p["name"], p["in"]) for p in item["parameters"]] == [("case_id", "path")]
