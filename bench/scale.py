@@ -534,6 +534,32 @@ class Bench:
 
     # --- a size -------------------------------------------------------------------------
 
+    async def settle(self, most_s: float = 600.0) -> None:
+        """Before a size is timed: PostgreSQL's autovacuum done with the rows just seeded
+        and the machine's load down, or a size's times carry them (a run at 1,000,000
+        once had its noise reference 1.21x higher than at 100)."""
+        started = time.perf_counter()
+        quiet = 0
+        while quiet < 3 and time.perf_counter() - started < most_s:
+            workers = 0
+            if self.st.pg_dsn():
+                async with self.sessions() as session:
+                    workers = (
+                        await session.scalar(
+                            text(
+                                "SELECT count(*) FROM pg_stat_activity"
+                                " WHERE backend_type = 'autovacuum worker'"
+                            )
+                        )
+                        or 0
+                    )
+            busy = workers > 0 or os.getloadavg()[0] > (os.cpu_count() or 2) * 0.6
+            quiet = 0 if busy else quiet + 1
+            await asyncio.sleep(5)
+        waited = time.perf_counter() - started
+        state = "settled" if quiet >= 3 else "still busy, timing anyway"
+        print(f"   waited {waited:.0f} s for autovacuum and load ({state})", flush=True)
+
     async def at_size(self, size: int) -> dict[str, Any]:
         print(f"\n== {size:,} cases: seeding …", flush=True)
         started = time.perf_counter()
@@ -543,6 +569,7 @@ class Bench:
         probes = [p for p in await self.probes(size) if _wanted(p, self.args.only)]
         for p in probes:
             self.probes_meta[p.name] = p
+        await self.settle()
         load_before = os.getloadavg()[0]
         timings = await timed(probes, self.args.reps, self.args.budget)
         for p in probes:
